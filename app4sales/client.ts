@@ -1,0 +1,98 @@
+/**
+ * Typed client for the App4Sales (Core Suite) API: customers, sales representatives, price lists,
+ * and writing back the CustomerCode. Every answer is validated with the schemas in ./schemas.
+ */
+import type { z } from 'zod';
+import { PermanentError, PermanentErrorTypes } from '../common/errors';
+import { HttpClient, type HttpResponse } from '../common/http';
+import { CustomerSchema, PriceListSchema, SalesRepSchema, type Customer, type PriceList, type SalesRep } from './schemas';
+
+export interface App4SalesClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+}
+
+export class App4SalesClient {
+  private readonly http: HttpClient;
+
+  constructor(opts: App4SalesClientOptions) {
+    this.http = new HttpClient({
+      system: 'app4sales',
+      baseUrl: opts.baseUrl,
+      timeoutMs: opts.timeoutMs,
+      defaultHeaders: { authorization: `Bearer ${opts.apiKey}` },
+    });
+  }
+
+  /** The customer; PermanentError(SourceRecordNotFound) when App4Sales has none with that id. */
+  async getCustomer(customerId: string): Promise<Customer> {
+    const res = await this.http.send({ method: 'GET', path: `api/v1/customers/${encodeURIComponent(customerId)}` });
+    if (res.status === 404) {
+      throw new PermanentError('app4sales', PermanentErrorTypes.SourceRecordNotFound, `customer ${customerId} does not exist in App4Sales`, {
+        customerId,
+      });
+    }
+    return this.parse(res, CustomerSchema, `customer ${customerId}`);
+  }
+
+  /** The sales representative behind a username, or null when the SalesReps table has none. */
+  async findSalesRep(username: string): Promise<SalesRep | null> {
+    const res = await this.http.send({ method: 'GET', path: `api/v1/salesreps/${encodeURIComponent(username)}` });
+    if (res.status === 404) return null;
+    return this.parse(res, SalesRepSchema, `sales representative ${username}`);
+  }
+
+  /** The price list with that code, or null when there is none. */
+  async findPriceList(code: string): Promise<PriceList | null> {
+    const res = await this.http.send({ method: 'GET', path: `api/v1/pricelists/${encodeURIComponent(code)}` });
+    if (res.status === 404) return null;
+    return this.parse(res, PriceListSchema, `price list ${code}`);
+  }
+
+  /** Write the Specter customer id back as the customer's CustomerCode. */
+  async setCustomerCode(customerId: string, customerCode: string): Promise<Customer> {
+    const res = await this.http.send({
+      method: 'PUT',
+      path: `api/v1/customers/${encodeURIComponent(customerId)}/customercode`,
+      json: { CustomerCode: customerCode },
+    });
+    if (res.status === 404) {
+      throw new PermanentError('app4sales', PermanentErrorTypes.SourceRecordNotFound, `customer ${customerId} does not exist in App4Sales`, {
+        customerId,
+      });
+    }
+    if (res.status >= 400) {
+      throw new PermanentError(
+        'app4sales',
+        PermanentErrorTypes.InvalidRequest,
+        `App4Sales refused CustomerCode "${customerCode}" for customer ${customerId}: ${messageOf(res.body)}`,
+        { customerId, field: 'CustomerCode', status: res.status },
+      );
+    }
+    return this.parse(res, CustomerSchema, `customer ${customerId}`);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private parse<S extends z.ZodType>(res: HttpResponse, schema: S, what: string): z.infer<S> {
+    if (res.status !== 200) {
+      throw new PermanentError('app4sales', PermanentErrorTypes.InvalidResponse, `unexpected status ${res.status} for ${what}: ${messageOf(res.body)}`, {
+        status: res.status,
+      });
+    }
+    const parsed = schema.safeParse(res.body);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+      throw new PermanentError('app4sales', PermanentErrorTypes.InvalidResponse, `App4Sales sent an invalid ${what}: ${problems}`);
+    }
+    return parsed.data;
+  }
+}
+
+function messageOf(body: unknown): string {
+  if (body && typeof body === 'object' && 'Message' in body) return String((body as { Message: unknown }).Message);
+  return typeof body === 'string' ? body : JSON.stringify(body ?? '');
+}

@@ -1,0 +1,140 @@
+/**
+ * The one way FieldBridge calls an HTTP API: undici, a keep-alive pool per system, a deadline per
+ * request, and the transient/permanent classification every client relies on.
+ */
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { PermanentError, PermanentErrorTypes, TransientError, type ExternalSystem } from './errors';
+
+export interface HttpClientOptions {
+  system: ExternalSystem;
+  baseUrl: string;
+  /** Deadline for one request, headers and body included. */
+  timeoutMs: number;
+  /** Upper bound on concurrent connections to this system. */
+  connections?: number;
+  defaultHeaders?: Record<string, string>;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+export interface RequestOptions {
+  method: Dispatcher.HttpMethod;
+  path: string;
+  query?: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  json?: unknown;
+}
+
+const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** Parse Retry-After (seconds or HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export class HttpClient {
+  private readonly dispatcher: Agent;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    this.dispatcher = new Agent({
+      connections: opts.connections ?? 16,
+      keepAliveTimeout: 10_000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+  }
+
+  get system(): ExternalSystem {
+    return this.opts.system;
+  }
+
+  /**
+   * Send a request and parse a JSON answer. Network failures, timeouts, 408/425/429/5xx throw
+   * TransientError (with Retry-After when given); 401/403 throw PermanentError(AuthenticationFailed).
+   * Every other status is returned for the client to interpret.
+   */
+  async send<T = unknown>(req: RequestOptions): Promise<HttpResponse<T>> {
+    const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
+    const what = `${req.method} ${url.pathname}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: req.method,
+        dispatcher: this.dispatcher,
+        headers: {
+          accept: 'application/json',
+          ...(req.json !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...this.opts.defaultHeaders,
+          ...req.headers,
+        },
+        body: req.json !== undefined ? JSON.stringify(req.json) : undefined,
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      throw new TransientError(this.opts.system, `${what} failed: ${describeNetworkError(err)}`, { cause: err });
+    }
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      throw new TransientError(this.opts.system, `${what}: reading the answer failed: ${describeNetworkError(err)}`, {
+        status: res.statusCode,
+        cause: err,
+      });
+    }
+    const body = parseJson(text);
+    if (TRANSIENT_STATUSES.has(res.statusCode)) {
+      throw new TransientError(this.opts.system, `${what} answered ${res.statusCode}: ${summarize(text)}`, {
+        status: res.statusCode,
+        retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+      });
+    }
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      throw new PermanentError(
+        this.opts.system,
+        PermanentErrorTypes.AuthenticationFailed,
+        `${what} answered ${res.statusCode}: the credentials were refused (${summarize(text)})`,
+        { status: res.statusCode },
+      );
+    }
+    return { status: res.statusCode, headers: res.headers, body: body as T };
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function summarize(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine || '(empty body)';
+}
+
+function describeNetworkError(err: unknown): string {
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return 'timed out';
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
+    return code ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,156 @@
+/**
+ * App4Sales customer -> SpecterPostCustomer: the Spector connector's "Create Customer" mapping
+ * (seed 002, restored table in API-NOTES section 4). Pure and deterministic: it runs inside the
+ * customerUpsert workflow.
+ */
+import type { Address, ContactPerson, Customer } from '../app4sales/schemas';
+import {
+  ADDRESS_MAX_LENGTHS,
+  DEFAULT_CURRENCY,
+  MAX_LENGTHS,
+  REQUIRED_FIELDS,
+  type SpecterAddress,
+  type SpecterPostCustomer,
+} from '../specter/schemas';
+
+/** Everything the mapping reads: the customer and what the connector looks up beside it. */
+export interface CustomerMappingInput {
+  customer: Customer;
+  /** ResIdString of the customer's user in App4Sales' SalesReps table, when there is one. */
+  salesRepResIdString: string | null;
+  /** Currency of the price list named by the customer's UsesPriceField, when found. */
+  priceListCurrency: string | null;
+  /** Connector setting: CustomerGroupId for customers whose UnknownElements have none. */
+  defaultCustomerGroupId?: string | null;
+}
+
+export interface Truncation {
+  field: string;
+  maxLength: number;
+  originalLength: number;
+}
+
+export interface MissingField {
+  /** Specter field */
+  field: (typeof REQUIRED_FIELDS)[number];
+  /** Where App4Sales would hold it */
+  source: string;
+}
+
+export interface CustomerMapping {
+  payload: SpecterPostCustomer;
+  /** true when the customer has no CustomerCode yet: Specter creates it. */
+  isNew: boolean;
+  truncations: Truncation[];
+  /** Required Specter fields left empty; the payload must not be sent while any is missing. */
+  missing: MissingField[];
+}
+
+const REQUIRED_SOURCES: Record<MissingField['field'], string> = {
+  Name: 'CustomerName',
+  FirstName: 'ContactPersons[0].FirstName',
+  SurName: 'ContactPersons[0].LastName',
+  EmailAddress: 'MainContactPerson.Email, Email or VisitAddress.Email',
+};
+
+/** The first value that is not empty or blank, trimmed. */
+export function firstNonEmpty(...values: Array<string | null | undefined>): string | undefined {
+  for (const value of values) {
+    const trimmed = value?.trim();
+    if (trimmed) return trimmed;
+  }
+  return undefined;
+}
+
+/** Cut to maxLength UTF-16 units, as .NET's [MaxLength] counts, without splitting a surrogate pair. */
+export function truncate(value: string, maxLength: number): string {
+  if (value.length <= maxLength) return value;
+  let cut = value.slice(0, maxLength);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return cut;
+}
+
+export function mapCustomerToSpecter(input: CustomerMappingInput): CustomerMapping {
+  const { customer } = input;
+  const truncations: Truncation[] = [];
+  const fit = (field: string, value: string | undefined, maxLength: number | undefined): string | undefined => {
+    if (value === undefined || maxLength === undefined || value.length <= maxLength) return value;
+    truncations.push({ field, maxLength, originalLength: value.length });
+    return truncate(value, maxLength);
+  };
+  const header = <K extends keyof SpecterPostCustomer>(field: K, value: string | undefined): string | undefined =>
+    fit(field, value, (MAX_LENGTHS as Partial<Record<keyof SpecterPostCustomer, number>>)[field]);
+
+  const customerCode = firstNonEmpty(customer.CustomerCode);
+  const isNew = customerCode === undefined;
+  const contact: ContactPerson | undefined = customer.ContactPersons[0];
+  const name = header('Name', firstNonEmpty(customer.CustomerName));
+
+  const payload: SpecterPostCustomer = {
+    ...(isNew ? {} : { CustomerId: customerCode, ForceCustomerUpdate: true, IdentifyByCustomerId: true }),
+    Name: name ?? '',
+    Language: firstNonEmpty(customer.LanguageCode),
+    OrgNo: header('OrgNo', firstNonEmpty(customer.ChamberOfCommerceCode)),
+    VatNo: header('VatNo', firstNonEmpty(customer.VatCode)),
+    Homepage: header('Homepage', firstNonEmpty(customer.Website)),
+    EmailAddress:
+      header('EmailAddress', firstNonEmpty(customer.MainContactPerson?.Email, customer.Email, customer.VisitAddress?.Email)) ?? '',
+    PhoneNo: header('PhoneNo', firstNonEmpty(customer.Phone, customer.VisitAddress?.Phone, contact?.Phonenumber)),
+    FaxNo: header('FaxNo', firstNonEmpty(customer.Fax, customer.VisitAddress?.Fax)),
+    SalesRepresentativeId: firstNonEmpty(input.salesRepResIdString),
+    CustomerGroupId: firstNonEmpty(unknownElement(customer, 'CustomerGroupId'), input.defaultCustomerGroupId),
+    Currency: firstNonEmpty(input.priceListCurrency)?.toUpperCase() ?? DEFAULT_CURRENCY,
+    ...(isNew ? { TypeCustomer: 'C', CustomerOrganizationalForm: 'C' } : {}),
+    FullName: firstNonEmpty(contact?.FullName, [contact?.FirstName?.trim(), contact?.LastName?.trim()].filter(Boolean).join(' ')),
+    FirstName: header('FirstName', firstNonEmpty(contact?.FirstName)) ?? '',
+    SurName: header('SurName', firstNonEmpty(contact?.LastName)) ?? '',
+    MobileNo: header('MobileNo', firstNonEmpty(contact?.Mobile)),
+    VisitAddress: mapAddress('VisitAddress', customer.VisitAddress, undefined, fit),
+    DeliveryAddress: mapAddress('DeliveryAddress', customer.DeliveryAddress, name, fit),
+  };
+
+  const missing = REQUIRED_FIELDS.filter((field) => !payload[field]).map((field) => ({ field, source: REQUIRED_SOURCES[field] }));
+  return { payload: dropUndefined(payload), isNew, truncations, missing };
+}
+
+/** Turn a create into an update of an existing Specter customer (used when a lost answer is found to have created it). */
+export function asUpdateOf(payload: SpecterPostCustomer, customerId: string): SpecterPostCustomer {
+  const { TypeCustomer: _type, CustomerOrganizationalForm: _form, ...rest } = payload;
+  return { ...rest, CustomerId: customerId, ForceCustomerUpdate: true, IdentifyByCustomerId: true };
+}
+
+function mapAddress(
+  prefix: 'VisitAddress' | 'DeliveryAddress',
+  address: Address | null | undefined,
+  companyName: string | undefined,
+  fit: (field: string, value: string | undefined, maxLength: number) => string | undefined,
+): SpecterAddress | undefined {
+  if (!address) return undefined;
+  const field = (name: keyof SpecterAddress, value: string | null | undefined) => fit(`${prefix}.${name}`, firstNonEmpty(value), ADDRESS_MAX_LENGTHS[name]);
+  const mapped = dropUndefined({
+    CompanyName: field('CompanyName', companyName),
+    AddressLine1: field('AddressLine1', address.AddressLine1),
+    AddressLine2: field('AddressLine2', address.AddressLine2),
+    City: field('City', address.City),
+    CountryCode: field('CountryCode', address.Country?.toUpperCase()),
+    PostCode: field('PostCode', address.PostCode),
+  });
+  return Object.keys(mapped).length > 0 ? mapped : undefined;
+}
+
+function unknownElement(customer: Customer, key: string): string | undefined {
+  const value = customer.UnknownElements[key];
+  return value === null || value === undefined ? undefined : String(value);
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** "App4Sales customer 42: missing Name (from CustomerName), EmailAddress (from ...)" */
+export function describeMissing(customerId: string, missing: MissingField[]): string {
+  return `App4Sales customer ${customerId} cannot be sent to Specter: missing required ${missing
+    .map((m) => `${m.field} (from App4Sales ${m.source})`)
+    .join(', ')}`;
+}

@@ -1,0 +1,155 @@
+/**
+ * The App4Sales simulator's webhook sender: signed customer events, delivered asynchronously with
+ * retries, and a delivery log for tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import { request } from 'undici';
+import { z } from 'zod';
+import { type CustomerChangedEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../app4sales/schemas';
+import { signWebhook } from '../app4sales/signature';
+import { HttpError } from './http';
+
+export const WebhookTargetSchema = z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(1) }).strict();
+export type WebhookTarget = z.infer<typeof WebhookTargetSchema>;
+
+/** Waits before the 2nd and 3rd attempt: 3 attempts in all. */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1000];
+const ATTEMPT_TIMEOUT_MS = 5000;
+
+export interface WebhookDelivery {
+  EventId: string;
+  EventType: CustomerChangedEvent['EventType'];
+  CustomerId: string;
+  ChangedFields: string[];
+  /** skipped: no webhook target was configured when the event was emitted. */
+  status: 'pending' | 'delivered' | 'failed' | 'skipped';
+  attempts: number;
+  /** HTTP status of the last attempt that got an answer. */
+  responseStatus?: number;
+  error?: string;
+}
+
+export type NewEvent = Pick<CustomerChangedEvent, 'EventType' | 'CustomerId' | 'ChangedFields'>;
+
+export class WebhookDispatcher {
+  /** Every emitted event, in order (a resend is a new entry with the same EventId). */
+  readonly deliveries: WebhookDelivery[] = [];
+  private readonly events = new Map<string, CustomerChangedEvent>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly log: FastifyBaseLogger,
+    public target: WebhookTarget | null,
+    private readonly retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
+  ) {}
+
+  /** Emits a new event (fresh EventId, OccurredAt now); delivery runs in the background. */
+  emit(event: NewEvent): CustomerChangedEvent {
+    return this.send({ ...event, EventId: randomUUID(), OccurredAt: new Date().toISOString() });
+  }
+
+  /**
+   * Delivers an event again: the very event emitted earlier when `eventId` names one (a duplicate
+   * delivery), else a new CustomerChanged event for the customer (with `eventId` when given).
+   */
+  resend(customerId: string, eventId?: string): CustomerChangedEvent {
+    const known = eventId === undefined ? undefined : this.events.get(eventId);
+    if (known && known.CustomerId !== customerId) {
+      throw new HttpError(400, `Event ${eventId} belongs to customer ${known.CustomerId}, not ${customerId}`);
+    }
+    return this.send(
+      known ?? {
+        EventId: eventId ?? randomUUID(),
+        EventType: 'CustomerChanged',
+        CustomerId: customerId,
+        ChangedFields: [],
+        OccurredAt: new Date().toISOString(),
+      },
+    );
+  }
+
+  /** Logs the event and starts delivering it (unless no target is configured). */
+  private send(event: CustomerChangedEvent): CustomerChangedEvent {
+    this.events.set(event.EventId, event);
+    const delivery: WebhookDelivery = {
+      EventId: event.EventId,
+      EventType: event.EventType,
+      CustomerId: event.CustomerId,
+      ChangedFields: event.ChangedFields,
+      status: this.target ? 'pending' : 'skipped',
+      attempts: 0,
+    };
+    this.deliveries.push(delivery);
+    if (this.target) {
+      const running = this.deliver(event, this.target, delivery).finally(() => this.inFlight.delete(running));
+      this.inFlight.add(running);
+    }
+    return event;
+  }
+
+  /** Resolves once every delivery started so far has been delivered or has failed. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Forgets the log and the events (deliveries in flight carry on). */
+  reset(): void {
+    this.deliveries.length = 0;
+    this.events.clear();
+  }
+
+  /** Cancels retries and in-flight requests, and waits for them to settle. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await this.idle();
+  }
+
+  private async deliver(event: CustomerChangedEvent, target: WebhookTarget, delivery: WebhookDelivery): Promise<void> {
+    const body = JSON.stringify(event);
+    const signal = this.stopping.signal;
+    for (let attempt = 1; ; attempt += 1) {
+      delivery.attempts = attempt;
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      try {
+        const response = await request(target.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            [TIMESTAMP_HEADER]: timestamp,
+            [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body),
+          },
+          body,
+          signal,
+          headersTimeout: ATTEMPT_TIMEOUT_MS,
+          bodyTimeout: ATTEMPT_TIMEOUT_MS,
+        });
+        await response.body.dump();
+        delivery.responseStatus = response.statusCode;
+        if (response.statusCode < 500) {
+          delivery.status = 'delivered';
+          delete delivery.error;
+          this.log.info({ eventId: event.EventId, status: response.statusCode, attempt }, 'webhook delivered');
+          return;
+        }
+        delivery.error = `HTTP ${response.statusCode}`;
+      } catch (error) {
+        delivery.error = signal.aborted ? 'simulator closed' : error instanceof Error ? error.message : String(error);
+      }
+
+      const delay = this.retryDelaysMs[attempt - 1];
+      if (signal.aborted || delay === undefined) break;
+      this.log.warn({ eventId: event.EventId, attempt, error: delivery.error }, 'webhook attempt failed; retrying');
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch {
+        delivery.error = 'simulator closed';
+        break;
+      }
+    }
+    delivery.status = 'failed';
+    this.log.warn({ eventId: event.EventId, attempts: delivery.attempts, error: delivery.error }, 'webhook delivery failed');
+  }
+}

@@ -1,0 +1,407 @@
+/**
+ * Specter ERP simulator: the customer API FieldBridge writes to (POST SpecterPostCustomer, answered
+ * with an ApiResponse) and reads from. Enforces Specter's rule book (required fields, max lengths:
+ * rejected, never truncated), keeps customers in memory, and injects the shared faults plus Specter's
+ * own (forced error codes, lost responses, responses without a code). See simulators/README.md.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  ADDRESS_MAX_LENGTHS,
+  type ApiResponse,
+  MAX_LENGTHS,
+  REQUIRED_FIELDS,
+  type SpecterAddress,
+  SpecterAddressSchema,
+  type SpecterCustomer,
+  SpecterCustomerSchema,
+  type SpecterPostCustomer,
+  SpecterPostCustomerSchema,
+} from '../specter/schemas';
+import { FaultConfigSchema, FaultInjector, hasSharedFault, registerFaultRoutes } from './faults';
+import {
+  HttpError,
+  type ListenOptions,
+  type SimulatorLogger,
+  createSimulatorApp,
+  isPlainObject,
+  listen,
+  parseOr400,
+} from './http';
+
+export const SPECTER_ROUTE_IDS = ['postCustomer', 'getCustomer', 'findCustomers'] as const;
+
+/** The shared fault model plus Specter's own fault kinds, which act on postCustomer only. */
+export const SpecterFaultConfigSchema = FaultConfigSchema.extend({
+  /** Answer `{Result: 0, Code, Message}` without storing anything. */
+  forceErrorCode: z
+    .object({ code: z.string().regex(/^ERROR/, 'must start with ERROR'), message: z.string() })
+    .strict()
+    .optional(),
+  /** Apply the create/update, then never answer (a lost response). */
+  commitThenHang: z.boolean().optional(),
+  /** Answer `{Result: null, Code: null, Message: 'Internal error'}` (HTTP 200) without storing anything. */
+  resultWithoutCode: z.boolean().optional(),
+}).strict();
+export type SpecterFaultConfig = z.infer<typeof SpecterFaultConfigSchema>;
+
+function hasSpecterFault(config: SpecterFaultConfig): boolean {
+  return config.forceErrorCode !== undefined || config.commitThenHang === true || config.resultWithoutCode === true;
+}
+
+const FIRST_CUSTOMER_ID = 10001;
+const ONE_CHAR_FIELDS = ['TypeCustomer', 'CustomerOrganizationalForm'] as const;
+const ADDRESS_FIELDS = ['VisitAddress', 'DeliveryAddress'] as const;
+const POST_FIELDS = Object.keys(SpecterPostCustomerSchema.shape) as (keyof SpecterPostCustomer)[];
+/** The fields an update copies onto the stored customer. */
+const DATA_FIELDS = POST_FIELDS.filter(
+  (field) => field !== 'CustomerId' && field !== 'ForceCustomerUpdate' && field !== 'IdentifyByCustomerId',
+);
+
+export interface PostOutcome {
+  response: ApiResponse;
+  /** True when a customer was created or updated. */
+  committed: boolean;
+}
+
+export interface RequestLogEntry {
+  receivedAt: string;
+  body: unknown;
+  /** The business answer, when the request got that far (not when a shared fault intercepted it). */
+  response?: ApiResponse;
+  /** True when commitThenHang left the request unanswered after committing. */
+  hung?: boolean;
+}
+
+/** A stored customer as seeded directly: CustomerId optional (next id), Revision defaults to 1. */
+export const SpecterSeedCustomerSchema = SpecterCustomerSchema.extend({
+  CustomerId: z.string().min(1).optional(),
+  Revision: z.number().int().positive().default(1),
+});
+export type SpecterSeedCustomer = z.input<typeof SpecterSeedCustomerSchema>;
+
+export interface CustomerFilters {
+  name?: string;
+  email?: string;
+  orgNo?: string;
+}
+
+const validation = (problems: string[]): ApiResponse => ({ Result: 0, Code: 'ERROR_VALIDATION', Message: problems.join('; ') });
+
+/** Drops null properties (top level and inside addresses): null means "not sent", as in Specter's .NET binding. */
+function withoutNulls(body: Record<string, unknown>): Record<string, unknown> {
+  const entries = Object.entries(body)
+    .filter(([, value]) => value !== null)
+    .map(([key, value]) => [key, isPlainObject(value) ? withoutNulls(value) : value]);
+  return Object.fromEntries(entries);
+}
+
+function lengthProblem(field: string, value: unknown, max: number): string | undefined {
+  return typeof value === 'string' && value.length > max
+    ? `${field} exceeds max length ${max} (got ${value.length})`
+    : undefined;
+}
+
+function isUpdateRequest(body: Record<string, unknown>): boolean {
+  return (
+    body.IdentifyByCustomerId === true &&
+    body.ForceCustomerUpdate === true &&
+    typeof body.CustomerId === 'string' &&
+    body.CustomerId.trim() !== ''
+  );
+}
+
+/** Every problem with the body, in field order, each naming its field. */
+function validatePost(body: Record<string, unknown>, isNewCustomer: boolean): string[] {
+  const problems: string[] = [];
+  for (const field of POST_FIELDS) {
+    const value = body[field];
+    const typeCheck = SpecterPostCustomerSchema.shape[field].safeParse(value);
+    const isRequired = (REQUIRED_FIELDS as readonly string[]).includes(field);
+
+    if (value === undefined || (typeof value === 'string' && value.trim() === '')) {
+      if (isRequired) problems.push(`${field} is required`);
+      else if (isNewCustomer && (ONE_CHAR_FIELDS as readonly string[]).includes(field) && value === undefined) {
+        problems.push(`${field} is required for a new customer`);
+      }
+    } else if (!typeCheck.success) {
+      problems.push(
+        ...typeCheck.error.issues.map((issue) => {
+          const path = [field, ...issue.path].join('.');
+          if (issue.code !== 'invalid_type') return `${path}: ${issue.message}`;
+          return `${path} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+        }),
+      );
+      continue;
+    }
+
+    if ((ONE_CHAR_FIELDS as readonly string[]).includes(field)) {
+      if (typeof value === 'string' && value.length !== 1) {
+        problems.push(`${field} must be exactly 1 character (got ${value.length})`);
+      }
+    } else if (field in MAX_LENGTHS) {
+      const problem = lengthProblem(field, value, MAX_LENGTHS[field as keyof typeof MAX_LENGTHS]);
+      if (problem) problems.push(problem);
+    }
+
+    if ((ADDRESS_FIELDS as readonly string[]).includes(field) && isPlainObject(value)) {
+      for (const [addressField, max] of Object.entries(ADDRESS_MAX_LENGTHS)) {
+        const problem = lengthProblem(`${field}.${addressField}`, value[addressField], max);
+        if (problem) problems.push(problem);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The fields of `post` that were sent, addresses merged field by field onto `base`. */
+function applySent(base: Partial<SpecterCustomer>, post: SpecterPostCustomer): Partial<SpecterCustomer> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const field of DATA_FIELDS) {
+    const value = post[field];
+    if (value === undefined) continue;
+    merged[field] = isPlainObject(value) ? { ...(merged[field] as SpecterAddress | undefined), ...value } : value;
+  }
+  return merged;
+}
+
+/** The simulator's data and Specter's business rules. */
+export class SpecterState {
+  readonly customers = new Map<string, SpecterCustomer>();
+  /** Every POST /customers body received (after authentication), oldest first. */
+  readonly requests: RequestLogEntry[] = [];
+  private nextId = FIRST_CUSTOMER_ID;
+
+  /** Specter's handling of a SpecterPostCustomer body: validate, then update or create. */
+  postCustomer(rawBody: Record<string, unknown>): PostOutcome {
+    const body = withoutNulls(rawBody);
+    const isUpdate = isUpdateRequest(body);
+    const problems = validatePost(body, !isUpdate);
+    if (problems.length > 0) return { response: validation(problems), committed: false };
+    const post = SpecterPostCustomerSchema.parse(body);
+    const customerId = post.CustomerId?.trim() || undefined;
+
+    if (isUpdate && customerId) {
+      const existing = this.customers.get(customerId);
+      if (!existing) {
+        return { response: { Result: 0, Code: 'ERROR_CUSTOMER_NOT_FOUND', Message: `Customer ${customerId} not found` }, committed: false };
+      }
+      this.store({ ...applySent(existing, post), CustomerId: customerId, Revision: existing.Revision + 1 });
+      return { response: { Result: 1, Code: customerId, Message: 'Customer updated' }, committed: true };
+    }
+
+    if (customerId && this.customers.has(customerId)) {
+      return { response: { Result: 0, Code: 'ERROR_CUSTOMER_EXISTS', Message: `Customer ${customerId} already exists` }, committed: false };
+    }
+    const id = customerId ?? this.allocateId();
+    this.store({ ...applySent({}, post), CustomerId: id, Revision: 1 });
+    return { response: { Result: 1, Code: id, Message: 'Customer created' }, committed: true };
+  }
+
+  /** Stores a customer directly, bypassing the rules (creates or replaces). */
+  seedCustomer(input: SpecterSeedCustomer): SpecterCustomer {
+    const parsed = SpecterSeedCustomerSchema.parse(input);
+    return this.store({ ...parsed, CustomerId: parsed.CustomerId ?? this.allocateId() });
+  }
+
+  /** Customers matching every given filter: exact, case-insensitive, trimmed. */
+  findCustomers(filters: CustomerFilters): SpecterCustomer[] {
+    const normalize = (text: string | undefined) => (text ?? '').trim().toLowerCase();
+    const criteria = (
+      [
+        ['Name', filters.name],
+        ['EmailAddress', filters.email],
+        ['OrgNo', filters.orgNo],
+      ] as const
+    ).filter(([, wanted]) => normalize(wanted) !== '');
+    return [...this.customers.values()].filter((customer) =>
+      criteria.every(([field, wanted]) => normalize(customer[field]) === normalize(wanted)),
+    );
+  }
+
+  reset(): void {
+    this.customers.clear();
+    this.requests.length = 0;
+    this.nextId = FIRST_CUSTOMER_ID;
+  }
+
+  private allocateId(): string {
+    while (this.customers.has(String(this.nextId))) this.nextId += 1;
+    return String(this.nextId++);
+  }
+
+  private store(customer: Partial<SpecterCustomer>): SpecterCustomer {
+    const stored = SpecterCustomerSchema.parse(customer);
+    this.customers.set(stored.CustomerId, stored);
+    return stored;
+  }
+}
+
+export interface SpecterCredentials {
+  id: string;
+  key: string;
+}
+
+export interface SpecterSimulatorOptions extends ListenOptions {
+  sbmId: number;
+  writeUser: SpecterCredentials;
+  readUser: SpecterCredentials;
+  logger?: SimulatorLogger;
+}
+
+export interface SpecterSimulator {
+  /** Base URL, e.g. http://127.0.0.1:4020 */
+  readonly url: string;
+  /** `${url}/api/v1/${sbmId}` */
+  readonly apiUrl: string;
+  readonly state: SpecterState;
+  readonly faults: FaultInjector<SpecterFaultConfig>;
+  close(): Promise<void>;
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'ERROR_BAD_REQUEST',
+  401: 'ERROR_UNAUTHORIZED',
+  404: 'ERROR_NOT_FOUND',
+  409: 'ERROR_CONFLICT',
+  429: 'ERROR_THROTTLED',
+  503: 'ERROR_UNAVAILABLE',
+};
+
+function errorResponse({ statusCode, message, code }: { statusCode: number; message: string; code?: string }): ApiResponse {
+  return { Result: 0, Code: code ?? STATUS_CODES[statusCode] ?? 'ERROR_INTERNAL', Message: message };
+}
+
+type SbmParams = { sbmId: string };
+const FindQuerySchema = z.object({ name: z.string().optional(), email: z.string().optional(), orgNo: z.string().optional() });
+
+interface Context {
+  state: SpecterState;
+  faults: FaultInjector<SpecterFaultConfig>;
+  options: SpecterSimulatorOptions;
+}
+
+function registerPublicRoutes(app: FastifyInstance, { state, faults, options }: Context): void {
+  const { sbmId, writeUser, readUser } = options;
+  const requestLog = new WeakMap<FastifyRequest, RequestLogEntry>();
+
+  const authenticate = (allowed: SpecterCredentials[]) => async (request: FastifyRequest) => {
+    const userId = request.headers['x-api-user-id'];
+    const key = request.headers['x-api-key'];
+    if (!allowed.some((user) => user.id === userId && user.key === key)) {
+      throw new HttpError(401, 'Invalid API user or key for this operation', 'ERROR_UNAUTHORIZED');
+    }
+  };
+  const writer = authenticate([writeUser]);
+  const reader = authenticate([readUser, writeUser]);
+
+  const logRequest = async (request: FastifyRequest) => {
+    const entry: RequestLogEntry = { receivedAt: new Date().toISOString(), body: request.body };
+    state.requests.push(entry);
+    requestLog.set(request, entry);
+  };
+
+  void app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      const params = request.params as Partial<SbmParams>;
+      if (params.sbmId !== String(sbmId)) {
+        throw new HttpError(404, `Unknown SBM id ${params.sbmId}`, 'ERROR_UNKNOWN_SBM');
+      }
+    });
+
+    api.post(
+      '/api/v1/:sbmId/customers',
+      { onRequest: writer, preHandler: [logRequest, faults.hook('postCustomer')] },
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        if (!isPlainObject(request.body)) {
+          throw new HttpError(400, 'The request body must be a JSON object', 'ERROR_BAD_REQUEST');
+        }
+        const entry = requestLog.get(request);
+        const fault = faults.appliedTo(request);
+        const answer = (response: ApiResponse) => {
+          if (entry) entry.response = response;
+          return response;
+        };
+        if (fault?.forceErrorCode) {
+          return answer({ Result: 0, Code: fault.forceErrorCode.code, Message: fault.forceErrorCode.message });
+        }
+        if (fault?.resultWithoutCode) return answer({ Result: null, Code: null, Message: 'Internal error' });
+
+        const { response, committed } = state.postCustomer(request.body);
+        if (fault?.commitThenHang && committed) {
+          answer(response);
+          if (entry) entry.hung = true;
+          faults.hang(request, reply);
+          return reply;
+        }
+        return answer(response);
+      },
+    );
+
+    api.get<{ Params: SbmParams & { customerId: string } }>(
+      '/api/v1/:sbmId/customers/:customerId',
+      { onRequest: reader, preHandler: faults.hook('getCustomer') },
+      async (request) => {
+        const customer = state.customers.get(request.params.customerId);
+        if (!customer) {
+          throw new HttpError(404, `Customer ${request.params.customerId} not found`, 'ERROR_CUSTOMER_NOT_FOUND');
+        }
+        return customer;
+      },
+    );
+
+    api.get(
+      '/api/v1/:sbmId/customers',
+      { onRequest: reader, preHandler: faults.hook('findCustomers') },
+      async (request) => ({ Customers: state.findCustomers(parseOr400(FindQuerySchema, request.query, 'query')) }),
+    );
+  });
+}
+
+function registerAdminRoutes(app: FastifyInstance, { state, faults }: Context): void {
+  app.get('/__admin/customers', async () => [...state.customers.values()]);
+
+  app.get<{ Params: { id: string } }>('/__admin/customers/:id', async (request) => {
+    const customer = state.customers.get(request.params.id);
+    if (!customer) throw new HttpError(404, `Customer ${request.params.id} not found`, 'ERROR_CUSTOMER_NOT_FOUND');
+    return customer;
+  });
+
+  app.post('/__admin/customers', async (request, reply) =>
+    reply.code(201).send(state.seedCustomer(parseOr400(SpecterSeedCustomerSchema, request.body))),
+  );
+
+  app.get('/__admin/requests', async () => state.requests);
+
+  app.post('/__admin/reset', async (_request, reply) => {
+    state.reset();
+    faults.clear();
+    return reply.code(204).send();
+  });
+
+  registerFaultRoutes(app, faults);
+}
+
+export async function startSpecterSimulator(options: SpecterSimulatorOptions): Promise<SpecterSimulator> {
+  const app = createSimulatorApp('specter', options.logger, errorResponse);
+  const context: Context = {
+    state: new SpecterState(),
+    faults: new FaultInjector({
+      schema: SpecterFaultConfigSchema,
+      routeIds: SPECTER_ROUTE_IDS,
+      affects: (config, routeId) => hasSharedFault(config) || (routeId === 'postCustomer' && hasSpecterFault(config)),
+    }),
+    options,
+  };
+  registerPublicRoutes(app, context);
+  registerAdminRoutes(app, context);
+
+  const url = await listen(app, options);
+  return {
+    url,
+    apiUrl: `${url}/api/v1/${options.sbmId}`,
+    state: context.state,
+    faults: context.faults,
+    close: () => app.close(),
+  };
+}

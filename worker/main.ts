@@ -1,0 +1,45 @@
+/**
+ * The FieldBridge worker process: `npm run worker`. Configuration from the environment (see
+ * README); SIGINT/SIGTERM shut it down gracefully (running activities get shutdownGraceTime).
+ */
+import { createActivities } from '../activities';
+import { ConfigError, loadConfig } from '../common/config';
+import { createLogger } from '../common/logger';
+import { connectWorker } from './connection';
+import { createActivityDeps } from './deps';
+import { createFieldBridgeWorker, installRuntimeLogger } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig(['temporal', 'log', 'app4sales', 'specter']);
+  const logger = createLogger({ name: 'fieldbridge-worker', ...config.log });
+  installRuntimeLogger(logger);
+  const connection = await connectWorker(config.temporal);
+  const deps = createActivityDeps(config);
+  try {
+    const worker = await createFieldBridgeWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createActivities(deps),
+    });
+    logger.info(
+      { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
+      'worker started',
+    );
+    // The Temporal Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await deps.close();
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`fieldbridge worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

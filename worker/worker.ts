@@ -1,0 +1,53 @@
+/**
+ * Builds the FieldBridge worker. Used by worker/main.ts, the start command, the benchmark and the
+ * tests, so every one runs the same workflows, activities, interceptors and tuning.
+ */
+import { Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { TemporalPinoLogger, type Logger } from '../common/logger';
+import { vendorErrorInterceptor } from './interceptors';
+
+export interface FieldBridgeWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities | Record<string, (...args: never[]) => Promise<unknown>>;
+  /** A prebuilt bundle (tests, replay); by default the worker bundles workflows/ itself. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Time running activities get to finish on shutdown before they are cancelled. */
+  shutdownGraceTime?: Duration;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+let runtimeInstalled = false;
+
+/**
+ * Route the Temporal runtime's logs (core included), the workflows' and the activities' through
+ * pino. The Runtime is process-wide: install once, before any connection is made.
+ */
+export function installRuntimeLogger(logger: Logger): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: new TemporalPinoLogger(logger),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+  });
+  runtimeInstalled = true;
+}
+
+export function createFieldBridgeWorker(opts: FieldBridgeWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: opts.activities,
+    interceptors: { activity: [vendorErrorInterceptor] },
+    // Activities are HTTP calls that mostly wait on the network; 50 in flight keeps an ERP busy
+    // without flooding it. Cached workflows: one per customer being synced, ~1 MB each.
+    maxConcurrentActivityTaskExecutions: 50,
+    maxCachedWorkflows: 500,
+    shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
+  });
+}
