@@ -28,7 +28,7 @@ const TemporalSchema = z.object({
       message: 'client certificate and key must be given together',
       path: ['clientKeyPath'],
     })
-    .default({ enabled: false }),
+    .prefault({}),
 });
 
 const LogSchema = z.object({
@@ -70,11 +70,11 @@ const ReceiverSchema = z.object({
 });
 
 export const ConfigSchema = z.object({
-  temporal: TemporalSchema.default({} as never),
-  log: LogSchema.default({} as never),
+  temporal: TemporalSchema.prefault({}),
+  log: LogSchema.prefault({}),
   app4sales: App4SalesSchema,
   specter: SpecterSchema,
-  receiver: ReceiverSchema.default({} as never),
+  receiver: ReceiverSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigSection = keyof Config;

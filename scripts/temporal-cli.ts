@@ -108,9 +108,12 @@ export async function ensureTemporalCli(opts: EnsureTemporalCliOptions = {}): Pr
   const fromCache = async (): Promise<TemporalCliInfo | undefined> => {
     if (executableProblem(cached)) return undefined;
     const stamp = readStamp(cached);
-    if (stamp && stamp.version !== wanted && allowBuild) {
-      log(`temporal CLI: cached build is ${stamp.version}, TEMPORAL_CLI_VERSION wants ${wanted}; rebuilding`);
-      return undefined;
+    if (stamp && stamp.version !== wanted) {
+      if (allowBuild) {
+        log(`temporal CLI: cached build is ${stamp.version}, TEMPORAL_CLI_VERSION wants ${wanted}; rebuilding`);
+        return undefined;
+      }
+      log(`temporal CLI: cached build is ${stamp.version}, not ${wanted}, but building is disabled: using it`);
     }
     try {
       return done(cached, 'cache', await cliVersion(cached), 'cached build');

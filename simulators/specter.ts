@@ -12,7 +12,6 @@ import {
   MAX_LENGTHS,
   REQUIRED_FIELDS,
   type SpecterAddress,
-  SpecterAddressSchema,
   type SpecterCustomer,
   SpecterCustomerSchema,
   type SpecterPostCustomer,
