@@ -110,7 +110,8 @@ export function buildListQuery(filter: ListFilter): string {
   if (filter.status) clauses.push(`${SyncStatusKey.name} = ${quote(filter.status)}`);
   if (filter.kind) clauses.push(`${SyncKindKey.name} = ${quote(filter.kind)}`);
   if (filter.system) clauses.push(`(${SourceSystemKey.name} = ${quote(filter.system)} OR ${TargetSystemKey.name} = ${quote(filter.system)})`);
-  return `${clauses.join(' AND ')} ORDER BY StartTime DESC`;
+  // No ORDER BY: SQL visibility (dev server, self-hosted) rejects it; its default order is newest first.
+  return clauses.join(' AND ');
 }
 
 /** Recent syncs, newest first. */

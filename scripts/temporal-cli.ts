@@ -105,12 +105,14 @@ export async function ensureTemporalCli(opts: EnsureTemporalCliOptions = {}): Pr
   // (c) cached build
   const wanted = requestedCliVersion();
   const cached = cachedCliPath(projectDir);
-  const fromCache = async (): Promise<TemporalCliInfo | undefined> => {
+  let outdatedCache: string | undefined; // cached build of another version, kept as a last resort
+  const fromCache = async (quiet = false): Promise<TemporalCliInfo | undefined> => {
     if (executableProblem(cached)) return undefined;
     const stamp = readStamp(cached);
     if (stamp && stamp.version !== wanted) {
       if (allowBuild) {
-        log(`temporal CLI: cached build is ${stamp.version}, TEMPORAL_CLI_VERSION wants ${wanted}; rebuilding`);
+        if (!quiet) log(`temporal CLI: cached build is ${stamp.version}, TEMPORAL_CLI_VERSION wants ${wanted}; rebuilding`);
+        outdatedCache = stamp.version;
         return undefined;
       }
       log(`temporal CLI: cached build is ${stamp.version}, not ${wanted}, but building is disabled: using it`);
@@ -139,7 +141,7 @@ export async function ensureTemporalCli(opts: EnsureTemporalCliOptions = {}): Pr
       try {
         const built = await withBuildLock(projectDir, log, async () => {
           // Somebody else may have finished the build while we waited for the lock.
-          const meanwhile = await fromCache();
+          const meanwhile = await fromCache(true);
           if (meanwhile) return meanwhile;
           await buildCli({ go: go.path, goVersion: go.version, version: wanted, projectDir, log });
           return done(cached, 'go-build', await cliVersion(cached), `built ${CLI_PACKAGE}@${wanted} with ${go.version} ->`);
@@ -149,6 +151,15 @@ export async function ensureTemporalCli(opts: EnsureTemporalCliOptions = {}): Pr
         const msg = `Go build failed: ${errMessage(err)}`;
         log(`temporal CLI: ${msg}`);
         skipped.push(msg);
+        if (outdatedCache && !executableProblem(cached)) {
+          try {
+            const version = await cliVersion(cached);
+            log(`temporal CLI: falling back to the cached ${outdatedCache} build`);
+            return done(cached, 'cache', version, `cached ${outdatedCache} build (not ${wanted})`);
+          } catch {
+            /* fall through */
+          }
+        }
       }
     }
   }
@@ -348,18 +359,27 @@ async function buildViaToolsModule(p: {
 
   await go(['mod', 'init', 'fieldbridge.local/temporal-cli-tools']);
   const { stdout } = await go(['mod', 'download', '-json', `${CLI_MODULE}@${p.version}`]);
-  const info = JSON.parse(stdout) as { GoMod?: string; Error?: string };
+  const info = JSON.parse(stdout) as { GoMod?: string; Dir?: string; Error?: string };
   if (!info.GoMod) throw new Error(`go mod download ${CLI_MODULE}@${p.version}: ${info.Error ?? 'no go.mod reported'}`);
   const mod = JSON.parse((await go(['mod', 'edit', '-json', info.GoMod])).stdout) as {
     Replace?: { Old: { Path: string; Version?: string }; New: { Path: string; Version?: string } }[];
   };
   for (const r of mod.Replace ?? []) {
     const old = r.Old.Version ? `${r.Old.Path}@${r.Old.Version}` : r.Old.Path;
-    if (!r.New.Version) {
-      p.log(`temporal CLI: tools module: skipping filesystem replace ${old} => ${r.New.Path}`);
+    if (r.New.Version) {
+      await go(['mod', 'edit', `-replace=${old}=${r.New.Path}@${r.New.Version}`]);
       continue;
     }
-    await go(['mod', 'edit', `-replace=${old}=${r.New.Path}@${r.New.Version}`]);
+    // Filesystem replace, e.g. `github.com/temporalio/cli/cliext => ./cliext` (a nested module):
+    // point it at that directory inside the downloaded (read-only) module source.
+    const dir = info.Dir && !path.isAbsolute(r.New.Path) ? path.resolve(info.Dir, r.New.Path) : r.New.Path;
+    if (!fs.existsSync(path.join(dir, 'go.mod'))) {
+      // Nested modules are not part of the parent's module zip; unless the proxy publishes them,
+      // `go get` below fails and names the module.
+      p.log(`temporal CLI: tools module: replace ${old} => ${r.New.Path} is not in the module download; leaving it to the proxy`);
+      continue;
+    }
+    await go(['mod', 'edit', `-replace=${old}=${dir}`]);
   }
   await go(['get', `${CLI_PACKAGE}@${p.version}`]);
   await go(['build', `-ldflags=${p.ldflags}`, '-o', p.out, CLI_PACKAGE]);

@@ -95,10 +95,8 @@ function withoutNulls(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(entries);
 }
 
-function lengthProblem(field: string, value: unknown, max: number): string | undefined {
-  return typeof value === 'string' && value.length > max
-    ? `${field} exceeds max length ${max} (got ${value.length})`
-    : undefined;
+function lengthProblems(field: string, value: unknown, max: number): string[] {
+  return typeof value === 'string' && value.length > max ? [`${field} exceeds max length ${max} (got ${value.length})`] : [];
 }
 
 function isUpdateRequest(body: Record<string, unknown>): boolean {
@@ -110,47 +108,43 @@ function isUpdateRequest(body: Record<string, unknown>): boolean {
   );
 }
 
+const isOneOf = (list: readonly string[], field: string) => list.includes(field);
+
+function typeProblems(field: keyof SpecterPostCustomer, value: unknown): string[] {
+  const result = SpecterPostCustomerSchema.shape[field].safeParse(value);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => {
+    const path = [field, ...issue.path].join('.');
+    if (issue.code !== 'invalid_type') return `${path}: ${issue.message}`;
+    return `${path} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  });
+}
+
+function fieldProblems(field: keyof SpecterPostCustomer, value: unknown, isNewCustomer: boolean): string[] {
+  const blank = value === undefined || (typeof value === 'string' && value.trim() === '');
+  if (blank && isOneOf(REQUIRED_FIELDS, field)) return [`${field} is required`];
+  if (value === undefined) {
+    return isNewCustomer && isOneOf(ONE_CHAR_FIELDS, field) ? [`${field} is required for a new customer`] : [];
+  }
+
+  const wrongType = typeProblems(field, value);
+  if (wrongType.length > 0) return wrongType;
+
+  if (isOneOf(ONE_CHAR_FIELDS, field)) {
+    return typeof value === 'string' && value.length !== 1 ? [`${field} must be exactly 1 character (got ${value.length})`] : [];
+  }
+  if (isOneOf(ADDRESS_FIELDS, field) && isPlainObject(value)) {
+    return Object.entries(ADDRESS_MAX_LENGTHS).flatMap(
+      ([addressField, max]) => lengthProblems(`${field}.${addressField}`, value[addressField], max),
+    );
+  }
+  const max = (MAX_LENGTHS as Partial<Record<string, number>>)[field];
+  return max === undefined ? [] : lengthProblems(field, value, max);
+}
+
 /** Every problem with the body, in field order, each naming its field. */
 function validatePost(body: Record<string, unknown>, isNewCustomer: boolean): string[] {
-  const problems: string[] = [];
-  for (const field of POST_FIELDS) {
-    const value = body[field];
-    const typeCheck = SpecterPostCustomerSchema.shape[field].safeParse(value);
-    const isRequired = (REQUIRED_FIELDS as readonly string[]).includes(field);
-
-    if (value === undefined || (typeof value === 'string' && value.trim() === '')) {
-      if (isRequired) problems.push(`${field} is required`);
-      else if (isNewCustomer && (ONE_CHAR_FIELDS as readonly string[]).includes(field) && value === undefined) {
-        problems.push(`${field} is required for a new customer`);
-      }
-    } else if (!typeCheck.success) {
-      problems.push(
-        ...typeCheck.error.issues.map((issue) => {
-          const path = [field, ...issue.path].join('.');
-          if (issue.code !== 'invalid_type') return `${path}: ${issue.message}`;
-          return `${path} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
-        }),
-      );
-      continue;
-    }
-
-    if ((ONE_CHAR_FIELDS as readonly string[]).includes(field)) {
-      if (typeof value === 'string' && value.length !== 1) {
-        problems.push(`${field} must be exactly 1 character (got ${value.length})`);
-      }
-    } else if (field in MAX_LENGTHS) {
-      const problem = lengthProblem(field, value, MAX_LENGTHS[field as keyof typeof MAX_LENGTHS]);
-      if (problem) problems.push(problem);
-    }
-
-    if ((ADDRESS_FIELDS as readonly string[]).includes(field) && isPlainObject(value)) {
-      for (const [addressField, max] of Object.entries(ADDRESS_MAX_LENGTHS)) {
-        const problem = lengthProblem(`${field}.${addressField}`, value[addressField], max);
-        if (problem) problems.push(problem);
-      }
-    }
-  }
-  return problems;
+  return POST_FIELDS.flatMap((field) => fieldProblems(field, body[field], isNewCustomer));
 }
 
 /** The fields of `post` that were sent, addresses merged field by field onto `base`. */

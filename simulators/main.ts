@@ -1,0 +1,129 @@
+/**
+ * Starts the App4Sales and Specter simulators, seeded with demo data (`npm run simulators`).
+ * `startSimulators(env)` does the same in-process for other scripts.
+ *
+ * Environment (defaults in brackets): APP4SALES_SIM_PORT [4010], SPECTER_SIM_PORT [4020],
+ * SIMULATORS_HOST [127.0.0.1], APP4SALES_API_KEY [dev-app4sales-key],
+ * APP4SALES_WEBHOOK_URL [http://127.0.0.1:3000/webhooks/app4sales] (empty: no webhooks),
+ * APP4SALES_WEBHOOK_SECRET [dev-webhook-secret], SPECTER_SBM_ID [1],
+ * SPECTER_WRITE_USER_ID / SPECTER_WRITE_USER_KEY [writer / dev-write-key],
+ * SPECTER_READ_USER_ID / SPECTER_READ_USER_KEY [reader / dev-read-key], LOG_LEVEL [info].
+ */
+import pino from 'pino';
+import { z } from 'zod';
+import { type App4SalesSimulator, startApp4SalesSimulator } from './app4sales';
+import { demoApp4SalesData } from './demo-data';
+import type { SimulatorLogger } from './http';
+import { type SpecterSimulator, startSpecterSimulator } from './specter';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const SimulatorEnvSchema = z.object({
+  APP4SALES_SIM_PORT: port(4010),
+  SPECTER_SIM_PORT: port(4020),
+  SIMULATORS_HOST: z.string().default('127.0.0.1'),
+  APP4SALES_API_KEY: z.string().default('dev-app4sales-key'),
+  APP4SALES_WEBHOOK_URL: z.string().default('http://127.0.0.1:3000/webhooks/app4sales'),
+  APP4SALES_WEBHOOK_SECRET: z.string().default('dev-webhook-secret'),
+  SPECTER_SBM_ID: z.coerce.number().int().default(1),
+  SPECTER_WRITE_USER_ID: z.string().default('writer'),
+  SPECTER_WRITE_USER_KEY: z.string().default('dev-write-key'),
+  SPECTER_READ_USER_ID: z.string().default('reader'),
+  SPECTER_READ_USER_KEY: z.string().default('dev-read-key'),
+});
+export type SimulatorEnv = z.infer<typeof SimulatorEnvSchema>;
+
+/** Reads the simulator settings; unset or empty variables take their defaults (APP4SALES_WEBHOOK_URL="" disables webhooks). */
+export function parseSimulatorEnv(env: NodeJS.ProcessEnv): SimulatorEnv {
+  const relevant = Object.fromEntries(
+    Object.keys(SimulatorEnvSchema.shape)
+      .filter((name) => env[name] !== undefined && (env[name] !== '' || name === 'APP4SALES_WEBHOOK_URL'))
+      .map((name) => [name, env[name]]),
+  );
+  return SimulatorEnvSchema.parse(relevant);
+}
+
+export interface Simulators {
+  app4sales: App4SalesSimulator;
+  specter: SpecterSimulator;
+  close(): Promise<void>;
+}
+
+export interface StartSimulatorsOptions {
+  logger?: SimulatorLogger;
+  /** Load the demo data into App4Sales (without webhooks). Default true. */
+  seed?: boolean;
+}
+
+export async function startSimulators(
+  env: NodeJS.ProcessEnv = process.env,
+  { logger = false, seed = true }: StartSimulatorsOptions = {},
+): Promise<Simulators> {
+  const settings = parseSimulatorEnv(env);
+  const host = settings.SIMULATORS_HOST;
+  const app4sales = await startApp4SalesSimulator({
+    port: settings.APP4SALES_SIM_PORT,
+    host,
+    apiKey: settings.APP4SALES_API_KEY,
+    webhook: settings.APP4SALES_WEBHOOK_URL
+      ? { url: settings.APP4SALES_WEBHOOK_URL, secret: settings.APP4SALES_WEBHOOK_SECRET }
+      : undefined,
+    logger,
+  });
+  let specter: SpecterSimulator;
+  try {
+    specter = await startSpecterSimulator({
+      port: settings.SPECTER_SIM_PORT,
+      host,
+      sbmId: settings.SPECTER_SBM_ID,
+      writeUser: { id: settings.SPECTER_WRITE_USER_ID, key: settings.SPECTER_WRITE_USER_KEY },
+      readUser: { id: settings.SPECTER_READ_USER_ID, key: settings.SPECTER_READ_USER_KEY },
+      logger,
+    });
+  } catch (error) {
+    await app4sales.close();
+    throw error;
+  }
+  if (seed) app4sales.seed(demoApp4SalesData);
+
+  return {
+    app4sales,
+    specter,
+    close: async () => {
+      await Promise.all([app4sales.close(), specter.close()]);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const logger = pino({ name: 'simulators', level: process.env.LOG_LEVEL ?? 'info' });
+  const simulators = await startSimulators(process.env, { logger });
+  logger.info(
+    {
+      app4sales: simulators.app4sales.url,
+      specter: simulators.specter.apiUrl,
+      webhook: simulators.app4sales.webhooks.target?.url ?? null,
+    },
+    'simulators listening',
+  );
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping simulators');
+    simulators.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping simulators');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    pino({ name: 'simulators' }).fatal({ err: error }, 'simulators failed to start');
+    process.exit(1);
+  });
+}
