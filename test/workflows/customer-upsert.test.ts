@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { describeSync, listSyncs } from '../../client/operations';
 import { startCustomerUpsert } from '../../client/starters';
 import { SyncStatusKey, TargetCodeKey } from '../../common/search-attributes';
@@ -46,7 +47,7 @@ async function sync(customerId: string, eventId = `evt-${customerId}`) {
 async function keepHistory(name: string, customerId: string) {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await stack.env.client.workflow.getHandle(customerUpsertWorkflowId(customerId)).fetchHistory();
-  writeFileSync(join(__dirname, '..', 'histories', `customer-upsert-${name}.json`), JSON.stringify(history, null, 2));
+  writeFileSync(join(__dirname, '..', 'histories', `customer-upsert-${name}.json`), historyToJSON(history));
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
