@@ -4,6 +4,7 @@
  * interceptors), with the adapters pointed at the simulators.
  */
 import { randomUUID } from 'node:crypto';
+import type { Duration } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -29,7 +30,7 @@ export interface Stack {
   bundle: WorkflowBundleWithSourceMap;
   taskQueue: string;
   /** A worker on the stack's task queue, as the production worker builds it. */
-  createWorker(opts?: { specterTimeoutMs?: number; shutdownGraceTime?: string }): Promise<{ worker: Worker; close(): Promise<void> }>;
+  createWorker(opts?: { specterTimeoutMs?: number; shutdownGraceTime?: Duration }): Promise<{ worker: Worker; close(): Promise<void> }>;
   /** Run fn while a worker polls; the worker is shut down afterwards. */
   withWorker<T>(fn: () => Promise<T>, opts?: { specterTimeoutMs?: number }): Promise<T>;
   reset(): void;

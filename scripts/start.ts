@@ -1,0 +1,189 @@
+/**
+ * `npm start`: the whole FieldBridge stack on this machine, for development and demos.
+ *
+ *   Temporal dev server (SQLite in .data/, UI on :8233, FieldBridge's search attributes registered)
+ *   + App4Sales and Specter simulators + the worker + the webhook receiver
+ *
+ * Prints where to look; Ctrl-C stops everything. A second start reuses .data/temporal.db, so
+ * earlier syncs stay visible. Every port and credential can be overridden by environment variable.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { ensureSearchAttributes } from '../client/operations';
+import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
+import { createLogger } from '../common/logger';
+import { ensureTemporalCli } from './temporal-cli';
+
+const root = join(__dirname, '..');
+const log = createLogger({ name: 'fieldbridge-start', format: process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty' });
+
+const host = '127.0.0.1';
+const ports = {
+  temporal: Number(process.env.TEMPORAL_PORT ?? 7233),
+  ui: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+  app4sales: Number(process.env.APP4SALES_SIM_PORT ?? 4010),
+  specter: Number(process.env.SPECTER_SIM_PORT ?? 4020),
+  receiver: Number(process.env.RECEIVER_PORT ?? 3000),
+};
+
+/** Development settings: the simulators' credentials. Anything already in the environment wins. */
+const devEnv: Record<string, string> = {
+  TEMPORAL_ADDRESS: `${host}:${ports.temporal}`,
+  TEMPORAL_NAMESPACE: 'default',
+  TEMPORAL_TASK_QUEUE: 'fieldbridge',
+  LOG_FORMAT: 'pretty',
+  APP4SALES_SIM_PORT: String(ports.app4sales),
+  SPECTER_SIM_PORT: String(ports.specter),
+  APP4SALES_BASE_URL: `http://${host}:${ports.app4sales}`,
+  APP4SALES_API_KEY: 'dev-app4sales-key',
+  APP4SALES_WEBHOOK_SECRET: 'dev-webhook-secret',
+  APP4SALES_WEBHOOK_URL: `http://${host}:${ports.receiver}/webhooks/app4sales`,
+  SPECTER_BASE_URL: `http://${host}:${ports.specter}`,
+  SPECTER_SBM_ID: '1',
+  SPECTER_WRITE_USER_ID: 'writer',
+  SPECTER_WRITE_USER_KEY: 'dev-write-key',
+  SPECTER_READ_USER_ID: 'reader',
+  SPECTER_READ_USER_KEY: 'dev-read-key',
+  RECEIVER_HOST: host,
+  RECEIVER_PORT: String(ports.receiver),
+};
+const env = { ...process.env, ...Object.fromEntries(Object.entries(devEnv).filter(([k]) => !process.env[k])) };
+
+const children: Array<{ name: string; proc: ChildProcess }> = [];
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .once('listening', () => server.close(() => resolve(true)))
+      .listen(port, host);
+  });
+}
+
+function run(name: string, command: string, args: string[]): ChildProcess {
+  const proc = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push({ name, proc });
+  proc.on('exit', (code, signal) => {
+    if (!stopping) {
+      log.error({ process: name, code, signal }, `${name} exited: stopping the stack`);
+      void stop(1);
+    }
+  });
+  return proc;
+}
+
+async function waitForTemporal(address: string, timeoutMs: number): Promise<Connection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      await connection.workflowService.getSystemInfo({});
+      return connection;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal did not answer on ${address} within ${timeoutMs} ms: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log.info('stopping: receiver, worker, simulators, then Temporal');
+    // Stop in reverse start order; Temporal last so the worker can finish its tasks.
+    for (const { name, proc } of [...children].reverse()) {
+      if (proc.exitCode !== null || proc.signalCode !== null) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log.warn({ process: name }, 'did not stop in 15 s: killing');
+          proc.kill('SIGKILL');
+        }, 15_000);
+        proc.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      });
+    }
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  const busy = [];
+  for (const [name, port] of Object.entries(ports)) if (!(await portFree(port))) busy.push(`${name} port ${port}`);
+  if (busy.length) {
+    throw new Error(`already in use: ${busy.join(', ')}. Is another stack running? Override with TEMPORAL_PORT, TEMPORAL_UI_PORT, APP4SALES_SIM_PORT, SPECTER_SIM_PORT, RECEIVER_PORT.`);
+  }
+
+  const cli = await ensureTemporalCli({ log: (msg) => log.info(msg) });
+  const dataDir = join(root, '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const t0 = Date.now();
+  run('temporal', cli.path, [
+    'server', 'start-dev',
+    '--ip', host,
+    '--port', String(ports.temporal),
+    '--ui-port', String(ports.ui),
+    '--namespace', 'default',
+    '--db-filename', join(dataDir, 'temporal.db'),
+    '--log-level', 'warn',
+    ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+  ]);
+  const connection = await waitForTemporal(`${host}:${ports.temporal}`, 30_000);
+  const { added } = await ensureSearchAttributes(connection, 'default');
+  await connection.close();
+  log.info({ ms: Date.now() - t0, searchAttributesAdded: added }, 'Temporal dev server ready');
+
+  const tsx = join(root, 'node_modules', '.bin', 'tsx');
+  run('simulators', tsx, ['simulators/main.ts']);
+  await Promise.all([waitForHttp(`http://${host}:${ports.app4sales}/__admin/faults`, 20_000), waitForHttp(`http://${host}:${ports.specter}/__admin/faults`, 20_000)]);
+  run('worker', tsx, ['worker/main.ts']);
+  run('receiver', tsx, ['client/receiver-main.ts']);
+  await waitForHttp(`http://${host}:${ports.receiver}/healthz`, 30_000);
+
+  const a4s = `http://${host}:${ports.app4sales}`;
+  process.stdout.write(`
+FieldBridge is running. Ctrl-C stops all of it.
+
+  Temporal UI         http://${host}:${ports.ui}/namespaces/default/workflows
+  Temporal gRPC       ${host}:${ports.temporal}   (history in .data/temporal.db)
+  Webhook receiver    http://${host}:${ports.receiver}/webhooks/app4sales
+  App4Sales simulator ${a4s}          (admin: ${a4s}/__admin/customers)
+  Specter simulator   http://${host}:${ports.specter}          (admin: http://${host}:${ports.specter}/__admin/customers)
+
+Try it:
+  curl -X PATCH ${a4s}/__admin/customers/A4S-1001 -H 'content-type: application/json' -d '{"CustomerName":"Nordvik Maskin AS (renamed)"}'
+  curl http://${host}:${ports.specter}/__admin/customers
+  npx fieldbridge list
+  npx fieldbridge status customer-upsert:app4sales:A4S-1001
+  npx fieldbridge sync app4sales-customer A4S-1002 --wait
+
+`);
+}
+
+main().catch((err) => {
+  log.error({ err }, `start failed: ${(err as Error).message}`);
+  void stop(1);
+});
