@@ -130,11 +130,11 @@ function summarize(text: string): string {
 }
 
 function describeNetworkError(err: unknown): string {
+  // Duck-typed: AbortSignal.timeout() rejects with a DOMException, which is not always an Error of this realm.
+  const e = (err ?? {}) as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return 'timed out';
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
-  if (err instanceof Error) {
-    const code = (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
-    return code ? `${err.message} (${code})` : err.message;
-  }
-  return String(err);
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+  const code = e.code ?? e.cause?.code;
+  const message = e.message ?? String(err);
+  return code ? `${message} (${code})` : message;
 }

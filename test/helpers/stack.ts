@@ -37,10 +37,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export async function startStack(opts: { registerSearchAttributes?: boolean } = {}): Promise<Stack> {
   installRuntimeLogger(testLogger);
   const [env, app4sales, specter, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({ server: devServerOptions([...ALL_SEARCH_ATTRIBUTES]) }),
+    TestWorkflowEnvironment.createLocal({ server: devServerOptions(opts.registerSearchAttributes === false ? [] : [...ALL_SEARCH_ATTRIBUTES]) }),
     startApp4SalesSimulator({ apiKey: APP4SALES_API_KEY, logger: false }),
     startSpecterSimulator({ ...SPECTER, logger: false }),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
