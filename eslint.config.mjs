@@ -13,9 +13,18 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'http', 'https', 'undici', 'pino', '../activities/*', '../app4sales/client', '../specter/client'] }],
+      // Workflows are bundled and replayed: no I/O. Activities may be imported for their types only.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'http', 'https', 'undici', 'pino', 'fastify', '../app4sales/client', '../specter/client', '../common/http', '../common/logger', '../common/config'], message: 'Workflow code is deterministic: no I/O.' },
+            { group: ['../activities/*', '../activities'], allowTypeImports: true, message: 'Call activities through proxyActivities; import their types only.' },
+          ],
+        },
+      ],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Workflows are deterministic: use workflow time.' }, { object: 'Math', property: 'random', message: 'Workflows are deterministic.' }],
     },
   },
-  { rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }] } },
+  { rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }] } },
 );

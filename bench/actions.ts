@@ -1,0 +1,71 @@
+/**
+ * Temporal Cloud actions of one workflow run, counted from its event history following the
+ * pricing notes (/work/shared/TEMPORAL-NOTES.md, "Cloud pricing unit: the action";
+ * https://docs.temporal.io/cloud/actions).
+ *
+ * What a history cannot show is not counted: queries, heartbeats, rejected updates,
+ * de-duplicated starts. None of them happen in the benchmark.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+
+export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
+export const ACTION_KINDS = [
+  /** WorkflowExecutionStarted; a signal-with-start counts 1 together with its signal. */
+  'workflowStart',
+  /** ActivityTaskScheduled: the first attempt of each activity. */
+  'activity',
+  /** ActivityTaskStarted.attempt - 1: every retry is an action too. */
+  'activityRetry',
+  /** TimerStarted (including the implicit timer of condition(fn, timeout)). */
+  'timer',
+  /** WorkflowExecutionSignaled beyond the first one (which came with signal-with-start). */
+  'extraSignal',
+  /** UpsertWorkflowSearchAttributes (attributes set at start are free). */
+  'searchAttributeUpsert',
+  /** WorkflowPropertiesModified (memo upsert), WorkflowExecutionOptionsUpdated. */
+  'propertiesUpdate',
+  /** WorkflowExecutionUpdateAccepted. */
+  'update',
+  /** StartChildWorkflowExecutionInitiated (the child's own start is in the child's history). */
+  'childWorkflowStart',
+  /** WorkflowExecutionContinuedAsNew: the next run's start. */
+  'continueAsNew',
+  /** Workflow tasks that recorded local-activity markers: 1 per such task. */
+  'localActivityTask',
+] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+export type ActionCounts = Record<ActionKind, number>;
+
+export function emptyActionCounts(): ActionCounts {
+  return Object.fromEntries(ACTION_KINDS.map((kind) => [kind, 0])) as ActionCounts;
+}
+
+export function totalActions(counts: ActionCounts): number {
+  return ACTION_KINDS.reduce((sum, kind) => sum + counts[kind], 0);
+}
+
+/** Actions of one run, by kind, assuming it was started with signal-with-start. */
+export function countActions(history: History): ActionCounts {
+  const counts = emptyActionCounts();
+  let signals = 0;
+  const localActivityTasks = new Set<string>();
+  for (const event of history.events ?? []) {
+    if (event.workflowExecutionStartedEventAttributes) counts.workflowStart += 1;
+    else if (event.activityTaskScheduledEventAttributes) counts.activity += 1;
+    else if (event.activityTaskStartedEventAttributes) counts.activityRetry += Math.max(0, (event.activityTaskStartedEventAttributes.attempt ?? 1) - 1);
+    else if (event.timerStartedEventAttributes) counts.timer += 1;
+    else if (event.workflowExecutionSignaledEventAttributes) signals += 1;
+    else if (event.upsertWorkflowSearchAttributesEventAttributes) counts.searchAttributeUpsert += 1;
+    else if (event.workflowPropertiesModifiedEventAttributes || event.workflowExecutionOptionsUpdatedEventAttributes) counts.propertiesUpdate += 1;
+    else if (event.workflowExecutionUpdateAcceptedEventAttributes) counts.update += 1;
+    else if (event.startChildWorkflowExecutionInitiatedEventAttributes) counts.childWorkflowStart += 1;
+    else if (event.workflowExecutionContinuedAsNewEventAttributes) counts.continueAsNew += 1;
+    else if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
+      localActivityTasks.add(String(event.markerRecordedEventAttributes.workflowTaskCompletedEventId ?? event.eventId));
+    }
+  }
+  counts.extraSignal = Math.max(0, signals - 1);
+  counts.localActivityTask = localActivityTasks.size;
+  return counts;
+}
