@@ -25,7 +25,7 @@ export interface ReceiverOptions {
 const OWN_WRITE_FIELDS = new Set(['CustomerCode']);
 
 export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: opts.bodyLimitBytes, disableRequestLogging: false });
+  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: opts.bodyLimitBytes });
 
   // Keep the raw body: the signature is computed over the exact bytes sent.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));

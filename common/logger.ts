@@ -55,8 +55,14 @@ export class TemporalPinoLogger implements TemporalLogger {
   constructor(private readonly logger: Logger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    const { sdkComponent, ...rest } = meta ?? {};
-    this.logger[LEVELS[level] ?? 'info']({ component: sdkComponent, ...rest }, message);
+    // The SDK passes failures as `error`; pino serializes Errors (message, type, stack) under `err`.
+    // The task token is an opaque blob: the workflow/activity ids beside it say the same.
+    const { sdkComponent, error, taskToken: _taskToken, ...rest } = meta ?? {};
+    const failureType = (error as { type?: unknown } | undefined)?.type;
+    this.logger[LEVELS[level] ?? 'info'](
+      { component: sdkComponent, ...(error !== undefined ? { err: error } : {}), ...(typeof failureType === 'string' ? { failureType } : {}), ...rest },
+      message,
+    );
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);
