@@ -41,7 +41,7 @@ import { startApp4SalesSimulator, type App4SalesSimulator } from '../simulators/
 import { startSpecterSimulator, type SpecterSimulator } from '../simulators/specter';
 import { createActivityDeps } from '../worker/deps';
 import { createFieldBridgeWorker, installRuntimeLogger } from '../worker/worker';
-import { ACTION_KINDS, countActions, emptyActionCounts, totalActions, type ActionCounts } from './actions';
+import { ACTION_KINDS, countActions, emptyActionCounts, taskTimings, totalActions, type ActionCounts, type TaskTimings } from './history';
 import { BENCH_PRICE_LIST, BENCH_SALES_REP, benchCustomer, benchCustomerId } from './customers';
 
 const APP4SALES_API_KEY = 'bench-app4sales-key';
@@ -278,6 +278,16 @@ interface HistoryFigures {
   fetched: number;
   eventsPerSync: Distribution | null;
   actionsPerSync: { mean: number; min: number; max: number; byKind: Record<string, number> };
+  /** From the server's event times, means per sync: run (start -> close) and its tasks. */
+  timingMs: {
+    run: number;
+    workflowTasksPerSync: number;
+    workflowTaskQueuePerTask: number;
+    workflowTaskRunPerTask: number;
+    activityTasksPerSync: number;
+    activityQueuePerTask: number;
+    activityRunPerTask: number;
+  };
 }
 
 async function historyFigures(client: Client, samples: SyncSample[], log: Logger): Promise<HistoryFigures> {
@@ -285,6 +295,7 @@ async function historyFigures(client: Client, samples: SyncSample[], log: Logger
   const events: number[] = [];
   const totals: number[] = [];
   const sums = emptyActionCounts();
+  const timings: TaskTimings[] = [];
   let next = 0;
   const slot = async () => {
     for (;;) {
@@ -296,17 +307,30 @@ async function historyFigures(client: Client, samples: SyncSample[], log: Logger
         events.push(history.events?.length ?? 0);
         totals.push(totalActions(counts));
         for (const kind of ACTION_KINDS) sums[kind] += counts[kind];
+        timings.push(taskTimings(history));
       } catch (err) {
         log.warn({ err, workflowId: sample.workflowId }, 'could not fetch the history');
       }
     }
   };
   await Promise.all(Array.from({ length: HISTORY_FETCH_CONCURRENCY }, slot));
+  const sum = (pick: (t: TaskTimings) => number) => timings.reduce((acc, t) => acc + pick(t), 0);
+  const perTask = (ms: number, tasks: number) => round2(tasks > 0 ? ms / tasks : 0);
+  const perSync = (v: number) => round2(timings.length > 0 ? v / timings.length : 0);
   const byKind = Object.fromEntries(ACTION_KINDS.map((kind) => [kind, round2(totals.length ? sums[kind] / totals.length : 0)]));
   return {
     fetched: totals.length,
     eventsPerSync: distribution(events),
     actionsPerSync: { mean: round2(mean(totals)), min: totals.length ? Math.min(...totals) : 0, max: totals.length ? Math.max(...totals) : 0, byKind },
+    timingMs: {
+      run: perSync(sum((t) => t.runMs)),
+      workflowTasksPerSync: perSync(sum((t) => t.workflowTasks)),
+      workflowTaskQueuePerTask: perTask(sum((t) => t.workflowTaskQueueMs), sum((t) => t.workflowTasks)),
+      workflowTaskRunPerTask: perTask(sum((t) => t.workflowTaskRunMs), sum((t) => t.workflowTasks)),
+      activityTasksPerSync: perSync(sum((t) => t.activityTasks)),
+      activityQueuePerTask: perTask(sum((t) => t.activityQueueMs), sum((t) => t.activityTasks)),
+      activityRunPerTask: perTask(sum((t) => t.activityRunMs), sum((t) => t.activityTasks)),
+    },
   };
 }
 
@@ -490,11 +514,20 @@ function report(result: BenchResult): string {
     add(`  ${kind}`, (p) => fmt(p.history.actionsPerSync.byKind[kind], 2));
   }
   add('history events per sync (mean)', (p) => fmt(p.history.eventsPerSync?.mean));
+  add('server-side run, started -> closed (ms, mean)', (p) => fmt(p.history.timingMs.run));
+  add('  workflow tasks per sync', (p) => fmt(p.history.timingMs.workflowTasksPerSync));
+  add('  workflow task queued, scheduled -> started (ms/task)', (p) => fmt(p.history.timingMs.workflowTaskQueuePerTask));
+  add('  workflow task processed, started -> completed (ms/task)', (p) => fmt(p.history.timingMs.workflowTaskRunPerTask));
+  add('  activity tasks per sync', (p) => fmt(p.history.timingMs.activityTasksPerSync));
+  add('  activity queued, scheduled -> started (ms/task)', (p) => fmt(p.history.timingMs.activityQueuePerTask));
+  add('  activity ran, started -> completed (ms/task)', (p) => fmt(p.history.timingMs.activityRunPerTask));
   add('bench process RSS start / peak / end (MiB)', (p) => `${p.resources.rssMiB.start} / ${p.resources.rssMiB.peak} / ${p.resources.rssMiB.end}`);
   add('bench process heapUsed start / peak / end (MiB)', (p) => `${p.resources.heapUsedMiB.start} / ${p.resources.heapUsedMiB.peak} / ${p.resources.heapUsedMiB.end}`);
   add('bench process CPU per sync (ms)', (p) => fmt(p.resources.cpuMs / Math.max(1, p.completed)));
+  add('bench process CPU, cores busy (mean)', (p) => fmt(p.resources.cpuMs / Math.max(1, p.wallMs), 2));
   add('dev server RSS peak (MiB)', (p) => fmt(p.resources.devServer?.rssPeakMiB));
   add('dev server CPU per sync (ms)', (p) => fmt(p.resources.devServer ? p.resources.devServer.cpuMs / Math.max(1, p.completed) : null));
+  add('dev server CPU, cores busy (mean)', (p) => fmt(p.resources.devServer ? p.resources.devServer.cpuMs / Math.max(1, p.wallMs) : null, 2));
 
   const m = result.machine;
   const s = result.settings;

@@ -1,5 +1,8 @@
 /**
- * Temporal Cloud actions of one workflow run, counted from its event history following the
+ * What one workflow run's event history says about a sync: its Temporal Cloud actions, and where
+ * its time went (task queueing vs. worker processing vs. activity execution).
+ *
+ * Actions are counted following the
  * pricing notes (/work/shared/TEMPORAL-NOTES.md, "Cloud pricing unit: the action";
  * https://docs.temporal.io/cloud/actions).
  *
@@ -68,4 +71,56 @@ export function countActions(history: History): ActionCounts {
   counts.extraSignal = Math.max(0, signals - 1);
   counts.localActivityTask = localActivityTasks.size;
   return counts;
+}
+
+/** Where a run's time went, from the server's event timestamps (ms, summed over the run's tasks). */
+export interface TaskTimings {
+  /** WorkflowExecutionStarted -> the closing event. */
+  runMs: number;
+  workflowTasks: number;
+  /** WorkflowTaskScheduled -> WorkflowTaskStarted: waiting for the server to hand the task to a poller. */
+  workflowTaskQueueMs: number;
+  /** WorkflowTaskStarted -> WorkflowTaskCompleted: the worker processing the activation. */
+  workflowTaskRunMs: number;
+  activityTasks: number;
+  /** ActivityTaskScheduled -> ActivityTaskStarted (last attempt). */
+  activityQueueMs: number;
+  /** ActivityTaskStarted -> ActivityTaskCompleted/Failed/TimedOut (last attempt). */
+  activityRunMs: number;
+}
+
+type Timestamp = { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined;
+
+function toMs(ts: Timestamp): number {
+  if (!ts) return NaN;
+  return Number(String(ts.seconds ?? 0)) * 1000 + (ts.nanos ?? 0) / 1e6;
+}
+
+export function taskTimings(history: History): TaskTimings {
+  const events = history.events ?? [];
+  const at = new Map<string, number>();
+  const t: TaskTimings = { runMs: 0, workflowTasks: 0, workflowTaskQueueMs: 0, workflowTaskRunMs: 0, activityTasks: 0, activityQueueMs: 0, activityRunMs: 0 };
+  const since = (id: unknown, now: number) => {
+    const then = at.get(String(id));
+    return then === undefined ? 0 : now - then;
+  };
+  for (const event of events) {
+    const now = toMs(event.eventTime);
+    at.set(String(event.eventId), now);
+    if (event.workflowTaskStartedEventAttributes) {
+      t.workflowTasks += 1;
+      t.workflowTaskQueueMs += since(event.workflowTaskStartedEventAttributes.scheduledEventId, now);
+    } else if (event.workflowTaskCompletedEventAttributes) {
+      t.workflowTaskRunMs += since(event.workflowTaskCompletedEventAttributes.startedEventId, now);
+    } else if (event.activityTaskStartedEventAttributes) {
+      t.activityTasks += 1;
+      t.activityQueueMs += since(event.activityTaskStartedEventAttributes.scheduledEventId, now);
+    } else {
+      const closed =
+        event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes ?? event.activityTaskTimedOutEventAttributes;
+      if (closed) t.activityRunMs += since(closed.startedEventId, now);
+    }
+  }
+  if (events.length > 1) t.runMs = toMs(events[events.length - 1].eventTime) - toMs(events[0].eventTime);
+  return t;
 }
