@@ -4,14 +4,8 @@
  * customerUpsert workflow.
  */
 import type { Address, ContactPerson, Customer } from '../app4sales/schemas';
-import {
-  ADDRESS_MAX_LENGTHS,
-  DEFAULT_CURRENCY,
-  MAX_LENGTHS,
-  REQUIRED_FIELDS,
-  type SpecterAddress,
-  type SpecterPostCustomer,
-} from '../specter/schemas';
+import { ADDRESS_MAX_LENGTHS, DEFAULT_CURRENCY, MAX_LENGTHS, REQUIRED_FIELDS } from '../specter/limits';
+import type { SpecterAddress, SpecterPostCustomer } from '../specter/schemas';
 
 /** Everything the mapping reads: the customer and what the connector looks up beside it. */
 export interface CustomerMappingInput {
