@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { PermanentError, PermanentErrorTypes } from '../common/errors';
-import { HttpClient, type HttpResponse } from '../common/http';
+import { HttpClient, parseResponse, type HttpResponse } from '../common/http';
 import { CustomerSchema, PriceListSchema, SalesRepSchema, type Customer, type PriceList, type SalesRep } from './schemas';
 
 export interface App4SalesClientOptions {
@@ -83,12 +83,7 @@ export class App4SalesClient {
         status: res.status,
       });
     }
-    const parsed = schema.safeParse(res.body);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-      throw new PermanentError('app4sales', PermanentErrorTypes.InvalidResponse, `App4Sales sent an invalid ${what}: ${problems}`);
-    }
-    return parsed.data;
+    return parseResponse('app4sales', schema, res.body, what);
   }
 }
 

@@ -54,18 +54,25 @@ const MiB = 1024 * 1024;
 // ---------------------------------------------------------------------------------------------
 // options
 
+type PhaseName = 'real' | 'null';
+const PHASE_NAMES: readonly PhaseName[] = ['real', 'null'];
+const PHASE_TITLES: Record<PhaseName, string> = { real: 'real (simulators)', null: 'null (no-op activities)' };
+
 interface BenchOptions {
+  /** Phases to run, in this order. */
+  phases: PhaseName[];
   n: number;
   concurrency: number;
   warmup: number;
   syncTimeoutMs: number;
 }
 
-const USAGE = `usage: npm run bench -- [--n N] [--concurrency C] [--warmup W] [--timeout-ms MS]
+const USAGE = `usage: npm run bench -- [--n N] [--concurrency C] [--warmup W] [--timeout-ms MS] [--phases real,null]
   --n            syncs measured per phase           [BENCH_N, default 200]
   --concurrency  syncs in flight at once            [BENCH_CONCURRENCY, default 50]
   --warmup       unmeasured syncs before each phase [BENCH_WARMUP, default 10]
-  --timeout-ms   give up on one sync after MS       [BENCH_SYNC_TIMEOUT_MS, default 60000]`;
+  --timeout-ms   give up on one sync after MS       [BENCH_SYNC_TIMEOUT_MS, default 60000]
+  --phases       phases to run, in this order       [BENCH_PHASES, default real,null]`;
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const { values } = parseArgs({
@@ -75,6 +82,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       concurrency: { type: 'string' },
       warmup: { type: 'string' },
       'timeout-ms': { type: 'string' },
+      phases: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -89,7 +97,13 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min} (got ${JSON.stringify(raw)})\n${USAGE}`);
     return value;
   };
+  const phases = (values.phases ?? env.BENCH_PHASES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = phases.filter((p) => !PHASE_NAMES.includes(p as PhaseName));
+  if (unknown.length > 0 || new Set(phases).size !== phases.length) {
+    throw new Error(`phases must be distinct names out of ${PHASE_NAMES.join(', ')} (got ${JSON.stringify(phases.join(','))})\n${USAGE}`);
+  }
   return {
+    phases: phases.length > 0 ? (phases as PhaseName[]) : [...PHASE_NAMES],
     n: int('n', values.n ?? env.BENCH_N, 200, 1),
     concurrency: int('concurrency', values.concurrency ?? env.BENCH_CONCURRENCY, 50, 1),
     warmup: int('warmup', values.warmup ?? env.BENCH_WARMUP, 10, 0),
@@ -367,11 +381,10 @@ interface PhaseFigures {
 }
 
 interface PhaseSpec {
-  name: 'real' | 'null';
+  name: PhaseName;
   taskQueue: string;
   batch: string;
   activities: Activities;
-  closeActivities(): Promise<void>;
   /** Customer name of an id, to look the Specter record up (real phase). */
   nameOf?: (customerId: string) => string;
 }
@@ -392,22 +405,18 @@ async function runPhase(stack: Stack, spec: PhaseSpec, opts: BenchOptions, log: 
 
   let samples: SyncSample[] = [];
   let resources: ResourceFigures | undefined;
-  try {
-    await worker.runUntil(async () => {
-      if (warmupIds.length > 0) {
-        log.info({ phase: spec.name, warmup: warmupIds.length }, 'warm-up syncs');
-        const warm = await runSyncs(client, spec.taskQueue, warmupIds, opts.concurrency, opts.syncTimeoutMs);
-        const failed = warm.filter((s) => s.error);
-        if (failed.length > 0) log.warn({ phase: spec.name, failed: failed.length, first: failed[0].error }, 'warm-up syncs failed');
-      }
-      log.info({ phase: spec.name, n: ids.length, concurrency: opts.concurrency, taskQueue: spec.taskQueue }, 'measured syncs');
-      const sampler = new ResourceSampler(stack.devServerPid);
-      samples = await runSyncs(client, spec.taskQueue, ids, opts.concurrency, opts.syncTimeoutMs);
-      resources = sampler.stop();
-    });
-  } finally {
-    await spec.closeActivities();
-  }
+  await worker.runUntil(async () => {
+    if (warmupIds.length > 0) {
+      log.info({ phase: spec.name, warmup: warmupIds.length }, 'warm-up syncs');
+      const warm = await runSyncs(client, spec.taskQueue, warmupIds, opts.concurrency, opts.syncTimeoutMs);
+      const failed = warm.filter((s) => s.error);
+      if (failed.length > 0) log.warn({ phase: spec.name, failed: failed.length, first: failed[0].error }, 'warm-up syncs failed');
+    }
+    log.info({ phase: spec.name, n: ids.length, concurrency: opts.concurrency, taskQueue: spec.taskQueue }, 'measured syncs');
+    const sampler = new ResourceSampler(stack.devServerPid);
+    samples = await runSyncs(client, spec.taskQueue, ids, opts.concurrency, opts.syncTimeoutMs);
+    resources = sampler.stop();
+  });
 
   const ok = samples.filter((s) => s.completedAt !== undefined);
   const failed = samples.filter((s) => s.error !== undefined);
@@ -488,17 +497,17 @@ function fmt(value: number | null | undefined, digits = 1): string {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
 }
 
-function table(rows: Array<[string, string, string]>, header: [string, string, string]): string {
+function table(rows: string[][], header: string[]): string {
   const all = [header, ...rows];
-  const widths = [0, 1, 2].map((c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: [string, string, string]) => `  ${r[0].padEnd(widths[0])}  ${r[1].padStart(widths[1])}  ${r[2].padStart(widths[2])}`;
-  return [line(header), `  ${'-'.repeat(widths[0] + widths[1] + widths[2] + 4)}`, ...rows.map(line)].join('\n');
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const line = (r: string[]) => `  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`;
+  return [line(header), `  ${'-'.repeat(widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1))}`, ...rows.map(line)].join('\n');
 }
 
 function report(result: BenchResult): string {
-  const { real, null: nul } = result.phases;
-  const rows: Array<[string, string, string]> = [];
-  const add = (label: string, f: (p: PhaseFigures) => string, g: (p: PhaseFigures) => string = f) => rows.push([label, f(real), g(nul)]);
+  const phases = result.settings.phases.map((name) => ({ name, p: result.phases[name]! }));
+  const rows: string[][] = [];
+  const add = (label: string, f: (p: PhaseFigures) => string) => rows.push([label, ...phases.map(({ p }) => f(p))]);
   const dist = (label: string, pick: (p: PhaseFigures) => Distribution | null) => {
     for (const k of ['p50', 'p95', 'p99', 'max'] as const) add(`${label} ${k} (ms)`, (p) => fmt(pick(p)?.[k]));
   };
@@ -510,7 +519,7 @@ function report(result: BenchResult): string {
   add('signal-with-start round trip p50 (ms)', (p) => fmt(p.latencyMs.startRpc?.p50));
   add('actions per sync (mean)', (p) => fmt(p.history.actionsPerSync.mean, 2));
   for (const kind of ACTION_KINDS) {
-    if (real.history.actionsPerSync.byKind[kind] === 0 && nul.history.actionsPerSync.byKind[kind] === 0) continue;
+    if (phases.every(({ p }) => p.history.actionsPerSync.byKind[kind] === 0)) continue;
     add(`  ${kind}`, (p) => fmt(p.history.actionsPerSync.byKind[kind], 2));
   }
   add('history events per sync (mean)', (p) => fmt(p.history.eventsPerSync?.mean));
@@ -539,13 +548,14 @@ function report(result: BenchResult): string {
     `  settings  N=${s.n} per phase, concurrency ${s.concurrency}, warm-up ${s.warmup}; worker, client and simulators share this process`,
     `  startup   dev server ${fmt(result.startupMs.devServerAndSimulators / 1000, 2)} s, workflow bundle ${fmt(result.startupMs.bundle / 1000, 2)} s`,
     '',
-    table(rows, ['', 'real (simulators)', 'null (no-op activities)']),
+    table(rows, ['', ...phases.map(({ name }) => PHASE_TITLES[name])]),
     '',
   ];
-  if (real.verified) {
+  const real = result.phases.real;
+  if (real?.verified) {
     out.push(`  real phase check: ${real.verified.specterRecords}/${real.syncs} customers in Specter, ${real.verified.customerCodesWrittenBack}/${real.syncs} CustomerCodes written back to App4Sales`);
   }
-  for (const [name, p] of Object.entries(result.phases)) {
+  for (const { name, p } of phases) {
     if (p.errors.length > 0) out.push(`  ${name} phase errors (${p.failed}): ${p.errors.join(' | ')}`);
   }
   out.push('');
@@ -567,7 +577,7 @@ interface BenchResult {
   settings: BenchOptions;
   startupMs: { temporalCli: number; devServerAndSimulators: number; bundle: number };
   totalMs: number;
-  phases: { real: PhaseFigures; null: PhaseFigures };
+  phases: Partial<Record<PhaseName, PhaseFigures>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -652,25 +662,22 @@ async function main(): Promise<number> {
         timeoutMs: 15_000,
       },
     });
-    const real = await runPhase(
-      stack,
-      {
+    const specs: Record<PhaseName, PhaseSpec> = {
+      real: {
         name: 'real',
         taskQueue: 'fieldbridge-bench-real',
         batch: 'R',
         activities: createActivities(deps),
-        closeActivities: () => deps.close(),
         nameOf: (id) => names.get(id) ?? '',
       },
-      opts,
-      log,
-    );
-    const nul = await runPhase(
-      stack,
-      { name: 'null', taskQueue: 'fieldbridge-bench-null', batch: 'N', activities: nullActivities(), closeActivities: async () => {} },
-      opts,
-      log,
-    );
+      null: { name: 'null', taskQueue: 'fieldbridge-bench-null', batch: 'N', activities: nullActivities() },
+    };
+    const phases: BenchResult['phases'] = {};
+    try {
+      for (const name of opts.phases) phases[name] = await runPhase(stack, specs[name], opts, log);
+    } finally {
+      await deps.close();
+    }
 
     const result: BenchResult = {
       bench: 'customer-sync',
@@ -679,7 +686,7 @@ async function main(): Promise<number> {
       settings: opts,
       startupMs: { temporalCli: cli.ms, devServerAndSimulators: Math.round(devServerMs), bundle: Math.round(bundleMs) },
       totalMs: Math.round(performance.now() - began),
-      phases: { real, null: nul },
+      phases,
     };
     process.stdout.write(report(result));
     process.stdout.write(`BENCH_JSON ${JSON.stringify(result)}\n`);

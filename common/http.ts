@@ -3,6 +3,7 @@
  * request, and the transient/permanent classification every client relies on.
  */
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
 import { PermanentError, PermanentErrorTypes, TransientError, type ExternalSystem } from './errors';
 
 export interface HttpClientOptions {
@@ -113,6 +114,16 @@ export class HttpClient {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/** Validate an answer's body; an answer that does not fit is a PermanentError(InvalidResponse) naming each field. */
+export function parseResponse<S extends z.ZodType>(system: ExternalSystem, schema: S, body: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new PermanentError(system, PermanentErrorTypes.InvalidResponse, `${system} sent an invalid ${what}: ${problems}`);
+  }
+  return parsed.data;
 }
 
 function parseJson(text: string): unknown {

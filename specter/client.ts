@@ -7,9 +7,11 @@
  * write user, read user) and are documented in simulators/README.md.
  */
 import { PermanentError, PermanentErrorTypes, TransientError } from '../common/errors';
-import { HttpClient } from '../common/http';
+import { HttpClient, parseResponse } from '../common/http';
 import { ApiResponseSchema, SpecterCustomerSchema, type ApiResponse, type SpecterCustomer, type SpecterPostCustomer } from './schemas';
 import { z } from 'zod';
+
+const CustomerListSchema = z.object({ Customers: z.array(SpecterCustomerSchema) });
 
 export interface SpecterClientOptions {
   baseUrl: string;
@@ -55,7 +57,7 @@ export class SpecterClient {
   async getCustomer(customerId: string): Promise<SpecterCustomer | null> {
     const res = await this.http.send({ method: 'GET', path: `${this.base}/${encodeURIComponent(customerId)}`, headers: this.readAuth() });
     if (res.status === 404) return null;
-    return parseOrThrow(SpecterCustomerSchema, res.body, `customer ${customerId}`);
+    return parseResponse('specter', SpecterCustomerSchema, res.body, `customer ${customerId}`);
   }
 
   async findCustomers(lookup: CustomerLookup): Promise<SpecterCustomer[]> {
@@ -65,7 +67,7 @@ export class SpecterClient {
       headers: this.readAuth(),
       query: { name: lookup.name, email: lookup.email, orgNo: lookup.orgNo },
     });
-    return parseOrThrow(z.object({ Customers: z.array(SpecterCustomerSchema) }), res.body, 'customer lookup').Customers;
+    return parseResponse('specter', CustomerListSchema, res.body, 'customer lookup').Customers;
   }
 
   close(): Promise<void> {
@@ -101,13 +103,4 @@ export function interpretApiResponse(response: ApiResponse, sent: Pick<SpecterPo
     throw new PermanentError('specter', PermanentErrorTypes.InvalidResponse, `Specter answered Result 1 without a customer code for ${who}`);
   }
   return { code, message };
-}
-
-function parseOrThrow<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw new PermanentError('specter', PermanentErrorTypes.InvalidResponse, `Specter sent an invalid ${what}: ${problems}`);
-  }
-  return parsed.data;
 }

@@ -136,6 +136,23 @@ test('a customer missing required fields fails at once, naming the customer and 
   await keepHistory('missing-required-fields', id);
 });
 
+test('a failed sync is repaired by fixing the record at its source: the next change starts a new run that completes', async () => {
+  const id = seedCustomer({ MainContactPerson: null, Email: null, VisitAddress: null });
+  await stack.withWorker(async () => {
+    const failure = await failureOf((await sync(id, 'evt-broken')).result());
+    expect(failure.message).toContain('EmailAddress');
+
+    stack.app4sales.state.patchCustomer(id, { Email: 'fixed@nordicfire.example' });
+    const result = await (await sync(id, 'evt-fixed')).result();
+    expect(result.created).toBe(true);
+  });
+  const [only] = stack.specter.state.customers.values();
+  expect(only.EmailAddress).toBe('fixed@nordicfire.example');
+  expect(stack.app4sales.state.customers.get(id)?.CustomerCode).toBe(only.CustomerId);
+  const report = await describeSync(stack.env.client, customerUpsertWorkflowId(id));
+  expect(report).toMatchObject({ syncStatus: 'completed', targetCode: only.CustomerId, workflowStatus: 'COMPLETED' });
+});
+
 test('an ERROR code from Specter fails without retry, carries its message, and leaves App4Sales untouched', async () => {
   const id = seedCustomer();
   stack.specter.faults.set({ forceErrorCode: { code: 'ERROR_DUPLICATE_ORGNO', message: 'OrgNo already used by customer 10007' } });
