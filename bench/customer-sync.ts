@@ -5,6 +5,7 @@
  *
  *   npm run bench                               # N=200, concurrency 50, 10 warm-up syncs per phase
  *   npm run bench -- --n 500 --concurrency 100
+ *   npm run bench -- --phases null,real          # order, or just one phase
  *   BENCH_N=50 BENCH_CONCURRENCY=10 npm run bench
  *   npm run bench 2>/dev/null | grep '^BENCH_JSON ' | cut -c12- | jq .
  *

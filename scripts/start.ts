@@ -156,11 +156,12 @@ async function main(): Promise<void> {
   await connection.close();
   log.info({ ms: Date.now() - t0, searchAttributesAdded: added }, 'Temporal dev server ready');
 
-  const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  run('simulators', tsx, ['simulators/main.ts']);
+  // Node itself with tsx's require hook (no launcher in between), so stop signals reach each process.
+  const ts = (entry: string) => ['--require', 'tsx/cjs', entry];
+  run('simulators', process.execPath, ts('simulators/main.ts'));
   await Promise.all([waitForHttp(`http://${host}:${ports.app4sales}/__admin/faults`, 20_000), waitForHttp(`http://${host}:${ports.specter}/__admin/faults`, 20_000)]);
-  run('worker', tsx, ['worker/main.ts']);
-  run('receiver', tsx, ['client/receiver-main.ts']);
+  run('worker', process.execPath, ts('worker/main.ts'));
+  run('receiver', process.execPath, ts('client/receiver-main.ts'));
   await waitForHttp(`http://${host}:${ports.receiver}/healthz`, 30_000);
 
   const a4s = `http://${host}:${ports.app4sales}`;

@@ -1,0 +1,95 @@
+/**
+ * The production worker process (worker/main.ts, configured from the environment) killed with
+ * SIGKILL after Specter created the customer and before App4Sales recorded its code. A second
+ * worker process takes over once the lost activity attempt times out: still one Specter customer.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { startCustomerUpsert } from '../../client/starters';
+import type { customerUpsert } from '../../workflows/customer-upsert';
+import { customerUpsertWorkflowId, syncStateQuery } from '../../workflows/definitions';
+import { app4salesCustomer } from '../fixtures/customers';
+import { APP4SALES_API_KEY, eventually, SPECTER, startStack, WEBHOOK_SECRET, type Stack } from '../helpers/stack';
+
+jest.setTimeout(180_000);
+
+const root = join(__dirname, '..', '..');
+let stack: Stack;
+const workers: ChildProcess[] = [];
+
+function startWorkerProcess(): ChildProcess {
+  // node itself, not the tsx launcher: a signal must reach the worker, not a wrapper around it.
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'worker/main.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'info',
+      APP4SALES_BASE_URL: stack.app4sales.url,
+      APP4SALES_API_KEY,
+      APP4SALES_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      SPECTER_BASE_URL: stack.specter.url,
+      SPECTER_SBM_ID: String(SPECTER.sbmId),
+      SPECTER_WRITE_USER_ID: SPECTER.writeUser.id,
+      SPECTER_WRITE_USER_KEY: SPECTER.writeUser.key,
+      SPECTER_READ_USER_ID: SPECTER.readUser.id,
+      SPECTER_READ_USER_KEY: SPECTER.readUser.key,
+    },
+  });
+  workers.push(child);
+  return child;
+}
+
+function started(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('"msg":"worker started"')) resolve();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before starting:\n${out}`)));
+  });
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  await stack?.close();
+});
+
+test('SIGKILL between "created in Specter" and "code recorded": the next worker finishes with one customer', async () => {
+  const id = 'CRASH-1';
+  stack.app4sales.state.putCustomer(app4salesCustomer({ Id: id }));
+  stack.app4sales.faults.set({ timeoutRate: 1, routes: ['setCustomerCode'], count: 1 });
+
+  const first = startWorkerProcess();
+  await started(first);
+  await startCustomerUpsert(stack.env.client, stack.taskQueue, id, { eventId: 'evt-crash' });
+  const handle = stack.env.client.workflow.getHandle<typeof customerUpsert>(customerUpsertWorkflowId(id));
+  await eventually(
+    async () => stack.specter.state.customers.size === 1 && (await handle.query(syncStateQuery)).step === 'recording',
+    30_000,
+    'Specter to hold the customer while the code is being recorded',
+  );
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+
+  const second = startWorkerProcess();
+  await started(second);
+  const result = await handle.result();
+
+  expect(stack.specter.state.customers.size).toBe(1);
+  expect(stack.specter.state.requests).toHaveLength(1);
+  expect(result.specterCustomerId).toBe([...stack.specter.state.customers.keys()][0]);
+  expect(stack.app4sales.state.customers.get(id)?.CustomerCode).toBe(result.specterCustomerId);
+
+  second.kill('SIGTERM');
+  const code = await new Promise((resolve) => second.once('exit', (c, s) => resolve(c ?? s)));
+  expect(code).toBe(0);
+});
