@@ -40,6 +40,7 @@ import type { CustomerMappingInput } from '../mappings/app4sales-to-specter';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startApp4SalesSimulator, type App4SalesSimulator } from '../simulators/app4sales';
 import { startSpecterSimulator, type SpecterSimulator } from '../simulators/specter';
+import { simulatorAdapterConfig } from '../simulators/adapter-config';
 import { createActivityDeps } from '../worker/deps';
 import { createFieldBridgeWorker, installRuntimeLogger } from '../worker/worker';
 import { ACTION_KINDS, countActions, emptyActionCounts, taskTimings, totalActions, type ActionCounts, type TaskTimings } from './history';
@@ -651,18 +652,9 @@ async function main(): Promise<number> {
     app4sales.seed({ customers: realCustomers, salesReps: [BENCH_SALES_REP], priceLists: [BENCH_PRICE_LIST] });
     const names = new Map(realCustomers.map((c) => [c.Id, c.CustomerName ?? '']));
 
-    const deps = createActivityDeps({
-      app4sales: { baseUrl: app4sales.url, apiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, timeoutMs: 10_000 },
-      specter: {
-        baseUrl: specter.url,
-        sbmId: SPECTER.sbmId,
-        writeUserId: SPECTER.writeUser.id,
-        writeUserKey: SPECTER.writeUser.key,
-        readUserId: SPECTER.readUser.id,
-        readUserKey: SPECTER.readUser.key,
-        timeoutMs: 15_000,
-      },
-    });
+    const deps = createActivityDeps(
+      simulatorAdapterConfig({ app4sales, specter }, { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER }),
+    );
     const specs: Record<PhaseName, PhaseSpec> = {
       real: {
         name: 'real',

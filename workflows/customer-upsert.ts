@@ -11,6 +11,7 @@ import {
   ApplicationFailure,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -99,9 +100,19 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
   return { ...result!, passes: state.passes };
 }
 
+/** Keep FieldBridgeTargetCode current; each change is one search-attribute upsert (one action). */
+function setTargetCode(state: SyncState, code: string | null): void {
+  if (!code || state.targetCode === code) return;
+  state.targetCode = code;
+  upsertSearchAttributes([{ key: TargetCodeKey, value: code }]);
+}
+
 async function syncOnce(customerId: string, state: SyncState): Promise<Omit<CustomerUpsertResult, 'passes'>> {
   state.step = 'loading';
   const source = await loadApp4SalesCustomer(customerId);
+  // A customer Specter already knows: show its code at once (the upsert below then changes nothing).
+  // Patched: executions started before this change record the code only after Specter answers.
+  if (patched('target-code-at-load')) setTargetCode(state, source.customer.CustomerCode?.trim() || null);
 
   state.step = 'mapping';
   const mapping = mapCustomerToSpecter(source);
@@ -119,10 +130,7 @@ async function syncOnce(customerId: string, state: SyncState): Promise<Omit<Cust
 
   state.step = 'upserting';
   const upserted = await upsertSpecterCustomer({ app4salesCustomerId: customerId, payload: mapping.payload });
-  if (state.targetCode !== upserted.code) {
-    state.targetCode = upserted.code;
-    upsertSearchAttributes([{ key: TargetCodeKey, value: upserted.code }]);
-  }
+  setTargetCode(state, upserted.code);
 
   state.step = 'recording';
   if (source.customer.CustomerCode?.trim() !== upserted.code) {

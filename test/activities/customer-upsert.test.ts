@@ -9,6 +9,7 @@ import { TemporalPinoLogger } from '../../common/logger';
 import { startApp4SalesSimulator, type App4SalesSimulator } from '../../simulators/app4sales';
 import { startSpecterSimulator, type SpecterSimulator } from '../../simulators/specter';
 import { mapCustomerToSpecter } from '../../mappings/app4sales-to-specter';
+import { simulatorAdapterConfig } from '../../simulators/adapter-config';
 import { createActivityDeps } from '../../worker/deps';
 import { vendorErrorInterceptor } from '../../worker/interceptors';
 import { app4salesCustomer } from '../fixtures/customers';
@@ -22,20 +23,14 @@ let specter: SpecterSimulator;
 let deps: ReturnType<typeof createActivityDeps>;
 let activities: ReturnType<typeof createActivities>;
 
-function depsFor(overrides: { writeUserKey?: string; specterTimeoutMs?: number; specterUrl?: string } = {}) {
-  return createActivityDeps({
-    app4sales: { baseUrl: app4sales.url, apiKey: API_KEY, webhookSecret: 'x'.repeat(16), timeoutMs: 2000 },
-    specter: {
-      baseUrl: overrides.specterUrl ?? specter.url,
-      sbmId: SPECTER.sbmId,
-      writeUserId: SPECTER.writeUser.id,
-      writeUserKey: overrides.writeUserKey ?? SPECTER.writeUser.key,
-      readUserId: SPECTER.readUser.id,
-      readUserKey: SPECTER.readUser.key,
-      timeoutMs: overrides.specterTimeoutMs ?? 2000,
-      defaultCustomerGroupId: 'DEFAULT-GROUP',
-    },
-  });
+function depsFor(overrides: { writeUserKey?: string; specterUrl?: string } = {}) {
+  return createActivityDeps(
+    simulatorAdapterConfig(
+      { app4sales, specter },
+      { app4salesApiKey: API_KEY, webhookSecret: 'x'.repeat(16), specter: SPECTER },
+      { app4salesTimeoutMs: 2000, specterTimeoutMs: 2000, specterUrl: overrides.specterUrl, specterWriteKey: overrides.writeUserKey, defaultCustomerGroupId: 'DEFAULT-GROUP' },
+    ),
+  );
 }
 
 /** Run an activity as the worker would: in an activity context, through the error interceptor. */

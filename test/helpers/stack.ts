@@ -13,6 +13,7 @@ import { createLogger } from '../../common/logger';
 import { startApp4SalesSimulator, type App4SalesSimulator } from '../../simulators/app4sales';
 import { startSpecterSimulator, type SpecterSimulator } from '../../simulators/specter';
 import { demoApp4SalesData } from '../../simulators/demo-data';
+import { simulatorAdapterConfig } from '../../simulators/adapter-config';
 import { createActivityDeps } from '../../worker/deps';
 import { createFieldBridgeWorker, installRuntimeLogger, WORKFLOWS_PATH } from '../../worker/worker';
 import { devServerOptions } from './temporal-cli';
@@ -20,6 +21,7 @@ import { devServerOptions } from './temporal-cli';
 export const APP4SALES_API_KEY = 'test-app4sales-key';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 export const SPECTER = { sbmId: 42, writeUser: { id: 'writer', key: 'write-key' }, readUser: { id: 'reader', key: 'read-key' } };
+const CREDENTIALS = { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER };
 
 export const testLogger = createLogger({ name: 'test', level: process.env.TEST_LOG_LEVEL ?? 'warn', format: 'json', destination: process.stderr });
 
@@ -54,18 +56,9 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
     bundle,
     taskQueue,
     async createWorker(opts = {}) {
-      const deps = createActivityDeps({
-        app4sales: { baseUrl: app4sales.url, apiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, timeoutMs: 5000 },
-        specter: {
-          baseUrl: specter.url,
-          sbmId: SPECTER.sbmId,
-          writeUserId: SPECTER.writeUser.id,
-          writeUserKey: SPECTER.writeUser.key,
-          readUserId: SPECTER.readUser.id,
-          readUserKey: SPECTER.readUser.key,
-          timeoutMs: opts.specterTimeoutMs ?? 5000,
-        },
-      });
+      const deps = createActivityDeps(
+        simulatorAdapterConfig({ app4sales, specter }, CREDENTIALS, { app4salesTimeoutMs: 5000, specterTimeoutMs: opts.specterTimeoutMs ?? 5000 }),
+      );
       const worker = await createFieldBridgeWorker({
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
