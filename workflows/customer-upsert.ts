@@ -78,23 +78,29 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
   };
 
   let result: Omit<CustomerUpsertResult, 'passes'> | undefined;
-  try {
-    while (dirty) {
-      if (state.passes >= MAX_PASSES_PER_RUN) {
-        await continueAsNew<typeof customerUpsert>({ customerId, seenEventIds: [...seen].slice(-SEEN_EVENTS_KEPT) });
-      }
-      dirty = false;
-      state.pendingChanges = 0;
-      state.passes += 1;
+  while (dirty) {
+    if (state.passes >= MAX_PASSES_PER_RUN) {
+      await continueAsNew<typeof customerUpsert>({ customerId, seenEventIds: [...seen].slice(-SEEN_EVENTS_KEPT) });
+    }
+    dirty = false;
+    state.pendingChanges = 0;
+    state.passes += 1;
+    try {
       // Signals that arrive during the pass set `dirty` again (the SDK delivers them before the
       // activity results of the same activation), so no change is left unsynced.
       result = await syncOnce(customerId, state);
+    } catch (err) {
+      state.lastError = err instanceof Error ? err.message : String(err);
+      if (dirty) {
+        // The record changed while this pass failed: the change may be the fix. Sync it.
+        log.warn('sync pass failed, but newer changes arrived: syncing them', { customerId, error: state.lastError });
+        continue;
+      }
+      setStatus('failed');
+      throw err;
     }
-  } catch (err) {
-    state.lastError = err instanceof Error ? err.message : String(err);
-    setStatus('failed');
-    throw err;
   }
+  state.lastError = null;
   state.step = 'done';
   setStatus('completed');
   return { ...result!, passes: state.passes };

@@ -153,6 +153,23 @@ test('a failed sync is repaired by fixing the record at its source: the next cha
   expect(report).toMatchObject({ syncStatus: 'completed', targetCode: only.CustomerId, workflowStatus: 'COMPLETED' });
 });
 
+test('a fix that arrives while a pass is failing is synced instead of being lost', async () => {
+  const id = seedCustomer({ MainContactPerson: null, Email: null, VisitAddress: null });
+  // Hold the load after the customer itself was read, so the fix lands during the failing pass.
+  stack.app4sales.faults.set({ latencyMs: 1500, routes: ['getSalesRep'], count: 1 });
+  const result = await stack.withWorker(async () => {
+    const handle = await sync(id, 'evt-broken');
+    await eventually(async () => (await handle.query(syncStateQuery)).step === 'loading', 10_000, 'the first pass to load');
+    await new Promise((r) => setTimeout(r, 300));
+    stack.app4sales.state.patchCustomer(id, { Email: 'fixed@nordicfire.example' });
+    await sync(id, 'evt-fixed');
+    return handle.result();
+  });
+  expect(result.passes).toBe(2);
+  expect([...stack.specter.state.customers.values()].map((c) => c.EmailAddress)).toEqual(['fixed@nordicfire.example']);
+  expect(stack.app4sales.state.customers.get(id)?.CustomerCode).toBe(result.specterCustomerId);
+});
+
 test('an ERROR code from Specter fails without retry, carries its message, and leaves App4Sales untouched', async () => {
   const id = seedCustomer();
   stack.specter.faults.set({ forceErrorCode: { code: 'ERROR_DUPLICATE_ORGNO', message: 'OrgNo already used by customer 10007' } });
