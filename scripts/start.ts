@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   }
 
   const cli = await ensureTemporalCli({ log: (msg) => log.info(msg) });
-  const dataDir = join(root, '.data');
+  const dataDir = process.env.FIELDBRIDGE_DATA_DIR ?? join(root, '.data');
   mkdirSync(dataDir, { recursive: true });
   const t0 = Date.now();
   run('temporal', cli.path, [
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
 FieldBridge is running. Ctrl-C stops all of it.
 
   Temporal UI         http://${host}:${ports.ui}/namespaces/default/workflows
-  Temporal gRPC       ${host}:${ports.temporal}   (history in .data/temporal.db)
+  Temporal gRPC       ${host}:${ports.temporal}   (history in ${join(dataDir, 'temporal.db')})
   Webhook receiver    http://${host}:${ports.receiver}/webhooks/app4sales
   App4Sales simulator ${a4s}          (admin: ${a4s}/__admin/customers)
   Specter simulator   http://${host}:${ports.specter}          (admin: http://${host}:${ports.specter}/__admin/customers)

@@ -1,0 +1,111 @@
+/**
+ * The README's first command: `npm start` brings the whole stack up, a change made in App4Sales
+ * reaches Specter, Ctrl-C (SIGINT) stops every process, and a second start keeps the history.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { eventually } from '../helpers/stack';
+
+jest.setTimeout(240_000);
+
+const root = join(__dirname, '..', '..');
+const dataDir = mkdtempSync(join(tmpdir(), 'fieldbridge-start-'));
+let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'APP4SALES_SIM_PORT' | 'SPECTER_SIM_PORT' | 'RECEIVER_PORT', number>;
+let stack: ChildProcess | undefined;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .once('listening', () => server.close(() => resolve(true)))
+      .listen(port, '127.0.0.1');
+  });
+}
+
+async function start(): Promise<{ proc: ChildProcess; output: () => string }> {
+  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), FIELDBRIDGE_DATA_DIR: dataDir, LOG_FORMAT: 'json' };
+  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  stack = proc;
+  await eventually(() => out.includes('FieldBridge is running') || proc.exitCode !== null, 120_000, 'the stack to start');
+  if (proc.exitCode !== null) throw new Error(`npm start exited with ${proc.exitCode}:\n${out}`);
+  return { proc, output: () => out };
+}
+
+async function stopWithCtrlC(proc: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  proc.kill('SIGINT');
+  return exited;
+}
+
+function fieldbridge(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [join(root, 'bin', 'fieldbridge.js'), ...args], { env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.TEMPORAL_PORT}` } }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+}
+
+async function getJson(url: string, init: { method?: 'GET' | 'PATCH'; body?: unknown } = {}) {
+  const res = await request(url, {
+    method: init.method ?? 'GET',
+    headers: init.body ? { 'content-type': 'application/json' } : {},
+    body: init.body ? JSON.stringify(init.body) : undefined,
+  });
+  return res.body.json() as Promise<unknown>;
+}
+
+beforeAll(async () => {
+  ports = {
+    TEMPORAL_PORT: await freePort(),
+    TEMPORAL_UI_PORT: await freePort(),
+    APP4SALES_SIM_PORT: await freePort(),
+    SPECTER_SIM_PORT: await freePort(),
+    RECEIVER_PORT: await freePort(),
+  };
+});
+
+afterAll(() => {
+  if (stack && stack.exitCode === null) stack.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('start, sync a changed customer, stop with Ctrl-C, start again with the same history', async () => {
+  const first = await start();
+  for (const url of [`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`, `127.0.0.1:${ports.TEMPORAL_PORT}`, `http://127.0.0.1:${ports.RECEIVER_PORT}/webhooks/app4sales`, `http://127.0.0.1:${ports.APP4SALES_SIM_PORT}`, `http://127.0.0.1:${ports.SPECTER_SIM_PORT}`]) {
+    expect(first.output()).toContain(url);
+  }
+
+  await getJson(`http://127.0.0.1:${ports.APP4SALES_SIM_PORT}/__admin/customers/A4S-1001`, { method: 'PATCH', body: { CustomerName: 'Nordvik Maskin AS (renamed)' } });
+  const specterCustomer = await eventually(async () => {
+    const customers = (await getJson(`http://127.0.0.1:${ports.SPECTER_SIM_PORT}/__admin/customers`)) as Array<{ CustomerId: string; Name: string }>;
+    return customers.find((c) => c.Name === 'Nordvik Maskin AS (renamed)');
+  }, 30_000, 'Specter to hold the renamed customer');
+  const listed = await eventually(async () => {
+    const out = await fieldbridge(['list', '--status', 'completed']);
+    return out.includes('A4S-1001') ? out : undefined;
+  }, 30_000, 'the completed sync in fieldbridge list');
+  expect(listed).toMatch(new RegExp(`customer-upsert:app4sales:A4S-1001\\s+completed\\s+customer-upsert\\s+app4sales:A4S-1001\\s+specter\\s+${specterCustomer.CustomerId}`));
+
+  expect(await stopWithCtrlC(first.proc)).toBe(0);
+  for (const port of Object.values(ports)) expect(await portFree(port)).toBe(true);
+
+  const second = await start();
+  expect(await fieldbridge(['list'])).toContain('customer-upsert:app4sales:A4S-1001');
+  expect(await stopWithCtrlC(second.proc)).toBe(0);
+});
