@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     app4salesWebhookSecret: config.app4sales.webhookSecret,
     bodyLimitBytes: config.receiver.bodyLimitBytes,
     signatureToleranceSeconds: config.receiver.signatureToleranceSeconds,
+    startDeadlineMs: config.receiver.startDeadlineMs,
   });
   const address = await app.listen({ host: config.receiver.host, port: config.receiver.port });
   logger.info({ address }, 'webhook receiver listening');

@@ -19,6 +19,8 @@ export interface ReceiverOptions {
   app4salesWebhookSecret: string;
   bodyLimitBytes: number;
   signatureToleranceSeconds: number;
+  /** How long a start may take before the sender is told to retry (503): senders wait only seconds. */
+  startDeadlineMs: number;
 }
 
 /** A change whose only field is CustomerCode is FieldBridge's own write-back echoing: nothing to sync. */
@@ -63,10 +65,9 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
       return reply.code(202).send({ accepted: false, reason: 'only CustomerCode changed: written by FieldBridge itself' });
     }
     try {
-      const started = await startCustomerUpsert(opts.client, opts.taskQueue, event.CustomerId, {
-        eventId: event.EventId,
-        changedFields: event.ChangedFields,
-      });
+      const started = await opts.client.withDeadline(Date.now() + opts.startDeadlineMs, () =>
+        startCustomerUpsert(opts.client, opts.taskQueue, event.CustomerId, { eventId: event.EventId, changedFields: event.ChangedFields }),
+      );
       req.log.info({ eventId: event.EventId, customerId: event.CustomerId, ...started }, 'customer sync signalled');
       return reply.code(202).send({ accepted: true, ...started });
     } catch (err) {

@@ -67,6 +67,8 @@ const ReceiverSchema = z.object({
   bodyLimitBytes: z.coerce.number().int().positive().default(64 * 1024),
   /** Accepted clock skew for signed webhooks. */
   signatureToleranceSeconds: z.coerce.number().int().positive().default(300),
+  /** Longest a webhook waits on Temporal before it is answered 503 (the sender retries). */
+  startDeadlineMs: z.coerce.number().int().positive().default(3000),
 });
 
 export const ConfigSchema = z.object({
@@ -108,6 +110,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['RECEIVER_PORT', 'receiver.port'],
   ['RECEIVER_BODY_LIMIT_BYTES', 'receiver.bodyLimitBytes'],
   ['RECEIVER_SIGNATURE_TOLERANCE_SECONDS', 'receiver.signatureToleranceSeconds'],
+  ['RECEIVER_START_DEADLINE_MS', 'receiver.startDeadlineMs'],
 ];
 
 export class ConfigError extends Error {

@@ -29,6 +29,7 @@ beforeAll(async () => {
     app4salesWebhookSecret: WEBHOOK_SECRET,
     bodyLimitBytes: 4096,
     signatureToleranceSeconds: 300,
+    startDeadlineMs: 3000,
   });
   receiverUrl = `${await receiver.listen({ host: '127.0.0.1', port: 0 })}/webhooks/app4sales`;
   await admin('PUT', '/__admin/webhook', { url: receiverUrl, secret: WEBHOOK_SECRET });
