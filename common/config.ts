@@ -154,6 +154,8 @@ export function loadConfig<const S extends ConfigSection>(sections: readonly S[]
     const value = env[name];
     if (value !== undefined && value !== '') setPath(raw, path, value);
   }
+  // A section given nowhere is parsed as empty, so each of its required fields is named.
+  for (const section of sections) raw[section] ??= {};
   const mask = Object.fromEntries(sections.map((s) => [s, true])) as Record<S, true>;
   const schema = ConfigSchema.pick(mask as never);
   const result = schema.safeParse(raw);
@@ -162,7 +164,9 @@ export function loadConfig<const S extends ConfigSection>(sections: readonly S[]
       result.error.issues.map((issue) => {
         const path = issue.path.join('.');
         const name = envByPath.get(path) ?? [...envByPath.entries()].find(([p]) => p.startsWith(`${path}.`) || path.startsWith(`${p}.`))?.[1];
-        const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+        const given = issue.path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key], raw);
+        const secretField = /key|secret/i.test(path);
+        const message = given === undefined ? 'is required' : secretField ? issue.message : `${issue.message} (got ${JSON.stringify(given)})`;
         return `${name ?? path}${name ? ` (${path})` : ''}: ${message}`;
       }),
     );

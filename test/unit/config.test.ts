@@ -44,6 +44,9 @@ describe('configuration', () => {
     }
     expect((error as ConfigError).problems).toHaveLength(5);
     expect(problems).toMatch(/SPECTER_READ_USER_KEY.*is required/);
+    expect(problems).toMatch(/SPECTER_SBM_ID.*\(got "abc"\)/);
+    // A secret's value is never echoed, even when it is wrong.
+    expect(problems).not.toContain('short');
   });
 
   test('a component loads only the sections it needs', () => {

@@ -27,7 +27,7 @@ function startWorkerProcess(): ChildProcess {
       TEMPORAL_ADDRESS: stack.env.address,
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'debug',
       APP4SALES_BASE_URL: stack.app4sales.url,
       APP4SALES_API_KEY,
       APP4SALES_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -43,11 +43,22 @@ function startWorkerProcess(): ChildProcess {
   return child;
 }
 
+const output = new Map<ChildProcess, string>();
+
+/** The worker's JSON log lines so far. */
+function logLines(child: ChildProcess): Array<Record<string, unknown>> {
+  return (output.get(child) ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 function started(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
+      output.set(child, out);
       if (out.includes('"msg":"worker started"')) resolve();
     });
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -88,6 +99,13 @@ test('SIGKILL between "created in Specter" and "code recorded": the next worker 
   expect(stack.specter.state.requests).toHaveLength(1);
   expect(result.specterCustomerId).toBe([...stack.specter.state.customers.keys()][0]);
   expect(stack.app4sales.state.customers.get(id)?.CustomerCode).toBe(result.specterCustomerId);
+
+  // Every log line of the worker is pino JSON carrying the workflow, run, activity and attempt it belongs to.
+  // (Runtime log forwarding batches lines for 100 ms: give them a moment.)
+  const synced = await eventually(() => logLines(second).find((l) => l.msg === 'customer synced to Specter'), 5000, 'the workflow log line');
+  expect(synced).toMatchObject({ workflowId: customerUpsertWorkflowId(id), runId: expect.any(String), customerId: id });
+  const activityLine = await eventually(() => logLines(second).find((l) => l.activityType === 'recordCustomerCode'), 5000, 'an activity log line');
+  expect(activityLine).toMatchObject({ workflowId: customerUpsertWorkflowId(id), attempt: 2 });
 
   second.kill('SIGTERM');
   const code = await new Promise((resolve) => second.once('exit', (c, s) => resolve(c ?? s)));
