@@ -6,7 +6,7 @@
  *
  * It overwrites test/histories/customer-upsert-*.json. After a workflow change, first keep the old
  * ones under a version prefix (git mv customer-upsert-x.json v2-customer-upsert-x.json): executions
- * started under earlier code must keep replaying (v1-* are from before the target-code-at-load patch).
+ * started under earlier code must keep replaying.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -11,7 +11,6 @@ import {
   ApplicationFailure,
   continueAsNew,
   log,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -117,8 +116,7 @@ async function syncOnce(customerId: string, state: SyncState): Promise<Omit<Cust
   state.step = 'loading';
   const source = await loadApp4SalesCustomer(customerId);
   // A customer Specter already knows: show its code at once (the upsert below then changes nothing).
-  // Patched: executions started before this change record the code only after Specter answers.
-  if (patched('target-code-at-load')) setTargetCode(state, source.customer.CustomerCode?.trim() || null);
+  setTargetCode(state, source.customer.CustomerCode?.trim() || null);
 
   state.step = 'mapping';
   const mapping = mapCustomerToSpecter(source);
