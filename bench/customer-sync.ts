@@ -31,7 +31,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { startCustomerUpsert } from '../client/starters';
 import { createLogger, type Logger } from '../common/logger';
@@ -42,7 +42,7 @@ import { startApp4SalesSimulator, type App4SalesSimulator } from '../simulators/
 import { startSpecterSimulator, type SpecterSimulator } from '../simulators/specter';
 import { simulatorAdapterConfig } from '../simulators/adapter-config';
 import { createActivityDeps } from '../worker/deps';
-import { createFieldBridgeWorker, installRuntimeLogger } from '../worker/worker';
+import { bundleWorkflows, createFieldBridgeWorker, installRuntimeLogger } from '../worker/worker';
 import { ACTION_KINDS, countActions, emptyActionCounts, taskTimings, totalActions, type ActionCounts, type TaskTimings } from './history';
 import { BENCH_PRICE_LIST, BENCH_SALES_REP, benchCustomer, benchCustomerId } from './customers';
 
@@ -619,10 +619,7 @@ async function main(): Promise<number> {
   try {
     const t0 = performance.now();
     const bundleStarted = performance.now();
-    const bundlePromise = bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows'),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    }).then((b) => ({ b, ms: performance.now() - bundleStarted }));
+    const bundlePromise = bundleWorkflows().then((b) => ({ b, ms: performance.now() - bundleStarted }));
     bundlePromise.catch(() => undefined); // awaited below; don't report it unhandled if the stack fails first
     // allSettled: whatever started is stopped again, even when something else failed to start.
     const [envResult, app4salesResult, specterResult] = await Promise.allSettled([

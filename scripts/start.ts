@@ -9,12 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../client/operations';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { createLogger } from '../common/logger';
+import { portFree } from './ports';
 import { ensureTemporalCli } from './temporal-cli';
 
 const root = join(__dirname, '..');
@@ -53,15 +53,6 @@ const devEnv: Record<string, string> = {
 const env = { ...process.env, ...Object.fromEntries(Object.entries(devEnv).filter(([k]) => !process.env[k])) };
 
 const children: Array<{ name: string; proc: ChildProcess }> = [];
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-      .once('error', () => resolve(false))
-      .once('listening', () => server.close(() => resolve(true)))
-      .listen(port, host);
-  });
-}
 
 function run(name: string, command: string, args: string[]): ChildProcess {
   const proc = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -132,7 +123,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   const busy = [];
-  for (const [name, port] of Object.entries(ports)) if (!(await portFree(port))) busy.push(`${name} port ${port}`);
+  for (const [name, port] of Object.entries(ports)) if (!(await portFree(port, host))) busy.push(`${name} port ${port}`);
   if (busy.length) {
     throw new Error(`already in use: ${busy.join(', ')}. Is another stack running? Override with TEMPORAL_PORT, TEMPORAL_UI_PORT, APP4SALES_SIM_PORT, SPECTER_SIM_PORT, RECEIVER_PORT.`);
   }

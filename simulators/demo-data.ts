@@ -2,7 +2,27 @@
  * Demo data for the App4Sales simulator (`npm run simulators`): two sales reps, two price lists
  * (EUR and NOK) and two customers not yet known to Specter (no CustomerCode).
  */
+import type { ContactPerson } from '../app4sales/schemas';
 import type { App4SalesSeed } from './app4sales';
+
+// Each customer's main contact person is also the first in its list.
+const ingrid: ContactPerson = {
+  Id: 'CP-1001-1',
+  FullName: 'Ingrid Solberg',
+  FirstName: 'Ingrid',
+  LastName: 'Solberg',
+  Email: 'ingrid.solberg@nordvik-maskin.example.no',
+  Phonenumber: '+47 22 12 34 57',
+  Mobile: '+47 912 34 567',
+};
+const sanne: ContactPerson = {
+  Id: 'CP-1002-1',
+  FullName: 'Sanne de Vries',
+  FirstName: 'Sanne',
+  LastName: 'de Vries',
+  Email: 'sanne@vandijk-techniek.example.nl',
+  Mobile: '+31 6 1234 5678',
+};
 
 export const demoApp4SalesData: App4SalesSeed = {
   salesReps: [
@@ -24,24 +44,9 @@ export const demoApp4SalesData: App4SalesSeed = {
       Website: 'https://nordvik-maskin.example.no',
       Email: 'post@nordvik-maskin.example.no',
       Phone: '+47 22 12 34 56',
-      MainContactPerson: {
-        Id: 'CP-1001-1',
-        FullName: 'Ingrid Solberg',
-        FirstName: 'Ingrid',
-        LastName: 'Solberg',
-        Email: 'ingrid.solberg@nordvik-maskin.example.no',
-        Phonenumber: '+47 22 12 34 57',
-        Mobile: '+47 912 34 567',
-      },
+      MainContactPerson: ingrid,
       ContactPersons: [
-        {
-          Id: 'CP-1001-1',
-          FullName: 'Ingrid Solberg',
-          FirstName: 'Ingrid',
-          LastName: 'Solberg',
-          Email: 'ingrid.solberg@nordvik-maskin.example.no',
-          Mobile: '+47 912 34 567',
-        },
+        ingrid,
         { Id: 'CP-1001-2', FullName: 'Lars Haugen', FirstName: 'Lars', LastName: 'Haugen', Email: 'lars.haugen@nordvik-maskin.example.no' },
       ],
       VisitAddress: { AddressLine1: 'Industriveien 12', City: 'Oslo', Country: 'NO', PostCode: '0581' },
@@ -61,23 +66,9 @@ export const demoApp4SalesData: App4SalesSeed = {
       Email: 'info@vandijk-techniek.example.nl',
       Phone: '+31 20 123 4567',
       Fax: '+31 20 123 4568',
-      MainContactPerson: {
-        Id: 'CP-1002-1',
-        FullName: 'Sanne de Vries',
-        FirstName: 'Sanne',
-        LastName: 'de Vries',
-        Email: 'sanne@vandijk-techniek.example.nl',
-        Mobile: '+31 6 1234 5678',
-      },
+      MainContactPerson: sanne,
       ContactPersons: [
-        {
-          Id: 'CP-1002-1',
-          FullName: 'Sanne de Vries',
-          FirstName: 'Sanne',
-          LastName: 'de Vries',
-          Email: 'sanne@vandijk-techniek.example.nl',
-          Mobile: '+31 6 1234 5678',
-        },
+        sanne,
       ],
       VisitAddress: { AddressLine1: 'Keizersgracht 100', City: 'Amsterdam', Country: 'NL', PostCode: '1015 AA' },
       DeliveryAddress: { AddressLine1: 'Havenstraat 8', City: 'Zaandam', Country: 'NL', PostCode: '1506 PA' },

@@ -2,7 +2,7 @@
  * Builds the FieldBridge worker. Used by worker/main.ts, the start command, the benchmark and the
  * tests, so every one runs the same workflows, activities, interceptors and tuning.
  */
-import { Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { TemporalPinoLogger, type Logger } from '../common/logger';
@@ -20,6 +20,16 @@ export interface FieldBridgeWorkerOptions {
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+/**
+ * Bundle workflow code once, without webpack's chatter (tests, replay, benchmark). `workflowsPath`
+ * defaults to FieldBridge's workflows/.
+ */
+export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: quiet });
+}
 
 let runtimeInstalled = false;
 

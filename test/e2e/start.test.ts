@@ -4,10 +4,10 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { freePort, portFree } from '../../scripts/ports';
 import { eventually } from '../helpers/stack';
 
 jest.setTimeout(240_000);
@@ -16,24 +16,6 @@ const root = join(__dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldbridge-start-'));
 let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'APP4SALES_SIM_PORT' | 'SPECTER_SIM_PORT' | 'RECEIVER_PORT', number>;
 let stack: ChildProcess | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-      .once('error', () => resolve(false))
-      .once('listening', () => server.close(() => resolve(true)))
-      .listen(port, '127.0.0.1');
-  });
-}
 
 async function start(): Promise<{ proc: ChildProcess; output: () => string }> {
   const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), FIELDBRIDGE_DATA_DIR: dataDir, LOG_FORMAT: 'json' };

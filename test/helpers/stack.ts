@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duration } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { createLogger } from '../../common/logger';
@@ -15,7 +15,7 @@ import { startSpecterSimulator, type SpecterSimulator } from '../../simulators/s
 import { demoApp4SalesData } from '../../simulators/demo-data';
 import { simulatorAdapterConfig } from '../../simulators/adapter-config';
 import { createActivityDeps } from '../../worker/deps';
-import { createFieldBridgeWorker, installRuntimeLogger, WORKFLOWS_PATH } from '../../worker/worker';
+import { bundleWorkflows, createFieldBridgeWorker, installRuntimeLogger } from '../../worker/worker';
 import { devServerOptions } from './temporal-cli';
 
 export const APP4SALES_API_KEY = 'test-app4sales-key';
@@ -45,7 +45,7 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
     TestWorkflowEnvironment.createLocal({ server: devServerOptions(opts.registerSearchAttributes === false ? [] : [...ALL_SEARCH_ATTRIBUTES]) }),
     startApp4SalesSimulator({ apiKey: APP4SALES_API_KEY, logger: false }),
     startSpecterSimulator({ ...SPECTER, logger: false }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+    bundleWorkflows(),
   ]);
   const taskQueue = `fieldbridge-test-${randomUUID()}`;
 

@@ -5,16 +5,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../worker/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../worker/worker';
 
 const dir = join(__dirname, '..', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent });
+  bundle = await bundleWorkflows();
 });
 
 test('there are recorded histories to replay', () => {
@@ -32,10 +31,7 @@ test('every recorded history replays without nondeterminism', async () => {
 
 test('a workflow change that reorders steps is caught', async () => {
   // Guard the guard: replaying a history against code whose activities differ must fail.
-  const altered = await bundleWorkflowCode({
-    workflowsPath: require.resolve('./fixtures/reordered-workflow'),
-    logger: silent,
-  });
+  const altered = await bundleWorkflows(require.resolve('./fixtures/reordered-workflow'));
   const file = files.find((f) => f.includes('new-customer'))!;
   const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
   await expect(Worker.runReplayHistory({ workflowBundle: altered }, history)).rejects.toThrow(/Nondeterminism|TMPRL1100/i);
