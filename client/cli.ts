@@ -7,7 +7,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
 import { SYNC_KINDS, SYNC_STATUSES } from '../common/search-attributes';
-import { connectClient } from '../worker/connection';
+import { connectClient } from '../common/temporal-connection';
 import { describeSync, ensureSearchAttributes, listSyncs, type SyncReport, type SyncSummary } from './operations';
 import { startCustomerUpsert } from './starters';
 

@@ -1,7 +1,7 @@
 /** The webhook receiver process: `npm run receiver`. */
 import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
-import { connectClient } from '../worker/connection';
+import { connectClient } from '../common/temporal-connection';
 import { buildReceiver } from './receiver';
 
 async function main(): Promise<void> {

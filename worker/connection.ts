@@ -1,39 +1,8 @@
-/**
- * Connection options for a Temporal cluster: the dev server, a self-hosted cluster (mTLS) or
- * Temporal Cloud (mTLS or API key). Shared by the worker and every client.
- */
-import { readFileSync } from 'node:fs';
-import { Connection, Client } from '@temporalio/client';
+/** The worker's own connection to Temporal (native, through the SDK's core bridge). */
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../common/config';
-
-export interface TemporalConnectionOptions {
-  address: string;
-  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string } | boolean;
-  apiKey?: string;
-}
-
-export function temporalConnectionOptions(cfg: Config['temporal']): TemporalConnectionOptions {
-  const { tls } = cfg;
-  const wantsTls = tls.enabled || !!tls.clientCertPath || !!tls.serverRootCaPath || !!cfg.apiKey;
-  return {
-    address: cfg.address,
-    apiKey: cfg.apiKey,
-    tls: wantsTls
-      ? {
-          clientCertPair: tls.clientCertPath && tls.clientKeyPath ? { crt: readFileSync(tls.clientCertPath), key: readFileSync(tls.clientKeyPath) } : undefined,
-          serverRootCACertificate: tls.serverRootCaPath ? readFileSync(tls.serverRootCaPath) : undefined,
-          serverNameOverride: tls.serverName,
-        }
-      : undefined,
-  };
-}
+import { temporalConnectionOptions } from '../common/temporal-connection';
 
 export function connectWorker(cfg: Config['temporal']): Promise<NativeConnection> {
   return NativeConnection.connect(temporalConnectionOptions(cfg));
-}
-
-export async function connectClient(cfg: Config['temporal']): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect(temporalConnectionOptions(cfg));
-  return { client: new Client({ connection, namespace: cfg.namespace }), connection };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../common/config';
-import { temporalConnectionOptions } from '../../worker/connection';
+import { temporalConnectionOptions } from '../../common/temporal-connection';
 
 describe('Temporal connection options', () => {
   test('the dev server: plain TCP, no credentials', () => {
