@@ -1,7 +1,17 @@
+import type { Client } from '@temporalio/client';
 import type { CustomerUpsertDeps } from './customer-upsert';
 import { createCustomerUpsertActivities } from './customer-upsert';
 
-export type ActivityDeps = CustomerUpsertDeps;
+/**
+ * What activities need of Temporal itself: a client on the worker's namespace (to read earlier runs
+ * of a sync, or to signal-with-start syncs in bulk) and the task queue the syncs run on.
+ */
+export interface TemporalDeps {
+  client: Client;
+  taskQueue: string;
+}
+
+export type ActivityDeps = CustomerUpsertDeps & { temporal: TemporalDeps };
 
 /** Every activity the worker registers, built from its clients. */
 export function createActivities(deps: ActivityDeps) {

@@ -651,6 +651,7 @@ async function main(): Promise<number> {
 
     const deps = createActivityDeps(
       simulatorAdapterConfig({ app4sales, specter }, { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER }),
+      { client: env.client, taskQueue: 'fieldbridge-bench-real' },
     );
     const specs: Record<PhaseName, PhaseSpec> = {
       real: {

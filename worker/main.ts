@@ -5,6 +5,7 @@
 import { createActivities } from '../activities';
 import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
+import { connectClient } from '../common/temporal-connection';
 import { connectWorker } from './connection';
 import { createActivityDeps } from './deps';
 import { createFieldBridgeWorker, installRuntimeLogger } from './worker';
@@ -14,7 +15,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'fieldbridge-worker', ...config.log });
   installRuntimeLogger(logger);
   const connection = await connectWorker(config.temporal);
-  const deps = createActivityDeps(config);
+  // Activities that read earlier runs or start syncs use an ordinary client on the same cluster.
+  const temporalClient = await connectClient(config.temporal);
+  const deps = createActivityDeps(config, { client: temporalClient.client, taskQueue: config.temporal.taskQueue });
   try {
     const worker = await createFieldBridgeWorker({
       connection,
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     logger.info('worker stopped');
   } finally {
     await deps.close();
+    await temporalClient.connection.close();
     await connection.close();
   }
 }

@@ -3,9 +3,10 @@
  * as in production: each error class ends as the ApplicationFailure the retry policy reads.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { TemporalPinoLogger } from '../../common/logger';
+import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { startApp4SalesSimulator, type App4SalesSimulator } from '../../simulators/app4sales';
 import { startSpecterSimulator, type SpecterSimulator } from '../../simulators/specter';
 import { mapCustomerToSpecter } from '../../mappings/app4sales-to-specter';
@@ -14,12 +15,15 @@ import { createActivityDeps } from '../../worker/deps';
 import { vendorErrorInterceptor } from '../../worker/interceptors';
 import { app4salesCustomer } from '../fixtures/customers';
 import { testLogger } from '../helpers/stack';
+import { devServerOptions } from '../helpers/temporal-cli';
 
 const API_KEY = 'activity-test-key';
 const SPECTER = { sbmId: 3, writeUser: { id: 'w', key: 'wk' }, readUser: { id: 'r', key: 'rk' } };
 
 let app4sales: App4SalesSimulator;
 let specter: SpecterSimulator;
+/** A real dev server: the activities read earlier runs of a sync from Temporal. */
+let temporal: TestWorkflowEnvironment;
 let deps: ReturnType<typeof createActivityDeps>;
 let activities: ReturnType<typeof createActivities>;
 
@@ -30,6 +34,7 @@ function depsFor(overrides: { writeUserKey?: string; specterUrl?: string } = {})
       { app4salesApiKey: API_KEY, webhookSecret: 'x'.repeat(16), specter: SPECTER },
       { app4salesTimeoutMs: 2000, specterTimeoutMs: 2000, specterUrl: overrides.specterUrl, specterWriteKey: overrides.writeUserKey, defaultCustomerGroupId: 'DEFAULT-GROUP' },
     ),
+    { client: temporal.client, taskQueue: 'activity-tests' },
   );
 }
 
@@ -49,9 +54,10 @@ async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 beforeAll(async () => {
-  [app4sales, specter] = await Promise.all([
+  [app4sales, specter, temporal] = await Promise.all([
     startApp4SalesSimulator({ apiKey: API_KEY, logger: false }),
     startSpecterSimulator({ ...SPECTER, logger: false }),
+    TestWorkflowEnvironment.createLocal({ server: devServerOptions([...ALL_SEARCH_ATTRIBUTES]) }),
   ]);
   deps = depsFor();
   activities = createActivities(deps);
@@ -59,6 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await deps.close();
   await Promise.all([app4sales.close(), specter.close()]);
+  await temporal?.teardown();
 });
 beforeEach(() => {
   app4sales.state.reset();

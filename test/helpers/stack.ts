@@ -58,6 +58,7 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
     async createWorker(opts = {}) {
       const deps = createActivityDeps(
         simulatorAdapterConfig({ app4sales, specter }, CREDENTIALS, { app4salesTimeoutMs: 5000, specterTimeoutMs: opts.specterTimeoutMs ?? 5000 }),
+        { client: env.client, taskQueue },
       );
       const worker = await createFieldBridgeWorker({
         connection: env.nativeConnection,
