@@ -10,7 +10,8 @@
  * Per matching request, in order: `latencyMs` delay, then `throttle` (429 + Retry-After once more than
  * `limit` matching requests arrived in the current fixed window), then `timeoutRate` (the request is
  * never answered; its socket is destroyed when the server closes), then `errorRate` (answers
- * `errorStatus`, default 500). Rates draw from Math.random, or from a PRNG seeded by `seed`.
+ * `errorStatus`, 400..599, default 500: a 4xx is a refusal, a 5xx a server fault). Rates draw from
+ * Math.random, or from a PRNG seeded by `seed`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -32,7 +33,8 @@ export const FaultConfigSchema = z
   .object({
     latencyMs: z.number().int().min(0).max(600_000).optional(),
     errorRate: rate.optional(),
-    errorStatus: z.number().int().min(500).max(599).optional(),
+    /** 400..599: a 5xx is a server fault; a 4xx a refusal (e.g. 422 on a write App4Sales will not take). */
+    errorStatus: z.number().int().min(400).max(599).optional(),
     timeoutRate: rate.optional(),
     throttle: ThrottleSchema.optional(),
     routes: z.array(z.string().min(1)).min(1).optional(),
@@ -66,6 +68,14 @@ export interface FaultInjectorOptions<C extends FaultConfig> {
   routeIds: readonly string[];
   /** Whether the config can affect a route; defaults to hasSharedFault. */
   affects?: (config: C, routeId: string) => boolean;
+}
+
+/** The simulator error code of an injected status (Specter puts it in its ApiResponse; App4Sales answers `{Message}`). */
+function injectedErrorCode(status: number): string {
+  if (status === 503) return 'ERROR_UNAVAILABLE';
+  if (status === 429) return 'ERROR_THROTTLED';
+  if (status < 500) return 'ERROR_REFUSED';
+  return 'ERROR_INTERNAL';
 }
 
 /** mulberry32: a small, good-enough seeded PRNG. */
@@ -154,7 +164,7 @@ export class FaultInjector<C extends FaultConfig = FaultConfig> {
       }
       if (config.errorRate !== undefined && this.random() < config.errorRate) {
         const status = config.errorStatus ?? 500;
-        throw new HttpError(status, `Injected fault: HTTP ${status}`, status === 503 ? 'ERROR_UNAVAILABLE' : 'ERROR_INTERNAL');
+        throw new HttpError(status, `Injected fault: HTTP ${status}`, injectedErrorCode(status));
       }
     };
   }

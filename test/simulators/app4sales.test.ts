@@ -371,6 +371,35 @@ describe('App4Sales simulator', () => {
       expect((await call(admin('/faults'))).json).toEqual({ config: null, remaining: null });
     });
 
+    it('errorStatus 4xx refuses the CustomerCode write-back on every request while set, with a Message, and leaves the customer alone', async () => {
+      const setCode = () => call(api('/customers/C-1/customercode'), { method: 'PUT', headers: AUTH, body: { CustomerCode: '10001' } });
+      expect((await setFaults({ errorRate: 1, errorStatus: 422, routes: ['setCustomerCode'] })).status).toBe(200);
+      for (let i = 0; i < 3; i += 1) {
+        expect(await setCode()).toMatchObject({ status: 422, json: { Message: expect.stringContaining('422') } });
+      }
+      expect((await call(admin('/faults'))).json).toMatchObject({ config: { errorStatus: 422 }, remaining: null });
+      expect((await getAcme()).status).toBe(200); // other routes are not touched
+      expect(sim.state.customers.get('C-1')).toMatchObject({ Revision: 1 });
+      expect(sim.state.customers.get('C-1')?.CustomerCode ?? null).toBeNull();
+      await sim.webhooks.idle();
+      expect(sim.webhooks.deliveries).toHaveLength(0);
+    });
+
+    it('errorStatus 4xx with count refuses the next N write-backs, then App4Sales takes the code', async () => {
+      const setCode = () => call(api('/customers/C-1/customercode'), { method: 'PUT', headers: AUTH, body: { CustomerCode: '10001' } });
+      sim.faults.set({ errorRate: 1, errorStatus: 400, routes: ['setCustomerCode'], count: 1 });
+      expect(await setCode()).toMatchObject({ status: 400, json: { Message: 'Injected fault: HTTP 400' } });
+      expect(await setCode()).toMatchObject({ status: 200, json: { CustomerCode: '10001', Revision: 2 } });
+    });
+
+    it('errorStatus outside 400..599 is refused', async () => {
+      for (const errorStatus of [399, 600, 200]) {
+        const res = await setFaults({ errorRate: 1, errorStatus });
+        expect(res.status).toBe(400);
+        expect(res.json.Message).toContain('errorStatus');
+      }
+    });
+
     it('throttle answers 429 with Retry-After over the limit', async () => {
       await setFaults({ throttle: { limit: 2, windowMs: 60_000, retryAfterSeconds: 7 } });
       expect((await getAcme()).status).toBe(200);
