@@ -6,6 +6,7 @@
 import type { Address, ContactPerson, Customer } from '../app4sales/schemas';
 import { ADDRESS_MAX_LENGTHS, DEFAULT_CURRENCY, MAX_LENGTHS, REQUIRED_FIELDS } from '../specter/limits';
 import type { SpecterAddress, SpecterPostCustomer } from '../specter/schemas';
+import { resolveCountry } from './countries';
 
 /** Everything the mapping reads: the customer and what the connector looks up beside it. */
 export interface CustomerMappingInput {
@@ -24,6 +25,15 @@ export interface Truncation {
   originalLength: number;
 }
 
+/** A value the mapping could not send as App4Sales holds it: left out, or sent with a doubt. */
+export interface MappingWarning {
+  /** Specter field, e.g. "VisitAddress.CountryCode" */
+  field: string;
+  /** The App4Sales value, as it was */
+  value: string;
+  reason: string;
+}
+
 export interface MissingField {
   /** Specter field */
   field: (typeof REQUIRED_FIELDS)[number];
@@ -38,12 +48,20 @@ export interface CustomerMapping {
   truncations: Truncation[];
   /** Required Specter fields left empty; the payload must not be sent while any is missing. */
   missing: MissingField[];
+  /** Values left out (or sent with a doubt) rather than sent wrong: a country that is no country, say. For the log. */
+  warnings: MappingWarning[];
+  /**
+   * True when Currency is Specter's default SEK because the price list gave none (new customers
+   * only: an update leaves Currency out instead). Pass it to asUpdateOf when this create is turned
+   * into an update.
+   */
+  currencyDefaulted: boolean;
 }
 
 const REQUIRED_SOURCES: Record<MissingField['field'], string> = {
   Name: 'CustomerName',
-  FirstName: 'ContactPersons[0].FirstName',
-  SurName: 'ContactPersons[0].LastName',
+  FirstName: 'ContactPersons[0].FirstName, or MainContactPerson.FirstName when there are no ContactPersons',
+  SurName: 'ContactPersons[0].LastName, or MainContactPerson.LastName when there are no ContactPersons',
   EmailAddress: 'MainContactPerson.Email, Email or VisitAddress.Email',
 };
 
@@ -68,6 +86,7 @@ export function truncate(value: string, maxLength: number): string {
 export function mapCustomerToSpecter(input: CustomerMappingInput): CustomerMapping {
   const { customer } = input;
   const truncations: Truncation[] = [];
+  const warnings: MappingWarning[] = [];
   const fit = (field: string, value: string | undefined, maxLength: number | undefined): string | undefined => {
     if (value === undefined || maxLength === undefined || value.length <= maxLength) return value;
     truncations.push({ field, maxLength, originalLength: value.length });
@@ -78,7 +97,11 @@ export function mapCustomerToSpecter(input: CustomerMappingInput): CustomerMappi
 
   const customerCode = firstNonEmpty(customer.CustomerCode);
   const isNew = customerCode === undefined;
-  const contact: ContactPerson | undefined = customer.ContactPersons[0];
+  // The first contact person; a customer whose only contact is its main contact person has that one.
+  const contact: ContactPerson | undefined = customer.ContactPersons[0] ?? customer.MainContactPerson ?? undefined;
+  const priceListCurrency = firstNonEmpty(input.priceListCurrency)?.toUpperCase();
+  // Specter's default applies to new customers; an update without a price-list currency keeps Specter's.
+  const currencyDefaulted = isNew && priceListCurrency === undefined;
   const name = header('Name', firstNonEmpty(customer.CustomerName));
 
   const payload: SpecterPostCustomer = {
@@ -94,24 +117,36 @@ export function mapCustomerToSpecter(input: CustomerMappingInput): CustomerMappi
     FaxNo: header('FaxNo', firstNonEmpty(customer.Fax, customer.VisitAddress?.Fax)),
     SalesRepresentativeId: firstNonEmpty(input.salesRepResIdString),
     CustomerGroupId: firstNonEmpty(unknownElement(customer, 'CustomerGroupId'), input.defaultCustomerGroupId),
-    Currency: firstNonEmpty(input.priceListCurrency)?.toUpperCase() ?? DEFAULT_CURRENCY,
+    Currency: currencyDefaulted ? DEFAULT_CURRENCY : priceListCurrency,
     ...(isNew ? { TypeCustomer: 'C', CustomerOrganizationalForm: 'C' } : {}),
     FullName: firstNonEmpty(contact?.FullName, [contact?.FirstName?.trim(), contact?.LastName?.trim()].filter(Boolean).join(' ')),
     FirstName: header('FirstName', firstNonEmpty(contact?.FirstName)) ?? '',
     SurName: header('SurName', firstNonEmpty(contact?.LastName)) ?? '',
     MobileNo: header('MobileNo', firstNonEmpty(contact?.Mobile)),
-    VisitAddress: mapAddress('VisitAddress', customer.VisitAddress, undefined, fit),
-    DeliveryAddress: mapAddress('DeliveryAddress', customer.DeliveryAddress, name, fit),
+    VisitAddress: mapAddress('VisitAddress', customer.VisitAddress, undefined, fit, warnings),
+    DeliveryAddress: mapAddress('DeliveryAddress', customer.DeliveryAddress, name, fit, warnings),
   };
 
   const missing = REQUIRED_FIELDS.filter((field) => !payload[field]).map((field) => ({ field, source: REQUIRED_SOURCES[field] }));
-  return { payload: dropUndefined(payload), isNew, truncations, missing };
+  return { payload: dropUndefined(payload), isNew, truncations, missing, warnings, currencyDefaulted };
 }
 
-/** Turn a create into an update of an existing Specter customer (used when a lost answer is found to have created it). */
-export function asUpdateOf(payload: SpecterPostCustomer, customerId: string): SpecterPostCustomer {
-  const { TypeCustomer: _type, CustomerOrganizationalForm: _form, ...rest } = payload;
-  return { ...rest, CustomerId: customerId, ForceCustomerUpdate: true, IdentifyByCustomerId: true };
+/**
+ * Turn a create into an update of an existing Specter customer (used when a lost answer is found to
+ * have created it). TypeCustomer and CustomerOrganizationalForm are dropped, as on every update; so
+ * is Currency when `options.currencyDefaulted` (the mapping's `currencyDefaulted`) says it is only
+ * Specter's default SEK, which an update must not write over the customer's own currency. Without
+ * options, Currency is kept as in the payload.
+ */
+export function asUpdateOf(payload: SpecterPostCustomer, customerId: string, options: { currencyDefaulted?: boolean } = {}): SpecterPostCustomer {
+  const { TypeCustomer: _type, CustomerOrganizationalForm: _form, Currency: currency, ...rest } = payload;
+  return {
+    ...rest,
+    ...(options.currencyDefaulted || currency === undefined ? {} : { Currency: currency }),
+    CustomerId: customerId,
+    ForceCustomerUpdate: true,
+    IdentifyByCustomerId: true,
+  };
 }
 
 function mapAddress(
@@ -119,15 +154,23 @@ function mapAddress(
   address: Address | null | undefined,
   companyName: string | undefined,
   fit: (field: string, value: string | undefined, maxLength: number) => string | undefined,
+  warnings: MappingWarning[],
 ): SpecterAddress | undefined {
   if (!address) return undefined;
   const field = (name: keyof SpecterAddress, value: string | null | undefined) => fit(`${prefix}.${name}`, firstNonEmpty(value), ADDRESS_MAX_LENGTHS[name]);
+  const countryCode = (value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const country = resolveCountry(value);
+    if ('reason' in country) warnings.push({ field: `${prefix}.CountryCode`, value, reason: country.reason });
+    return country.code;
+  };
   const mapped = dropUndefined({
     CompanyName: field('CompanyName', companyName),
     AddressLine1: field('AddressLine1', address.AddressLine1),
     AddressLine2: field('AddressLine2', address.AddressLine2),
     City: field('City', address.City),
-    CountryCode: field('CountryCode', address.Country?.toUpperCase()),
+    // ISO alpha-2 from a code, an alpha-3 code or a name; never truncated ("Sweden" is not "SW").
+    CountryCode: countryCode(firstNonEmpty(address.Country)),
     PostCode: field('PostCode', address.PostCode),
   });
   return Object.keys(mapped).length > 0 ? mapped : undefined;

@@ -3,6 +3,7 @@
  * shared/API-NOTES.md section 4).
  */
 import { asUpdateOf, describeMissing, firstNonEmpty, mapCustomerToSpecter, truncate, type CustomerMappingInput } from '../../mappings/app4sales-to-specter';
+import { countryKey, isoCountries, resolveCountry } from '../../mappings/countries';
 import type { CustomerInput } from '../../app4sales/schemas';
 import { app4salesCustomer } from '../fixtures/customers';
 
@@ -75,6 +76,17 @@ describe('CustomerCode decides create or update', () => {
     expect(update).not.toHaveProperty('TypeCustomer');
     expect(update).not.toHaveProperty('CustomerOrganizationalForm');
   });
+
+  // [case, price-list currency, Currency in the update asUpdateOf makes]
+  test.each([
+    ['the price list gave one: kept', 'NOK', 'NOK'],
+    ['only Specter\'s default SEK: left out, Specter keeps the found customer\'s', null, undefined],
+  ])('asUpdateOf and Currency: %s', (_case, priceListCurrency, expected) => {
+    const mapping = map({}, { priceListCurrency });
+    const update = asUpdateOf(mapping.payload, '10077', { currencyDefaulted: mapping.currencyDefaulted });
+    expect(update.Currency).toBe(expected);
+    if (expected === undefined) expect(update).not.toHaveProperty('Currency');
+  });
 });
 
 describe('EmailAddress: MainContactPerson.Email, else Customer.Email, else VisitAddress.Email (required, max 100)', () => {
@@ -135,8 +147,18 @@ describe('looked-up and dynamic fields', () => {
   test('Currency comes from the customer\'s price list', () => {
     expect(map({}, { priceListCurrency: 'nok' }).payload.Currency).toBe('NOK');
   });
-  test('Currency is Specter\'s default SEK when the price list gives none', () => {
-    expect(map({}, { priceListCurrency: null }).payload.Currency).toBe('SEK');
+  // [case, CustomerCode, price-list currency, Currency sent, currencyDefaulted]
+  test.each([
+    ['new customer, price list with a currency', null, 'eur', 'EUR', false],
+    ['new customer, no price-list currency: Specter\'s default SEK', null, null, 'SEK', true],
+    ['new customer, blank price-list currency: SEK', null, '  ', 'SEK', true],
+    ['update, price list with a currency: sent', '10042', 'NOK', 'NOK', false],
+    ['update, no price-list currency: not sent, Specter keeps its own', '10042', null, undefined, false],
+  ])('Currency: %s', (_case, CustomerCode, priceListCurrency, expected, defaulted) => {
+    const mapping = map({ CustomerCode }, { priceListCurrency });
+    expect(mapping.payload.Currency).toBe(expected);
+    if (expected === undefined) expect(mapping.payload).not.toHaveProperty('Currency');
+    expect(mapping.currencyDefaulted).toBe(defaulted);
   });
   test('CustomerGroupId is taken from UnknownElements when present', () => {
     expect(map({ UnknownElements: { CustomerGroupId: 'GRP-9' } }).payload.CustomerGroupId).toBe('GRP-9');
@@ -161,6 +183,42 @@ describe('contact person: the first contact person', () => {
     const { payload } = map({ ContactPersons: [{ Id: 'c', FirstName: 'Per', LastName: 'Ek' }] });
     expect(payload.FullName).toBe('Per Ek');
   });
+  const main = { Id: 'CP-9', FullName: 'Maja Holm', FirstName: 'Maja', LastName: 'Holm', Email: 'maja@x.example', Phonenumber: '+46 70 333 33 33', Mobile: '+46 70 444 44 44' };
+  // [case, overrides, expected contact fields]
+  test.each([
+    [
+      'only a MainContactPerson (no ContactPersons): taken from it',
+      { ContactPersons: [], MainContactPerson: main },
+      { FullName: 'Maja Holm', FirstName: 'Maja', SurName: 'Holm', MobileNo: '+46 70 444 44 44' },
+    ],
+    [
+      'only a MainContactPerson without FullName: composed from its names',
+      { ContactPersons: [], MainContactPerson: { ...main, FullName: null } },
+      { FullName: 'Maja Holm', FirstName: 'Maja', SurName: 'Holm' },
+    ],
+    [
+      'ContactPersons present: ContactPersons[0] wins over MainContactPerson',
+      { MainContactPerson: main },
+      { FullName: 'Anna Berg', FirstName: 'Anna', SurName: 'Berg', MobileNo: '+46 70 222 22 22' },
+    ],
+  ])('%s', (_case, overrides, expected) => {
+    const { payload, missing } = map(overrides as Partial<CustomerInput>);
+    expect(payload).toMatchObject(expected);
+    expect(missing).toEqual([]);
+  });
+
+  test('only a MainContactPerson: its Phonenumber is the last PhoneNo fallback', () => {
+    const { payload } = map({ Phone: null, VisitAddress: null, ContactPersons: [], MainContactPerson: main });
+    expect(payload.PhoneNo).toBe('+46 70 333 33 33');
+  });
+
+  test('no ContactPersons and no MainContactPerson: FirstName and SurName missing, naming both sources', () => {
+    const { missing } = map({ ContactPersons: [], MainContactPerson: null });
+    expect(missing.map((m) => m.field)).toEqual(['FirstName', 'SurName']);
+    expect(missing[0].source).toContain('MainContactPerson.FirstName');
+    expect(missing[1].source).toContain('MainContactPerson.LastName');
+  });
+
   test.each([
     ['FirstName', 'FirstName', 50],
     ['LastName', 'SurName', 50],
@@ -203,12 +261,11 @@ describe('addresses', () => {
     expect(payload).not.toHaveProperty('DeliveryAddress');
   });
 
-  // [field, max] for both addresses
+  // [field, max] for both addresses. Country is never truncated: see the CountryCode table below.
   test.each([
     ['AddressLine1', 'AddressLine1', 100],
     ['AddressLine2', 'AddressLine2', 100],
     ['City', 'City', 50],
-    ['Country', 'CountryCode', 2],
     ['PostCode', 'PostCode', 10],
   ])('%s -> %s truncated to %i in both addresses', (source, target, max) => {
     const long = { ...address, [source]: 'Q'.repeat(max + 4) };
@@ -225,6 +282,104 @@ describe('addresses', () => {
   });
 });
 
+describe('CountryCode: ISO 3166-1 alpha-2, from a code, an alpha-3 code or a country name; never truncated', () => {
+  // [App4Sales Address.Country, CountryCode sent]
+  const rows: Array<[string, string]> = [
+    ['SE', 'SE'],
+    ['se', 'SE'],
+    [' no ', 'NO'],
+    ['SWE', 'SE'],
+    ['dnk', 'DK'],
+    ['Sweden', 'SE'],
+    ['Denmark', 'DK'],
+    ['Norway', 'NO'],
+    ['Finland', 'FI'],
+    ['Germany', 'DE'],
+    ['Netherlands', 'NL'],
+    ['The Netherlands', 'NL'],
+    ['United Kingdom', 'GB'],
+    ['United States of America', 'US'],
+    ['Sverige', 'SE'],
+    ['SVERIGE', 'SE'],
+    ['Norge', 'NO'],
+    ['Noreg', 'NO'],
+    ['Danmark', 'DK'],
+    ['Suomi', 'FI'],
+    ['Ísland', 'IS'],
+    ['Island', 'IS'],
+    ['Deutschland', 'DE'],
+    ['Tyskland', 'DE'],
+    ['Nederland', 'NL'],
+    ['Österreich', 'AT'],
+    ['Oesterreich', 'AT'],
+    ['Schweiz', 'CH'],
+    ['België', 'BE'],
+    ['Belgique', 'BE'],
+    ['España', 'ES'],
+    ['Espana', 'ES'],
+    ['Polska', 'PL'],
+    ['Eesti', 'EE'],
+    ['Lietuva', 'LT'],
+    ['Latvija', 'LV'],
+    ['Færøerne', 'FO'],
+    ['Grønland', 'GL'],
+    ["Côte d'Ivoire", 'CI'],
+    ['cote d ivoire', 'CI'],
+    ['Bosnia & Herzegovina', 'BA'],
+    ['  saudi   arabia ', 'SA'],
+    ['UK', 'GB'],
+    // Two letters are a code, taken as given: never read as the start of a name.
+    ['DE', 'DE'],
+  ];
+
+  test.each(rows)('%j -> %s in both addresses, without a warning or a truncation', (country, expected) => {
+    const address = { AddressLine1: 'x', Country: country };
+    const { payload, warnings, truncations } = map({ VisitAddress: address, DeliveryAddress: address });
+    expect(payload.VisitAddress!.CountryCode).toBe(expected);
+    expect(payload.DeliveryAddress!.CountryCode).toBe(expected);
+    expect(warnings).toEqual([]);
+    expect(truncations).toEqual([]);
+  });
+
+  // [App4Sales Address.Country]: left out with a warning, never cut to two letters
+  test.each([['Atlantis'], ['Swedenn'], ['QQQQQQ'], ['Korea'], ['12']])('%j is left out of both addresses, with a warning naming it', (country) => {
+    const address = { AddressLine1: 'x', Country: country };
+    const { payload, warnings, truncations } = map({ VisitAddress: address, DeliveryAddress: address });
+    expect(payload.VisitAddress).not.toHaveProperty('CountryCode');
+    expect(payload.DeliveryAddress).not.toHaveProperty('CountryCode');
+    expect(warnings).toEqual([
+      { field: 'VisitAddress.CountryCode', value: country, reason: expect.stringContaining('left out') },
+      { field: 'DeliveryAddress.CountryCode', value: country, reason: expect.stringContaining('left out') },
+    ]);
+    expect(truncations).toEqual([]);
+  });
+
+  test('two letters that are no assigned code ("SW") stay that code, with a warning', () => {
+    const { payload, warnings } = map({ VisitAddress: { Country: 'sw' }, DeliveryAddress: null });
+    expect(payload.VisitAddress!.CountryCode).toBe('SW');
+    expect(warnings).toEqual([{ field: 'VisitAddress.CountryCode', value: 'sw', reason: expect.stringContaining('not an assigned') }]);
+  });
+
+  test('a complete customer has no warnings', () => {
+    expect(map().warnings).toEqual([]);
+  });
+
+  test('the table holds every ISO 3166-1 country once, and each English name and alpha-3 code maps to its alpha-2', () => {
+    const countries = isoCountries();
+    expect(countries).toHaveLength(249);
+    expect(new Set(countries.map((c) => c.alpha2)).size).toBe(249);
+    expect(new Set(countries.map((c) => c.alpha3)).size).toBe(249);
+    for (const { alpha2, alpha3, name } of countries) {
+      expect([alpha2, resolveCountry(alpha2).code, resolveCountry(alpha3).code, resolveCountry(name).code]).toEqual([alpha2, alpha2, alpha2, alpha2]);
+    }
+  });
+
+  test('names are compared without case, spaces, punctuation or diacritics', () => {
+    expect(countryKey(' Côte d’Ivoire ')).toBe(countryKey('COTE DIVOIRE'));
+    expect(countryKey('Færøerne')).toBe('faeroerne');
+  });
+});
+
 describe('required fields: Name, FirstName, SurName, EmailAddress', () => {
   test('a complete customer misses nothing', () => {
     expect(map().missing).toEqual([]);
@@ -235,14 +390,14 @@ describe('required fields: Name, FirstName, SurName, EmailAddress', () => {
     expect(missing.map((m) => m.field)).toEqual(['Name', 'FirstName', 'SurName', 'EmailAddress']);
     const message = describeMissing('A4S-1001', missing);
     expect(message).toContain('A4S-1001');
-    for (const field of ['Name', 'FirstName', 'SurName', 'EmailAddress', 'CustomerName', 'ContactPersons[0].LastName']) {
+    for (const field of ['Name', 'FirstName', 'SurName', 'EmailAddress', 'CustomerName', 'ContactPersons[0].LastName', 'MainContactPerson.LastName']) {
       expect(message).toContain(field);
     }
   });
 
   test('only the first contact person counts', () => {
     const { missing } = map({ ContactPersons: [{ Id: 'c1', FirstName: 'Solo' }, { Id: 'c2', FirstName: 'Full', LastName: 'Name' }] });
-    expect(missing).toEqual([{ field: 'SurName', source: 'ContactPersons[0].LastName' }]);
+    expect(missing).toEqual([{ field: 'SurName', source: expect.stringMatching(/^ContactPersons\[0\]\.LastName/) }]);
   });
 });
 
