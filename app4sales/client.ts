@@ -5,12 +5,42 @@
 import type { z } from 'zod';
 import { PermanentError, PermanentErrorTypes } from '../common/errors';
 import { HttpClient, parseResponse, type HttpResponse } from '../common/http';
-import { CustomerSchema, PriceListSchema, SalesRepSchema, type Customer, type PriceList, type SalesRep } from './schemas';
+import {
+  CustomerListSchema,
+  CustomerSchema,
+  PriceListSchema,
+  SalesRepSchema,
+  type Customer,
+  type CustomerSummary,
+  type PriceList,
+  type SalesRep,
+} from './schemas';
 
 export interface App4SalesClientOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
+}
+
+/** Filters of the customer list, combined with AND; all optional. */
+export interface ListCustomersQuery {
+  /** Customers changed at or after this instant (ISO 8601). */
+  changedSince?: string;
+  /** Only customers without a CustomerCode. */
+  withoutCode?: boolean;
+  /** Only customers with exactly this CustomerCode. */
+  customerCode?: string;
+  /** 1..500; App4Sales' default is 100. */
+  pageSize?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface CustomerPage {
+  /** Ordered by ChangedAt, then Id. */
+  customers: CustomerSummary[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
 }
 
 export class App4SalesClient {
@@ -34,6 +64,31 @@ export class App4SalesClient {
       });
     }
     return this.parse(res, CustomerSchema, `customer ${customerId}`);
+  }
+
+  /**
+   * One page of the customer list *(assumed API: App4Sales publishes none; see simulators/README.md)*.
+   * A 400 (a bad filter or cursor) is a PermanentError(InvalidRequest).
+   */
+  async listCustomers(query: ListCustomersQuery = {}): Promise<CustomerPage> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: 'api/v1/customers',
+      query: {
+        changedSince: query.changedSince,
+        withoutCode: query.withoutCode === undefined ? undefined : String(query.withoutCode),
+        customerCode: query.customerCode,
+        pageSize: query.pageSize === undefined ? undefined : String(query.pageSize),
+        cursor: query.cursor,
+      },
+    });
+    if (res.status === 400) {
+      throw new PermanentError('app4sales', PermanentErrorTypes.InvalidRequest, `App4Sales refused the customer list query: ${messageOf(res.body)}`, {
+        query,
+      });
+    }
+    const page = this.parse(res, CustomerListSchema, 'customer list');
+    return { customers: page.Customers, nextCursor: page.NextCursor };
   }
 
   /** The sales representative behind a username, or null when the SalesReps table has none. */

@@ -60,6 +60,42 @@ export const CustomerSchema = z.object({
 export type Customer = z.infer<typeof CustomerSchema>;
 export type CustomerInput = z.input<typeof CustomerSchema>;
 
+/**
+ * One row of the customer list (`GET /api/v1/customers`) *(assumed: App4Sales publishes no list
+ * API)*: enough to decide whom to sync, kept apart from CustomerSchema so that the sync, which reads
+ * the full customer, never depends on ChangedAt.
+ */
+export const CustomerSummarySchema = z.object({
+  Id: z.string().min(1),
+  CustomerCode: optionalText,
+  Revision: z.number().int().nonnegative(),
+  /** When App4Sales last stored a change to the customer (the CustomerCode write-back included); ISO 8601. */
+  ChangedAt: z.string().datetime({ offset: true }),
+});
+export type CustomerSummary = z.infer<typeof CustomerSummarySchema>;
+
+/** A page of the customer list, ordered by ChangedAt then Id; NextCursor null on the last page. */
+export const CustomerListSchema = z.object({
+  Customers: z.array(CustomerSummarySchema),
+  NextCursor: z.string().min(1).nullable(),
+});
+export type CustomerList = z.infer<typeof CustomerListSchema>;
+
+/** Query of the customer list; every filter optional, combined with AND. */
+export const CustomerListQuerySchema = z
+  .object({
+    /** Customers whose ChangedAt is at or after this instant. */
+    changedSince: z.string().datetime({ offset: true }).optional(),
+    /** `true`: only customers without a CustomerCode (empty or absent). */
+    withoutCode: z.enum(['true', 'false']).optional(),
+    /** Only customers with exactly this CustomerCode. */
+    customerCode: z.string().min(1).optional(),
+    pageSize: z.coerce.number().int().min(1).max(500).default(100),
+    /** NextCursor of the previous page, as given. */
+    cursor: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const SalesRepSchema = z.object({
   Username: z.string().min(1),
   ResIdString: z.string().min(1),

@@ -9,7 +9,10 @@ import {
   type Customer,
   type CustomerChangedEvent,
   type CustomerInput,
+  type CustomerList,
+  CustomerListQuerySchema,
   CustomerSchema,
+  type CustomerSummary,
   type PriceList,
   PriceListSchema,
   type SalesRep,
@@ -20,7 +23,7 @@ import { WebhookDispatcher, type WebhookTarget, WebhookTargetSchema } from './ap
 import { FaultConfigSchema, FaultInjector, registerFaultRoutes } from './faults';
 import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from './http';
 
-export const APP4SALES_ROUTE_IDS = ['getCustomer', 'setCustomerCode', 'getSalesRep', 'getPriceList'] as const;
+export const APP4SALES_ROUTE_IDS = ['listCustomers', 'getCustomer', 'setCustomerCode', 'getSalesRep', 'getPriceList'] as const;
 
 const CustomerPatchSchema = CustomerSchema.omit({ Id: true, Revision: true }).partial().strict();
 /** Customer fields to change; a field absent from the object is left alone (null clears it). */
@@ -57,11 +60,42 @@ function changedFields(before: Customer, after: Customer): string[] {
   return TRACKED_FIELDS.filter((field) => fingerprint(before, field) !== fingerprint(after, field));
 }
 
+export interface CustomerListQuery {
+  changedSince?: string;
+  withoutCode?: boolean;
+  customerCode?: string;
+  pageSize?: number;
+  cursor?: string;
+}
+
+/** Position after the last row of a page: its ChangedAt and Id (the list's sort key). */
+function encodeCursor(row: CustomerSummary): string {
+  return Buffer.from(JSON.stringify([row.ChangedAt, row.Id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && decoded.length === 2 && decoded.every((part) => typeof part === 'string')) return decoded as [string, string];
+  } catch {
+    // fall through
+  }
+  throw new HttpError(400, 'Invalid cursor: pass NextCursor of the previous page as given');
+}
+
+const bySortKey = (a: CustomerSummary, b: CustomerSummary) =>
+  a.ChangedAt < b.ChangedAt ? -1 : a.ChangedAt > b.ChangedAt ? 1 : a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0;
+
 /** The simulator's data. Mutations never send webhooks themselves: the HTTP layer does. */
 export class App4SalesState {
   readonly customers = new Map<string, Customer>();
+  /** When each customer was last stored (ChangedAt of the customer list), ISO 8601. */
+  readonly changedAt = new Map<string, string>();
   readonly salesReps = new Map<string, SalesRep>();
   readonly priceLists = new Map<string, PriceList>();
+
+  /** `clock` stamps ChangedAt; tests may pass their own. */
+  constructor(private readonly clock: () => Date = () => new Date()) {}
 
   /** Creates or replaces a customer. Revision becomes the previous revision + 1 (input Revision is ignored). */
   putCustomer(input: CustomerInput): CustomerChange {
@@ -102,14 +136,42 @@ export class App4SalesState {
     return priceList;
   }
 
+  /** The customer's row of the customer list. */
+  summary(id: string): CustomerSummary | undefined {
+    const customer = this.customers.get(id);
+    if (!customer) return undefined;
+    return { Id: customer.Id, CustomerCode: customer.CustomerCode ?? null, Revision: customer.Revision, ChangedAt: this.changedAt.get(id)! };
+  }
+
+  /**
+   * A page of the customer list *(assumed API)*: ordered by ChangedAt then Id, every filter combined
+   * with AND, keyset-paged (a customer changed while an earlier page is being read moves behind the
+   * cursor and shows up on a later page).
+   */
+  listCustomers({ changedSince, withoutCode, customerCode, pageSize = 100, cursor }: CustomerListQuery = {}): CustomerList {
+    const after = cursor ? decodeCursor(cursor) : null;
+    const since = changedSince ? new Date(changedSince).toISOString() : null;
+    const rows = [...this.customers.keys()]
+      .map((id) => this.summary(id)!)
+      .filter((row) => since === null || row.ChangedAt >= since)
+      .filter((row) => !withoutCode || !row.CustomerCode?.trim())
+      .filter((row) => customerCode === undefined || row.CustomerCode === customerCode)
+      .filter((row) => after === null || row.ChangedAt > after[0] || (row.ChangedAt === after[0] && row.Id > after[1]))
+      .sort(bySortKey);
+    const page = rows.slice(0, pageSize);
+    return { Customers: page, NextCursor: rows.length > pageSize ? encodeCursor(page[page.length - 1]) : null };
+  }
+
   reset(): void {
     this.customers.clear();
+    this.changedAt.clear();
     this.salesReps.clear();
     this.priceLists.clear();
   }
 
   private store(previous: Customer | undefined, customer: Customer): CustomerChange {
     this.customers.set(customer.Id, customer);
+    this.changedAt.set(customer.Id, this.clock().toISOString());
     return {
       customer,
       eventType: previous ? 'CustomerChanged' : 'CustomerCreated',
@@ -164,6 +226,11 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, webhooks, a
       if (request.headers.authorization !== `Bearer ${apiKey}`) {
         throw new HttpError(401, 'Authorization has been denied for this request.', undefined, { 'www-authenticate': 'Bearer' });
       }
+    });
+
+    api.get('/api/v1/customers', { preHandler: faults.hook('listCustomers') }, async (request) => {
+      const query = parseOr400(CustomerListQuerySchema, request.query, 'query');
+      return state.listCustomers({ ...query, withoutCode: query.withoutCode === 'true' });
     });
 
     api.get<IdParams>('/api/v1/customers/:id', { preHandler: faults.hook('getCustomer') }, async (request) => {

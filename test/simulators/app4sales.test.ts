@@ -1,4 +1,6 @@
-import { CustomerChangedEventSchema, CustomerSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../app4sales/schemas';
+import { App4SalesClient } from '../../app4sales/client';
+import { CustomerChangedEventSchema, CustomerListSchema, CustomerSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../app4sales/schemas';
+import { PermanentError } from '../../common/errors';
 import { signWebhook, verifyWebhookSignature } from '../../app4sales/signature';
 import { type App4SalesSimulator, startApp4SalesSimulator } from '../../simulators/app4sales';
 import { demoApp4SalesData } from '../../simulators/demo-data';
@@ -146,6 +148,153 @@ describe('App4Sales simulator', () => {
     it('answers 404 for an unknown customer', async () => {
       const res = await setCode('nope', { CustomerCode: '1' });
       expect(res).toMatchObject({ status: 404, json: { Message: 'Customer nope not found' } });
+    });
+  });
+
+  describe('GET /api/v1/customers (the customer list, assumed API)', () => {
+    const list = (query = '') => call(api(`/customers${query}`), { headers: AUTH });
+    const put = (Id: string, CustomerCode: string | null = null) => sim.state.putCustomer({ Id, CustomerCode });
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+
+    it('lists every customer as {Id, CustomerCode, Revision, ChangedAt}, ordered by ChangedAt then Id', async () => {
+      put('B');
+      put('A', '10001');
+      await tick();
+      put('C');
+      const res = await list();
+      expect(res.status).toBe(200);
+      expect(CustomerListSchema.parse(res.json)).toEqual(res.json);
+      expect(res.json.NextCursor).toBeNull();
+      const rows = res.json.Customers;
+      expect(rows.map((r: { Id: string }) => r.Id)).toEqual(
+        [...rows].sort((a, b) => (a.ChangedAt === b.ChangedAt ? a.Id.localeCompare(b.Id) : a.ChangedAt.localeCompare(b.ChangedAt))).map((r) => r.Id),
+      );
+      expect(rows[rows.length - 1]).toMatchObject({ Id: 'C', CustomerCode: null, Revision: 1 });
+      expect(rows.find((r: { Id: string }) => r.Id === 'A')).toEqual({ Id: 'A', CustomerCode: '10001', Revision: 1, ChangedAt: sim.state.changedAt.get('A') });
+      // ChangedAt is not part of the customer the sync reads.
+      expect((await call(api('/customers/A'), { headers: AUTH })).json).not.toHaveProperty('ChangedAt');
+    });
+
+    it('filters by changedSince (inclusive), withoutCode and customerCode, combined with AND', async () => {
+      put('OLD-1');
+      put('OLD-2', '10001');
+      await tick();
+      const since = new Date().toISOString();
+      await tick();
+      put('NEW-1');
+      put('NEW-2', '10002');
+      put('NEW-3', '10001');
+      const ids = async (query: string) => (await list(query)).json.Customers.map((r: { Id: string }) => r.Id).sort();
+
+      expect(await ids(`?changedSince=${encodeURIComponent(since)}`)).toEqual(['NEW-1', 'NEW-2', 'NEW-3']);
+      expect(await ids('?withoutCode=true')).toEqual(['NEW-1', 'OLD-1']);
+      expect(await ids('?withoutCode=false')).toEqual(['NEW-1', 'NEW-2', 'NEW-3', 'OLD-1', 'OLD-2']);
+      expect(await ids('?customerCode=10001')).toEqual(['NEW-3', 'OLD-2']);
+      expect(await ids(`?changedSince=${encodeURIComponent(since)}&withoutCode=true`)).toEqual(['NEW-1']);
+      expect(await ids(`?changedSince=${encodeURIComponent(since)}&customerCode=10001`)).toEqual(['NEW-3']);
+      const exact = sim.state.changedAt.get('NEW-1')!;
+      expect(await ids(`?changedSince=${encodeURIComponent(exact)}&withoutCode=true`)).toEqual(['NEW-1']);
+      // An offset other than Z names the same instant.
+      const inOslo = new Date(Date.parse(exact) + 2 * 3600_000).toISOString().replace('Z', '+02:00');
+      expect(await ids(`?changedSince=${encodeURIComponent(inOslo)}&withoutCode=true`)).toEqual(['NEW-1']);
+    });
+
+    it('ChangedAt moves on every stored change, the CustomerCode write-back included, and not on a no-op write-back', async () => {
+      put('C-1');
+      const first = sim.state.changedAt.get('C-1')!;
+      await tick();
+      sim.state.patchCustomer('C-1', { CustomerName: 'Renamed' });
+      const patched = sim.state.changedAt.get('C-1')!;
+      expect(patched > first).toBe(true);
+      await tick();
+      await call(api('/customers/C-1/customercode'), { method: 'PUT', headers: AUTH, body: { CustomerCode: '10001' } });
+      const coded = sim.state.changedAt.get('C-1')!;
+      expect(coded > patched).toBe(true);
+      await tick();
+      await call(api('/customers/C-1/customercode'), { method: 'PUT', headers: AUTH, body: { CustomerCode: '10001' } });
+      expect(sim.state.changedAt.get('C-1')).toBe(coded);
+      expect((await list(`?changedSince=${encodeURIComponent(coded)}`)).json.Customers).toEqual([
+        { Id: 'C-1', CustomerCode: '10001', Revision: 3, ChangedAt: coded },
+      ]);
+    });
+
+    it('pages with pageSize and an opaque cursor until NextCursor is null; a customer changed meanwhile moves to a later page', async () => {
+      for (let i = 1; i <= 7; i += 1) put(`P-${i}`);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await list(`?pageSize=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(res.status).toBe(200);
+        pages += 1;
+        seen.push(...res.json.Customers.map((r: { Id: string }) => r.Id));
+        if (pages === 1) {
+          await tick();
+          sim.state.patchCustomer('P-1', { CustomerName: 'changed while paging' });
+        }
+        cursor = res.json.NextCursor;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(seen).toHaveLength(8);
+      expect(seen[seen.length - 1]).toBe('P-1');
+      expect(new Set(seen).size).toBe(7);
+    });
+
+    it('answers 400 naming the parameter for a bad filter, page size or cursor', async () => {
+      for (const [query, name] of [
+        ['?pageSize=0', 'pageSize'],
+        ['?pageSize=501', 'pageSize'],
+        ['?pageSize=ten', 'pageSize'],
+        ['?changedSince=yesterday', 'changedSince'],
+        ['?withoutCode=yes', 'withoutCode'],
+        ['?cursor=not-a-cursor', 'cursor'],
+        ['?colour=red', 'colour'],
+      ]) {
+        const res = await list(query);
+        expect(res.status).toBe(400);
+        expect(res.json.Message).toMatch(new RegExp(name, 'i'));
+      }
+    });
+
+    it('takes faults on its own route id', async () => {
+      sim.faults.set({ errorRate: 1, errorStatus: 503, routes: ['listCustomers'], count: 1 });
+      expect((await list()).status).toBe(503);
+      expect((await list()).status).toBe(200);
+    });
+  });
+
+  describe('App4SalesClient.listCustomers', () => {
+    let client: App4SalesClient;
+    beforeEach(() => {
+      client = new App4SalesClient({ baseUrl: sim.url, apiKey: API_KEY, timeoutMs: 2000 });
+    });
+    afterEach(async () => {
+      await client.close();
+    });
+
+    it('reads every page with the filters and returns validated summaries', async () => {
+      for (let i = 1; i <= 5; i += 1) sim.state.putCustomer({ Id: `L-${i}`, CustomerCode: i % 2 ? null : `2000${i}` });
+      const rows = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await client.listCustomers({ withoutCode: true, pageSize: 2, cursor });
+        rows.push(...page.customers);
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+      expect(rows.map((r) => r.Id).sort()).toEqual(['L-1', 'L-3', 'L-5']);
+      expect(rows[0]).toEqual({ Id: rows[0].Id, CustomerCode: null, Revision: 1, ChangedAt: expect.any(String) });
+
+      expect((await client.listCustomers({ customerCode: '20002' })).customers.map((r) => r.Id)).toEqual(['L-2']);
+      expect((await client.listCustomers({ changedSince: new Date(Date.now() + 60_000).toISOString() })).customers).toEqual([]);
+      expect((await client.listCustomers()).customers).toHaveLength(5);
+    });
+
+    it('turns a refused query into a PermanentError(InvalidRequest) and a 5xx into a TransientError', async () => {
+      await expect(client.listCustomers({ cursor: 'garbage' })).rejects.toMatchObject({ name: 'PermanentError', type: 'InvalidRequest' });
+      await expect(client.listCustomers({ cursor: 'garbage' })).rejects.toBeInstanceOf(PermanentError);
+      sim.faults.set({ errorRate: 1, routes: ['listCustomers'], count: 1 });
+      await expect(client.listCustomers()).rejects.toMatchObject({ name: 'TransientError' });
     });
   });
 
@@ -368,7 +517,7 @@ describe('App4Sales simulator', () => {
       expect((await call(admin('/faults'))).json.remaining).toBe(1);
       expect((await getAcme()).status).toBe(503);
       expect((await getAcme()).status).toBe(200);
-      expect((await call(admin('/faults'))).json).toEqual({ config: null, remaining: null });
+      expect((await call(admin('/faults'))).json).toMatchObject({ config: null, remaining: null });
     });
 
     it('errorStatus 4xx refuses the CustomerCode write-back on every request while set, with a Message, and leaves the customer alone', async () => {
