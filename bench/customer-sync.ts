@@ -32,11 +32,10 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities, type Activities } from '../activities';
+import { createActivities, type Activities, type LoadApp4SalesCustomerInput, type LoadedCustomer } from '../activities';
 import { startCustomerUpsert } from '../client/starters';
 import { createLogger, type Logger } from '../common/logger';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
-import type { CustomerMappingInput } from '../mappings/app4sales-to-specter';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startApp4SalesSimulator, type App4SalesSimulator } from '../simulators/app4sales';
 import { startSpecterSimulator, type SpecterSimulator } from '../simulators/specter';
@@ -386,7 +385,8 @@ interface PhaseSpec {
   name: PhaseName;
   taskQueue: string;
   batch: string;
-  activities: Activities;
+  /** The customer sync's activities (the null phase has no others). */
+  activities: Partial<Activities>;
   /** Customer name of an id, to look the Specter record up (real phase). */
   nameOf?: (customerId: string) => string;
 }
@@ -462,19 +462,25 @@ async function runPhase(stack: Stack, spec: PhaseSpec, opts: BenchOptions, log: 
 }
 
 /** No-op activities of the same names and shapes: the engine's share of a sync. */
-function nullActivities(): Activities {
+function nullActivities(): Pick<Activities, 'loadApp4SalesCustomer' | 'upsertSpecterCustomer' | 'findLostSpecterCustomer' | 'recordCustomerCode'> {
   const template = benchCustomer('NULL', 0);
   return {
-    async loadApp4SalesCustomer(customerId: string): Promise<CustomerMappingInput> {
+    async loadApp4SalesCustomer(input: LoadApp4SalesCustomerInput | string): Promise<LoadedCustomer> {
+      const customerId = typeof input === 'string' ? input : input.customerId;
       return {
         customer: { ...template, Id: customerId },
         salesRepResIdString: BENCH_SALES_REP.ResIdString,
         priceListCurrency: BENCH_PRICE_LIST.Currency ?? null,
         defaultCustomerGroupId: null,
+        sourceFingerprint: customerId,
+        earlierSync: null,
       };
     },
     async upsertSpecterCustomer() {
-      return { code: '90001', created: true, recoveredFromLostAnswer: false, message: 'Customer created' };
+      return { code: '90001', created: true, message: 'Customer created' };
+    },
+    async findLostSpecterCustomer() {
+      return null;
     },
     async recordCustomerCode() {},
   };

@@ -3,7 +3,7 @@
  * The CLI is a thin shell over these functions.
  */
 import { WorkflowFailedError, type Client, type Connection, type WorkflowExecutionInfo } from '@temporalio/client';
-import { SearchAttributeType } from '@temporalio/common';
+import { ApplicationFailure, SearchAttributeType, TemporalFailure, TimeoutFailure, TerminatedFailure, CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
   ALL_SEARCH_ATTRIBUTES,
@@ -21,6 +21,10 @@ export interface SyncSummary {
   runId: string;
   /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED, … */
   workflowStatus: string;
+  /**
+   * FieldBridgeSyncStatus as the workflow recorded it, corrected by Temporal's status where the
+   * workflow could not record it: a terminated or timed-out run shows so, never `running`.
+   */
   syncStatus: string | null;
   kind: string | null;
   sourceSystem: string | null;
@@ -31,12 +35,42 @@ export interface SyncSummary {
   closeTime: Date | null;
 }
 
+export interface SyncFailure {
+  /** The failure type an operator searches for: e.g. CustomerCouldNotCreatedOrUpdated, TransientExternalError, StartToCloseTimeout. */
+  type: string | null;
+  message: string;
+  /** True when Temporal will try again by itself; false when it needs a fix (or the run is over). */
+  willRetry: boolean;
+}
+
 export interface SyncReport extends SyncSummary {
   step: SyncState['step'] | null;
   passes: number | null;
   lastError: string | null;
+  /** Why the sync failed, or why its current step is being retried. */
+  failure: SyncFailure | null;
   /** The activity being (re)tried right now, with its last failure. */
-  pendingActivity: { type: string; attempt: number; lastFailure: string | null } | null;
+  pendingActivity: { type: string; attempt: number; lastFailure: string | null; nextAttemptAt: Date | null } | null;
+  /** What an operator can do next. */
+  nextStep: string | null;
+}
+
+/** Temporal's status where it says more than the recorded FieldBridgeSyncStatus can. */
+export function effectiveSyncStatus(recorded: string | null, workflowStatus: string): string | null {
+  switch (workflowStatus) {
+    case 'TERMINATED':
+      return 'terminated';
+    case 'TIMED_OUT':
+      return 'timed-out';
+    case 'CANCELLED':
+      return 'cancelled';
+    case 'FAILED':
+      return 'failed';
+    case 'COMPLETED':
+      return 'completed';
+    default:
+      return recorded;
+  }
 }
 
 function summarize(info: Omit<WorkflowExecutionInfo, 'raw'>): SyncSummary {
@@ -45,7 +79,7 @@ function summarize(info: Omit<WorkflowExecutionInfo, 'raw'>): SyncSummary {
     workflowId: info.workflowId,
     runId: info.runId,
     workflowStatus: info.status.name,
-    syncStatus: sa.get(SyncStatusKey) ?? null,
+    syncStatus: effectiveSyncStatus(sa.get(SyncStatusKey) ?? null, info.status.name),
     kind: sa.get(SyncKindKey) ?? null,
     sourceSystem: sa.get(SourceSystemKey) ?? null,
     sourceId: sa.get(SourceIdKey) ?? null,
@@ -66,15 +100,31 @@ export async function describeSync(client: Client, workflowId: string): Promise<
   const description = await handle.describe();
   const summary = summarize(description);
   const pending = description.raw.pendingActivities?.[0];
+  const nextAttempt = pending?.nextAttemptScheduleTime?.seconds;
   const report: SyncReport = {
     ...summary,
     step: null,
     passes: null,
     lastError: null,
+    failure: null,
     pendingActivity: pending
-      ? { type: pending.activityType?.name ?? '?', attempt: pending.attempt ?? 1, lastFailure: pending.lastFailure?.message ?? null }
+      ? {
+          type: pending.activityType?.name ?? '?',
+          attempt: pending.attempt ?? 1,
+          lastFailure: pending.lastFailure?.message ?? null,
+          nextAttemptAt: nextAttempt ? new Date(Number(nextAttempt) * 1000) : null,
+        }
       : null,
+    nextStep: null,
   };
+  if (pending?.lastFailure) {
+    const info = pending.lastFailure;
+    report.failure = {
+      type: info.applicationFailureInfo?.type ?? (info.timeoutFailureInfo ? 'Timeout' : null),
+      message: info.message ?? '',
+      willRetry: !info.applicationFailureInfo?.nonRetryable,
+    };
+  }
   // The query needs a worker; do not hang when none is polling.
   const state = await withTimeout(handle.query(syncStateQuery).catch(() => undefined), 3000);
   if (state) {
@@ -83,15 +133,42 @@ export async function describeSync(client: Client, workflowId: string): Promise<
     report.lastError = state.lastError;
     report.targetCode ??= state.targetCode;
   }
-  if (description.status.name === 'FAILED') {
-    report.lastError = await handle.result().then(
+  if (['FAILED', 'TERMINATED', 'CANCELLED', 'TIMED_OUT'].includes(description.status.name)) {
+    report.failure = await handle.result().then(
       () => null,
-      (err: unknown) => failureMessage(err),
+      (err: unknown) => describeFailure(err),
     );
+    report.lastError = report.failure?.message ?? report.lastError;
   } else if (!report.lastError && report.pendingActivity?.lastFailure) {
     report.lastError = report.pendingActivity.lastFailure;
   }
+  report.nextStep = nextStepFor(report);
   return report;
+}
+
+/** What the operator can do about a sync in this state. */
+function nextStepFor(r: SyncReport): string | null {
+  const sync = r.kind === 'customer-upsert' && r.sourceId ? `fieldbridge sync app4sales-customer ${r.sourceId}` : 'a new change at the source';
+  switch (r.syncStatus) {
+    case 'failed':
+      if (r.failure?.type === 'MissingRequiredFields' || r.failure?.type === 'CustomerCouldNotCreatedOrUpdated' || r.failure?.type === 'InvalidRequest') {
+        return `fix the ${r.sourceSystem ?? 'source'} record ${r.sourceId ?? ''} as the error says; its change webhook starts a new sync (or run \`${sync}\`)`;
+      }
+      if (r.failure?.type === 'AmbiguousTargetMatch') {
+        return `pick the right ${r.targetSystem ?? 'target'} record, set it as the code at the source (or merge the duplicates), then run \`${sync}\``;
+      }
+      return `once the cause is fixed, run \`${sync}\``;
+    case 'waiting':
+      return `fix what the last error names; a change at the source resumes the sync, or run \`${sync}\``;
+    case 'terminated':
+    case 'cancelled':
+    case 'timed-out':
+      return `stopped before it finished: run \`${sync}\` to sync the record again (the known code is reused, nothing is created twice)`;
+    case 'running':
+      return r.failure?.willRetry ? `retrying by itself (attempt ${r.pendingActivity?.attempt ?? '?'}); nothing to do unless the error persists` : null;
+    default:
+      return null;
+  }
 }
 
 export interface ListFilter {
@@ -107,11 +184,27 @@ const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, 
 /** The visibility query `fieldbridge list` runs; the same text filters the Temporal UI. */
 export function buildListQuery(filter: ListFilter): string {
   const clauses = [`${SyncKindKey.name} IS NOT NULL`];
-  if (filter.status) clauses.push(`${SyncStatusKey.name} = ${quote(filter.status)}`);
+  if (filter.status) clauses.push(statusClause(filter.status));
   if (filter.kind) clauses.push(`${SyncKindKey.name} = ${quote(filter.kind)}`);
   if (filter.system) clauses.push(`(${SourceSystemKey.name} = ${quote(filter.system)} OR ${TargetSystemKey.name} = ${quote(filter.system)})`);
   // No ORDER BY: SQL visibility (dev server, self-hosted) rejects it; its default order is newest first.
   return clauses.join(' AND ');
+}
+
+/** Temporal's ExecutionStatus for the statuses it decides; running and waiting are the workflow's own. */
+const EXECUTION_STATUS: Record<string, string> = {
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Canceled',
+  terminated: 'Terminated',
+  'timed-out': 'TimedOut',
+};
+
+function statusClause(status: string): string {
+  const execution = EXECUTION_STATUS[status];
+  if (execution) return `ExecutionStatus = ${quote(execution)}`;
+  // A run that was terminated while running still carries `running`: only open runs are running.
+  return `${SyncStatusKey.name} = ${quote(status)} AND ExecutionStatus = "Running"`;
 }
 
 /** Recent syncs, newest first. */
@@ -143,9 +236,18 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   return { added: missing.map((k) => k.name), present: ALL_SEARCH_ATTRIBUTES.filter((k) => known.has(k.name)).map((k) => k.name) };
 }
 
-/** The innermost message of a workflow failure (the activity's own error, not "Activity task failed"). */
-function failureMessage(err: unknown): string {
+/**
+ * The failure an operator acts on: the innermost cause (the activity's own error, not "Activity
+ * task failed"), its type, and that a closed run does not retry.
+ */
+function describeFailure(err: unknown): SyncFailure {
   let current: unknown = err instanceof WorkflowFailedError ? err.cause : err;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
+  let type: string | null = null;
+  if (current instanceof ApplicationFailure) type = current.type ?? null;
+  else if (current instanceof TimeoutFailure) type = `Timeout (${current.timeoutType})`;
+  else if (current instanceof TerminatedFailure) type = 'Terminated';
+  else if (current instanceof CancelledFailure) type = 'Cancelled';
+  else if (current instanceof TemporalFailure) type = current.name;
+  return { type, message: current instanceof Error ? current.message : String(current), willRetry: false };
 }

@@ -3,7 +3,11 @@
  *
  * Clients throw one of two classes; the worker's activity interceptor turns them into Temporal
  * ApplicationFailures so that the retry policy declared in workflow code decides what happens:
- * - TransientError: worth retrying (network, timeouts, 5xx, 429/503 throttling with Retry-After).
+ * - TransientError: worth retrying (network, timeouts, 5xx, 429/503 throttling with Retry-After). It
+ *   says whether the request may have taken effect: `not-processed` (refused before anything was
+ *   done: connection refused, 429, 503) or `unknown` (the request went out and no answer came back:
+ *   a timeout after sending, a dropped connection, a 500/502/504). Only `unknown` makes a retried
+ *   create look for what the lost attempt may have created.
  * - PermanentError: retrying cannot help (bad data, unknown record, refused credentials, a business
  *   refusal); its `type` is listed in the workflows' nonRetryableErrorTypes.
  */
@@ -11,14 +15,22 @@ import { ApplicationFailure } from '@temporalio/common';
 
 export type ExternalSystem = 'app4sales' | 'specter' | 'servicetrade' | 'spectrum' | 'servicechannel' | 'servicepower';
 
+/** Whether a failed request may have taken effect at the other end. */
+export type RequestOutcome = 'not-processed' | 'unknown';
+
 export class TransientError extends Error {
   override readonly name = 'TransientError';
   constructor(
     readonly system: ExternalSystem,
     message: string,
-    readonly details: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    readonly details: { status?: number; retryAfterMs?: number; outcome?: RequestOutcome; cause?: unknown } = {},
   ) {
     super(`${system}: ${message}`, { cause: details.cause });
+  }
+
+  /** `unknown` unless the client knows the request was refused before it took effect. */
+  get outcome(): RequestOutcome {
+    return this.details.outcome ?? 'unknown';
   }
 }
 
@@ -30,6 +42,8 @@ export const PermanentErrorTypes = {
   InvalidResponse: 'InvalidResponse',
   MissingRequiredFields: 'MissingRequiredFields',
   CustomerCouldNotCreatedOrUpdated: 'CustomerCouldNotCreatedOrUpdated',
+  /** A lost answer left several unclaimed Specter customers that could be the one it created. */
+  AmbiguousTargetMatch: 'AmbiguousTargetMatch',
 } as const;
 export type PermanentErrorType = (typeof PermanentErrorTypes)[keyof typeof PermanentErrorTypes];
 
@@ -45,8 +59,16 @@ export class PermanentError extends Error {
   }
 }
 
-/** Transient failure type name, as seen in the Temporal UI. */
+/**
+ * The one list of failure types no retry can fix: every workflow's retry policies name it in
+ * nonRetryableErrorTypes (clients also mark these failures nonRetryable themselves).
+ */
+export const NON_RETRYABLE_ERROR_TYPES: string[] = Object.values(PermanentErrorTypes);
+
+/** Transient failure type names, as seen in the Temporal UI. */
 export const TRANSIENT_FAILURE_TYPE = 'TransientExternalError';
+/** A transient failure after which the request may have taken effect (the answer was lost). */
+export const OUTCOME_UNKNOWN_FAILURE_TYPE = 'ExternalOutcomeUnknown';
 
 /**
  * Turn a client error into the ApplicationFailure Temporal records. Anything unknown is left as is
@@ -64,9 +86,9 @@ export function toApplicationFailure(err: unknown): unknown {
   if (err instanceof TransientError) {
     return ApplicationFailure.create({
       message: err.message,
-      type: TRANSIENT_FAILURE_TYPE,
+      type: err.outcome === 'not-processed' ? TRANSIENT_FAILURE_TYPE : OUTCOME_UNKNOWN_FAILURE_TYPE,
       nonRetryable: false,
-      details: [{ system: err.system, status: err.details.status, retryAfterMs: err.details.retryAfterMs }],
+      details: [{ system: err.system, status: err.details.status, retryAfterMs: err.details.retryAfterMs, outcome: err.outcome }],
       nextRetryDelay: err.details.retryAfterMs,
     });
   }

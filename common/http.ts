@@ -31,6 +31,13 @@ export interface RequestOptions {
 }
 
 const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+/**
+ * Answers that say the request was not acted on: 408 (the server gave up reading it), 425, 429
+ * (throttled) and 503 (unavailable). A 500, 502 or 504 may come after the work was done.
+ */
+const NOT_PROCESSED_STATUSES = new Set([408, 425, 429, 503]);
+/** Network failures that happen before a request leaves: nothing can have been done. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Parse Retry-After (seconds or HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
@@ -82,7 +89,10 @@ export class HttpClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
-      throw new TransientError(this.opts.system, `${what} failed: ${describeNetworkError(err)}`, { cause: err });
+      throw new TransientError(this.opts.system, `${what} failed: ${describeNetworkError(err)}`, {
+        cause: err,
+        outcome: NOT_SENT_CODES.has(networkErrorCode(err) ?? '') ? 'not-processed' : 'unknown',
+      });
     }
     let text: string;
     try {
@@ -91,6 +101,7 @@ export class HttpClient {
       throw new TransientError(this.opts.system, `${what}: reading the answer failed: ${describeNetworkError(err)}`, {
         status: res.statusCode,
         cause: err,
+        outcome: NOT_PROCESSED_STATUSES.has(res.statusCode) ? 'not-processed' : 'unknown',
       });
     }
     const body = parseJson(text);
@@ -98,6 +109,7 @@ export class HttpClient {
       throw new TransientError(this.opts.system, `${what} answered ${res.statusCode}: ${summarize(text)}`, {
         status: res.statusCode,
         retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+        outcome: NOT_PROCESSED_STATUSES.has(res.statusCode) ? 'not-processed' : 'unknown',
       });
     }
     if (res.statusCode === 401 || res.statusCode === 403) {
@@ -138,6 +150,11 @@ function parseJson(text: string): unknown {
 function summarize(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine || '(empty body)';
+}
+
+function networkErrorCode(err: unknown): string | undefined {
+  const e = (err ?? {}) as { code?: string; cause?: { code?: string } };
+  return e.code ?? e.cause?.code;
 }
 
 function describeNetworkError(err: unknown): string {

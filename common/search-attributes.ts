@@ -15,11 +15,13 @@ export const TargetCodeKey = defineSearchAttributeKey('FieldBridgeTargetCode', S
 export const ALL_SEARCH_ATTRIBUTES = [SourceSystemKey, SourceIdKey, TargetSystemKey, SyncKindKey, SyncStatusKey, TargetCodeKey] as const;
 
 /**
- * running: steps in progress; waiting: parked until something outside changes (an operator's fix,
- * a missing mapping); completed; failed: stopped on an error retries cannot fix.
+ * Set by the workflow: running: steps in progress; waiting: parked until something outside changes
+ * (an operator's fix, a refused write-back, a missing mapping); completed; failed: stopped on an
+ * error retries cannot fix; cancelled: an operator cancelled it.
+ * Derived from Temporal's own status (a workflow cannot record them itself): terminated, timed-out.
  */
-export const SYNC_STATUSES = ['running', 'waiting', 'completed', 'failed'] as const;
+export const SYNC_STATUSES = ['running', 'waiting', 'completed', 'failed', 'cancelled', 'terminated', 'timed-out'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
-export const SYNC_KINDS = ['customer-upsert'] as const;
+export const SYNC_KINDS = ['customer-upsert', 'customer-bulk-sync'] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];

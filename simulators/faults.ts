@@ -8,7 +8,9 @@
  * `count`; when it reaches 0 the config is cleared.
  *
  * Per matching request, in order: `latencyMs` delay, then `throttle` (429 + Retry-After once more than
- * `limit` matching requests arrived in the current fixed window), then `timeoutRate` (the request is
+ * `limit` matching requests arrived in the current fixed window), then `hold` (the request waits
+ * until released over `POST /__admin/faults/release` or `release()`: a gate tests open when they are
+ * ready, instead of guessing with latency), then `timeoutRate` (the request is
  * never answered; its socket is destroyed when the server closes), then `errorRate` (answers
  * `errorStatus`, 400..599, default 500: a 4xx is a refusal, a 5xx a server fault). Rates draw from
  * Math.random, or from a PRNG seeded by `seed`.
@@ -37,6 +39,8 @@ export const FaultConfigSchema = z
     errorStatus: z.number().int().min(400).max(599).optional(),
     timeoutRate: rate.optional(),
     throttle: ThrottleSchema.optional(),
+    /** Hold matching requests until released (then they go on as normal). */
+    hold: z.boolean().optional(),
     routes: z.array(z.string().min(1)).min(1).optional(),
     count: z.number().int().positive().optional(),
     /** Seeds the PRNG behind errorRate/timeoutRate, for reproducible runs. */
@@ -51,7 +55,8 @@ export function hasSharedFault(config: FaultConfig): boolean {
     config.latencyMs !== undefined ||
     config.errorRate !== undefined ||
     config.timeoutRate !== undefined ||
-    config.throttle !== undefined
+    config.throttle !== undefined ||
+    config.hold === true
   );
 }
 
@@ -98,6 +103,7 @@ export class FaultInjector<C extends FaultConfig = FaultConfig> {
   private readonly applied = new WeakMap<FastifyRequest, C>();
   private readonly hung = new Set<FastifyReply>();
   private readonly closing = new AbortController();
+  private readonly holding = new Set<() => void>();
   private readonly affects: (config: C, routeId: string) => boolean;
 
   constructor(private readonly options: FaultInjectorOptions<C>) {
@@ -125,6 +131,18 @@ export class FaultInjector<C extends FaultConfig = FaultConfig> {
   clear(): void {
     this.config = null;
     this.remaining = null;
+  }
+
+  /** Requests waiting at a `hold` fault right now. */
+  get held(): number {
+    return this.holding.size;
+  }
+
+  /** Let every held request go on; returns how many there were. */
+  release(): number {
+    const released = this.holding.size;
+    for (const go of [...this.holding]) go();
+    return released;
   }
 
   state(): FaultState<C> {
@@ -157,6 +175,21 @@ export class FaultInjector<C extends FaultConfig = FaultConfig> {
         throw new HttpError(429, 'Too many requests (injected throttle)', 'ERROR_THROTTLED', {
           'retry-after': String(config.throttle.retryAfterSeconds),
         });
+      }
+      if (config.hold) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            this.holding.delete(go);
+            resolve();
+          };
+          this.holding.add(go);
+          this.closing.signal.addEventListener('abort', go, { once: true });
+        });
+        if (this.closing.signal.aborted) {
+          reply.hijack();
+          reply.raw.destroy();
+          return;
+        }
       }
       if (config.timeoutRate !== undefined && this.random() < config.timeoutRate) {
         this.hang(request, reply);
@@ -214,7 +247,8 @@ export class FaultInjector<C extends FaultConfig = FaultConfig> {
 
 /** GET / PUT / DELETE /__admin/faults, and the preClose hook that releases hung requests. */
 export function registerFaultRoutes<C extends FaultConfig>(app: FastifyInstance, faults: FaultInjector<C>): void {
-  app.get('/__admin/faults', async () => faults.state());
+  app.get('/__admin/faults', async () => ({ ...faults.state(), held: faults.held }));
+  app.post('/__admin/faults/release', async () => ({ released: faults.release() }));
   app.put('/__admin/faults', async (request) => faults.set(request.body));
   app.delete('/__admin/faults', async (_request, reply) => {
     faults.clear();

@@ -6,19 +6,29 @@
  *
  * One workflow per customer. Changes that arrive while a pass runs (signals) are coalesced into one
  * more pass, which reloads the customer, so Specter ends with the latest data and one customer.
+ *
+ * One App4Sales customer, one Specter customer, whatever fails: once Specter has answered with a
+ * code, the sync keeps it (in its state, across continue-as-new, and in FieldBridgeTargetCode for a
+ * later run) and updates that customer from then on, even while App4Sales lacks the CustomerCode.
+ * A write-back App4Sales refuses parks the sync as `waiting`, the code known and the reason shown.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
+  condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { CustomerUpsertActivities } from '../activities/customer-upsert';
-import { PermanentErrorTypes } from '../common/errors';
+import type { CustomerUpsertActivities, LoadedCustomer, UpsertSpecterCustomerResult } from '../activities/customer-upsert';
+import { NON_RETRYABLE_ERROR_TYPES, OUTCOME_UNKNOWN_FAILURE_TYPE, PermanentErrorTypes } from '../common/errors';
 import { SyncStatusKey, TargetCodeKey, type SyncStatus } from '../common/search-attributes';
 import { describeMissing, mapCustomerToSpecter } from '../mappings/app4sales-to-specter';
+import type { SpecterPostCustomer } from '../specter/schemas';
 import {
   sourceChangedSignal,
   syncStateQuery,
@@ -27,35 +37,48 @@ import {
   type SyncState,
 } from './definitions';
 
-const NON_RETRYABLE = [
-  PermanentErrorTypes.AuthenticationFailed,
-  PermanentErrorTypes.SourceRecordNotFound,
-  PermanentErrorTypes.InvalidRequest,
-  PermanentErrorTypes.InvalidResponse,
-  PermanentErrorTypes.CustomerCouldNotCreatedOrUpdated,
-];
-
 /** App4Sales reads and the code write-back: cheap, idempotent, retried for as long as App4Sales is down (up to a day). */
 const { loadApp4SalesCustomer, recordCustomerCode } = proxyActivities<CustomerUpsertActivities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '24h',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
-/** The Specter write. A lost answer is recovered by the activity's lookup on retry. */
+/** The Specter write. A retry after a lost answer first looks for what that attempt created. */
 const { upsertSpecterCustomer } = proxyActivities<CustomerUpsertActivities>({
   startToCloseTimeout: '45s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+});
+
+/** Read-only search for a create whose answer was lost, after the write gave up: retried up to a day. */
+const { findLostSpecterCustomer } = proxyActivities<CustomerUpsertActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
 /** Passes per run before the history is rolled over with continue-as-new. */
 const MAX_PASSES_PER_RUN = 25;
 /** Event ids remembered for de-duplication. */
 const SEEN_EVENTS_KEPT = 200;
+/** A sync parked on a refused write-back tries again after this long, or at the next change. */
+const PARKED_RECHECK = '6h';
+
+/** What this sync has written to Specter: kept across passes and continue-as-new. */
+interface Synced {
+  /** Specter customer id */
+  code: string | null;
+  /** Fingerprint of the App4Sales data Specter holds. */
+  fingerprint: string | null;
+}
+
+type PassOutcome = { kind: 'synced'; result: Omit<CustomerUpsertResult, 'passes'> } | { kind: 'parked' };
 
 export async function customerUpsert(input: CustomerUpsertInput): Promise<CustomerUpsertResult> {
   const { customerId } = input;
-  const state: SyncState = { step: 'starting', status: 'running', passes: 0, pendingChanges: 0, targetCode: null, lastError: null };
+  const maxPasses = input.maxPassesPerRun ?? MAX_PASSES_PER_RUN;
+  const synced: Synced = { code: input.specterCustomerId ?? null, fingerprint: input.sourceFingerprint ?? null };
+  const state: SyncState = { step: 'starting', status: 'running', passes: 0, pendingChanges: 0, targetCode: synced.code, lastError: null };
   const seen = new Set(input.seenEventIds ?? []);
   // A run always makes at least one pass: started by a change, or by an operator.
   let dirty = true;
@@ -72,23 +95,43 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
   });
 
   const setStatus = (status: SyncStatus) => {
+    if (state.status === status) return;
     state.status = status;
     upsertSearchAttributes([{ key: SyncStatusKey, value: status }]);
   };
 
   let result: Omit<CustomerUpsertResult, 'passes'> | undefined;
   while (dirty) {
-    if (state.passes >= MAX_PASSES_PER_RUN) {
-      await continueAsNew<typeof customerUpsert>({ customerId, seenEventIds: [...seen].slice(-SEEN_EVENTS_KEPT) });
+    if (state.passes >= maxPasses) {
+      await continueAsNew<typeof customerUpsert>({
+        customerId,
+        seenEventIds: [...seen].slice(-SEEN_EVENTS_KEPT),
+        specterCustomerId: synced.code,
+        sourceFingerprint: synced.fingerprint,
+        maxPassesPerRun: input.maxPassesPerRun,
+      });
     }
     dirty = false;
     state.pendingChanges = 0;
     state.passes += 1;
+    if (state.status === 'waiting') setStatus('running');
     try {
       // Signals that arrive during the pass set `dirty` again (the SDK delivers them before the
       // activity results of the same activation), so no change is left unsynced.
-      result = await syncOnce(customerId, state);
+      const outcome = await syncOnce(customerId, state, synced);
+      if (outcome.kind === 'parked') {
+        setStatus('waiting');
+        // Until App4Sales takes the code: the next change, an operator's sync, or the recheck.
+        if (!(await condition(() => dirty, PARKED_RECHECK))) dirty = true;
+        continue;
+      }
+      result = outcome.result;
     } catch (err) {
+      if (isCancellation(err)) {
+        state.lastError = 'cancelled by an operator';
+        setStatus('cancelled');
+        throw err;
+      }
       state.lastError = err instanceof Error ? err.message : String(err);
       if (dirty) {
         // The record changed while this pass failed: the change may be the fix. Sync it.
@@ -112,14 +155,28 @@ function setTargetCode(state: SyncState, code: string | null): void {
   upsertSearchAttributes([{ key: TargetCodeKey, value: code }]);
 }
 
-async function syncOnce(customerId: string, state: SyncState): Promise<Omit<CustomerUpsertResult, 'passes'>> {
+async function syncOnce(customerId: string, state: SyncState, synced: Synced): Promise<PassOutcome> {
   state.step = 'loading';
-  const source = await loadApp4SalesCustomer(customerId);
-  // A customer Specter already knows: show its code at once (the upsert below then changes nothing).
-  setTargetCode(state, source.customer.CustomerCode?.trim() || null);
+  const source = await loadApp4SalesCustomer({ customerId, recall: synced.code === null });
+  if (synced.code === null && source.earlierSync) {
+    synced.code = source.earlierSync.specterCustomerId;
+    synced.fingerprint = source.earlierSync.sourceFingerprint;
+  }
+  const sourceCode = source.customer.CustomerCode?.trim() || null;
+  if (sourceCode && synced.code && sourceCode !== synced.code) {
+    log.warn('App4Sales names another Specter customer than this sync wrote: following App4Sales', {
+      customerId,
+      customerCode: sourceCode,
+      specterCustomerId: synced.code,
+    });
+  }
+  // The customer to update: App4Sales' CustomerCode, else the one this sync already knows. Only a
+  // customer known to neither is created.
+  const code = sourceCode ?? synced.code;
+  setTargetCode(state, code);
 
   state.step = 'mapping';
-  const mapping = mapCustomerToSpecter(source);
+  const mapping = mapCustomerToSpecter(code && !sourceCode ? withCustomerCode(source, code) : source);
   if (mapping.missing.length > 0) {
     throw ApplicationFailure.create({
       type: PermanentErrorTypes.MissingRequiredFields,
@@ -131,20 +188,82 @@ async function syncOnce(customerId: string, state: SyncState): Promise<Omit<Cust
   for (const t of mapping.truncations) {
     log.warn('value truncated to Specter max length', { customerId, field: t.field, maxLength: t.maxLength, originalLength: t.originalLength });
   }
+  for (const w of mapping.warnings) {
+    log.warn('value left out of the Specter customer', { customerId, field: w.field, reason: w.reason });
+  }
 
   state.step = 'upserting';
-  const upserted = await upsertSpecterCustomer({ app4salesCustomerId: customerId, payload: mapping.payload });
-  setTargetCode(state, upserted.code);
+  let upserted: UpsertSpecterCustomerResult | null = null;
+  const unchanged = code !== null && code === synced.code && source.sourceFingerprint === synced.fingerprint;
+  if (unchanged) {
+    log.info('Specter already holds this customer as it is in App4Sales: nothing sent', { customerId, specterCustomerId: code });
+  } else {
+    upserted = await upsertInSpecter(customerId, mapping.payload);
+    synced.code = upserted.code;
+    synced.fingerprint = source.sourceFingerprint ?? null;
+  }
+  const specterCustomerId = upserted?.code ?? code!;
+  setTargetCode(state, specterCustomerId);
 
   state.step = 'recording';
-  if (source.customer.CustomerCode?.trim() !== upserted.code) {
-    await recordCustomerCode({ app4salesCustomerId: customerId, customerCode: upserted.code });
+  if (sourceCode !== specterCustomerId) {
+    try {
+      await recordCustomerCode({ app4salesCustomerId: customerId, customerCode: specterCustomerId });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Specter holds the customer and this sync keeps its code: a later pass updates it, never
+      // creates another. Park until App4Sales takes the code.
+      state.lastError =
+        `Specter customer ${specterCustomerId} is synced, but App4Sales did not take it as the CustomerCode of customer ${customerId}: ` +
+        `${innermostMessage(err)}. Waiting: fix the customer in App4Sales (its change resumes the sync) or run ` +
+        `\`fieldbridge sync app4sales-customer ${customerId}\`; retried every ${PARKED_RECHECK} meanwhile.`;
+      log.warn('CustomerCode write-back refused: sync parked with the code known', { customerId, specterCustomerId, error: state.lastError });
+      return { kind: 'parked' };
+    }
   }
-  log.info('customer synced to Specter', { customerId, specterCustomerId: upserted.code, created: upserted.created });
+  state.lastError = null;
+  log.info('customer synced to Specter', { customerId, specterCustomerId, created: upserted?.created ?? false, written: upserted !== null });
   return {
-    customerId,
-    specterCustomerId: upserted.code,
-    created: upserted.created,
-    truncatedFields: mapping.truncations.map((t) => t.field),
+    kind: 'synced',
+    result: {
+      customerId,
+      specterCustomerId,
+      created: upserted?.created ?? false,
+      written: upserted !== null,
+      truncatedFields: mapping.truncations.map((t) => t.field),
+      sourceFingerprint: synced.fingerprint,
+    },
   };
+}
+
+/**
+ * The Specter write. When it gives up on a create whose last answer was lost (Specter may hold the
+ * customer), look for it before failing, so the next run does not create a second one.
+ */
+async function upsertInSpecter(customerId: string, payload: SpecterPostCustomer): Promise<UpsertSpecterCustomerResult> {
+  try {
+    return await upsertSpecterCustomer({ app4salesCustomerId: customerId, payload });
+  } catch (err) {
+    if (payload.CustomerId || !answerWasLost(err)) throw err;
+    const found = await findLostSpecterCustomer({ app4salesCustomerId: customerId, payload });
+    if (!found) throw err;
+    return found;
+  }
+}
+
+/** The activity's last attempt sent its request and got no answer (or its worker died mid-request). */
+function answerWasLost(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  const cause = err.cause;
+  return cause instanceof TimeoutFailure || (cause instanceof ApplicationFailure && cause.type === OUTCOME_UNKNOWN_FAILURE_TYPE);
+}
+
+function withCustomerCode(source: LoadedCustomer, code: string): LoadedCustomer {
+  return { ...source, customer: { ...source.customer, CustomerCode: code } };
+}
+
+function innermostMessage(err: unknown): string {
+  let current = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
 }

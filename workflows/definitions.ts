@@ -21,7 +21,9 @@ export interface SyncState {
   passes: number;
   /** Changes received while a pass was running, to be synced by the next pass. */
   pendingChanges: number;
+  /** The Specter customer id, once known: kept across passes and continue-as-new. */
   targetCode: string | null;
+  /** Why the last pass failed, or why the sync is waiting. */
   lastError: string | null;
 }
 
@@ -33,14 +35,24 @@ export interface CustomerUpsertInput {
   customerId: string;
   /** Event ids already synced by earlier runs of this chain (carried over continue-as-new). */
   seenEventIds?: string[];
+  /** The Specter customer id this chain already knows (carried over continue-as-new). */
+  specterCustomerId?: string | null;
+  /** Fingerprint of the App4Sales data last written to Specter (carried over continue-as-new). */
+  sourceFingerprint?: string | null;
+  /** Passes before continue-as-new (default 25); tests lower it. */
+  maxPassesPerRun?: number;
 }
 
 export interface CustomerUpsertResult {
   customerId: string;
   specterCustomerId: string;
   created: boolean;
+  /** False when Specter already held exactly this data (a redelivered event): nothing was sent. */
+  written: boolean;
   passes: number;
   truncatedFields: string[];
+  /** Fingerprint of the App4Sales data Specter now holds; a later run compares it before writing. */
+  sourceFingerprint: string | null;
 }
 
 export const CUSTOMER_UPSERT_WORKFLOW = 'customerUpsert';

@@ -48,6 +48,7 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
     bundleWorkflows(),
   ]);
   const taskQueue = `fieldbridge-test-${randomUUID()}`;
+  let resets = 0;
 
   const stack: Stack = {
     env,
@@ -81,7 +82,9 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
     reset() {
       app4sales.state.reset();
       app4sales.faults.clear();
-      specter.state.reset();
+      // Specter never reuses a customer id, and the syncs of earlier tests on this Temporal server
+      // still hold theirs (FieldBridgeTargetCode): each reset starts at fresh ids.
+      specter.state.reset(100_001 + 1000 * resets++);
       specter.faults.clear();
       app4sales.seed(demoApp4SalesData);
     },
