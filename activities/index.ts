@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { CustomerUpsertDeps } from './customer-upsert';
 import { createCustomerUpsertActivities } from './customer-upsert';
+import { createCustomerFanOutActivities } from './customer-fan-out';
 
 /**
  * What activities need of Temporal itself: a client on the worker's namespace (to read earlier runs
@@ -17,6 +18,7 @@ export type ActivityDeps = CustomerUpsertDeps & { temporal: TemporalDeps };
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCustomerUpsertActivities(deps),
+    ...createCustomerFanOutActivities(deps),
   };
 }
 

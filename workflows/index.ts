@@ -1,2 +1,4 @@
 // Every workflow the worker runs. Deterministic code only: bundled by the Temporal SDK.
 export { customerUpsert } from './customer-upsert';
+export { customerBulkSync } from './customer-bulk-sync';
+export { customerSweep } from './customer-sweep';
