@@ -2,7 +2,9 @@
  * Specter ERP simulator: the customer API FieldBridge writes to (POST SpecterPostCustomer, answered
  * with an ApiResponse) and reads from. Enforces Specter's rule book (required fields, max lengths:
  * rejected, never truncated), keeps customers in memory, and injects the shared faults plus Specter's
- * own (forced error codes, lost responses, responses without a code). See simulators/README.md.
+ * own (forced error codes, lost responses, answers that are no success: a Result other than 1, no
+ * Result, a body that is no ApiResponse). A path no route serves, another SBM id included, gets the
+ * HTML 404 page a real web server sends, not an ApiResponse. See simulators/README.md.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -41,12 +43,53 @@ export const SpecterFaultConfigSchema = FaultConfigSchema.extend({
   commitThenHang: z.boolean().optional(),
   /** Answer `{Result: null, Code: null, Message: 'Internal error'}` (HTTP 200) without storing anything. */
   resultWithoutCode: z.boolean().optional(),
+  /** Answer `{Result: result, Code: null, Message: message}` (HTTP 200, no ERROR code) without storing anything. */
+  resultNotOne: z
+    .object({ result: z.number().int().refine((n) => n !== 1, 'must not be 1 (that is success)'), message: z.string() })
+    .strict()
+    .optional(),
+  /** Answer `{Message: message}` (HTTP 200): an ApiResponse without any Result; stores nothing. */
+  bodyWithoutResult: z.object({ message: z.string() }).strict().optional(),
+  /**
+   * Answer this status and body verbatim, no ApiResponse (a proxy's or web server's page), storing
+   * nothing. 200..499; contentType defaults to text/html.
+   */
+  rawAnswer: z
+    .object({ status: z.number().int().min(200).max(499), body: z.string(), contentType: z.string().min(1).optional() })
+    .strict()
+    .optional(),
 }).strict();
 export type SpecterFaultConfig = z.infer<typeof SpecterFaultConfigSchema>;
 
 function hasSpecterFault(config: SpecterFaultConfig): boolean {
-  return config.forceErrorCode !== undefined || config.commitThenHang === true || config.resultWithoutCode === true;
+  return (
+    config.forceErrorCode !== undefined ||
+    config.commitThenHang === true ||
+    config.resultWithoutCode === true ||
+    config.resultNotOne !== undefined ||
+    config.bodyWithoutResult !== undefined ||
+    config.rawAnswer !== undefined
+  );
 }
+
+/** What IIS answers for a path nothing serves *(assumed: Specter runs on .NET behind IIS)*. */
+export const NOT_FOUND_PAGE = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"/>
+<title>404 - File or directory not found.</title>
+</head>
+<body>
+<div id="header"><h1>Server Error</h1></div>
+<div id="content">
+ <div class="content-container"><fieldset>
+  <h2>404 - File or directory not found.</h2>
+  <h3>The resource you are looking for might have been removed, had its name changed, or is temporarily unavailable.</h3>
+ </fieldset></div>
+</div>
+</body>
+</html>
+`;
 
 const FIRST_CUSTOMER_ID = 10001;
 const ONE_CHAR_FIELDS = ['TypeCustomer', 'CustomerOrganizationalForm'] as const;
@@ -61,6 +104,13 @@ export interface PostOutcome {
   response: ApiResponse;
   /** True when a customer was created or updated. */
   committed: boolean;
+}
+
+/** A request no route served (unknown path, another SBM id), answered with NOT_FOUND_PAGE. */
+export interface UnroutedRequestEntry {
+  receivedAt: string;
+  method: string;
+  url: string;
 }
 
 export interface RequestLogEntry {
@@ -163,6 +213,8 @@ export class SpecterState {
   readonly customers = new Map<string, SpecterCustomer>();
   /** Every POST /customers body received (after authentication), oldest first. */
   readonly requests: RequestLogEntry[] = [];
+  /** Every request answered 404 because no route served it (a wrong base path or SBM id), oldest first. */
+  readonly unrouted: UnroutedRequestEntry[] = [];
   private nextId = FIRST_CUSTOMER_ID;
 
   /** Specter's handling of a SpecterPostCustomer body: validate, then update or create. */
@@ -212,10 +264,12 @@ export class SpecterState {
     );
   }
 
-  reset(): void {
+  /** Empties the simulator; ids start again at `firstCustomerId` (tests that share a Temporal server pick fresh ones, as Specter never reuses an id). */
+  reset(firstCustomerId = FIRST_CUSTOMER_ID): void {
     this.customers.clear();
     this.requests.length = 0;
-    this.nextId = FIRST_CUSTOMER_ID;
+    this.unrouted.length = 0;
+    this.nextId = firstCustomerId;
   }
 
   private allocateId(): string {
@@ -294,12 +348,18 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, options }: 
     requestLog.set(request, entry);
   };
 
+  // A path nothing serves gets the web server's 404 page: there is no API there to answer an ApiResponse.
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    state.unrouted.push({ receivedAt: new Date().toISOString(), method: request.method, url: request.url });
+    return reply.code(404).type('text/html; charset=iso-8859-1').send(NOT_FOUND_PAGE);
+  };
+  app.all('/*', async (request, reply) => notFound(request, reply));
+
   void app.register(async (api) => {
-    api.addHook('onRequest', async (request) => {
+    // Another SBM id is another application path *(assumed)*: nothing there, before any authentication.
+    api.addHook('onRequest', async (request, reply) => {
       const params = request.params as Partial<SbmParams>;
-      if (params.sbmId !== String(sbmId)) {
-        throw new HttpError(404, `Unknown SBM id ${params.sbmId}`, 'ERROR_UNKNOWN_SBM');
-      }
+      if (params.sbmId !== String(sbmId)) return notFound(request, reply);
     });
 
     api.post(
@@ -319,6 +379,12 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, options }: 
           return answer({ Result: 0, Code: fault.forceErrorCode.code, Message: fault.forceErrorCode.message });
         }
         if (fault?.resultWithoutCode) return answer({ Result: null, Code: null, Message: 'Internal error' });
+        if (fault?.resultNotOne) return answer({ Result: fault.resultNotOne.result, Code: null, Message: fault.resultNotOne.message });
+        if (fault?.bodyWithoutResult) return answer({ Message: fault.bodyWithoutResult.message });
+        if (fault?.rawAnswer) {
+          const { status, body, contentType } = fault.rawAnswer;
+          return reply.code(status).type(contentType ?? 'text/html; charset=utf-8').send(body);
+        }
 
         const { response, committed } = state.postCustomer(request.body);
         if (fault?.commitThenHang && committed) {
@@ -365,6 +431,7 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults }: Context): 
   );
 
   app.get('/__admin/requests', async () => state.requests);
+  app.get('/__admin/unrouted', async () => state.unrouted);
 
   app.post('/__admin/reset', async (_request, reply) => {
     state.reset();

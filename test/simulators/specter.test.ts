@@ -1,6 +1,17 @@
+import { request, type Dispatcher } from 'undici';
 import { SpecterCustomerSchema } from '../../specter/schemas';
-import { type SpecterSimulator, startSpecterSimulator } from '../../simulators/specter';
+import { NOT_FOUND_PAGE, type SpecterSimulator, startSpecterSimulator } from '../../simulators/specter';
 import { call } from './helpers';
+
+/** An answer read as text: for the pages that are no JSON. */
+async function callText(url: string, options: { method?: Dispatcher.HttpMethod; headers?: Record<string, string>; body?: unknown } = {}) {
+  const res = await request(url, {
+    method: options.method ?? 'GET',
+    headers: options.body === undefined ? options.headers : { 'content-type': 'application/json', ...options.headers },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  return { status: res.statusCode, contentType: String(res.headers['content-type']), text: await res.body.text() };
+}
 
 const SBM_ID = 7;
 const WRITER = { 'x-api-user-id': 'writer', 'x-api-key': 'write-key' };
@@ -69,15 +80,38 @@ describe('Specter simulator', () => {
       expect((await call(api('/customers/10001'))).status).toBe(401);
     });
 
-    it('answers 404 ERROR_UNKNOWN_SBM for another SBM id', async () => {
-      for (const [method, path] of [['POST', '/customers'], ['GET', '/customers/10001'], ['GET', '/customers']] as const) {
-        const res = await call(`${sim.url}/api/v1/8${path}`, { method, headers: WRITER, body: method === 'POST' ? newCustomer : undefined });
-        expect(res).toMatchObject({ status: 404, json: { Result: 0, Code: 'ERROR_UNKNOWN_SBM' } });
+    it('answers another SBM id as a web server does: its HTML 404 page, no ApiResponse, even without credentials', async () => {
+      for (const [method, path, headers] of [
+        ['POST', '/customers', WRITER],
+        ['POST', '/customers', {}],
+        ['GET', '/customers/10001', READER],
+        ['GET', '/customers', READER],
+      ] as const) {
+        const res = await callText(`${sim.url}/api/v1/8${path}`, { method, headers, body: method === 'POST' ? newCustomer : undefined });
+        expect(res).toEqual({ status: 404, contentType: expect.stringContaining('text/html'), text: NOT_FOUND_PAGE });
       }
+      expect(sim.state.requests).toEqual([]);
+      expect(sim.state.customers.size).toBe(0);
+      expect(sim.state.unrouted).toEqual([
+        { receivedAt: expect.any(String), method: 'POST', url: '/api/v1/8/customers' },
+        { receivedAt: expect.any(String), method: 'POST', url: '/api/v1/8/customers' },
+        { receivedAt: expect.any(String), method: 'GET', url: '/api/v1/8/customers/10001' },
+        { receivedAt: expect.any(String), method: 'GET', url: '/api/v1/8/customers' },
+      ]);
     });
 
-    it('answers unknown routes with an ApiResponse 404', async () => {
-      expect(await call(`${sim.url}/api/v2/nothing`)).toMatchObject({ status: 404, json: { Result: 0, Code: 'ERROR_NOT_FOUND' } });
+    it('answers unknown paths (a wrong base path) with the HTML 404 page, and lists them on /__admin/unrouted', async () => {
+      for (const path of ['/api/v2/nothing', `/specter/api/v1/${SBM_ID}/customers`, '/']) {
+        const res = await callText(`${sim.url}${path}`, { method: 'POST', headers: WRITER, body: newCustomer });
+        expect(res).toMatchObject({ status: 404, contentType: expect.stringContaining('text/html') });
+        expect(res.text).toContain('<title>404 - File or directory not found.</title>');
+      }
+      expect(sim.state.requests).toEqual([]);
+      expect((await call(admin('/unrouted'))).json.map((r: { url: string }) => r.url)).toEqual([
+        '/api/v2/nothing',
+        `/specter/api/v1/${SBM_ID}/customers`,
+        '/',
+      ]);
     });
   });
 
@@ -282,10 +316,13 @@ describe('Specter simulator', () => {
 
     it('reset clears customers, the request log, faults and the id counter', async () => {
       await post(newCustomer);
+      await callText(`${sim.url}/api/v1/8/customers`);
+      expect(sim.state.unrouted).toHaveLength(1);
       await setFaults({ latencyMs: 1 });
       expect((await call(admin('/reset'), { method: 'POST' })).status).toBe(204);
       expect((await call(admin('/customers'))).json).toEqual([]);
       expect((await call(admin('/requests'))).json).toEqual([]);
+      expect((await call(admin('/unrouted'))).json).toEqual([]);
       expect((await call(admin('/faults'))).json.config).toBeNull();
       expect((await post(newCustomer)).json.Code).toBe('10001');
     });
@@ -311,6 +348,44 @@ describe('Specter simulator', () => {
       await setFaults({ resultWithoutCode: true });
       expect(await post(newCustomer)).toMatchObject({ status: 200, json: { Result: null, Code: null, Message: 'Internal error' } });
       expect(sim.state.customers.size).toBe(0);
+    });
+
+    it.each([
+      [0, 'Customer is locked for editing'],
+      [2, 'Queued'],
+    ])('resultNotOne answers Result %i without an ERROR code (HTTP 200), storing nothing', async (result, message) => {
+      await setFaults({ resultNotOne: { result, message }, count: 1 });
+      expect(await post(newCustomer)).toMatchObject({ status: 200, json: { Result: result, Code: null, Message: message } });
+      expect(sim.state.customers.size).toBe(0);
+      expect(sim.state.requests).toEqual([expect.objectContaining({ response: { Result: result, Code: null, Message: message } })]);
+      expect((await post(newCustomer)).json.Result).toBe(1);
+    });
+
+    it('resultNotOne refuses Result 1', async () => {
+      const res = await setFaults({ resultNotOne: { result: 1, message: 'x' } });
+      expect(res).toMatchObject({ status: 400, json: { Code: 'ERROR_BAD_REQUEST' } });
+      expect(res.json.Message).toContain('resultNotOne.result');
+    });
+
+    it('bodyWithoutResult answers an object with no Result key (HTTP 200), storing nothing', async () => {
+      await setFaults({ bodyWithoutResult: { message: 'Saved for later' } });
+      const res = await post(newCustomer);
+      expect(res).toMatchObject({ status: 200, json: { Message: 'Saved for later' } });
+      expect(res.json).not.toHaveProperty('Result');
+      expect(sim.state.customers.size).toBe(0);
+    });
+
+    it('rawAnswer answers its status and body verbatim, storing nothing', async () => {
+      await setFaults({ rawAnswer: { status: 400, body: '<html><title>Request blocked</title></html>' } });
+      expect(await callText(api('/customers'), { method: 'POST', headers: WRITER, body: newCustomer })).toEqual({
+        status: 400,
+        contentType: expect.stringContaining('text/html'),
+        text: '<html><title>Request blocked</title></html>',
+      });
+      await setFaults({ rawAnswer: { status: 200, body: 'OK', contentType: 'text/plain' } });
+      expect(await callText(api('/customers'), { method: 'POST', headers: WRITER, body: newCustomer })).toMatchObject({ status: 200, text: 'OK' });
+      expect(sim.state.customers.size).toBe(0);
+      expect(sim.state.requests).toHaveLength(2);
     });
 
     it('commitThenHang stores the customer, then never answers', async () => {
