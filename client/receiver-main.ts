@@ -2,23 +2,22 @@
 import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { connectClient } from '../common/temporal-connection';
-import { buildReceiver } from './receiver';
+import { buildReceiver, RECEIVER_CONFIG_SECTIONS } from './receiver';
 
 async function main(): Promise<void> {
-  const config = loadConfig(['temporal', 'log', 'receiver', 'app4sales']);
+  // temporal, log, receiver, app4salesWebhook: the receiver needs neither the App4Sales API key nor Specter's credentials.
+  const config = loadConfig(RECEIVER_CONFIG_SECTIONS);
   const logger = createLogger({ name: 'fieldbridge-receiver', ...config.log });
   const { client, connection } = await connectClient(config.temporal);
   const app = buildReceiver({
+    ...config.receiver,
     client,
     taskQueue: config.temporal.taskQueue,
     logger,
-    app4salesWebhookSecret: config.app4sales.webhookSecret,
-    bodyLimitBytes: config.receiver.bodyLimitBytes,
-    signatureToleranceSeconds: config.receiver.signatureToleranceSeconds,
-    startDeadlineMs: config.receiver.startDeadlineMs,
+    app4salesWebhookSecret: config.app4salesWebhook.secret,
   });
   const address = await app.listen({ host: config.receiver.host, port: config.receiver.port });
-  logger.info({ address }, 'webhook receiver listening');
+  logger.info({ address, namespace: config.temporal.namespace }, 'webhook receiver listening');
   const stop = async () => {
     await app.close();
     await connection.close();

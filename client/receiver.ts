@@ -1,41 +1,82 @@
 /**
  * The webhook receiver: one route per source system. Each request is authenticated, validated with
  * zod and turned into a signal-with-start, and answered in milliseconds; the sync itself runs
- * durably in Temporal. Malformed, oversized or unauthenticated requests get a 4xx naming the reason
- * and start nothing. When Temporal cannot be reached the answer is 503, so the sender retries and
- * nothing is lost.
+ * durably in Temporal. Malformed, oversized, unauthenticated or too slowly sent requests get a 4xx
+ * naming the reason and start nothing. The sender is told the truth about Temporal: unavailable or
+ * slow -> 503 with Retry-After (the sender retries, nothing is lost); misconfigured (unknown
+ * namespace, unregistered search attribute, refused credentials, anything unexpected) -> 500,
+ * named in general terms, with an error log line naming it precisely.
+ *
+ * GET /healthz: liveness (the process answers). GET /readyz: readiness (Temporal reachable, the
+ * namespace exists, every FieldBridge search attribute registered).
  */
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { CustomerChangedEventSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../app4sales/schemas';
 import { verifyWebhookSignature } from '../app4sales/signature';
+import type { Config, ConfigSection } from '../common/config';
 import type { Logger } from '../common/logger';
+import { checkReadiness, classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
 import { startCustomerUpsert } from './starters';
 
-export interface ReceiverOptions {
+/** The configuration sections the receiver process loads: no App4Sales API key, no Specter credentials. */
+export const RECEIVER_CONFIG_SECTIONS = ['temporal', 'log', 'receiver', 'app4salesWebhook'] as const satisfies readonly ConfigSection[];
+
+export interface ReceiverOptions extends Omit<Config['receiver'], 'host' | 'port'> {
   client: Client;
   taskQueue: string;
   logger: Logger;
   app4salesWebhookSecret: string;
-  bodyLimitBytes: number;
-  signatureToleranceSeconds: number;
-  /** How long a start may take before the sender is told to retry (503): senders wait only seconds. */
-  startDeadlineMs: number;
 }
+
+/** Seconds the sender is asked to wait before delivering again when Temporal is unavailable. */
+const RETRY_AFTER_SECONDS = 5;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A change whose only field is CustomerCode is FieldBridge's own write-back echoing: nothing to sync. */
 const OWN_WRITE_FIELDS = new Set(['CustomerCode']);
 
 export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: opts.bodyLimitBytes });
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimitBytes,
+    // A client that sends its headers and then stalls is cut off (408, socket closed) instead of
+    // holding a connection forever. Two Node details make the timeout mean what it says: a
+    // headersTimeout (60 s by default) longer than requestTimeout silently swaps the two, and running
+    // requests are only checked every connectionsCheckingInterval (30 s by default).
+    requestTimeout: opts.requestTimeoutMs,
+    connectionTimeout: opts.connectionTimeoutMs,
+    keepAliveTimeout: opts.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: opts.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, opts.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(opts.requestTimeoutMs / 4))),
+    },
+  });
 
-  // Keep the raw body: the signature is computed over the exact bytes sent.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Keep the raw bytes: the signature is computed over exactly what was sent, then decoded.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  let lastReadinessProblems = '';
+  app.get('/readyz', async (req, reply) => {
+    const readiness = await checkReadiness(opts.client, opts.startDeadlineMs);
+    const problems = readiness.problems.join('; ');
+    if (problems !== lastReadinessProblems) {
+      // Logged when the state changes, not on every probe.
+      if (readiness.ready) req.log.info('ready: Temporal reachable, FieldBridge search attributes registered');
+      else req.log.warn({ problems: readiness.problems }, `not ready: ${problems}`);
+      lastReadinessProblems = problems;
+    }
+    return reply
+      .code(readiness.ready ? 200 : 503)
+      .send(readiness.ready ? { status: 'ready', checks: readiness.checks } : { status: 'not ready', failing: readiness.failing, checks: readiness.checks });
+  });
+
   app.post('/webhooks/app4sales', async (req, reply) => {
-    const raw = typeof req.body === 'string' ? req.body : '';
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const timestamp = req.headers[TIMESTAMP_HEADER];
     const signature = req.headers[SIGNATURE_HEADER];
     if (!timestamp || !signature) {
@@ -44,9 +85,15 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
     if (!verifyWebhookSignature(opts.app4salesWebhookSecret, timestamp, raw, signature, opts.signatureToleranceSeconds)) {
       return reply.code(401).send({ error: 'unauthenticated', reason: 'signature does not match the body, or the timestamp is outside the accepted window' });
     }
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      return reply.code(400).send({ error: 'malformed', reason: 'body is not valid UTF-8' });
+    }
     let json: unknown;
     try {
-      json = JSON.parse(raw);
+      json = JSON.parse(text);
     } catch (err) {
       return reply.code(400).send({ error: 'malformed', reason: `body is not JSON: ${(err as Error).message}` });
     }
@@ -71,8 +118,14 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
       req.log.info({ eventId: event.EventId, customerId: event.CustomerId, ...started }, 'customer sync signalled');
       return reply.code(202).send({ accepted: true, ...started });
     } catch (err) {
-      req.log.error({ err, eventId: event.EventId }, 'could not reach Temporal');
-      return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', reason: 'the sync could not be started; retry later' });
+      const trouble = classifyTemporalError(err, opts.client.options.namespace);
+      const context = { err, eventId: event.EventId, customerId: event.CustomerId, ...trouble };
+      if (trouble.kind === 'unavailable') {
+        req.log.warn(context, `customer sync not started, the sender will retry: ${describeTrouble(trouble)}`);
+        return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ error: 'unavailable', reason: 'Temporal is unavailable or slow; the sync could not be started; retry later' });
+      }
+      req.log.error(context, `customer sync not started, FieldBridge is misconfigured: ${describeTrouble(trouble)}`);
+      return reply.code(500).send({ error: 'misconfigured', problem: trouble.problem, reason: `the sync could not be started: ${PUBLIC_REASONS[trouble.problem]}` });
     }
   });
 

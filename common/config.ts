@@ -9,6 +9,19 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().positive();
 const secret = z.string().min(1, 'is required');
+/**
+ * An http(s) URL. `z.url()` alone takes `localhost:4020` (scheme "localhost:"), which only fails
+ * at request time, where it is retried for a day: refused here, at start.
+ */
+const HTTP_URL_MESSAGE = 'must start with http:// or https:// (e.g. http://127.0.0.1:4020)';
+const httpUrl = z.string().refine((value) => {
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}, HTTP_URL_MESSAGE);
 
 const TemporalSchema = z.object({
   address: z.string().min(1).default('127.0.0.1:7233'),
@@ -37,16 +50,21 @@ const LogSchema = z.object({
   format: z.enum(['json', 'pretty', 'auto']).default('auto'),
 });
 
+/** The App4Sales API, as the worker's activities call it. */
 const App4SalesSchema = z.object({
-  baseUrl: z.url(),
+  baseUrl: httpUrl,
   apiKey: secret,
-  /** Shared secret App4Sales signs its webhooks with. */
-  webhookSecret: z.string().min(16, 'must be at least 16 characters'),
   timeoutMs: positiveMs.default(10_000),
 });
 
+/** App4Sales webhooks, as the receiver verifies them (the worker never needs the secret). */
+const App4SalesWebhookSchema = z.object({
+  /** Shared secret App4Sales signs its webhooks with. */
+  secret: z.string().min(16, 'must be at least 16 characters'),
+});
+
 const SpecterSchema = z.object({
-  baseUrl: z.url(),
+  baseUrl: httpUrl,
   /** The connector's "API SBM ID". */
   sbmId: z.coerce.number().int().positive(),
   writeUserId: secret,
@@ -68,13 +86,20 @@ const ReceiverSchema = z.object({
   /** Accepted clock skew for signed webhooks. */
   signatureToleranceSeconds: z.coerce.number().int().positive().default(300),
   /** Longest a webhook waits on Temporal before it is answered 503 (the sender retries). */
-  startDeadlineMs: z.coerce.number().int().positive().default(3000),
+  startDeadlineMs: positiveMs.default(3000),
+  /** Longest a client may take to send a whole request (headers and body): slower ones get 408. */
+  requestTimeoutMs: positiveMs.default(10_000),
+  /** Longest a socket may stay silent while a request is in progress. */
+  connectionTimeoutMs: positiveMs.default(30_000),
+  /** How long an idle keep-alive connection is kept open (longer than load balancers' idle timeouts, often 60 s). */
+  keepAliveTimeoutMs: positiveMs.default(72_000),
 });
 
 export const ConfigSchema = z.object({
   temporal: TemporalSchema.prefault({}),
   log: LogSchema.prefault({}),
   app4sales: App4SalesSchema,
+  app4salesWebhook: App4SalesWebhookSchema,
   specter: SpecterSchema,
   receiver: ReceiverSchema.prefault({}),
 });
@@ -96,7 +121,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['LOG_FORMAT', 'log.format'],
   ['APP4SALES_BASE_URL', 'app4sales.baseUrl'],
   ['APP4SALES_API_KEY', 'app4sales.apiKey'],
-  ['APP4SALES_WEBHOOK_SECRET', 'app4sales.webhookSecret'],
+  ['APP4SALES_WEBHOOK_SECRET', 'app4salesWebhook.secret'],
   ['APP4SALES_TIMEOUT_MS', 'app4sales.timeoutMs'],
   ['SPECTER_BASE_URL', 'specter.baseUrl'],
   ['SPECTER_SBM_ID', 'specter.sbmId'],
@@ -111,6 +136,9 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['RECEIVER_BODY_LIMIT_BYTES', 'receiver.bodyLimitBytes'],
   ['RECEIVER_SIGNATURE_TOLERANCE_SECONDS', 'receiver.signatureToleranceSeconds'],
   ['RECEIVER_START_DEADLINE_MS', 'receiver.startDeadlineMs'],
+  ['RECEIVER_REQUEST_TIMEOUT_MS', 'receiver.requestTimeoutMs'],
+  ['RECEIVER_CONNECTION_TIMEOUT_MS', 'receiver.connectionTimeoutMs'],
+  ['RECEIVER_KEEP_ALIVE_TIMEOUT_MS', 'receiver.keepAliveTimeoutMs'],
 ];
 
 export class ConfigError extends Error {
@@ -143,8 +171,9 @@ function readFileConfig(file: string): Record<string, unknown> {
 }
 
 /**
- * Load the sections a component needs (the receiver needs no Specter credentials, the CLI only
- * Temporal's). Throws ConfigError listing every problem.
+ * Load the sections a component needs (the worker: temporal, log, app4sales, specter; the receiver:
+ * temporal, log, receiver, app4salesWebhook; the CLI only temporal), so no process needs another's
+ * secrets. Throws ConfigError listing every problem of those sections only.
  */
 export function loadConfig<const S extends ConfigSection>(sections: readonly S[], env: Env = process.env): Pick<Config, S> {
   const raw: Record<string, unknown> = env.FIELDBRIDGE_CONFIG ? readFileConfig(env.FIELDBRIDGE_CONFIG) : {};

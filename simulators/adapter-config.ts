@@ -4,6 +4,7 @@ import type { SpecterCredentials, SpecterSimulator } from './specter';
 
 export interface SimulatorCredentials {
   app4salesApiKey: string;
+  /** The simulator's webhook secret: the receiver's (app4salesWebhook section), not the adapters'. Kept so callers pass one set of credentials. */
   webhookSecret: string;
   specter: { sbmId: number; writeUser: SpecterCredentials; readUser: SpecterCredentials };
 }
@@ -15,7 +16,7 @@ export function simulatorAdapterConfig(
   overrides: { app4salesTimeoutMs?: number; specterTimeoutMs?: number; specterUrl?: string; specterWriteKey?: string; defaultCustomerGroupId?: string } = {},
 ): Pick<Config, 'app4sales' | 'specter'> {
   return {
-    app4sales: { baseUrl: sims.app4sales.url, apiKey: creds.app4salesApiKey, webhookSecret: creds.webhookSecret, timeoutMs: overrides.app4salesTimeoutMs ?? 10_000 },
+    app4sales: { baseUrl: sims.app4sales.url, apiKey: creds.app4salesApiKey, timeoutMs: overrides.app4salesTimeoutMs ?? 10_000 },
     specter: {
       baseUrl: overrides.specterUrl ?? sims.specter.url,
       sbmId: creds.specter.sbmId,

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Worker } from '@temporalio/worker';
 import { signWebhook } from '../../app4sales/signature';
 import { buildReceiver } from '../../client/receiver';
+import { loadConfig } from '../../common/config';
 import { describeSync, listSyncs } from '../../client/operations';
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
@@ -27,9 +28,8 @@ beforeAll(async () => {
     taskQueue: stack.taskQueue,
     logger: testLogger,
     app4salesWebhookSecret: WEBHOOK_SECRET,
+    ...loadConfig(['receiver'], {}).receiver,
     bodyLimitBytes: 4096,
-    signatureToleranceSeconds: 300,
-    startDeadlineMs: 3000,
   });
   receiverUrl = `${await receiver.listen({ host: '127.0.0.1', port: 0 })}/webhooks/app4sales`;
   await admin('PUT', '/__admin/webhook', { url: receiverUrl, secret: WEBHOOK_SECRET });
@@ -55,12 +55,12 @@ async function admin(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, bod
   return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
 }
 
-async function post(body: string, headers: Record<string, string>) {
+async function post(body: string | Buffer, headers: Record<string, string>) {
   const res = await request(receiverUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return { status: res.statusCode, body: JSON.parse(await res.body.text()) };
 }
 
-function signed(body: string, secret = WEBHOOK_SECRET, timestamp = String(Math.floor(Date.now() / 1000))) {
+function signed(body: string | Buffer, secret = WEBHOOK_SECRET, timestamp = String(Math.floor(Date.now() / 1000))) {
   return { 'x-app4sales-timestamp': timestamp, 'x-app4sales-signature': signWebhook(secret, timestamp, body) };
 }
 
@@ -112,6 +112,27 @@ test('one event delivered ten times by App4Sales leaves one Specter customer', a
   expect([...stack.specter.state.customers.values()].filter((c) => c.Name === 'Duplicate Deliveries AB')).toHaveLength(1);
 });
 
+test('GET /readyz: 200 when Temporal answers and every FieldBridge search attribute is registered', async () => {
+  const res = await request(receiverUrl.replace('/webhooks/app4sales', '/readyz'));
+  expect(res.statusCode).toBe(200);
+  expect(await res.body.json()).toEqual({ status: 'ready', checks: [{ name: 'temporal', ok: true }, { name: 'searchAttributes', ok: true }] });
+});
+
+test('a body with non-ASCII characters, signed over its UTF-8 bytes, is accepted and reaches the sync intact', async () => {
+  await admin('POST', '/__admin/customers?notify=false', app4salesCustomer({ Id: 'E2E-3', CustomerName: 'Malmö Brandskydd AB', Email: 'info@malmo-brand.example', MainContactPerson: null }));
+  const eventId = `evt-Malmö-Göteborg-${Date.now()}`;
+  const bytes = Buffer.from(event('E2E-3', eventId), 'utf8');
+  const res = await post(bytes, signed(bytes));
+  expect(res.status).toBe(202);
+  expect(res.body).toMatchObject({ accepted: true, workflowId: customerUpsertWorkflowId('E2E-3') });
+  // The event id the workflow received is the one sent, character for character.
+  const history = await stack.env.client.workflow.getHandle(customerUpsertWorkflowId('E2E-3')).fetchHistory();
+  const signalled = (history.events ?? []).flatMap((e) => e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []);
+  expect(signalled.map((p) => JSON.parse(Buffer.from(p.data ?? []).toString('utf8')).eventId)).toContain(eventId);
+  const specterCustomer = await eventually(() => [...stack.specter.state.customers.values()].find((c) => c.Name === 'Malmö Brandskydd AB'), 20_000, 'Specter to hold Malmö Brandskydd AB');
+  expect(specterCustomer.EmailAddress).toBe('info@malmo-brand.example');
+});
+
 describe('the receiver refuses, with a reason, and starts nothing', () => {
   const customerId = 'NEVER-STARTED';
   afterEach(async () => {
@@ -135,6 +156,23 @@ describe('the receiver refuses, with a reason, and starts nothing', () => {
     const body = event(customerId);
     const res = await post(body.replace(customerId, 'OTHER'), signed(body));
     expect(res.status).toBe(401);
+  });
+
+  test('bytes that differ from the signed ones, though they decode to the same text: 401', async () => {
+    // "Malmö" sent in Latin-1 (0xF6) decodes to "Malm\uFFFD"; the signature is over that text's UTF-8 bytes, not over what was sent.
+    const sent = Buffer.from(event(customerId).replace('CustomerChanged"', 'CustomerChanged", "City": "Malm\u00f6"'), 'latin1');
+    const signedBytes = Buffer.from(sent.toString('utf8'), 'utf8');
+    expect(signedBytes.equals(sent)).toBe(false);
+    const res = await post(sent, signed(signedBytes));
+    expect(res.status).toBe(401);
+    expect(res.body.reason).toMatch(/signature/);
+  });
+
+  test('a body that is not UTF-8, correctly signed over its bytes: 400 naming the encoding', async () => {
+    const sent = Buffer.from(event(customerId).replace('CustomerChanged"', 'CustomerChanged", "City": "Malm\u00f6"'), 'latin1');
+    const res = await post(sent, signed(sent));
+    expect(res.status).toBe(400);
+    expect(res.body.reason).toMatch(/UTF-8/);
   });
 
   test('a stale timestamp (replayed request): 401', async () => {
