@@ -111,7 +111,7 @@ export class SpecterClient {
       return new PermanentError(
         'specter',
         PermanentErrorTypes.InvalidRequest,
-        `Specter answered 404 for ${this.postRequest}: check SPECTER_BASE_URL (${this.opts.baseUrl}) and SPECTER_SBM_ID (${this.opts.sbmId}). Specter's answer: ${said}`,
+        `Specter answered 404 for ${this.postRequest}: check SPECTER_BASE_URL (${withoutCredentials(this.opts.baseUrl)}) and SPECTER_SBM_ID (${this.opts.sbmId}). Specter's answer: ${said}`,
         details,
       );
     }
@@ -234,6 +234,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The URL to show in a failure message (which Temporal keeps in history): any user:password@ removed. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 /** The path a request for `path` reaches under `baseUrl`, as HttpClient builds it. */

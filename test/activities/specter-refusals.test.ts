@@ -133,6 +133,13 @@ describe('a 404 from a wrong base path or SBM id: InvalidRequest, saying which s
     expect(specter.state.unrouted).toEqual([expect.objectContaining({ method: 'POST', url: `/specter/api/v1/${SPECTER.sbmId}/customers` })]);
   });
 
+  test('credentials written into SPECTER_BASE_URL are not repeated in the failure (Temporal keeps it in history)', async () => {
+    const failure = await postFailure(clientFor({ specterUrl: specter.url.replace('http://', 'http://someone:s3cret@') + '/specter' }));
+    expect(failure).toMatchObject({ type: 'InvalidRequest', nonRetryable: true });
+    expect(failure.message).toContain('check SPECTER_BASE_URL');
+    expect(failure.message).not.toContain('s3cret');
+  });
+
   test('a wrong SBM id', async () => {
     const failure = await postFailure(clientFor({ sbmId: 42 }));
     expect(failure).toMatchObject({ type: 'InvalidRequest', nonRetryable: true });
