@@ -90,9 +90,6 @@ function summarize(info: Omit<WorkflowExecutionInfo, 'raw'>): SyncSummary {
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
-}
 
 /** Step, status, last error and returned code of one sync. */
 export async function describeSync(client: Client, workflowId: string): Promise<SyncReport> {
@@ -125,8 +122,9 @@ export async function describeSync(client: Client, workflowId: string): Promise<
       willRetry: !info.applicationFailureInfo?.nonRetryable,
     };
   }
-  // The query needs a worker; do not hang when none is polling.
-  const state = await withTimeout(handle.query(syncStateQuery).catch(() => undefined), 3000);
+  // The query needs a worker; do not hang when none is polling. The call itself is cancelled, so
+  // nothing is left retrying against a connection the caller is about to close.
+  const state = await client.withAbortSignal(AbortSignal.timeout(3000), () => handle.query(syncStateQuery)).catch(() => undefined);
   if (state) {
     report.step = state.step;
     report.passes = state.passes;

@@ -25,6 +25,8 @@ const REDACT = [
   '*.readUserKey',
   'webhookSecret',
   '*.webhookSecret',
+  'secret',
+  '*.secret',
   'headers.authorization',
   'headers["x-api-key"]',
 ];
