@@ -266,6 +266,23 @@ describe('duplicate deliveries after the sync finished', () => {
 });
 
 describe('status tells the truth', () => {
+  test('a sync an operator cancels shows cancelled, not running or failed', async () => {
+    const id = seedCustomer();
+    stack.app4sales.faults.set({ errorRate: 1, errorStatus: 422, routes: ['setCustomerCode'] });
+    await stack.withWorker(async () => {
+      const handle = await sync(id, 'evt-1');
+      await eventually(async () => (await describeSync(stack.env.client, handle.workflowId)).syncStatus === 'waiting', 20_000, 'parking');
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+    });
+    const description = await stack.env.client.workflow.getHandle(customerUpsertWorkflowId(id)).describe();
+    expect(description.status.name).toBe('CANCELLED');
+    expect(description.typedSearchAttributes.get(SyncStatusKey)).toBe('cancelled');
+    const report = await describeSync(stack.env.client, customerUpsertWorkflowId(id));
+    expect(report.syncStatus).toBe('cancelled');
+    expect(report.nextStep).toContain(`fieldbridge sync app4sales-customer ${id}`);
+  });
+
   test('a failed sync names its failure type and that it will not be retried; list --status running leaves out terminated runs', async () => {
     const bad = seedCustomer();
     stack.specter.faults.set({ forceErrorCode: { code: 'ERROR_BLOCKED', message: 'Customer blocked' }, routes: ['postCustomer'] });
