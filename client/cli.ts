@@ -3,12 +3,26 @@
  * TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY, TEMPORAL_TLS_*), as for the worker.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, Connection } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client, type Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
 import { SYNC_KINDS, SYNC_STATUSES } from '../common/search-attributes';
 import { connectClient } from '../common/temporal-connection';
 import { describeSync, ensureSearchAttributes, listSyncs, type SyncReport, type SyncSummary } from './operations';
+import type { CustomerBulkSyncProgress } from '../workflows/customer-bulk-sync';
+import { followCustomerBulkSync, startCustomerBulkSync } from './customer-bulk-sync';
+import {
+  CUSTOMER_SWEEP_SCHEDULE_ID,
+  DEFAULT_SWEEP_INTERVAL,
+  deleteCustomerSweepSchedule,
+  describeCustomerSweepSchedule,
+  ensureCustomerSweepSchedule,
+  formatInterval,
+  parseInterval,
+  pauseCustomerSweepSchedule,
+  triggerCustomerSweep,
+  type CustomerSweepScheduleState,
+} from './schedules';
 import { startCustomerUpsert } from './starters';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -62,6 +76,39 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function bulkProgressLine(p: CustomerBulkSyncProgress): string {
+  return `${p.signalled}/${p.listed} signalled, ${p.skipped} already synced, ${p.failed} failed, ${p.pages} page${p.pages === 1 ? '' : 's'}`;
+}
+
+function sweepScheduleReport(action: string, s: CustomerSweepScheduleState): string {
+  const lines: Array<[string, string]> = [
+    ['Schedule', `${s.scheduleId} (${action})`],
+    ['Every', s.everyMs === null ? '-' : `${formatInterval(s.everyMs)} (overlap policy ${s.overlapPolicy})`],
+    ['Paused', s.paused ? `yes${s.note ? `: ${s.note}` : ''}` : 'no'],
+    ['Next run', s.paused ? '-' : (s.nextRuns[0]?.toISOString() ?? '-')],
+    ['Running', s.running.join(', ') || '-'],
+    ['Last run', s.recentRuns.length ? `${s.recentRuns[s.recentRuns.length - 1].workflowId} at ${s.recentRuns[s.recentRuns.length - 1].startedAt.toISOString()}` : '-'],
+  ];
+  return lines.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n');
+}
+
+function pageSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError('must be an integer from 1 to 500');
+  return n;
+}
+
+function duration(what: string): (value: string) => string {
+  return (value) => {
+    try {
+      parseInterval(value as Parameters<typeof parseInterval>[0], what);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return value;
+  };
+}
+
 export function buildCli(): Command {
   const program = new Command('fieldbridge')
     .description('Operate FieldBridge syncs on Temporal')
@@ -71,13 +118,40 @@ export function buildCli(): Command {
   const sync = program.command('sync').description('Start (or queue another pass of) a sync for one record');
   sync
     .command('app4sales-customer')
-    .description('Sync an App4Sales customer to Specter')
-    .argument('<customerId>', 'App4Sales customer id')
-    .option('--wait', 'wait for the sync to finish and print its result')
+    .description('Sync an App4Sales customer to Specter, or (--all) every App4Sales customer: the first load of a customer base')
+    .argument('[customerId]', 'App4Sales customer id')
+    .option('--all', 'every App4Sales customer, by a durable bulk sync (customerBulkSync) that signals each one\'s sync')
+    .option('--without-code', 'with --all: only customers without a CustomerCode (not yet in Specter)')
+    .option('--id <bulkId>', 'with --all: the bulk sync\'s id (default: the start time); a running one with this id is followed')
+    .option('--page-size <n>', 'with --all: customers per App4Sales page, each page one batch of signals (1..500, default 100)', pageSize)
+    .option('--wait', 'wait for the sync to finish and print its result (with --all: its progress, "x/y signalled")')
     .option('--json', 'print JSON')
-    .action(async (customerId: string, opts: { wait?: boolean; json?: boolean }) =>
-      withClient(async (client, cfg) => {
-        const started = await startCustomerUpsert(client, cfg.taskQueue, customerId, { eventId: `cli-${randomUUID()}` });
+    .action(async (customerId: string | undefined, opts: { all?: boolean; withoutCode?: boolean; id?: string; pageSize?: number; wait?: boolean; json?: boolean }, command: Command) => {
+      if (opts.all && customerId) command.error('error: give either a customer id or --all, not both');
+      if (!opts.all && !customerId) command.error('error: give an App4Sales customer id, or --all [--without-code] for every customer');
+      if (!opts.all && (opts.withoutCode || opts.id || opts.pageSize)) command.error('error: --without-code, --id and --page-size go with --all');
+      if (opts.all) {
+        await withClient(async (client, cfg) => {
+          const handle = await startCustomerBulkSync(client, cfg.taskQueue, { bulkId: opts.id, withoutCode: !!opts.withoutCode, pageSize: opts.pageSize });
+          if (!opts.wait) {
+            out(opts.json ? JSON.stringify({ workflowId: handle.workflowId }) : `bulk sync started: ${handle.workflowId}`);
+            return;
+          }
+          if (!opts.json) out(`bulk sync running: ${handle.workflowId}`);
+          let last = '';
+          const result = await followCustomerBulkSync(handle, (progress) => {
+            const line = bulkProgressLine(progress);
+            if (!opts.json && line !== last) out(line);
+            last = line;
+          });
+          out(opts.json ? JSON.stringify({ workflowId: handle.workflowId, ...result }, null, 2) : `done: ${bulkProgressLine(result)}`);
+          if (!opts.json && result.failed > 0) out(`not signalled: ${result.failedCustomerIds.join(', ')}${result.failed > result.failedCustomerIds.length ? ', …' : ''} (${result.lastError ?? ''})`);
+          if (result.failed > 0) process.exitCode = 1;
+        });
+        return;
+      }
+      await withClient(async (client, cfg) => {
+        const started = await startCustomerUpsert(client, cfg.taskQueue, customerId!, { eventId: `cli-${randomUUID()}` });
         if (!opts.wait) {
           out(opts.json ? JSON.stringify(started) : `sync signalled: ${started.workflowId} (run ${started.runId})`);
           return;
@@ -86,6 +160,51 @@ export function buildCli(): Command {
         const r = await describeSync(client, started.workflowId);
         out(opts.json ? JSON.stringify(r, null, 2) : report(r));
         if (r.syncStatus !== 'completed') process.exitCode = 1;
+      });
+    });
+
+  const schedule = program.command('schedule').description("FieldBridge's Temporal Schedules");
+  schedule
+    .command('sweep')
+    .description(
+      `The App4Sales customer sweep (${CUSTOMER_SWEEP_SCHEDULE_ID}): every interval, sync the customers changed since the last sweep, ` +
+        'so a lost webhook is caught. Without an action option: create it, or update its interval',
+    )
+    .option('--every <interval>', `how often a sweep starts, e.g. 30s, 5m, 1h (default ${DEFAULT_SWEEP_INTERVAL})`, duration('--every'))
+    .option('--lookback <duration>', 'how far back the very first sweep looks (default 1h)', duration('--lookback'))
+    .addOption(new Option('--show', 'print the schedule, change nothing').conflicts(['pause', 'unpause', 'delete', 'trigger', 'every', 'lookback']))
+    .addOption(new Option('--pause', 'pause it (no sweeps until --unpause)').conflicts(['unpause', 'delete', 'trigger']))
+    .addOption(new Option('--unpause', 'unpause it').conflicts(['delete', 'trigger']))
+    .addOption(new Option('--trigger', 'start one sweep now').conflicts(['delete']))
+    .addOption(new Option('--delete', 'delete it (sweeps already started finish)'))
+    .option('--json', 'print JSON')
+    .action(async (opts: { every?: string; lookback?: string; show?: boolean; pause?: boolean; unpause?: boolean; trigger?: boolean; delete?: boolean; json?: boolean }) =>
+      withClient(async (client, cfg) => {
+        const print = (action: string, state: CustomerSweepScheduleState) =>
+          out(opts.json ? JSON.stringify({ action, ...state }, null, 2) : sweepScheduleReport(action, state));
+        try {
+          if (opts.delete) {
+            await deleteCustomerSweepSchedule(client);
+            out(opts.json ? JSON.stringify({ action: 'deleted', scheduleId: CUSTOMER_SWEEP_SCHEDULE_ID }) : `schedule ${CUSTOMER_SWEEP_SCHEDULE_ID} deleted`);
+          } else if (opts.show) {
+            print('unchanged', await describeCustomerSweepSchedule(client));
+          } else if (opts.pause || opts.unpause) {
+            print(opts.pause ? 'paused' : 'unpaused', await pauseCustomerSweepSchedule(client, !!opts.pause));
+          } else if (opts.trigger) {
+            await triggerCustomerSweep(client);
+            print('triggered', await describeCustomerSweepSchedule(client));
+          } else {
+            const { created, state } = await ensureCustomerSweepSchedule(client, {
+              taskQueue: cfg.taskQueue,
+              every: (opts.every ?? DEFAULT_SWEEP_INTERVAL) as Parameters<typeof parseInterval>[0],
+              lookback: opts.lookback as Parameters<typeof parseInterval>[0] | undefined,
+            });
+            print(created ? 'created' : 'updated', state);
+          }
+        } catch (err) {
+          if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule ${CUSTOMER_SWEEP_SCHEDULE_ID}: create it with \`fieldbridge schedule sweep [--every 5m]\``);
+          throw err;
+        }
       }),
     );
 
