@@ -10,8 +10,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../client/operations';
+import { CUSTOMER_SWEEP_SCHEDULE_ID, DEFAULT_SWEEP_INTERVAL, ensureCustomerSweepSchedule, formatInterval } from '../client/schedules';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { createLogger } from '../common/logger';
 import { portFree } from './ports';
@@ -94,6 +95,29 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+/**
+ * The App4Sales customer sweep schedule (every APP4SALES_SWEEP_EVERY, default 5m), created or updated
+ * once the worker runs. A failure is logged, not fatal: `npx fieldbridge schedule sweep` does it too.
+ */
+async function ensureSweepSchedule(): Promise<string> {
+  const every = (env.APP4SALES_SWEEP_EVERY || DEFAULT_SWEEP_INTERVAL) as Parameters<typeof ensureCustomerSweepSchedule>[1]['every'];
+  try {
+    const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
+    try {
+      const client = new Client({ connection, namespace: 'default' });
+      const { created, state } = await ensureCustomerSweepSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', every });
+      const interval = state.everyMs === null ? String(every) : formatInterval(state.everyMs);
+      log.info({ scheduleId: CUSTOMER_SWEEP_SCHEDULE_ID, every: interval, paused: state.paused }, created ? 'customer sweep schedule created' : 'customer sweep schedule updated');
+      return `every ${interval}${state.paused ? ' (paused)' : ''}`;
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    log.warn({ err }, `customer sweep schedule not created: ${(err as Error).message} (run npx fieldbridge schedule sweep)`);
+    return 'not scheduled (see the log)';
+  }
+}
+
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {
@@ -154,6 +178,7 @@ async function main(): Promise<void> {
   run('worker', process.execPath, ts('worker/main.ts'));
   run('receiver', process.execPath, ts('client/receiver-main.ts'));
   await waitForHttp(`http://${host}:${ports.receiver}/healthz`, 30_000);
+  const sweep = await ensureSweepSchedule();
 
   const a4s = `http://${host}:${ports.app4sales}`;
   process.stdout.write(`
@@ -164,6 +189,7 @@ FieldBridge is running. Ctrl-C stops all of it.
   Webhook receiver    http://${host}:${ports.receiver}/webhooks/app4sales
   App4Sales simulator ${a4s}          (admin: ${a4s}/__admin/customers)
   Specter simulator   http://${host}:${ports.specter}          (admin: http://${host}:${ports.specter}/__admin/customers)
+  Customer sweep      ${sweep}: schedule ${CUSTOMER_SWEEP_SCHEDULE_ID} (npx fieldbridge schedule sweep --show)
 
 Try it:
   curl -X PATCH ${a4s}/__admin/customers/A4S-1001 -H 'content-type: application/json' -d '{"CustomerName":"Nordvik Maskin AS (renamed)"}'
