@@ -4,65 +4,21 @@
  * refusal or a lost answer beside another App4Sales customer with the same name, e-mail and org.
  * no., and a webhook redelivered after the sync finished.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { describeSync, listSyncs } from '../../client/operations';
-import { startCustomerUpsert } from '../../client/starters';
 import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetCodeKey, TargetSystemKey } from '../../common/search-attributes';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import { CUSTOMER_UPSERT_WORKFLOW, customerUpsertWorkflowId, sourceChangedSignal, syncStateQuery, type SourceChange } from '../../workflows/definitions';
-import { app4salesCustomer } from '../fixtures/customers';
-import { eventually, startStack, type Stack } from '../helpers/stack';
+import { failureOf, keepHistory, useCustomerSyncStack } from '../helpers/customer-sync';
+import { eventually, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
+const frame = useCustomerSyncStack('O');
+const { seedCustomer, sync } = frame;
 let stack: Stack;
-let n = 0;
-
-beforeAll(async () => {
-  stack = await startStack();
+beforeAll(() => {
+  stack = frame.stack;
 });
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.reset();
-  stack.app4sales.state.putSalesRep({ Username: 'jdoe', ResIdString: 'SR-JDOE' });
-});
-
-function seedCustomer(overrides: Parameters<typeof app4salesCustomer>[0] = {}) {
-  const id = `O${++n}-${Date.now()}`;
-  stack.app4sales.state.putCustomer(app4salesCustomer({ Id: id, ...overrides }));
-  return id;
-}
-
-async function sync(customerId: string, eventId: string) {
-  await startCustomerUpsert(stack.env.client, stack.taskQueue, customerId, { eventId });
-  return stack.env.client.workflow.getHandle<typeof customerUpsert>(customerUpsertWorkflowId(customerId));
-}
-
-async function keepHistory(name: string, customerId: string, runId?: string) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await stack.env.client.workflow.getHandle(customerUpsertWorkflowId(customerId), runId).fetchHistory();
-  writeFileSync(join(__dirname, '..', 'histories', `customer-upsert-${name}.json`), historyToJSON(history));
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the sync to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  let cause = (err as WorkflowFailedError).cause;
-  while (cause && !(cause instanceof ApplicationFailure)) cause = cause.cause as typeof cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
 
 const specterCustomers = () => [...stack.specter.state.customers.values()];
 const postBodies = () => stack.specter.state.requests.map((r) => r.body as Record<string, unknown>);
@@ -151,7 +107,7 @@ describe('the Specter code, once known, is never lost', () => {
       const lastRun = (await stack.env.client.workflow.getHandle(workflowId).describe()).runId;
       expect(lastRun).not.toBe(firstRun);
       expect(result.created).toBe(false);
-      await keepHistory('continue-as-new', id, firstRun);
+      await keepHistory(stack, 'continue-as-new', id, firstRun);
     });
     expect(specterCustomers()).toHaveLength(1);
     expect(specterCustomers()[0].PhoneNo).toBe('+46 8 999 99 99');

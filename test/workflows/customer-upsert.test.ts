@@ -2,67 +2,22 @@
  * customerUpsert on the real Temporal dev server with the real simulators: what an operator or the
  * contractor would check afterwards in Specter, in App4Sales and in Temporal.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { describeSync, listSyncs } from '../../client/operations';
-import { startCustomerUpsert } from '../../client/starters';
 import { SyncStatusKey, TargetCodeKey } from '../../common/search-attributes';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import { customerUpsertWorkflowId, syncStateQuery } from '../../workflows/definitions';
-import { app4salesCustomer } from '../fixtures/customers';
-import { eventually, startStack, type Stack } from '../helpers/stack';
+import { failureOf, keepHistory as keepHistoryOf, useCustomerSyncStack } from '../helpers/customer-sync';
+import { eventually, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
+const frame = useCustomerSyncStack('T');
+const { seedCustomer, sync } = frame;
 let stack: Stack;
-let n = 0;
-
-beforeAll(async () => {
-  stack = await startStack();
+beforeAll(() => {
+  stack = frame.stack;
 });
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.reset();
-  stack.app4sales.state.putSalesRep({ Username: 'jdoe', ResIdString: 'SR-JDOE' });
-});
-
-/** A fresh App4Sales customer id per test, so workflow ids never collide across tests. */
-function seedCustomer(overrides: Parameters<typeof app4salesCustomer>[0] = {}) {
-  const id = `T${++n}-${Date.now()}`;
-  stack.app4sales.state.putCustomer(app4salesCustomer({ Id: id, ...overrides }));
-  return id;
-}
-
-async function sync(customerId: string, eventId = `evt-${customerId}`) {
-  await startCustomerUpsert(stack.env.client, stack.taskQueue, customerId, { eventId });
-  return stack.env.client.workflow.getHandle<typeof customerUpsert>(customerUpsertWorkflowId(customerId));
-}
-
-/** With RECORD_HISTORIES=1, keep the scenario's history as a replay fixture (npm run record-histories). */
-async function keepHistory(name: string, customerId: string) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await stack.env.client.workflow.getHandle(customerUpsertWorkflowId(customerId)).fetchHistory();
-  writeFileSync(join(__dirname, '..', 'histories', `customer-upsert-${name}.json`), historyToJSON(history));
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the sync to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  let cause = (err as WorkflowFailedError).cause;
-  while (cause && !(cause instanceof ApplicationFailure)) cause = cause.cause as typeof cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
+const keepHistory = (name: string, customerId: string, runId?: string) => keepHistoryOf(stack, name, customerId, runId);
 
 test('a new App4Sales customer is created in Specter and its code is written back', async () => {
   const id = seedCustomer();

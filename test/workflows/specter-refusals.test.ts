@@ -8,50 +8,28 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { describeSync } from '../../client/operations';
-import { startCustomerUpsert } from '../../client/starters';
 import { simulatorAdapterConfig } from '../../simulators/adapter-config';
 import type { SpecterFaultConfig } from '../../simulators/specter';
 import { createActivityDeps } from '../../worker/deps';
 import { createFieldBridgeWorker } from '../../worker/worker';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
-import { app4salesCustomer } from '../fixtures/customers';
-import { APP4SALES_API_KEY, SPECTER, WEBHOOK_SECRET, startStack, type Stack } from '../helpers/stack';
+import { useCustomerSyncStack } from '../helpers/customer-sync';
+import { APP4SALES_API_KEY, SPECTER, WEBHOOK_SECRET, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
 /** Long enough for a first retry (1 s backoff) to show; far shorter than 12 attempts. */
 const SETTLE_MS = 15_000;
 
+const frame = useCustomerSyncStack('R');
+const { seedCustomer } = frame;
+const sync = (customerId: string, taskQueue?: string) => frame.sync(customerId, undefined, taskQueue);
 let stack: Stack;
-let n = 0;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.reset();
-  stack.app4sales.state.putSalesRep({ Username: 'jdoe', ResIdString: 'SR-JDOE' });
+beforeAll(() => {
+  stack = frame.stack;
 });
 
-function seedCustomer(overrides: Parameters<typeof app4salesCustomer>[0] = {}) {
-  const id = `R${++n}-${Date.now()}`;
-  stack.app4sales.state.putCustomer(app4salesCustomer({ Id: id, ...overrides }));
-  return id;
-}
-
-async function sync(customerId: string, taskQueue = stack.taskQueue) {
-  await startCustomerUpsert(stack.env.client, taskQueue, customerId, { eventId: `evt-${customerId}` });
-  return stack.env.client.workflow.getHandle<typeof customerUpsert>(customerUpsertWorkflowId(customerId));
-}
-
-/**
- * The sync's failure, which must come within SETTLE_MS: a sync still retrying by then is terminated
- * (so it cannot POST into later tests) and reported with the number of POSTs it made.
- */
 async function failureOf(handle: WorkflowHandle<typeof customerUpsert>, posts: () => number): Promise<ApplicationFailure> {
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
