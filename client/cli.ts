@@ -62,8 +62,10 @@ function report(r: SyncReport): string {
     ['Step', r.step],
     ['Passes', r.passes],
     ['Returned code', r.targetCode],
-    ['Retrying', r.pendingActivity ? `${r.pendingActivity.type}, attempt ${r.pendingActivity.attempt}` : null],
+    ['Retrying', r.pendingActivity ? `${r.pendingActivity.type}, attempt ${r.pendingActivity.attempt}${r.pendingActivity.nextAttemptAt ? `, next at ${r.pendingActivity.nextAttemptAt.toISOString()}` : ''}` : null],
     ['Last error', r.lastError],
+    ['Failure type', r.failure ? `${r.failure.type ?? 'unknown'} (${r.failure.willRetry ? 'will be retried' : 'not retried: needs a fix'})` : null],
+    ['Next step', r.nextStep],
     ['Started', r.startTime.toISOString()],
     ['Closed', r.closeTime?.toISOString() ?? null],
   ];
