@@ -44,11 +44,16 @@ const { loadApp4SalesCustomer, recordCustomerCode } = proxyActivities<CustomerUp
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
 
+/** Attempts at the Specter write before the sync fails (12 span about 10 minutes). */
+const SPECTER_WRITE_ATTEMPTS = 12;
+
 /** The Specter write. A retry after a lost answer first looks for what that attempt created. */
-const { upsertSpecterCustomer } = proxyActivities<CustomerUpsertActivities>({
-  startToCloseTimeout: '45s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 12, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
-});
+function specterWrite(maximumAttempts: number) {
+  return proxyActivities<CustomerUpsertActivities>({
+    startToCloseTimeout: '45s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  }).upsertSpecterCustomer;
+}
 
 /** Read-only search for a create whose answer was lost, after the write gave up: retried up to a day. */
 const { findLostSpecterCustomer } = proxyActivities<CustomerUpsertActivities>({
@@ -78,6 +83,7 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
   const { customerId } = input;
   const maxPasses = input.maxPassesPerRun ?? MAX_PASSES_PER_RUN;
   const synced: Synced = { code: input.specterCustomerId ?? null, fingerprint: input.sourceFingerprint ?? null };
+  const upsertSpecterCustomer = specterWrite(input.specterWriteMaxAttempts ?? SPECTER_WRITE_ATTEMPTS);
   const state: SyncState = { step: 'starting', status: 'running', passes: 0, pendingChanges: 0, targetCode: synced.code, lastError: null };
   const seen = new Set(input.seenEventIds ?? []);
   // A run always makes at least one pass: started by a change, or by an operator.
@@ -109,6 +115,7 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
         specterCustomerId: synced.code,
         sourceFingerprint: synced.fingerprint,
         maxPassesPerRun: input.maxPassesPerRun,
+        specterWriteMaxAttempts: input.specterWriteMaxAttempts,
       });
     }
     dirty = false;
@@ -118,7 +125,7 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
     try {
       // Signals that arrive during the pass set `dirty` again (the SDK delivers them before the
       // activity results of the same activation), so no change is left unsynced.
-      const outcome = await syncOnce(customerId, state, synced);
+      const outcome = await syncOnce(customerId, state, synced, upsertSpecterCustomer);
       if (outcome.kind === 'parked') {
         setStatus('waiting');
         // Until App4Sales takes the code: the next change, an operator's sync, or the recheck.
@@ -155,7 +162,12 @@ function setTargetCode(state: SyncState, code: string | null): void {
   upsertSearchAttributes([{ key: TargetCodeKey, value: code }]);
 }
 
-async function syncOnce(customerId: string, state: SyncState, synced: Synced): Promise<PassOutcome> {
+async function syncOnce(
+  customerId: string,
+  state: SyncState,
+  synced: Synced,
+  upsertSpecterCustomer: ReturnType<typeof specterWrite>,
+): Promise<PassOutcome> {
   state.step = 'loading';
   const source = await loadApp4SalesCustomer({ customerId, recall: synced.code === null });
   if (synced.code === null && source.earlierSync) {
@@ -198,7 +210,7 @@ async function syncOnce(customerId: string, state: SyncState, synced: Synced): P
   if (unchanged) {
     log.info('Specter already holds this customer as it is in App4Sales: nothing sent', { customerId, specterCustomerId: code });
   } else {
-    upserted = await upsertInSpecter(customerId, mapping.payload);
+    upserted = await upsertInSpecter(upsertSpecterCustomer, customerId, mapping.payload);
     synced.code = upserted.code;
     synced.fingerprint = source.sourceFingerprint ?? null;
   }
@@ -240,7 +252,11 @@ async function syncOnce(customerId: string, state: SyncState, synced: Synced): P
  * The Specter write. When it gives up on a create whose last answer was lost (Specter may hold the
  * customer), look for it before failing, so the next run does not create a second one.
  */
-async function upsertInSpecter(customerId: string, payload: SpecterPostCustomer): Promise<UpsertSpecterCustomerResult> {
+async function upsertInSpecter(
+  upsertSpecterCustomer: ReturnType<typeof specterWrite>,
+  customerId: string,
+  payload: SpecterPostCustomer,
+): Promise<UpsertSpecterCustomerResult> {
   try {
     return await upsertSpecterCustomer({ app4salesCustomerId: customerId, payload });
   } catch (err) {

@@ -41,6 +41,8 @@ export interface CustomerUpsertInput {
   sourceFingerprint?: string | null;
   /** Passes before continue-as-new (default 25); tests lower it. */
   maxPassesPerRun?: number;
+  /** Attempts at the Specter write before giving up (default 12, about 10 minutes); tests lower it. */
+  specterWriteMaxAttempts?: number;
 }
 
 export interface CustomerUpsertResult {

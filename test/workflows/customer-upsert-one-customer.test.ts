@@ -7,7 +7,14 @@
 import { describeSync, listSyncs } from '../../client/operations';
 import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetCodeKey, TargetSystemKey } from '../../common/search-attributes';
 import type { customerUpsert } from '../../workflows/customer-upsert';
-import { CUSTOMER_UPSERT_WORKFLOW, customerUpsertWorkflowId, sourceChangedSignal, syncStateQuery, type SourceChange } from '../../workflows/definitions';
+import {
+  CUSTOMER_UPSERT_WORKFLOW,
+  customerUpsertWorkflowId,
+  sourceChangedSignal,
+  syncStateQuery,
+  type CustomerUpsertInput,
+  type SourceChange,
+} from '../../workflows/definitions';
 import { failureOf, keepHistory, useCustomerSyncStack } from '../helpers/customer-sync';
 import { eventually, type Stack } from '../helpers/stack';
 
@@ -19,6 +26,25 @@ let stack: Stack;
 beforeAll(() => {
   stack = frame.stack;
 });
+
+/** Signal-with-start as the receiver does, with workflow input a test tunes (fewer passes or attempts). */
+async function syncWith(input: Omit<CustomerUpsertInput, 'customerId'>, customerId: string, eventId: string) {
+  await stack.env.client.workflow.signalWithStart<typeof customerUpsert, [SourceChange]>(CUSTOMER_UPSERT_WORKFLOW, {
+    workflowId: customerUpsertWorkflowId(customerId),
+    taskQueue: stack.taskQueue,
+    args: [{ customerId, ...input }],
+    signal: sourceChangedSignal,
+    signalArgs: [{ eventId }],
+    typedSearchAttributes: [
+      { key: SourceSystemKey, value: 'app4sales' },
+      { key: SourceIdKey, value: customerId },
+      { key: TargetSystemKey, value: 'specter' },
+      { key: SyncKindKey, value: 'customer-upsert' },
+      { key: SyncStatusKey, value: 'running' },
+    ],
+  });
+  return stack.env.client.workflow.getHandle<typeof customerUpsert>(customerUpsertWorkflowId(customerId));
+}
 
 const specterCustomers = () => [...stack.specter.state.customers.values()];
 const postBodies = () => stack.specter.state.requests.map((r) => r.body as Record<string, unknown>);
@@ -84,20 +110,7 @@ describe('the Specter code, once known, is never lost', () => {
     stack.app4sales.faults.set({ errorRate: 1, errorStatus: 409, routes: ['setCustomerCode'] });
     const workflowId = customerUpsertWorkflowId(id);
     await stack.withWorker(async () => {
-      await stack.env.client.workflow.signalWithStart<typeof customerUpsert, [SourceChange]>(CUSTOMER_UPSERT_WORKFLOW, {
-        workflowId,
-        taskQueue: stack.taskQueue,
-        args: [{ customerId: id, maxPassesPerRun: 1 }],
-        signal: sourceChangedSignal,
-        signalArgs: [{ eventId: 'evt-1' }],
-        typedSearchAttributes: [
-          { key: SourceSystemKey, value: 'app4sales' },
-          { key: SourceIdKey, value: id },
-          { key: TargetSystemKey, value: 'specter' },
-          { key: SyncKindKey, value: 'customer-upsert' },
-          { key: SyncStatusKey, value: 'running' },
-        ],
-      });
+      await syncWith({ maxPassesPerRun: 1 }, id, 'evt-1');
       const firstRun = (await stack.env.client.workflow.getHandle(workflowId).describe()).runId;
       await eventually(async () => (await describeSync(stack.env.client, workflowId)).syncStatus === 'waiting', 20_000, 'parking');
       stack.app4sales.faults.clear();
@@ -158,6 +171,28 @@ describe('the lost-answer lookup never merges two customers', () => {
     expect(stack.specter.state.customers.get('20001')?.Revision).toBe(1);
     expect(stack.app4sales.state.customers.get(b)?.CustomerCode).toBe(result.specterCustomerId);
     expect(postBodies().at(-1)).toMatchObject({ CustomerId: result.specterCustomerId, IdentifyByCustomerId: true });
+  });
+
+  test('when the write gives up on lost answers, the workflow finds the customer the lost request created instead of failing', async () => {
+    const id = seedCustomer();
+    // Attempt 1: Specter creates the customer and the answer is lost. Attempt 2 (the last of 2): the
+    // lookup for it hangs too. The write gives up; the workflow's own lookup then finds it.
+    stack.specter.faults.set({ commitThenHang: true, routes: ['postCustomer'], count: 1 });
+    const result = await stack.withWorker(async () => {
+      const handle = await syncWith({ specterWriteMaxAttempts: 2 }, id, 'evt-1');
+      await eventually(() => specterCustomers().length === 1, 10_000, 'the lost create');
+      stack.specter.faults.set({ timeoutRate: 1, routes: ['findCustomers'], count: 1 });
+      return handle.result();
+    }, { specterTimeoutMs: 1500 });
+
+    expect(specterCustomers()).toHaveLength(1);
+    expect(result).toMatchObject({ specterCustomerId: specterCustomers()[0].CustomerId, created: true });
+    expect(stack.specter.state.requests).toHaveLength(1);
+    expect(stack.app4sales.state.customers.get(id)?.CustomerCode).toBe(specterCustomers()[0].CustomerId);
+    const history = await stack.env.client.workflow.getHandle(customerUpsertWorkflowId(id)).fetchHistory();
+    const scheduled = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled).toEqual(['loadApp4SalesCustomer', 'upsertSpecterCustomer', 'findLostSpecterCustomer', 'recordCustomerCode']);
+    await keepHistory(stack, 'lost-answer-found-after-giving-up', id);
   });
 
   test('after a lost answer, several unclaimed matches stop the sync with AmbiguousTargetMatch naming them, and nothing is merged', async () => {
