@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { CUSTOMER_SWEEP_SCHEDULE_ID } from '../../client/schedules';
 import { app4salesCustomer } from '../fixtures/customers';
-import { startStack, type Stack } from '../helpers/stack';
+import { useCustomerSyncStack } from '../helpers/customer-sync';
+import { type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
@@ -24,19 +25,9 @@ function fieldbridge(args: string[]): Promise<{ code: number; stdout: string; st
   });
 }
 
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.reset();
-  for (const id of [...stack.app4sales.state.customers.keys()]) {
-    stack.app4sales.state.customers.delete(id);
-    stack.app4sales.state.changedAt.delete(id);
-  }
-  stack.app4sales.state.putSalesRep({ Username: 'jdoe', ResIdString: 'SR-JDOE' });
+const frame = useCustomerSyncStack('C', { demoCustomers: false });
+beforeAll(() => {
+  stack = frame.stack;
 });
 
 test('sync app4sales-customer --all --without-code --wait starts the bulk sync, prints its progress and ends with every customer synced', async () => {

@@ -23,7 +23,7 @@ export interface CustomerSyncTests {
   sync(customerId: string, eventId?: string, taskQueue?: string): Promise<WorkflowHandle<typeof customerUpsert>>;
 }
 
-export function useCustomerSyncStack(prefix: string): CustomerSyncTests {
+export function useCustomerSyncStack(prefix: string, opts: { demoCustomers?: boolean } = {}): CustomerSyncTests {
   let stack: Stack | undefined;
   let n = 0;
   beforeAll(async () => {
@@ -34,6 +34,13 @@ export function useCustomerSyncStack(prefix: string): CustomerSyncTests {
   });
   beforeEach(() => {
     stack!.reset();
+    if (opts.demoCustomers === false) {
+      // Only the test's own customers: lists, bulk loads and sweeps see nothing else.
+      for (const id of [...stack!.app4sales.state.customers.keys()]) {
+        stack!.app4sales.state.customers.delete(id);
+        stack!.app4sales.state.changedAt.delete(id);
+      }
+    }
     stack!.app4sales.state.putSalesRep({ Username: 'jdoe', ResIdString: 'SR-JDOE' });
   });
   return {

@@ -9,27 +9,17 @@ import { SyncKindKey, SyncStatusKey } from '../../common/search-attributes';
 import { customerBulkSyncProgressQuery, customerBulkSyncWorkflowId, type CustomerBulkSyncInput } from '../../workflows/customer-bulk-sync';
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
-import { eventually, startStack, type Stack } from '../helpers/stack';
+import { useCustomerSyncStack } from '../helpers/customer-sync';
+import { eventually, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
 let stack: Stack;
 let n = 0;
 
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.reset();
-  // Only this test's customers: the demo ones are left out.
-  for (const id of [...stack.app4sales.state.customers.keys()]) {
-    stack.app4sales.state.customers.delete(id);
-    stack.app4sales.state.changedAt.delete(id);
-  }
-  stack.app4sales.state.putSalesRep({ Username: 'jdoe', ResIdString: 'SR-JDOE' });
+const frame = useCustomerSyncStack('B', { demoCustomers: false });
+beforeAll(() => {
+  stack = frame.stack;
 });
 
 /** App4Sales customers with distinct names and e-mails; `codes[i]` set means Specter already holds it under that code. */

@@ -15,26 +15,17 @@ import { startCustomerUpsert } from '../../client/starters';
 import { customerSweep, customerSweepProgressQuery, type CustomerSweepInput, type CustomerSweepResult } from '../../workflows/customer-sweep';
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
-import { eventually, startStack, type Stack } from '../helpers/stack';
+import { useCustomerSyncStack } from '../helpers/customer-sync';
+import { eventually, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
 let stack: Stack;
 let n = 0;
 
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.reset();
-  for (const id of [...stack.app4sales.state.customers.keys()]) {
-    stack.app4sales.state.customers.delete(id);
-    stack.app4sales.state.changedAt.delete(id);
-  }
-  stack.app4sales.state.putSalesRep({ Username: 'jdoe', ResIdString: 'SR-JDOE' });
+const frame = useCustomerSyncStack('S', { demoCustomers: false });
+beforeAll(() => {
+  stack = frame.stack;
 });
 
 function seedCustomer(): string {
