@@ -16,6 +16,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ListCustomersQuery } from '../app4sales/client';
 import type { CustomerSummary } from '../app4sales/schemas';
 import { startCustomerUpsert } from '../client/starters';
+import { visibilityString } from '../common/search-attributes';
+import { SyncRecords } from '../common/sync-records';
 import { customerUpsertWorkflowId, type CustomerUpsertResult } from '../workflows/definitions';
 import { CUSTOMER_SWEEP_WORKFLOW, type CustomerSweepResult } from '../workflows/customer-sweep';
 import { createCustomerUpsertActivities, type CustomerUpsertDeps } from './customer-upsert';
@@ -58,8 +60,6 @@ export interface LastCustomerSweep {
 /** Failure type of a batch in which some signals could not be delivered (retried by the policy). */
 export const SIGNALS_FAILED_TYPE = 'CustomerSignalsFailed';
 
-const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
 /** Run `fn` over `items`, at most `limit` at a time; returns every outcome. */
 async function mapPooled<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
@@ -81,6 +81,7 @@ async function mapPooled<T, R>(items: T[], limit: number, fn: (item: T) => Promi
 export function createCustomerFanOutActivities(deps: CustomerFanOutDeps) {
   const { app4sales, temporal } = deps;
   const { loadApp4SalesCustomer } = createCustomerUpsertActivities(deps);
+  const records = new SyncRecords(temporal.client);
 
   /**
    * True when the customer's sync last completed with exactly the data App4Sales holds now and
@@ -92,9 +93,7 @@ export function createCustomerFanOutActivities(deps: CustomerFanOutDeps) {
     try {
       const description = await temporal.client.workflow.getHandle(workflowId).describe();
       if (description.status.name !== 'COMPLETED') return false;
-      const result = (await temporal.client.workflow.getHandle(workflowId, description.runId, { followRuns: false }).result()) as
-        | Partial<CustomerUpsertResult>
-        | undefined;
+      const result = await records.closedRunResult<Partial<CustomerUpsertResult> | undefined>(workflowId, description.runId);
       if (!result?.sourceFingerprint || !result.specterCustomerId) return false;
       const current = await loadApp4SalesCustomer({ customerId });
       return current.sourceFingerprint === result.sourceFingerprint && current.customer.CustomerCode?.trim() === result.specterCustomerId;
@@ -150,7 +149,7 @@ export function createCustomerFanOutActivities(deps: CustomerFanOutDeps) {
      * in Temporal's visibility; null before the first sweep.
      */
     async findLastCustomerSweep(): Promise<LastCustomerSweep> {
-      const query = `WorkflowType = ${quote(CUSTOMER_SWEEP_WORKFLOW)} AND ExecutionStatus = "Completed" AND TaskQueue = ${quote(temporal.taskQueue)}`;
+      const query = `WorkflowType = ${visibilityString(CUSTOMER_SWEEP_WORKFLOW)} AND ExecutionStatus = "Completed" AND TaskQueue = ${visibilityString(temporal.taskQueue)}`;
       let newest: { workflowId: string; runId: string; closeTime: number } | null = null;
       let seen = 0;
       for await (const info of temporal.client.workflow.list({ query, pageSize: 10 })) {
@@ -160,7 +159,7 @@ export function createCustomerFanOutActivities(deps: CustomerFanOutDeps) {
       }
       const now = new Date().toISOString();
       if (!newest) return { previous: null, now };
-      const result = (await temporal.client.workflow.getHandle(newest.workflowId, newest.runId, { followRuns: false }).result()) as CustomerSweepResult;
+      const result = await records.closedRunResult<CustomerSweepResult>(newest.workflowId, newest.runId);
       return { previous: { ...result, workflowId: newest.workflowId, runId: newest.runId }, now };
     },
   };

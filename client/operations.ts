@@ -13,6 +13,7 @@ import {
   SyncStatusKey,
   TargetCodeKey,
   TargetSystemKey,
+  visibilityString,
 } from '../common/search-attributes';
 import { syncStateQuery, type SyncState } from '../workflows/definitions';
 
@@ -89,7 +90,6 @@ function summarize(info: Omit<WorkflowExecutionInfo, 'raw'>): SyncSummary {
     closeTime: info.closeTime ?? null,
   };
 }
-
 
 /** Step, status, last error and returned code of one sync. */
 export async function describeSync(client: Client, workflowId: string): Promise<SyncReport> {
@@ -177,14 +177,12 @@ export interface ListFilter {
   limit?: number;
 }
 
-const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
 /** The visibility query `fieldbridge list` runs; the same text filters the Temporal UI. */
 export function buildListQuery(filter: ListFilter): string {
   const clauses = [`${SyncKindKey.name} IS NOT NULL`];
   if (filter.status) clauses.push(statusClause(filter.status));
-  if (filter.kind) clauses.push(`${SyncKindKey.name} = ${quote(filter.kind)}`);
-  if (filter.system) clauses.push(`(${SourceSystemKey.name} = ${quote(filter.system)} OR ${TargetSystemKey.name} = ${quote(filter.system)})`);
+  if (filter.kind) clauses.push(`${SyncKindKey.name} = ${visibilityString(filter.kind)}`);
+  if (filter.system) clauses.push(`(${SourceSystemKey.name} = ${visibilityString(filter.system)} OR ${TargetSystemKey.name} = ${visibilityString(filter.system)})`);
   // No ORDER BY: SQL visibility (dev server, self-hosted) rejects it; its default order is newest first.
   return clauses.join(' AND ');
 }
@@ -200,9 +198,9 @@ const EXECUTION_STATUS: Record<string, string> = {
 
 function statusClause(status: string): string {
   const execution = EXECUTION_STATUS[status];
-  if (execution) return `ExecutionStatus = ${quote(execution)}`;
+  if (execution) return `ExecutionStatus = ${visibilityString(execution)}`;
   // A run that was terminated while running still carries `running`: only open runs are running.
-  return `${SyncStatusKey.name} = ${quote(status)} AND ExecutionStatus = "Running"`;
+  return `${SyncStatusKey.name} = ${visibilityString(status)} AND ExecutionStatus = "Running"`;
 }
 
 /** Recent syncs, newest first. */

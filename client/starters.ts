@@ -4,6 +4,7 @@
  * of starting a second sync, and a repeated event id is ignored by the workflow.
  */
 import type { Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetSystemKey } from '../common/search-attributes';
 import type { customerUpsert } from '../workflows/customer-upsert';
 import {
@@ -19,6 +20,17 @@ export interface StartedSync {
   runId: string;
 }
 
+/** The search attributes a customer sync starts with (free at start; ids only, never customer data). */
+export function customerUpsertSearchAttributes(customerId: string): SearchAttributePair[] {
+  return [
+    { key: SourceSystemKey, value: 'app4sales' },
+    { key: SourceIdKey, value: customerId },
+    { key: TargetSystemKey, value: 'specter' },
+    { key: SyncKindKey, value: 'customer-upsert' },
+    { key: SyncStatusKey, value: 'running' },
+  ];
+}
+
 export async function startCustomerUpsert(
   client: Client,
   taskQueue: string,
@@ -32,13 +44,7 @@ export async function startCustomerUpsert(
     args: [{ customerId }],
     signal: sourceChangedSignal,
     signalArgs: [change],
-    typedSearchAttributes: [
-      { key: SourceSystemKey, value: 'app4sales' },
-      { key: SourceIdKey, value: customerId },
-      { key: TargetSystemKey, value: 'specter' },
-      { key: SyncKindKey, value: 'customer-upsert' },
-      { key: SyncStatusKey, value: 'running' },
-    ],
+    typedSearchAttributes: customerUpsertSearchAttributes(customerId),
   });
   return { workflowId, runId: handle.signaledRunId };
 }

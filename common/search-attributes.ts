@@ -12,6 +12,9 @@ export const SyncKindKey = defineSearchAttributeKey('FieldBridgeSyncKind', Searc
 export const SyncStatusKey = defineSearchAttributeKey('FieldBridgeSyncStatus', SearchAttributeType.KEYWORD);
 export const TargetCodeKey = defineSearchAttributeKey('FieldBridgeTargetCode', SearchAttributeType.KEYWORD);
 
+/** A string value in a visibility query (`FieldBridgeSourceId = "..."`), quoted and escaped. */
+export const visibilityString = (value: string): string => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
 export const ALL_SEARCH_ATTRIBUTES = [SourceSystemKey, SourceIdKey, TargetSystemKey, SyncKindKey, SyncStatusKey, TargetCodeKey] as const;
 
 /**

@@ -5,8 +5,8 @@
  * running activity ended. Reads only (visibility, describe, a closed run's result): no actions.
  */
 import type { Client } from '@temporalio/client';
-import { OUTCOME_UNKNOWN_FAILURE_TYPE, TRANSIENT_FAILURE_TYPE, type RequestOutcome } from './errors';
-import { SourceIdKey, SyncKindKey, TargetCodeKey, type SyncKind } from './search-attributes';
+import { TRANSIENT_FAILURE_TYPE, type RequestOutcome } from './errors';
+import { SourceIdKey, SyncKindKey, TargetCodeKey, visibilityString, type SyncKind } from './search-attributes';
 
 /** The latest earlier run of one source's sync that knew its target code. */
 export interface EarlierSync {
@@ -19,8 +19,6 @@ export interface EarlierSync {
   result: unknown;
 }
 
-const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
 export class SyncRecords {
   constructor(private readonly client: Client) {}
 
@@ -30,27 +28,26 @@ export class SyncRecords {
    * back, so a run that was terminated, failed or timed out afterwards still tells it).
    */
   async lastSyncWithCode(kind: SyncKind, sourceId: string, exceptRunId?: string): Promise<EarlierSync | null> {
-    const query = `${SyncKindKey.name} = ${quote(kind)} AND ${SourceIdKey.name} = ${quote(sourceId)} AND ${TargetCodeKey.name} IS NOT NULL`;
+    const query = `${SyncKindKey.name} = ${visibilityString(kind)} AND ${SourceIdKey.name} = ${visibilityString(sourceId)} AND ${TargetCodeKey.name} IS NOT NULL`;
     for await (const info of this.client.workflow.list({ query, pageSize: 10 })) {
       if (info.runId === exceptRunId) continue;
       const targetCode = info.typedSearchAttributes.get(TargetCodeKey);
       if (!targetCode) continue;
       const status = info.status.name;
-      const result =
-        status === 'COMPLETED'
-          ? await this.client.workflow
-              .getHandle(info.workflowId, info.runId, { followRuns: false })
-              .result()
-              .catch(() => undefined)
-          : undefined;
+      const result = status === 'COMPLETED' ? await this.closedRunResult(info.workflowId, info.runId).catch(() => undefined) : undefined;
       return { workflowId: info.workflowId, runId: info.runId, status, targetCode, result };
     }
     return null;
   }
 
+  /** The result of one closed, completed run (that run only: continue-as-new is not followed). */
+  closedRunResult<T = unknown>(workflowId: string, runId: string): Promise<T> {
+    return this.client.workflow.getHandle(workflowId, runId, { followRuns: false }).result() as Promise<T>;
+  }
+
   /** Source ids, other than `exceptSourceId`, whose syncs of this kind hold `targetCode`. */
   async sourcesHoldingCode(kind: SyncKind, targetCode: string, exceptSourceId: string): Promise<string[]> {
-    const query = `${SyncKindKey.name} = ${quote(kind)} AND ${TargetCodeKey.name} = ${quote(targetCode)}`;
+    const query = `${SyncKindKey.name} = ${visibilityString(kind)} AND ${TargetCodeKey.name} = ${visibilityString(targetCode)}`;
     const holders = new Set<string>();
     for await (const info of this.client.workflow.list({ query, pageSize: 50 })) {
       const sourceId = info.typedSearchAttributes.get(SourceIdKey);
@@ -69,10 +66,8 @@ export class SyncRecords {
     try {
       const description = await this.client.workflow.getHandle(workflowId, runId).describe();
       const pending = description.raw.pendingActivities?.find((a) => a.activityId === activityId);
-      const type = pending?.lastFailure?.applicationFailureInfo?.type;
-      if (type === TRANSIENT_FAILURE_TYPE) return 'not-processed';
-      if (type === OUTCOME_UNKNOWN_FAILURE_TYPE) return 'unknown';
-      return 'unknown';
+      // Only a failure that says so is a clean refusal; ExternalOutcomeUnknown, a timeout or none is not.
+      return pending?.lastFailure?.applicationFailureInfo?.type === TRANSIENT_FAILURE_TYPE ? 'not-processed' : 'unknown';
     } catch {
       return 'unknown';
     }

@@ -5,7 +5,8 @@
  * no., and a webhook redelivered after the sync finished.
  */
 import { describeSync, listSyncs } from '../../client/operations';
-import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetCodeKey, TargetSystemKey } from '../../common/search-attributes';
+import { customerUpsertSearchAttributes } from '../../client/starters';
+import { SyncStatusKey, TargetCodeKey } from '../../common/search-attributes';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import {
   CUSTOMER_UPSERT_WORKFLOW,
@@ -35,15 +36,17 @@ async function syncWith(input: Omit<CustomerUpsertInput, 'customerId'>, customer
     args: [{ customerId, ...input }],
     signal: sourceChangedSignal,
     signalArgs: [{ eventId }],
-    typedSearchAttributes: [
-      { key: SourceSystemKey, value: 'app4sales' },
-      { key: SourceIdKey, value: customerId },
-      { key: TargetSystemKey, value: 'specter' },
-      { key: SyncKindKey, value: 'customer-upsert' },
-      { key: SyncStatusKey, value: 'running' },
-    ],
+    typedSearchAttributes: customerUpsertSearchAttributes(customerId),
   });
   return stack.env.client.workflow.getHandle<typeof customerUpsert>(customerUpsertWorkflowId(customerId));
+}
+
+/** Wait until the customer's sync parks as waiting; returns its report. */
+function parked(customerId: string) {
+  return eventually(async () => {
+    const r = await describeSync(stack.env.client, customerUpsertWorkflowId(customerId));
+    return r.syncStatus === 'waiting' ? r : null;
+  }, 20_000, 'the sync to park as waiting');
 }
 
 const specterCustomers = () => [...stack.specter.state.customers.values()];
@@ -55,15 +58,12 @@ describe('the Specter code, once known, is never lost', () => {
     stack.app4sales.faults.set({ errorRate: 1, errorStatus: 422, routes: ['setCustomerCode'] });
     await stack.withWorker(async () => {
       const handle = await sync(id, 'evt-1');
-      const parked = await eventually(async () => {
-        const r = await describeSync(stack.env.client, handle.workflowId);
-        return r.syncStatus === 'waiting' ? r : null;
-      }, 20_000, 'the sync to park as waiting');
+      const report = await parked(id);
       const [created] = specterCustomers();
-      expect(parked.targetCode).toBe(created.CustomerId);
-      expect(parked.lastError).toContain(`Specter customer ${created.CustomerId} is synced`);
-      expect(parked.lastError).toContain('422');
-      expect(parked.workflowStatus).toBe('RUNNING');
+      expect(report.targetCode).toBe(created.CustomerId);
+      expect(report.lastError).toContain(`Specter customer ${created.CustomerId} is synced`);
+      expect(report.lastError).toContain('422');
+      expect(report.workflowStatus).toBe('RUNNING');
       expect(stack.app4sales.state.customers.get(id)?.CustomerCode ?? null).toBeNull();
 
       // App4Sales takes codes again; the customer changes meanwhile: the next pass updates, never creates.
@@ -112,7 +112,7 @@ describe('the Specter code, once known, is never lost', () => {
     await stack.withWorker(async () => {
       await syncWith({ maxPassesPerRun: 1 }, id, 'evt-1');
       const firstRun = (await stack.env.client.workflow.getHandle(workflowId).describe()).runId;
-      await eventually(async () => (await describeSync(stack.env.client, workflowId)).syncStatus === 'waiting', 20_000, 'parking');
+      await parked(id);
       stack.app4sales.faults.clear();
       stack.app4sales.state.patchCustomer(id, { Phone: '+46 8 999 99 99' });
       await sync(id, 'evt-2');
@@ -262,7 +262,7 @@ describe('status tells the truth', () => {
     stack.app4sales.faults.set({ errorRate: 1, errorStatus: 422, routes: ['setCustomerCode'] });
     await stack.withWorker(async () => {
       const handle = await sync(id, 'evt-1');
-      await eventually(async () => (await describeSync(stack.env.client, handle.workflowId)).syncStatus === 'waiting', 20_000, 'parking');
+      await parked(id);
       await handle.cancel();
       await handle.result().catch(() => undefined);
     });
