@@ -13,8 +13,8 @@
 import { log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ListCustomersQuery } from '../app4sales/client';
-import type { CustomerSummary } from '../app4sales/schemas';
+import type { ListCustomersQuery } from '../connectors/app4sales/client';
+import type { CustomerSummary } from '../connectors/app4sales/schemas';
 import { startCustomerUpsert } from '../client/starters';
 import { visibilityString } from '../common/search-attributes';
 import { SyncRecords } from '../common/sync-records';

@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto';
 import { Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { App4SalesClient } from '../app4sales/client';
+import type { App4SalesClient } from '../connectors/app4sales/client';
 import { PermanentError, PermanentErrorTypes, TransientError } from '../common/errors';
 import { SyncRecords } from '../common/sync-records';
 import { asUpdateOf, type CustomerMappingInput } from '../mappings/app4sales-to-specter';
-import type { SpecterClient } from '../specter/client';
-import type { SpecterPostCustomer } from '../specter/schemas';
+import type { SpecterClient } from '../connectors/specter/client';
+import type { SpecterPostCustomer } from '../connectors/specter/schemas';
 
 export interface CustomerUpsertDeps {
   app4sales: App4SalesClient;

@@ -2,7 +2,7 @@
  * Benchmark data: N distinct, complete App4Sales customers (every field the mapping reads, no value
  * long enough to be truncated), the sales rep and the price list they point at.
  */
-import { CustomerSchema, type Customer, type PriceList, type SalesRep } from '../app4sales/schemas';
+import { CustomerSchema, type Customer, type PriceList, type SalesRep } from '../connectors/app4sales/schemas';
 
 export const BENCH_SALES_REP: SalesRep = { Username: 'bench.rep', ResIdString: 'SR-BENCH' };
 export const BENCH_PRICE_LIST: PriceList = { Code: 'PL-BENCH-EUR', Name: 'Benchmark EUR', Currency: 'EUR' };

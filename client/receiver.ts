@@ -12,8 +12,8 @@
  */
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { CustomerChangedEventSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../app4sales/schemas';
-import { verifyWebhookSignature } from '../app4sales/signature';
+import { CustomerChangedEventSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../connectors/app4sales/schemas';
+import { verifyWebhookSignature } from '../connectors/app4sales/signature';
 import type { Config, ConfigSection } from '../common/config';
 import type { Logger } from '../common/logger';
 import { checkReadiness, classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';

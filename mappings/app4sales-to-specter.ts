@@ -3,9 +3,9 @@
  * (seed 002, restored table in API-NOTES section 4). Pure and deterministic: it runs inside the
  * customerUpsert workflow.
  */
-import type { Address, ContactPerson, Customer } from '../app4sales/schemas';
-import { ADDRESS_MAX_LENGTHS, DEFAULT_CURRENCY, MAX_LENGTHS, REQUIRED_FIELDS } from '../specter/limits';
-import type { SpecterAddress, SpecterPostCustomer } from '../specter/schemas';
+import type { Address, ContactPerson, Customer } from '../connectors/app4sales/schemas';
+import { ADDRESS_MAX_LENGTHS, DEFAULT_CURRENCY, MAX_LENGTHS, REQUIRED_FIELDS } from '../connectors/specter/limits';
+import type { SpecterAddress, SpecterPostCustomer } from '../connectors/specter/schemas';
 import { resolveCountry } from './countries';
 
 /** Everything the mapping reads: the customer and what the connector looks up beside it. */

@@ -173,7 +173,7 @@ async function main(): Promise<void> {
 
   // Node itself with tsx's require hook (no launcher in between), so stop signals reach each process.
   const ts = (entry: string) => ['--require', 'tsx/cjs', entry];
-  run('simulators', process.execPath, ts('simulators/main.ts'));
+  run('simulators', process.execPath, ts('scripts/simulators.ts'));
   await Promise.all([waitForHttp(`http://${host}:${ports.app4sales}/__admin/faults`, 20_000), waitForHttp(`http://${host}:${ports.specter}/__admin/faults`, 20_000)]);
   run('worker', process.execPath, ts('worker/main.ts'));
   run('receiver', process.execPath, ts('client/receiver-main.ts'));

@@ -1,7 +1,7 @@
-import { App4SalesClient } from '../app4sales/client';
+import { App4SalesClient } from '../connectors/app4sales/client';
 import type { ActivityDeps, TemporalDeps } from '../activities';
 import type { Config } from '../common/config';
-import { SpecterClient } from '../specter/client';
+import { SpecterClient } from '../connectors/specter/client';
 
 /** The real adapters, pointed at the URLs and credentials of the configuration. */
 export function createActivityDeps(config: Pick<Config, 'app4sales' | 'specter'>, temporal: TemporalDeps): ActivityDeps & { close(): Promise<void> } {

@@ -28,7 +28,7 @@ import type { CustomerUpsertActivities, LoadedCustomer, UpsertSpecterCustomerRes
 import { NON_RETRYABLE_ERROR_TYPES, OUTCOME_UNKNOWN_FAILURE_TYPE, PermanentErrorTypes } from '../common/errors';
 import { SyncStatusKey, TargetCodeKey, type SyncStatus } from '../common/search-attributes';
 import { describeMissing, mapCustomerToSpecter } from '../mappings/app4sales-to-specter';
-import type { SpecterPostCustomer } from '../specter/schemas';
+import type { SpecterPostCustomer } from '../connectors/specter/schemas';
 import {
   sourceChangedSignal,
   syncStateQuery,

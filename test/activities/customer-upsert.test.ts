@@ -7,10 +7,10 @@ import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/te
 import { createActivities } from '../../activities';
 import { TemporalPinoLogger } from '../../common/logger';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
-import { startApp4SalesSimulator, type App4SalesSimulator } from '../../simulators/app4sales';
-import { startSpecterSimulator, type SpecterSimulator } from '../../simulators/specter';
+import { startApp4SalesSimulator, type App4SalesSimulator } from '../../connectors/app4sales/simulator';
+import { startSpecterSimulator, type SpecterSimulator } from '../../connectors/specter/simulator';
 import { mapCustomerToSpecter } from '../../mappings/app4sales-to-specter';
-import { simulatorAdapterConfig } from '../../simulators/adapter-config';
+import { simulatorAdapterConfig } from '../../scripts/simulator-adapter-config';
 import { createActivityDeps } from '../../worker/deps';
 import { vendorErrorInterceptor } from '../../worker/interceptors';
 import { app4salesCustomer } from '../fixtures/customers';

@@ -19,7 +19,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
-import { signWebhook } from '../../app4sales/signature';
+import { signWebhook } from '../../connectors/app4sales/signature';
 import { buildReceiver } from '../../client/receiver';
 import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';

@@ -5,7 +5,7 @@
 import { request } from 'undici';
 import type { FastifyInstance } from 'fastify';
 import type { Worker } from '@temporalio/worker';
-import { signWebhook } from '../../app4sales/signature';
+import { signWebhook } from '../../connectors/app4sales/signature';
 import { buildReceiver } from '../../client/receiver';
 import { loadConfig } from '../../common/config';
 import { describeSync, listSyncs } from '../../client/operations';

@@ -1,9 +1,9 @@
-import { App4SalesClient } from '../../app4sales/client';
-import { CustomerChangedEventSchema, CustomerListSchema, CustomerSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../app4sales/schemas';
+import { App4SalesClient } from '../../connectors/app4sales/client';
+import { CustomerChangedEventSchema, CustomerListSchema, CustomerSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../connectors/app4sales/schemas';
 import { PermanentError } from '../../common/errors';
-import { signWebhook, verifyWebhookSignature } from '../../app4sales/signature';
-import { type App4SalesSimulator, startApp4SalesSimulator } from '../../simulators/app4sales';
-import { demoApp4SalesData } from '../../simulators/demo-data';
+import { signWebhook, verifyWebhookSignature } from '../../connectors/app4sales/signature';
+import { type App4SalesSimulator, startApp4SalesSimulator } from '../../connectors/app4sales/simulator';
+import { demoApp4SalesData } from '../../connectors/app4sales/demo-data';
 import { call, startWebhookReceiver, type WebhookReceiver } from './helpers';
 
 const API_KEY = 'test-api-key';

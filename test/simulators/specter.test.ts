@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
-import { SpecterCustomerSchema } from '../../specter/schemas';
-import { NOT_FOUND_PAGE, type SpecterSimulator, startSpecterSimulator } from '../../simulators/specter';
+import { SpecterCustomerSchema } from '../../connectors/specter/schemas';
+import { NOT_FOUND_PAGE, type SpecterSimulator, startSpecterSimulator } from '../../connectors/specter/simulator';
 import { call } from './helpers';
 
 /** An answer read as text: for the pages that are no JSON. */

@@ -4,7 +4,7 @@
  */
 import { asUpdateOf, describeMissing, firstNonEmpty, mapCustomerToSpecter, truncate, type CustomerMappingInput } from '../../mappings/app4sales-to-specter';
 import { countryKey, isoCountries, resolveCountry } from '../../mappings/countries';
-import type { CustomerInput } from '../../app4sales/schemas';
+import type { CustomerInput } from '../../connectors/app4sales/schemas';
 import { app4salesCustomer } from '../fixtures/customers';
 
 function map(overrides: Partial<CustomerInput> = {}, extra: Partial<Omit<CustomerMappingInput, 'customer'>> = {}) {

@@ -7,7 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
-import { signWebhook } from '../../app4sales/signature';
+import { signWebhook } from '../../connectors/app4sales/signature';
 import { buildReceiver } from '../../client/receiver';
 import { loadConfig } from '../../common/config';
 import { testLogger } from '../helpers/stack';

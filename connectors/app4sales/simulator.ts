@@ -18,10 +18,10 @@ import {
   type SalesRep,
   SalesRepSchema,
   SetCustomerCodeSchema,
-} from '../app4sales/schemas';
-import { WebhookDispatcher, type WebhookTarget, WebhookTargetSchema } from './app4sales-webhooks';
-import { FaultConfigSchema, FaultInjector, registerFaultRoutes } from './faults';
-import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from './http';
+} from './schemas';
+import { WebhookDispatcher, type WebhookTarget, WebhookTargetSchema } from './simulator-webhooks';
+import { FaultConfigSchema, FaultInjector, registerFaultRoutes } from '../../simulators/faults';
+import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from '../../simulators/http';
 
 export const APP4SALES_ROUTE_IDS = ['listCustomers', 'getCustomer', 'setCustomerCode', 'getSalesRep', 'getPriceList'] as const;
 

@@ -1,6 +1,6 @@
 import type { Config } from '../common/config';
-import type { App4SalesSimulator } from './app4sales';
-import type { SpecterCredentials, SpecterSimulator } from './specter';
+import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
+import type { SpecterCredentials, SpecterSimulator } from '../connectors/specter/simulator';
 
 export interface SimulatorCredentials {
   app4salesApiKey: string;

@@ -8,8 +8,8 @@
  * Specter's API is unpublished. Paths and headers follow the connector's settings (API SBM ID,
  * write user, read user) and are documented in simulators/README.md.
  */
-import { PermanentError, PermanentErrorTypes } from '../common/errors';
-import { HttpClient, parseResponse } from '../common/http';
+import { PermanentError, PermanentErrorTypes } from '../../common/errors';
+import { HttpClient, parseResponse } from '../../common/http';
 import { ApiResponseSchema, SpecterCustomerSchema, type ApiResponse, type SpecterCustomer, type SpecterPostCustomer } from './schemas';
 import { z } from 'zod';
 

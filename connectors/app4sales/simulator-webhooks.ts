@@ -7,9 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { request } from 'undici';
 import { z } from 'zod';
-import { type CustomerChangedEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../app4sales/schemas';
-import { signWebhook } from '../app4sales/signature';
-import { HttpError } from './http';
+import { type CustomerChangedEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './schemas';
+import { signWebhook } from './signature';
+import { HttpError } from '../../simulators/http';
 
 export const WebhookTargetSchema = z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(1) }).strict();
 export type WebhookTarget = z.infer<typeof WebhookTargetSchema>;

@@ -3,8 +3,8 @@
  * and writing back the CustomerCode. Every answer is validated with the schemas in ./schemas.
  */
 import type { z } from 'zod';
-import { PermanentError, PermanentErrorTypes } from '../common/errors';
-import { HttpClient, parseResponse, type HttpResponse } from '../common/http';
+import { PermanentError, PermanentErrorTypes } from '../../common/errors';
+import { HttpClient, parseResponse, type HttpResponse } from '../../common/http';
 import {
   CustomerListSchema,
   CustomerSchema,

@@ -11,10 +11,10 @@
  */
 import pino from 'pino';
 import { z } from 'zod';
-import { type App4SalesSimulator, startApp4SalesSimulator } from './app4sales';
-import { demoApp4SalesData } from './demo-data';
-import type { SimulatorLogger } from './http';
-import { type SpecterSimulator, startSpecterSimulator } from './specter';
+import { type App4SalesSimulator, startApp4SalesSimulator } from '../connectors/app4sales/simulator';
+import { demoApp4SalesData } from '../connectors/app4sales/demo-data';
+import type { SimulatorLogger } from '../simulators/http';
+import { type SpecterSimulator, startSpecterSimulator } from '../connectors/specter/simulator';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 

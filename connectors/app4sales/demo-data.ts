@@ -2,8 +2,8 @@
  * Demo data for the App4Sales simulator (`npm run simulators`): two sales reps, two price lists
  * (EUR and NOK) and two customers not yet known to Specter (no CustomerCode).
  */
-import type { ContactPerson } from '../app4sales/schemas';
-import type { App4SalesSeed } from './app4sales';
+import type { ContactPerson } from './schemas';
+import type { App4SalesSeed } from './simulator';
 
 // Each customer's main contact person is also the first in its list.
 const ingrid: ContactPerson = {

@@ -18,8 +18,8 @@ import {
   SpecterCustomerSchema,
   type SpecterPostCustomer,
   SpecterPostCustomerSchema,
-} from '../specter/schemas';
-import { FaultConfigSchema, FaultInjector, hasSharedFault, registerFaultRoutes } from './faults';
+} from './schemas';
+import { FaultConfigSchema, FaultInjector, hasSharedFault, registerFaultRoutes } from '../../simulators/faults';
 import {
   HttpError,
   type ListenOptions,
@@ -28,7 +28,7 @@ import {
   isPlainObject,
   listen,
   parseOr400,
-} from './http';
+} from '../../simulators/http';
 
 export const SPECTER_ROUTE_IDS = ['postCustomer', 'getCustomer', 'findCustomers'] as const;
 
