@@ -44,6 +44,19 @@ export const PermanentErrorTypes = {
   CustomerCouldNotCreatedOrUpdated: 'CustomerCouldNotCreatedOrUpdated',
   /** A lost answer left several unclaimed Specter customers that could be the one it created. */
   AmbiguousTargetMatch: 'AmbiguousTargetMatch',
+  /** Spectrum answered `A` (abort): the Authorization ID is inactive or lacks the method or company. */
+  SpectrumNotAuthorized: 'SpectrumNotAuthorized',
+  /** Spectrum answered `I` (invalid) or `M` (missing) for one or more columns. */
+  SpectrumRejected: 'SpectrumRejected',
+  /**
+   * Spectrum answered "Time out has occurred": the GUID (session) went unused for 24 h. Not worth
+   * retrying with the same GUID; the workflow renews it and calls again.
+   */
+  SpectrumSessionExpired: 'SpectrumSessionExpired',
+  /** A mapping the sync needs (a Spectrum customer or site code on a ServiceTrade record) stayed missing past its deadline. */
+  MappingNotFound: 'MappingNotFound',
+  /** The source record cannot become a valid target record (e.g. a work order number longer than 10 characters). */
+  InvalidSourceRecord: 'InvalidSourceRecord',
 } as const;
 export type PermanentErrorType = (typeof PermanentErrorTypes)[keyof typeof PermanentErrorTypes];
 
