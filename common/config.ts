@@ -79,6 +79,112 @@ const SpecterSchema = z.object({
   defaultCustomerGroupId: z.string().min(1).optional(),
 });
 
+/** Enhanced authentication needs both halves of the client credentials. */
+const SpectrumSchema = z
+  .object({
+    /** Web Services URL: the SDX endpoint base, e.g. https://spectrum.example.com:8482/ws (seed 001). */
+    webServicesUrl: httpUrl,
+    /** The Authorization ID created for FieldBridge (Data Exchange), with at least the WorkOrderHeader permission. */
+    authorizationId: z.string().min(1, 'is required').max(20, 'must be at most 20 characters (Spectrum Authorization_ID)'),
+    /** Spectrum company code; blank: the Authorization ID's company. */
+    companyCode: z.string().max(3, 'must be at most 3 characters (Spectrum Company_Code)').optional(),
+    /** Enhanced authentication (hosted Spectrum): client-credentials tokens beside the Authorization ID. */
+    enhancedAuth: z.stringbool().default(false),
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    /** Token endpoint; default: /connect/token on the Web Services URL's host. */
+    tokenUrl: httpUrl.optional(),
+    timeoutMs: positiveMs.default(30_000),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.enhancedAuth) return;
+    if (!s.clientId) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'is required with enhanced authentication' });
+    if (!s.clientSecret) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'is required with enhanced authentication' });
+  });
+
+/** One row of the work order type code map (seed 000): ServiceTrade job type x service line -> Spectrum work order type. */
+const WorkOrderTypeMapRow = z.object({
+  jobType: z.string().min(1),
+  /** The service line's name or abbreviation (compared without regard to case). */
+  serviceLine: z.string().min(1),
+  workOrderTypeCode: z.string().min(1).max(5, 'must be at most 5 characters (Spectrum WO_Job_Division)'),
+});
+/** Given as JSON (a variable, a file through SPECTRUM_WORK_ORDER_TYPE_MAP_FILE, or the config file). */
+const WorkOrderTypeMap = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch (err) {
+    return { invalidJson: (err as Error).message };
+  }
+}, z.array(WorkOrderTypeMapRow, { error: 'must be a JSON array of {"jobType","serviceLine","workOrderTypeCode"}' }));
+
+/** The job -> work order integration preferences of seed 000, read by the worker's activities. */
+const JobSyncSchema = z
+  .object({
+    /** Spectrum work order type (division) for new work orders; blank when Spectrum has a default division for site work orders. */
+    defaultWorkOrderTypeCode: z.string().max(5, 'must be at most 5 characters (Spectrum WO_Job_Division)').optional(),
+    workOrderTypeMap: WorkOrderTypeMap.default([]),
+    /** Required when Spectrum requires lead sources on work orders. */
+    defaultLeadSourceCode: z.string().max(15, 'must be at most 15 characters (Spectrum Lead_Source)').optional(),
+    /** Mirrors Spectrum's "require lead sources" property, so a missing lead source is named at start. */
+    leadSourceRequired: z.stringbool().default(false),
+    /** Warehouse of every material line; blank: Spectrum's default warehouse. */
+    defaultWarehouseCode: z.string().max(10, 'must be at most 10 characters').optional(),
+    /** A letter or digit put before the ServiceTrade job number to make the work order number. */
+    workOrderNumberLeadingCharacter: z
+      .string()
+      .regex(/^[A-Za-z0-9]$/, 'must be one letter or digit')
+      .optional(),
+    /** Spectrum item code for job items not in the ServiceTrade item library. */
+    otherItemCode: z.string().max(15, 'must be at most 15 characters (Spectrum Item_Code)').optional(),
+    /** ServiceTrade external system name under which Spectrum codes are kept (customer, site, work order). */
+    externalSystemName: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase, start with a letter and hold only letters, digits and underscores (ServiceTrade rule)')
+      .default('spectrum'),
+    /** Time zone of the dates and times sent to Spectrum. */
+    timeZone: z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone, e.g. America/Chicago')
+      .default('UTC'),
+    /** How long a job whose customer or location has no Spectrum code waits for the mapping before it fails. */
+    mappingWaitMs: positiveMs.default(7 * 24 * 3600 * 1000),
+    /** A waiting job looks again this often even when no webhook or operator wakes it. */
+    mappingRecheckMs: positiveMs.default(3600 * 1000),
+  })
+  .superRefine((s, ctx) => {
+    if (s.leadSourceRequired && !s.defaultLeadSourceCode) {
+      ctx.addIssue({ code: 'custom', path: ['defaultLeadSourceCode'], message: 'is required when Spectrum requires lead sources (SPECTRUM_LEAD_SOURCE_REQUIRED=true)' });
+    }
+  });
+
+/** The ServiceTrade API, as the worker's activities call it (OAuth 2.0 client credentials). */
+const ServiceTradeSchema = z.object({
+  baseUrl: httpUrl.default('https://api.servicetrade.com/api'),
+  clientId: secret,
+  clientSecret: secret,
+  timeoutMs: positiveMs.default(15_000),
+});
+
+/** ServiceTrade webhooks, as the receiver takes them: ServiceTrade signs nothing, so the hook URL carries a secret token. */
+const ServiceTradeWebhookSchema = z.object({
+  /** The secret path segment of the hook URL registered in ServiceTrade (/webhooks/servicetrade/<token>). */
+  token: z
+    .string()
+    .min(24, 'must be at least 24 characters')
+    .regex(/^[A-Za-z0-9_-]+$/, 'must hold only letters, digits, - and _ (it is a URL path segment)'),
+  /** Seed 000's "Automatically Sync New Jobs": a job-created webhook starts the job's sync. */
+  autoSyncNewJobs: z.stringbool().default(false),
+});
+
 const ReceiverSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(3000),
@@ -101,6 +207,10 @@ export const ConfigSchema = z.object({
   app4sales: App4SalesSchema,
   app4salesWebhook: App4SalesWebhookSchema,
   specter: SpecterSchema,
+  servicetrade: ServiceTradeSchema,
+  servicetradeWebhook: ServiceTradeWebhookSchema,
+  spectrum: SpectrumSchema,
+  jobSync: JobSyncSchema.prefault({}),
   receiver: ReceiverSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -131,6 +241,31 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['SPECTER_READ_USER_KEY', 'specter.readUserKey'],
   ['SPECTER_TIMEOUT_MS', 'specter.timeoutMs'],
   ['SPECTER_DEFAULT_CUSTOMER_GROUP_ID', 'specter.defaultCustomerGroupId'],
+  ['SERVICETRADE_BASE_URL', 'servicetrade.baseUrl'],
+  ['SERVICETRADE_CLIENT_ID', 'servicetrade.clientId'],
+  ['SERVICETRADE_CLIENT_SECRET', 'servicetrade.clientSecret'],
+  ['SERVICETRADE_TIMEOUT_MS', 'servicetrade.timeoutMs'],
+  ['SERVICETRADE_WEBHOOK_TOKEN', 'servicetradeWebhook.token'],
+  ['SERVICETRADE_AUTO_SYNC_NEW_JOBS', 'servicetradeWebhook.autoSyncNewJobs'],
+  ['SPECTRUM_WEB_SERVICES_URL', 'spectrum.webServicesUrl'],
+  ['SPECTRUM_AUTHORIZATION_ID', 'spectrum.authorizationId'],
+  ['SPECTRUM_COMPANY_CODE', 'spectrum.companyCode'],
+  ['SPECTRUM_ENHANCED_AUTH', 'spectrum.enhancedAuth'],
+  ['SPECTRUM_CLIENT_ID', 'spectrum.clientId'],
+  ['SPECTRUM_CLIENT_SECRET', 'spectrum.clientSecret'],
+  ['SPECTRUM_TOKEN_URL', 'spectrum.tokenUrl'],
+  ['SPECTRUM_TIMEOUT_MS', 'spectrum.timeoutMs'],
+  ['SPECTRUM_DEFAULT_WORK_ORDER_TYPE', 'jobSync.defaultWorkOrderTypeCode'],
+  ['SPECTRUM_WORK_ORDER_TYPE_MAP', 'jobSync.workOrderTypeMap'],
+  ['SPECTRUM_DEFAULT_LEAD_SOURCE', 'jobSync.defaultLeadSourceCode'],
+  ['SPECTRUM_LEAD_SOURCE_REQUIRED', 'jobSync.leadSourceRequired'],
+  ['SPECTRUM_DEFAULT_WAREHOUSE', 'jobSync.defaultWarehouseCode'],
+  ['SPECTRUM_WO_NUMBER_LEADING_CHARACTER', 'jobSync.workOrderNumberLeadingCharacter'],
+  ['SPECTRUM_OTHER_ITEM_CODE', 'jobSync.otherItemCode'],
+  ['SERVICETRADE_EXTERNAL_SYSTEM_NAME', 'jobSync.externalSystemName'],
+  ['SPECTRUM_TIME_ZONE', 'jobSync.timeZone'],
+  ['JOB_SYNC_MAPPING_WAIT_MS', 'jobSync.mappingWaitMs'],
+  ['JOB_SYNC_MAPPING_RECHECK_MS', 'jobSync.mappingRecheckMs'],
   ['RECEIVER_HOST', 'receiver.host'],
   ['RECEIVER_PORT', 'receiver.port'],
   ['RECEIVER_BODY_LIMIT_BYTES', 'receiver.bodyLimitBytes'],
@@ -171,6 +306,21 @@ function readFileConfig(file: string): Record<string, unknown> {
 }
 
 /**
+ * `<NAME>_FILE` names a file holding the variable's value (secrets mounted as files, a JSON map kept
+ * in a file); the variable itself wins when both are set. One trailing newline is dropped.
+ */
+function readVariableFile(name: string, env: Env, problems: string[]): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    problems.push(`${name}_FILE (${file}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
  * Load the sections a component needs (the worker: temporal, log, app4sales, specter; the receiver:
  * temporal, log, receiver, app4salesWebhook; the CLI only temporal), so no process needs another's
  * secrets. Throws ConfigError listing every problem of those sections only.
@@ -178,11 +328,13 @@ function readFileConfig(file: string): Record<string, unknown> {
 export function loadConfig<const S extends ConfigSection>(sections: readonly S[], env: Env = process.env): Pick<Config, S> {
   const raw: Record<string, unknown> = env.FIELDBRIDGE_CONFIG ? readFileConfig(env.FIELDBRIDGE_CONFIG) : {};
   const envByPath = new Map<string, string>();
+  const fileProblems: string[] = [];
   for (const [name, path] of ENVIRONMENT) {
     envByPath.set(path, name);
-    const value = env[name];
+    const value = env[name] || readVariableFile(name, env, fileProblems);
     if (value !== undefined && value !== '') setPath(raw, path, value);
   }
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
   // A section given nowhere is parsed as empty, so each of its required fields is named.
   for (const section of sections) raw[section] ??= {};
   const mask = Object.fromEntries(sections.map((s) => [s, true])) as Record<S, true>;
@@ -194,8 +346,8 @@ export function loadConfig<const S extends ConfigSection>(sections: readonly S[]
         const path = issue.path.join('.');
         const name = envByPath.get(path) ?? [...envByPath.entries()].find(([p]) => p.startsWith(`${path}.`) || path.startsWith(`${p}.`))?.[1];
         const given = issue.path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key], raw);
-        const secretField = /key|secret/i.test(path);
-        const message = given === undefined ? 'is required' : secretField ? issue.message : `${issue.message} (got ${JSON.stringify(given)})`;
+        const secretField = /key|secret|token/i.test(path);
+        const message = given === undefined && issue.code === 'invalid_type' ? 'is required' : secretField || given === undefined ? issue.message : `${issue.message} (got ${JSON.stringify(given)})`;
         return `${name ?? path}${name ? ` (${path})` : ''}: ${message}`;
       }),
     );

@@ -1,0 +1,261 @@
+/**
+ * ServiceTrade job -> Spectrum work order (seed 000, "Dexter + Chaney Spectrum Settings and
+ * Mappings"; fields and lengths from API-NOTES section 1). Pure and deterministic: it runs inside the
+ * jobToWorkOrder workflow, so every rule here is replayed exactly.
+ *
+ * - WO_Number: the leading character (setting) + the job number; it must fit Spectrum's 10
+ *   characters, else the job cannot become a work order (a permanent problem naming both).
+ * - A site-specific work order: WO_Reference_Code `S`, WO_Job_Number = the location's Spectrum site
+ *   code, Bill_Customer_Code = the customer's Spectrum customer code.
+ * - WO_Job_Division (the work order type): the type code map's row for (job type, service line);
+ *   with several service lines on the job, the first line by ServiceTrade id that has a row (seed 000
+ *   says "arbitrarily selected"; we pick deterministically so a re-sync never flips the type); else
+ *   the default type code; else blank, which Spectrum fills from its default division for site
+ *   work orders (seed 001) or refuses with its own message.
+ * - Lead_Source: the default lead source; when Spectrum requires one and none is configured, the
+ *   configuration is refused at start (see common/config.ts), and Spectrum's own `M` answer names it.
+ * - Summary_Description: the job's description, else its name, cut to 250 (each cut reported).
+ * - Dates in Spectrum's MM/DD/CCYY and times HHMMSS, in the configured time zone.
+ * - Lines: every job item becomes a material line: its library item code, or the "other item" code
+ *   for an item not in the ServiceTrade item library; the default warehouse (blank: Spectrum's).
+ */
+
+/** What the mapping reads of the ServiceTrade job (loaded by the workflow's first step). */
+export interface JobSource {
+  job: {
+    id: number;
+    number: string;
+    name: string;
+    type: string;
+    description: string | null;
+    customerPo: string | null;
+    /** Unix seconds, as ServiceTrade sends them. */
+    created: number;
+    scheduledDate: number | null;
+    dueBy: number | null;
+  };
+  /** The services on the job, with their service lines. */
+  serviceLines: Array<{ id: number; name: string; abbr: string }>;
+  items: JobItemSource[];
+  /** The Spectrum customer code mapped on the job's customer (company). */
+  customerCode: string;
+  /** The Spectrum site code mapped on the job's location. */
+  siteCode: string;
+}
+
+export interface JobItemSource {
+  id: number;
+  name: string;
+  description: string | null;
+  quantity: number;
+  cost: number | null;
+  price: number | null;
+  uom: string | null;
+  /** null: not in the ServiceTrade item library (the "other item" code is used). */
+  libItem: { code: string } | null;
+}
+
+/** Seed 000's integration preferences that shape the work order. */
+export interface WorkOrderSettings {
+  defaultWorkOrderTypeCode?: string;
+  workOrderTypeMap: ReadonlyArray<{ jobType: string; serviceLine: string; workOrderTypeCode: string }>;
+  defaultLeadSourceCode?: string;
+  defaultWarehouseCode?: string;
+  workOrderNumberLeadingCharacter?: string;
+  otherItemCode?: string;
+  /** IANA zone the dates and times are written in. */
+  timeZone: string;
+}
+
+/** Max lengths of the fields FieldBridge fills (API-NOTES section 1). */
+export const WORK_ORDER_LIMITS = {
+  WO_Number: 10,
+  WO_Job_Number: 10,
+  WO_Job_Division: 5,
+  Bill_Customer_Code: 10,
+  Customer_PO_Number: 25,
+  Summary_Description: 250,
+  Lead_Source: 15,
+  Item_Code: 15,
+  Item_Description: 30,
+  Unit_Of_Measure: 5,
+  Warehouse_Code: 10,
+} as const;
+
+export type WorkOrderHeader = Record<string, string>;
+
+/** One material line; `Item_Code` groups lines for the convergence rule (see the workflow). */
+export interface MaterialLine {
+  /** The ServiceTrade job item it comes from. */
+  jobItemId: number;
+  fields: Record<string, string> & { Item_Code: string };
+}
+
+export interface Truncation {
+  field: string;
+  maxLength: number;
+  originalLength: number;
+}
+
+export interface WorkOrderMapping {
+  workOrderNumber: string;
+  header: WorkOrderHeader;
+  lines: MaterialLine[];
+  /** How the work order type was chosen, for the log and the operator. */
+  workOrderType: { code: string; from: 'map' | 'default' | 'spectrum-default-division'; serviceLine: string | null };
+  truncations: Truncation[];
+  /** Reasons the job cannot become a work order; nothing may be sent while any is present. */
+  problems: string[];
+}
+
+/** `leading character + job number`, or the reason it cannot be a Spectrum work order number. */
+export function workOrderNumber(jobNumber: string, leadingCharacter?: string): { value: string; problem: string | null } {
+  const value = `${leadingCharacter ?? ''}${jobNumber.trim()}`;
+  if (jobNumber.trim() === '') return { value, problem: 'the job has no number' };
+  if (value.length > WORK_ORDER_LIMITS.WO_Number) {
+    return {
+      value,
+      problem:
+        `work order number "${value}" (leading character "${leadingCharacter ?? ''}" + job number "${jobNumber}") is ` +
+        `${value.length} characters; Spectrum's WO_Number holds ${WORK_ORDER_LIMITS.WO_Number}` +
+        (leadingCharacter ? ': clear SPECTRUM_WO_NUMBER_LEADING_CHARACTER or renumber the job' : ''),
+    };
+  }
+  return { value, problem: null };
+}
+
+/**
+ * The work order type for a job type and its service lines: the first service line, by ServiceTrade
+ * id, with a row in the map; else the default; else blank (Spectrum's default division).
+ */
+export function workOrderTypeCode(
+  jobType: string,
+  serviceLines: JobSource['serviceLines'],
+  settings: Pick<WorkOrderSettings, 'workOrderTypeMap' | 'defaultWorkOrderTypeCode'>,
+): WorkOrderMapping['workOrderType'] {
+  const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+  const lines = [...new Map(serviceLines.map((l) => [l.id, l])).values()].sort((a, b) => a.id - b.id);
+  for (const line of lines) {
+    const row = settings.workOrderTypeMap.find((r) => same(r.jobType, jobType) && (same(r.serviceLine, line.name) || same(r.serviceLine, line.abbr)));
+    if (row) return { code: row.workOrderTypeCode, from: 'map', serviceLine: line.name };
+  }
+  if (settings.defaultWorkOrderTypeCode) return { code: settings.defaultWorkOrderTypeCode, from: 'default', serviceLine: null };
+  return { code: '', from: 'spectrum-default-division', serviceLine: null };
+}
+
+/** Spectrum's date (MM/DD/CCYY) and time (HHMMSS) of a Unix-seconds instant in a time zone. */
+export function spectrumDateTime(unixSeconds: number, timeZone: string): { date: string; time: string } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(unixSeconds * 1000))
+      .map((p) => [p.type, p.value]),
+  );
+  return { date: `${parts.month}/${parts.day}/${parts.year}`, time: `${parts.hour}${parts.minute}${parts.second}` };
+}
+
+/** A decimal for Spectrum: no exponent, at most 4 decimals, no trailing zeros. */
+function decimal(n: number): string {
+  return String(Number(n.toFixed(4)));
+}
+
+export function mapJobToWorkOrder(source: JobSource, settings: WorkOrderSettings): WorkOrderMapping {
+  const problems: string[] = [];
+  const truncations: Truncation[] = [];
+  const fit = (field: keyof typeof WORK_ORDER_LIMITS, value: string, label: string = field): string => {
+    const max = WORK_ORDER_LIMITS[field];
+    if (value.length <= max) return value;
+    truncations.push({ field: label, maxLength: max, originalLength: value.length });
+    return value.slice(0, max);
+  };
+  const mustFit = (field: keyof typeof WORK_ORDER_LIMITS, value: string, what: string): string => {
+    if (value.length > WORK_ORDER_LIMITS[field]) problems.push(`${what} "${value}" is longer than Spectrum's ${field} (${WORK_ORDER_LIMITS[field]})`);
+    return value;
+  };
+  const { job } = source;
+
+  const number = workOrderNumber(job.number, settings.workOrderNumberLeadingCharacter);
+  if (number.problem) problems.push(number.problem);
+  const type = workOrderTypeCode(job.type, source.serviceLines, settings);
+  const ordered = spectrumDateTime(job.created, settings.timeZone);
+
+  const header: WorkOrderHeader = {
+    WO_Number: number.value,
+    WO_Reference_Code: 'S',
+    WO_Job_Number: mustFit('WO_Job_Number', source.siteCode, 'the location\'s Spectrum site code'),
+    Bill_Customer_Code: mustFit('Bill_Customer_Code', source.customerCode, 'the customer\'s Spectrum customer code'),
+    WO_Job_Division: type.code,
+    Lead_Source: settings.defaultLeadSourceCode ?? '',
+    Summary_Description: fit('Summary_Description', (job.description?.trim() || job.name).replace(/\s+/g, ' ')),
+    Customer_PO_Number: fit('Customer_PO_Number', job.customerPo?.trim() ?? ''),
+    Ordered_Date: ordered.date,
+    Time_Entered: ordered.time,
+  };
+  if (job.dueBy) header.Requested_Date = spectrumDateTime(job.dueBy, settings.timeZone).date;
+  if (job.scheduledDate) {
+    const start = spectrumDateTime(job.scheduledDate, settings.timeZone);
+    header.Scheduled_Start_Date = start.date;
+    header.Scheduled_Start_Time = start.time;
+  }
+
+  const lines: MaterialLine[] = [];
+  for (const item of [...source.items].sort((a, b) => a.id - b.id)) {
+    const code = item.libItem?.code?.trim() || settings.otherItemCode;
+    if (!code) {
+      problems.push(`job item ${item.id} ("${item.name}") is not in the ServiceTrade item library and no other item code is configured (SPECTRUM_OTHER_ITEM_CODE)`);
+      continue;
+    }
+    mustFit('Item_Code', code, `item code of job item ${item.id}`);
+    const fields: MaterialLine['fields'] = {
+      Item_Code: code,
+      Item_Description: fit('Item_Description', item.name.trim(), `Item_Description (job item ${item.id})`),
+      Warehouse_Code: settings.defaultWarehouseCode ?? '',
+      Quantity_Used: decimal(item.quantity),
+    };
+    if (item.uom) fields.Unit_Of_Measure = fit('Unit_Of_Measure', item.uom, `Unit_Of_Measure (job item ${item.id})`);
+    if (item.cost !== null) fields.Unit_Cost = decimal(item.cost);
+    if (item.price !== null) {
+      fields.Unit_Price = decimal(item.price);
+      fields.Extension = decimal(item.price * item.quantity);
+    }
+    lines.push({ jobItemId: item.id, fields });
+  }
+  return { workOrderNumber: number.value, header, lines, workOrderType: type, truncations, problems };
+}
+
+/**
+ * The lines grouped by item code, each group with a fingerprint of its lines: the unit of the
+ * convergence rule (delete every line of the code, then add the job's lines of that code).
+ */
+export function lineGroups(lines: MaterialLine[]): Array<{ itemCode: string; fingerprint: string; lines: MaterialLine[] }> {
+  const byCode = new Map<string, MaterialLine[]>();
+  for (const line of lines) byCode.set(line.fields.Item_Code, [...(byCode.get(line.fields.Item_Code) ?? []), line]);
+  return [...byCode.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([itemCode, group]) => ({ itemCode, fingerprint: fingerprintOf(group), lines: group }));
+}
+
+/**
+ * A stable digest of a group's lines (two FNV-1a passes over canonical JSON, plus its length):
+ * deterministic and workflow-safe (no node:crypto in workflow code).
+ */
+function fingerprintOf(group: MaterialLine[]): string {
+  const canonical = JSON.stringify(group.map((l) => Object.entries(l.fields).sort(([a], [b]) => (a < b ? -1 : 1))));
+  const fnv = (offset: number) => {
+    let hash = offset;
+    for (let i = 0; i < canonical.length; i += 1) {
+      hash ^= canonical.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash.toString(16).padStart(8, '0');
+  };
+  return `${fnv(0x811c9dc5)}${fnv(0x050c5d1f)}:${canonical.length}`;
+}
