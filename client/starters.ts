@@ -5,11 +5,15 @@
  */
 import type { Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetSystemKey } from '../common/search-attributes';
+import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetSystemKey, WaitingOnKey, visibilityString } from '../common/search-attributes';
 import type { customerUpsert } from '../workflows/customer-upsert';
+import type { jobToWorkOrder } from '../workflows/job-to-work-order';
 import {
   CUSTOMER_UPSERT_WORKFLOW,
   customerUpsertWorkflowId,
+  JOB_TO_WORK_ORDER_WORKFLOW,
+  jobToWorkOrderWorkflowId,
+  recheckSignal,
   sourceChangedSignal,
   type SourceChange,
 } from '../workflows/definitions';
@@ -47,4 +51,43 @@ export async function startCustomerUpsert(
     typedSearchAttributes: customerUpsertSearchAttributes(customerId),
   });
   return { workflowId, runId: handle.signaledRunId };
+}
+
+/** The search attributes a job sync starts with (ids only). */
+export function jobToWorkOrderSearchAttributes(jobId: number): SearchAttributePair[] {
+  return [
+    { key: SourceSystemKey, value: 'servicetrade' },
+    { key: SourceIdKey, value: String(jobId) },
+    { key: TargetSystemKey, value: 'spectrum' },
+    { key: SyncKindKey, value: 'job-to-work-order' },
+    { key: SyncStatusKey, value: 'running' },
+  ];
+}
+
+/** Sync a ServiceTrade job to its Spectrum work order (or queue another pass of its running sync). */
+export async function startJobToWorkOrder(client: Client, taskQueue: string, jobId: number, change: SourceChange): Promise<StartedSync> {
+  const workflowId = jobToWorkOrderWorkflowId(jobId);
+  const handle = await client.workflow.signalWithStart<typeof jobToWorkOrder, [SourceChange]>(JOB_TO_WORK_ORDER_WORKFLOW, {
+    workflowId,
+    taskQueue,
+    args: [{ jobId }],
+    signal: sourceChangedSignal,
+    signalArgs: [change],
+    typedSearchAttributes: jobToWorkOrderSearchAttributes(jobId),
+  });
+  return { workflowId, runId: handle.signaledRunId };
+}
+
+/**
+ * Wake the running syncs that wait on a record (`servicetrade:location:42`): each looks again at
+ * what it lacks. Returns the workflow ids signalled.
+ */
+export async function recheckSyncsWaitingOn(client: Client, waitKey: string, reason: string): Promise<string[]> {
+  const query = `${WaitingOnKey.name} = ${visibilityString(waitKey)} AND ExecutionStatus = "Running"`;
+  const signalled: string[] = [];
+  for await (const info of client.workflow.list({ query, pageSize: 100 })) {
+    await client.workflow.getHandle(info.workflowId, info.runId).signal(recheckSignal, { reason });
+    signalled.push(info.workflowId);
+  }
+  return signalled;
 }

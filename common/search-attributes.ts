@@ -11,11 +11,16 @@ export const TargetSystemKey = defineSearchAttributeKey('FieldBridgeTargetSystem
 export const SyncKindKey = defineSearchAttributeKey('FieldBridgeSyncKind', SearchAttributeType.KEYWORD);
 export const SyncStatusKey = defineSearchAttributeKey('FieldBridgeSyncStatus', SearchAttributeType.KEYWORD);
 export const TargetCodeKey = defineSearchAttributeKey('FieldBridgeTargetCode', SearchAttributeType.KEYWORD);
+/**
+ * What a waiting sync waits on, as `<system>:<record>:<id>` (e.g. `servicetrade:location:42`): ids
+ * only. The receiver finds the syncs to wake when that record changes.
+ */
+export const WaitingOnKey = defineSearchAttributeKey('FieldBridgeWaitingOn', SearchAttributeType.KEYWORD_LIST);
 
 /** A string value in a visibility query (`FieldBridgeSourceId = "..."`), quoted and escaped. */
 export const visibilityString = (value: string): string => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-export const ALL_SEARCH_ATTRIBUTES = [SourceSystemKey, SourceIdKey, TargetSystemKey, SyncKindKey, SyncStatusKey, TargetCodeKey] as const;
+export const ALL_SEARCH_ATTRIBUTES = [SourceSystemKey, SourceIdKey, TargetSystemKey, SyncKindKey, SyncStatusKey, TargetCodeKey, WaitingOnKey] as const;
 
 /**
  * Set by the workflow: running: steps in progress; waiting: parked until something outside changes
@@ -26,5 +31,5 @@ export const ALL_SEARCH_ATTRIBUTES = [SourceSystemKey, SourceIdKey, TargetSystem
 export const SYNC_STATUSES = ['running', 'waiting', 'completed', 'failed', 'cancelled', 'terminated', 'timed-out'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
-export const SYNC_KINDS = ['customer-upsert', 'customer-bulk-sync'] as const;
+export const SYNC_KINDS = ['customer-upsert', 'customer-bulk-sync', 'job-to-work-order'] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];

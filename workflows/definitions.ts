@@ -12,7 +12,16 @@ export interface SourceChange {
   changedFields?: string[];
 }
 
-export type SyncStep = 'starting' | 'loading' | 'mapping' | 'upserting' | 'recording' | 'done';
+export type SyncStep =
+  | 'starting'
+  | 'loading'
+  | 'verifying'
+  | 'mapping'
+  | 'upserting'
+  | 'writing-lines'
+  | 'recording'
+  | 'compensating'
+  | 'done';
 
 export interface SyncState {
   step: SyncStep;
@@ -25,9 +34,17 @@ export interface SyncState {
   targetCode: string | null;
   /** Why the last pass failed, or why the sync is waiting. */
   lastError: string | null;
+  /** What a waiting sync waits on (`servicetrade:location:42`, …); empty otherwise. */
+  waitingOn?: string[];
 }
 
 export const sourceChangedSignal = defineSignal<[SourceChange]>('sourceChanged');
+/**
+ * Look again at what a waiting sync waits on (an operator fixed a mapping, or ServiceTrade said the
+ * record changed). Harmless to a sync that is not waiting. Sent by `fieldbridge recheck`, the
+ * receiver, or the Temporal UI (signal name `recheck`, no argument needed).
+ */
+export const recheckSignal = defineSignal<[{ reason?: string }?]>('recheck');
 export const syncStateQuery = defineQuery<SyncState>('syncState');
 
 export interface CustomerUpsertInput {
@@ -62,4 +79,35 @@ export const CUSTOMER_UPSERT_WORKFLOW = 'customerUpsert';
 /** One workflow per App4Sales customer: concurrent changes to it queue behind the running sync. */
 export function customerUpsertWorkflowId(customerId: string): string {
   return `customer-upsert:app4sales:${customerId}`;
+}
+
+export interface JobToWorkOrderInput {
+  /** ServiceTrade job id */
+  jobId: number;
+  /** Event ids already synced by earlier runs of this chain (carried over continue-as-new). */
+  seenEventIds?: string[];
+  /** What this chain has written to Spectrum (carried over continue-as-new). */
+  written?: { workOrderNumber: string; lineGroups: Record<string, string> } | null;
+  /** The chain's Spectrum session id (carried over continue-as-new). */
+  guid?: string;
+  /** Passes before continue-as-new (default 25); tests lower it. */
+  maxPassesPerRun?: number;
+}
+
+export interface JobToWorkOrderResult {
+  jobId: number;
+  workOrderNumber: string;
+  /** Item code -> fingerprint of the material lines Spectrum holds for the job. */
+  lineGroups: Record<string, string>;
+  linesAdded: number;
+  /** False when the job already carried the number (nothing written back). */
+  numberRecorded: boolean;
+  passes: number;
+}
+
+export const JOB_TO_WORK_ORDER_WORKFLOW = 'jobToWorkOrder';
+
+/** One workflow per ServiceTrade job: its changes and rechecks queue behind the running sync. */
+export function jobToWorkOrderWorkflowId(jobId: number | string): string {
+  return `job-to-work-order:servicetrade:${jobId}`;
 }

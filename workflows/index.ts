@@ -2,3 +2,4 @@
 export { customerUpsert } from './customer-upsert';
 export { customerBulkSync } from './customer-bulk-sync';
 export { customerSweep } from './customer-sweep';
+export { jobToWorkOrder } from './job-to-work-order';

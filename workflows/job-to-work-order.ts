@@ -1,0 +1,303 @@
+/**
+ * ServiceTrade job -> Dexter + Chaney Spectrum work order (seeds 000 and 001).
+ *
+ *   load the job -> verify mappings (wait while the customer or location lacks its Spectrum code)
+ *   -> build the work order -> create or update the header -> converge the material lines
+ *   -> record the work order number on the job
+ *
+ * One workflow per job. Changes and rechecks that arrive while a pass runs (signals) are coalesced
+ * into one more pass, which reloads the job, so Spectrum ends with the job as it is now.
+ *
+ * Convergence is the rule: after a timeout, a crash, a duplicate webhook or a re-run, Spectrum holds
+ * one work order for the job (WorkOrderHeader with the explicit number is create-or-update) with
+ * exactly the job's current items (the line rule is written in activities/job-to-work-order.ts).
+ * When a step after the header fails for good, the saga undoes this run's lines and appends a note
+ * saying why, so a re-run starts clean.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { JobToWorkOrderActivities, LoadedJob, MissingMapping, WrittenWorkOrder } from '../activities/job-to-work-order';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { NON_RETRYABLE_ERROR_TYPES, PermanentErrorTypes } from '../common/errors';
+import { SyncStatusKey, TargetCodeKey, WaitingOnKey, type SyncStatus } from '../common/search-attributes';
+import { lineGroups, mapJobToWorkOrder } from '../mappings/job-to-work-order';
+import {
+  jobToWorkOrderWorkflowId,
+  recheckSignal,
+  sourceChangedSignal,
+  syncStateQuery,
+  type JobToWorkOrderInput,
+  type JobToWorkOrderResult,
+  type SyncState,
+} from './definitions';
+
+const retry: RetryPolicy = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES };
+
+/** ServiceTrade reads and the number write-back: idempotent, retried for as long as ServiceTrade is down (up to a day). */
+const { loadServiceTradeJob, recordWorkOrderNumber } = proxyActivities<JobToWorkOrderActivities>({
+  startToCloseTimeout: '60s',
+  scheduleToCloseTimeout: '24h',
+  retry,
+});
+
+/**
+ * Spectrum writes that are safe to repeat: WorkOrderHeader with an explicit number (create-or-update)
+ * and the compensation (deletes and a note). Retried through Spectrum's intermittent faults for up to a day.
+ */
+const { upsertWorkOrderHeader, compensateWorkOrder } = proxyActivities<JobToWorkOrderActivities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '24h',
+  retry,
+});
+
+/** The material lines: one activity whatever the item count; progress in heartbeats, so a retry resumes. */
+const { convergeWorkOrderLines } = proxyActivities<JobToWorkOrderActivities>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '20s',
+  scheduleToCloseTimeout: '24h',
+  retry,
+});
+
+/** Passes per run before the history is rolled over with continue-as-new. */
+const MAX_PASSES_PER_RUN = 25;
+/** Event ids remembered for de-duplication. */
+const SEEN_EVENTS_KEPT = 200;
+
+export async function jobToWorkOrder(input: JobToWorkOrderInput): Promise<JobToWorkOrderResult> {
+  const { jobId } = input;
+  const maxPasses = input.maxPassesPerRun ?? MAX_PASSES_PER_RUN;
+  const state: SyncState = { step: 'starting', status: 'running', passes: 0, pendingChanges: 0, targetCode: null, lastError: null, waitingOn: [] };
+  const seen = new Set(input.seenEventIds ?? []);
+  /** One Spectrum session (GUID) for all of this sync's calls, renewed when Spectrum says it timed out. */
+  const session = { guid: input.guid ?? uuid4() };
+  const sync: SyncContext = { jobId, state, session, written: input.written ?? null, wake: { dirty: true, recheck: false } };
+
+  setHandler(syncStateQuery, () => ({ ...state, waitingOn: [...(state.waitingOn ?? [])] }));
+  setHandler(sourceChangedSignal, ({ eventId }) => {
+    if (seen.has(eventId)) {
+      log.info('duplicate change event ignored', { jobId, eventId });
+      return;
+    }
+    seen.add(eventId);
+    if (state.step !== 'starting') state.pendingChanges += 1;
+    sync.wake.dirty = true;
+  });
+  setHandler(recheckSignal, (request) => {
+    log.info('recheck requested', { jobId, reason: request?.reason });
+    sync.wake.recheck = true;
+  });
+
+  let result: Omit<JobToWorkOrderResult, 'passes'> | undefined;
+  while (sync.wake.dirty) {
+    if (state.passes >= maxPasses) {
+      await continueAsNew<typeof jobToWorkOrder>({
+        jobId,
+        seenEventIds: [...seen].slice(-SEEN_EVENTS_KEPT),
+        written: sync.written,
+        guid: session.guid,
+        maxPassesPerRun: input.maxPassesPerRun,
+      });
+    }
+    sync.wake.dirty = false;
+    state.pendingChanges = 0;
+    state.passes += 1;
+    try {
+      // Signals that arrive during the pass set `dirty` again, so no change is left unsynced.
+      result = await syncJob(sync);
+    } catch (err) {
+      if (isCancellation(err)) {
+        state.lastError = 'cancelled by an operator';
+        setStatus(state, 'cancelled');
+        throw err;
+      }
+      state.lastError = err instanceof Error ? innermostMessage(err) : String(err);
+      if (sync.wake.dirty) {
+        log.warn('sync pass failed, but newer changes arrived: syncing them', { jobId, error: state.lastError });
+        continue;
+      }
+      setStatus(state, 'failed');
+      throw err;
+    }
+  }
+  state.lastError = null;
+  state.step = 'done';
+  state.targetCode = result!.workOrderNumber;
+  // One upsert for the outcome: status and the work order number together.
+  setStatus(state, 'completed', [{ key: TargetCodeKey, value: result!.workOrderNumber }]);
+  return { ...result!, passes: state.passes };
+}
+
+interface SyncContext {
+  jobId: number;
+  state: SyncState;
+  session: { guid: string };
+  /** What this chain has written to Spectrum: the work order and its line groups. */
+  written: WrittenWorkOrder | null;
+  wake: { dirty: boolean; recheck: boolean };
+}
+
+/** Status and what it waits on, in one search-attribute upsert (one action) when either changes. */
+function setStatus(state: SyncState, status: SyncStatus, extra: SearchAttributeUpdatePair[] = [], waitingOn: string[] = []): void {
+  const waitChanged = (state.waitingOn ?? []).join(',') !== waitingOn.join(',');
+  if (state.status === status && !waitChanged && extra.length === 0) return;
+  state.status = status;
+  state.waitingOn = waitingOn;
+  upsertSearchAttributes([{ key: SyncStatusKey, value: status }, { key: WaitingOnKey, value: waitingOn }, ...extra]);
+}
+
+async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'passes'>> {
+  const { jobId, state, session } = sync;
+  state.step = 'loading';
+  let loaded = await loadServiceTradeJob({ jobId, recall: sync.written === null });
+  if (sync.written === null && loaded.earlierSync) sync.written = loaded.earlierSync;
+
+  state.step = 'verifying';
+  if (loaded.missing.length > 0) loaded = await waitForMappings(sync, loaded);
+  if (state.status === 'waiting') setStatus(state, 'running');
+
+  state.step = 'mapping';
+  const mapping = mapJobToWorkOrder(loaded.source, loaded.settings);
+  if (mapping.problems.length > 0) {
+    throw ApplicationFailure.create({
+      type: PermanentErrorTypes.InvalidSourceRecord,
+      message: `ServiceTrade job ${jobId} (number ${loaded.jobNumber}) cannot become a Spectrum work order: ${mapping.problems.join('; ')}`,
+      nonRetryable: true,
+      details: [{ jobId, problems: mapping.problems }],
+    });
+  }
+  for (const t of mapping.truncations) {
+    log.warn('value truncated to Spectrum max length', { jobId, field: t.field, maxLength: t.maxLength, originalLength: t.originalLength });
+  }
+  log.info('work order type chosen', { jobId, ...mapping.workOrderType });
+
+  const workOrderNumber = mapping.workOrderNumber;
+  state.step = 'upserting';
+  await withSession(session, () => upsertWorkOrderHeader({ jobId, guid: session.guid, header: mapping.header }));
+
+  const groups = lineGroups(mapping.lines);
+  const previous = sync.written?.workOrderNumber === workOrderNumber ? sync.written.lineGroups : {};
+  // Every item code this run may write or delete: what the compensation removes.
+  const touchedCodes = [...new Set([...groups.map((g) => g.itemCode), ...Object.keys(previous)])];
+  let linesAdded = 0;
+  let numberRecorded = false;
+  try {
+    state.step = 'writing-lines';
+    const lines = await withSession(session, () =>
+      convergeWorkOrderLines({ jobId, guid: session.guid, workOrderNumber, groups, previous }),
+    );
+    sync.written = { workOrderNumber, lineGroups: lines.lineGroups };
+    linesAdded = lines.added;
+
+    state.step = 'recording';
+    if (!loaded.recordedIds.includes(workOrderNumber)) {
+      await recordWorkOrderNumber({ jobId, workOrderNumber });
+      numberRecorded = true;
+    }
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    await compensate(sync, workOrderNumber, touchedCodes, err);
+    throw err;
+  }
+  log.info('job synced to Spectrum', { jobId, workOrderNumber, linesAdded, numberRecorded });
+  return { jobId, workOrderNumber, lineGroups: sync.written.lineGroups, linesAdded, numberRecorded };
+}
+
+/**
+ * The saga's compensation: remove the lines of every item code this run touched and append a note
+ * with the reason. Its own failure is logged and never hides the original one; the codes are then
+ * remembered as unknown, so the next pass deletes and rewrites them.
+ */
+async function compensate(sync: SyncContext, workOrderNumber: string, itemCodes: string[], cause: unknown): Promise<void> {
+  const { jobId, state, session } = sync;
+  state.step = 'compensating';
+  const reason = innermostMessage(cause);
+  try {
+    await withSession(session, () => compensateWorkOrder({ jobId, guid: session.guid, workOrderNumber, itemCodes, reason }));
+    sync.written = { workOrderNumber, lineGroups: {} };
+  } catch (err) {
+    log.error('compensation failed: the work order may keep lines of this run', { jobId, workOrderNumber, error: innermostMessage(err) });
+    sync.written = { workOrderNumber, lineGroups: Object.fromEntries(itemCodes.map((code) => [code, 'unknown'])) };
+  }
+}
+
+/**
+ * Verify mappings: wait, as `waiting`, until the customer and location carry their Spectrum codes.
+ * Woken by `recheck` (an operator, the Temporal UI, or the receiver when ServiceTrade reports the
+ * record changed), by a change to the job, or by the periodic recheck; fails after the deadline.
+ */
+async function waitForMappings(sync: SyncContext, first: LoadedJob): Promise<LoadedJob> {
+  const { jobId, state } = sync;
+  const deadline = Date.now() + first.settings.mappingWaitMs;
+  let loaded = first;
+  while (loaded.missing.length > 0) {
+    const message = describeMissingMappings(jobId, loaded, deadline);
+    state.lastError = message;
+    setStatus(state, 'waiting', [], loaded.missing.map((m) => m.waitKey));
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      throw ApplicationFailure.create({
+        type: PermanentErrorTypes.MappingNotFound,
+        message: `${message.replace(/ Gives up at .*$/, '')} Gave up after waiting ${formatDuration(loaded.settings.mappingWaitMs)}.`,
+        nonRetryable: true,
+        details: [{ jobId, missing: loaded.missing.map(({ record, id, lacks }) => ({ record, id, lacks })) }],
+      });
+    }
+    log.info('waiting for mappings', { jobId, waitingOn: state.waitingOn });
+    await condition(() => sync.wake.recheck || sync.wake.dirty, Math.min(remaining, loaded.settings.mappingRecheckMs));
+    // The reload below reads the job as it is now: it covers the changes that woke us.
+    sync.wake.recheck = false;
+    sync.wake.dirty = false;
+    state.step = 'loading';
+    loaded = await loadServiceTradeJob({ jobId });
+    state.step = 'verifying';
+  }
+  state.lastError = null;
+  return loaded;
+}
+
+/** Which record lacks which code, and how to fix it: shown by `fieldbridge status` and the UI. */
+function describeMissingMappings(jobId: number, loaded: LoadedJob, deadline: number): string {
+  const system = loaded.settings.externalSystemName;
+  const what = loaded.missing.map((m: MissingMapping) => `${m.record} ${m.id} ("${m.name}") has no ${m.lacks}`).join(' and ');
+  return (
+    `ServiceTrade job ${jobId} (number ${loaded.jobNumber}) waits for its Spectrum mappings: ${what}. ` +
+    `Add the code as the record's external id for system "${system}" in ServiceTrade: the sync resumes by itself, ` +
+    `or run \`fieldbridge recheck ${jobToWorkOrderWorkflowId(jobId)}\`. Gives up at ${new Date(deadline).toISOString()}.`
+  );
+}
+
+/** A Spectrum call; when Spectrum says the session (GUID) timed out, renew it once and call again. */
+async function withSession<T>(session: { guid: string }, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PermanentErrorTypes.SpectrumSessionExpired)) throw err;
+    const expired = session.guid;
+    session.guid = uuid4();
+    log.info('Spectrum session timed out: new GUID', { expired, renewed: session.guid });
+    return call();
+  }
+}
+
+function formatDuration(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} day(s)`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hour(s)`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+function innermostMessage(err: unknown): string {
+  let current = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
