@@ -5,7 +5,7 @@ import { connectClient } from '../common/temporal-connection';
 import { buildReceiver, RECEIVER_CONFIG_SECTIONS } from './receiver';
 
 async function main(): Promise<void> {
-  // temporal, log, receiver, app4salesWebhook: the receiver needs neither the App4Sales API key nor Specter's credentials.
+  // temporal, log, receiver and the two webhook sections: the receiver needs no App4Sales API key and no Specter, ServiceTrade or Spectrum credentials.
   const config = loadConfig(RECEIVER_CONFIG_SECTIONS);
   const logger = createLogger({ name: 'fieldbridge-receiver', ...config.log });
   const { client, connection } = await connectClient(config.temporal);
@@ -15,9 +15,13 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     logger,
     app4salesWebhookSecret: config.app4salesWebhook.secret,
+    servicetradeWebhook: config.servicetradeWebhook,
   });
   const address = await app.listen({ host: config.receiver.host, port: config.receiver.port });
-  logger.info({ address, namespace: config.temporal.namespace }, 'webhook receiver listening');
+  logger.info(
+    { address, namespace: config.temporal.namespace, servicetradeAutoSyncNewJobs: config.servicetradeWebhook.autoSyncNewJobs },
+    'webhook receiver listening (ServiceTrade hooks at /webhooks/servicetrade/<token>)',
+  );
   const stop = async () => {
     await app.close();
     await connection.close();

@@ -1,5 +1,6 @@
 /**
- * The webhook receiver: one route per source system. Each request is authenticated, validated with
+ * The webhook receiver: one route per source system (App4Sales here; ServiceTrade in
+ * servicetrade-webhook.ts). Each request is authenticated, validated with
  * zod and turned into a signal-with-start, and answered in milliseconds; the sync itself runs
  * durably in Temporal. Malformed, oversized, unauthenticated or too slowly sent requests get a 4xx
  * naming the reason and start nothing. The sender is told the truth about Temporal: unavailable or
@@ -17,16 +18,22 @@ import { verifyWebhookSignature } from '../connectors/app4sales/signature';
 import type { Config, ConfigSection } from '../common/config';
 import type { Logger } from '../common/logger';
 import { checkReadiness, classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
+import { redactServiceTradeUrl, serviceTradeWebhookRoutes, type ServiceTradeWebhookOptions } from './servicetrade-webhook';
 import { startCustomerUpsert } from './starters';
 
-/** The configuration sections the receiver process loads: no App4Sales API key, no Specter credentials. */
-export const RECEIVER_CONFIG_SECTIONS = ['temporal', 'log', 'receiver', 'app4salesWebhook'] as const satisfies readonly ConfigSection[];
+/**
+ * The configuration sections the receiver process loads: the webhook secrets, no App4Sales API
+ * key, no Specter, ServiceTrade or Spectrum credentials.
+ */
+export const RECEIVER_CONFIG_SECTIONS = ['temporal', 'log', 'receiver', 'app4salesWebhook', 'servicetradeWebhook'] as const satisfies readonly ConfigSection[];
 
 export interface ReceiverOptions extends Omit<Config['receiver'], 'host' | 'port'> {
   client: Client;
   taskQueue: string;
   logger: Logger;
   app4salesWebhookSecret: string;
+  /** The token in ServiceTrade's hook URL, and whether a job-created webhook starts the job's sync. */
+  servicetradeWebhook: ServiceTradeWebhookOptions;
 }
 
 /** Seconds the sender is asked to wait before delivering again when Temporal is unavailable. */
@@ -39,7 +46,8 @@ const OWN_WRITE_FIELDS = new Set(['CustomerCode']);
 
 export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
   const app = Fastify({
-    loggerInstance: opts.logger as FastifyBaseLogger,
+    // The request log shows the URL with ServiceTrade's hook token replaced.
+    loggerInstance: opts.logger.child({}, { serializers: { req: logSafeRequest } }) as FastifyBaseLogger,
     bodyLimit: opts.bodyLimitBytes,
     // A client that sends its headers and then stalls is cut off (408, socket closed) instead of
     // holding a connection forever. Two Node details make the timeout mean what it says: a
@@ -129,5 +137,25 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
     }
   });
 
+  app.register(serviceTradeWebhookRoutes, {
+    client: opts.client,
+    taskQueue: opts.taskQueue,
+    startDeadlineMs: opts.startDeadlineMs,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    servicetradeWebhook: opts.servicetradeWebhook,
+  });
+
   return app;
+}
+
+/** Fastify's request serializer, with the URL as it may be logged. */
+function logSafeRequest(req: { method?: string; url?: string; host?: string; ip?: string; headers?: Record<string, unknown>; socket?: { remotePort?: number } }) {
+  return {
+    method: req.method,
+    url: redactServiceTradeUrl(req.url),
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }

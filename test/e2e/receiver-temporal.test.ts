@@ -15,11 +15,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { signWebhook } from '../../connectors/app4sales/signature';
+import { INDEXED_VALUE_TYPES } from '../../client/readiness';
 import { buildReceiver } from '../../client/receiver';
 import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
@@ -56,6 +56,7 @@ async function startReceiver(client: Client): Promise<string> {
     taskQueue: 'fieldbridge-receiver-test',
     logger: createLogger({ name: 'receiver-test', level: 'info', format: 'json', destination: logs }),
     app4salesWebhookSecret: WEBHOOK_SECRET,
+    servicetradeWebhook: { token: 'servicetrade-hook-token-0123456789', autoSyncNewJobs: false },
     startDeadlineMs: 2000,
   });
   receivers.push(app);
@@ -175,7 +176,7 @@ describe('the receiver process (npm run receiver)', () => {
     }
   });
 
-  test('starts with only Temporal, the receiver settings and the webhook secret: no App4Sales API key, no Specter; its timeouts come from the environment', async () => {
+  test('starts with only Temporal, the receiver settings and the webhook secrets: no App4Sales API key, no Specter; its timeouts come from the environment', async () => {
     const port = await freePort();
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(APP4SALES|SPECTER|TEMPORAL|RECEIVER|FIELDBRIDGE_CONFIG|LOG_)/.test(k)));
     let output = '';
@@ -184,6 +185,7 @@ describe('the receiver process (npm run receiver)', () => {
         ...base,
         TEMPORAL_ADDRESS: env!.address,
         APP4SALES_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        SERVICETRADE_WEBHOOK_TOKEN: 'servicetrade-hook-token-0123456789',
         RECEIVER_PORT: String(port),
         RECEIVER_REQUEST_TIMEOUT_MS: '700',
         LOG_FORMAT: 'json',
@@ -228,7 +230,7 @@ describe('once the operator registers the search attributes', () => {
   test('/readyz: 200 with both checks, and a webhook starts the sync (202)', async () => {
     await env!.connection.operatorService.addSearchAttributes({
       namespace: 'default',
-      searchAttributes: Object.fromEntries(ALL_NAMES.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+      searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]])),
     });
     const res = await eventually(async () => {
       const r = await ready(url);

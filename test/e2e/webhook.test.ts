@@ -28,6 +28,7 @@ beforeAll(async () => {
     taskQueue: stack.taskQueue,
     logger: testLogger,
     app4salesWebhookSecret: WEBHOOK_SECRET,
+    servicetradeWebhook: { token: 'servicetrade-hook-token-0123456789', autoSyncNewJobs: false },
     ...loadConfig(['receiver'], {}).receiver,
     bodyLimitBytes: 4096,
   });

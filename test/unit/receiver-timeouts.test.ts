@@ -21,6 +21,7 @@ async function withReceiver<T>(env: Record<string, string>, fn: (port: number) =
     taskQueue: 'q',
     logger: testLogger.child({}, { level: 'silent' }),
     app4salesWebhookSecret: 'a-secret-of-at-least-16',
+    servicetradeWebhook: { token: 'servicetrade-hook-token-0123456789', autoSyncNewJobs: false },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   try {

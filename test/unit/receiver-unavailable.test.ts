@@ -26,6 +26,7 @@ beforeAll(async () => {
     taskQueue: 'q',
     logger: testLogger.child({}, { level: 'silent' }),
     app4salesWebhookSecret: SECRET,
+    servicetradeWebhook: { token: 'servicetrade-hook-token-0123456789', autoSyncNewJobs: false },
     bodyLimitBytes: 4096,
     startDeadlineMs: 1000,
   });
