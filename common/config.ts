@@ -23,6 +23,34 @@ const httpUrl = z.string().refine((value) => {
   }
 }, HTTP_URL_MESSAGE);
 
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 'y', 'enabled']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'n', 'disabled']);
+/**
+ * A yes/no setting: a JSON boolean (config file) or one of the words above (environment). Not
+ * `z.stringbool()`: it refuses a JSON `true` from the config file, and its issue aborts the
+ * enclosing object's checks, hiding their problems until it is fixed.
+ */
+const flag = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : value;
+}, z.boolean({ error: 'must be true or false (also 1/0, yes/no, on/off)' }));
+
+/**
+ * Options for an object's cross-field check (superRefine) so that it runs even when other fields of
+ * the object failed, as long as the object itself and the fields it reads parsed: zod skips an
+ * object's refinements after any field's issue by default, which would hide this problem until the
+ * others are fixed. Lets the configuration name every problem at once.
+ */
+function whenParsed(...fields: string[]): { when: (payload: z.core.ParsePayload) => boolean } {
+  return {
+    when: (payload) =>
+      typeof payload.value === 'object' &&
+      payload.value !== null &&
+      !payload.issues.some((issue) => issue.path === undefined || issue.path.length === 0 || fields.includes(String(issue.path[0]))),
+  };
+}
+
 const TemporalSchema = z.object({
   address: z.string().min(1).default('127.0.0.1:7233'),
   namespace: z.string().min(1).default('default'),
@@ -31,16 +59,17 @@ const TemporalSchema = z.object({
   apiKey: z.string().min(1).optional(),
   tls: z
     .object({
-      enabled: z.stringbool().default(false),
+      enabled: flag.default(false),
       clientCertPath: z.string().min(1).optional(),
       clientKeyPath: z.string().min(1).optional(),
       serverRootCaPath: z.string().min(1).optional(),
       serverName: z.string().min(1).optional(),
     })
-    .refine((t) => !t.clientCertPath === !t.clientKeyPath, {
-      message: 'client certificate and key must be given together',
-      path: ['clientKeyPath'],
-    })
+    .superRefine((t, ctx) => {
+      if (!t.clientCertPath !== !t.clientKeyPath) {
+        ctx.addIssue({ code: 'custom', path: ['clientKeyPath'], message: 'client certificate and key must be given together' });
+      }
+    }, whenParsed('clientCertPath', 'clientKeyPath'))
     .prefault({}),
 });
 
@@ -89,7 +118,7 @@ const SpectrumSchema = z
     /** Spectrum company code; blank: the Authorization ID's company. */
     companyCode: z.string().max(3, 'must be at most 3 characters (Spectrum Company_Code)').optional(),
     /** Enhanced authentication (hosted Spectrum): client-credentials tokens beside the Authorization ID. */
-    enhancedAuth: z.stringbool().default(false),
+    enhancedAuth: flag.default(false),
     clientId: z.string().min(1).optional(),
     clientSecret: z.string().min(1).optional(),
     /** Token endpoint; default: /connect/token on the Web Services URL's host. */
@@ -100,7 +129,7 @@ const SpectrumSchema = z
     if (!s.enhancedAuth) return;
     if (!s.clientId) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'is required with enhanced authentication' });
     if (!s.clientSecret) ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'is required with enhanced authentication' });
-  });
+  }, whenParsed('enhancedAuth', 'clientId', 'clientSecret'));
 
 /** One row of the work order type code map (seed 000): ServiceTrade job type x service line -> Spectrum work order type. */
 const WorkOrderTypeMapRow = z.object({
@@ -117,7 +146,14 @@ const WorkOrderTypeMap = z.preprocess((value) => {
   } catch (err) {
     return { invalidJson: (err as Error).message };
   }
-}, z.array(WorkOrderTypeMapRow, { error: 'must be a JSON array of {"jobType","serviceLine","workOrderTypeCode"}' }));
+}, z.array(WorkOrderTypeMapRow, {
+  error: (issue) => {
+    const invalidJson = (issue.input as { invalidJson?: unknown } | undefined)?.invalidJson;
+    return typeof invalidJson === 'string'
+      ? `is not valid JSON (${invalidJson})`
+      : 'must be a JSON array of {"jobType","serviceLine","workOrderTypeCode"}';
+  },
+}));
 
 /** The job -> work order integration preferences of seed 000, read by the worker's activities. */
 const JobSyncSchema = z
@@ -128,7 +164,7 @@ const JobSyncSchema = z
     /** Required when Spectrum requires lead sources on work orders. */
     defaultLeadSourceCode: z.string().max(15, 'must be at most 15 characters (Spectrum Lead_Source)').optional(),
     /** Mirrors Spectrum's "require lead sources" property, so a missing lead source is named at start. */
-    leadSourceRequired: z.stringbool().default(false),
+    leadSourceRequired: flag.default(false),
     /** Warehouse of every material line; blank: Spectrum's default warehouse. */
     defaultWarehouseCode: z.string().max(10, 'must be at most 10 characters').optional(),
     /** A letter or digit put before the ServiceTrade job number to make the work order number. */
@@ -164,7 +200,7 @@ const JobSyncSchema = z
     if (s.leadSourceRequired && !s.defaultLeadSourceCode) {
       ctx.addIssue({ code: 'custom', path: ['defaultLeadSourceCode'], message: 'is required when Spectrum requires lead sources (SPECTRUM_LEAD_SOURCE_REQUIRED=true)' });
     }
-  });
+  }, whenParsed('leadSourceRequired', 'defaultLeadSourceCode'));
 
 /** The ServiceTrade API, as the worker's activities call it (OAuth 2.0 client credentials). */
 const ServiceTradeSchema = z.object({
@@ -182,7 +218,7 @@ const ServiceTradeWebhookSchema = z.object({
     .min(24, 'must be at least 24 characters')
     .regex(/^[A-Za-z0-9_-]+$/, 'must hold only letters, digits, - and _ (it is a URL path segment)'),
   /** Seed 000's "Automatically Sync New Jobs": a job-created webhook starts the job's sync. */
-  autoSyncNewJobs: z.stringbool().default(false),
+  autoSyncNewJobs: flag.default(false),
 });
 
 const ReceiverSchema = z.object({
@@ -309,48 +345,79 @@ function readFileConfig(file: string): Record<string, unknown> {
  * `<NAME>_FILE` names a file holding the variable's value (secrets mounted as files, a JSON map kept
  * in a file); the variable itself wins when both are set. One trailing newline is dropped.
  */
-function readVariableFile(name: string, env: Env, problems: string[]): string | undefined {
+function readVariableFile(name: string, env: Env): { value: string } | { problem: string } | undefined {
   const file = env[`${name}_FILE`];
   if (!file) return undefined;
   try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return value === '' ? { problem: `${name}_FILE (${file}): the file is empty` } : { value };
   } catch (err) {
-    problems.push(`${name}_FILE (${file}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    return undefined;
+    return { problem: `${name}_FILE (${file}): cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
   }
 }
 
+/** A value echoed in a problem: whole when short (a file's content can be long). */
+function echo(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 120 ? `${json.slice(0, 117)}...` : json;
+}
+
 /**
- * Load the sections a component needs (the worker: temporal, log, app4sales, specter; the receiver:
- * temporal, log, receiver, app4salesWebhook; the CLI only temporal), so no process needs another's
- * secrets. Throws ConfigError listing every problem of those sections only.
+ * Load the sections a component needs (the worker: temporal, log, app4sales, specter, servicetrade,
+ * spectrum, jobSync; the receiver: temporal, log, receiver, app4salesWebhook, servicetradeWebhook;
+ * the CLI only temporal), so no process needs another's secrets: `<NAME>_FILE` files are read only
+ * for the loaded sections. Throws ConfigError listing every problem of those sections only, at once
+ * (an unreadable `<NAME>_FILE` beside the schema's problems), each named by the variable that gave
+ * the value (`<NAME>_FILE` when the value came from a file).
  */
 export function loadConfig<const S extends ConfigSection>(sections: readonly S[], env: Env = process.env): Pick<Config, S> {
   const raw: Record<string, unknown> = env.FIELDBRIDGE_CONFIG ? readFileConfig(env.FIELDBRIDGE_CONFIG) : {};
+  const loaded = new Set<string>(sections);
   const envByPath = new Map<string, string>();
   const fileProblems: string[] = [];
+  /** Paths whose `<NAME>_FILE` could not be read: the schema's "is required" for them would only repeat it. */
+  const failedPaths = new Set<string>();
   for (const [name, path] of ENVIRONMENT) {
     envByPath.set(path, name);
-    const value = env[name] || readVariableFile(name, env, fileProblems);
+    let value = env[name];
+    if (!value && loaded.has(path.split('.')[0])) {
+      const fromFile = readVariableFile(name, env);
+      if (fromFile && 'problem' in fromFile) {
+        fileProblems.push(fromFile.problem);
+        failedPaths.add(path);
+      } else if (fromFile) {
+        value = fromFile.value;
+        envByPath.set(path, `${name}_FILE`);
+      }
+    }
     if (value !== undefined && value !== '') setPath(raw, path, value);
   }
-  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
   // A section given nowhere is parsed as empty, so each of its required fields is named.
   for (const section of sections) raw[section] ??= {};
   const mask = Object.fromEntries(sections.map((s) => [s, true])) as Record<S, true>;
   const schema = ConfigSchema.pick(mask as never);
   const result = schema.safeParse(raw);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
+  if (!result.success || fileProblems.length > 0) {
+    const schemaProblems = (result.error?.issues ?? [])
+      .filter((issue) => !failedPaths.has(issue.path.join('.')))
+      .map((issue) => {
         const path = issue.path.join('.');
         const name = envByPath.get(path) ?? [...envByPath.entries()].find(([p]) => p.startsWith(`${path}.`) || path.startsWith(`${p}.`))?.[1];
-        const given = issue.path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key], raw);
+        // The value given at the issue's path; not reached inside a value given as a JSON string (the type map).
+        let given: unknown = raw;
+        let reached = true;
+        for (const key of issue.path) {
+          if (typeof given !== 'object' || given === null) {
+            [given, reached] = [undefined, false];
+            break;
+          }
+          given = (given as Record<PropertyKey, unknown>)[key];
+        }
         const secretField = /key|secret|token/i.test(path);
-        const message = given === undefined && issue.code === 'invalid_type' ? 'is required' : secretField || given === undefined ? issue.message : `${issue.message} (got ${JSON.stringify(given)})`;
+        const message = reached && given === undefined && issue.code === 'invalid_type' ? 'is required' : secretField || given === undefined ? issue.message : `${issue.message} (got ${echo(given)})`;
         return `${name ?? path}${name ? ` (${path})` : ''}: ${message}`;
-      }),
-    );
+      });
+    throw new ConfigError([...fileProblems, ...schemaProblems]);
   }
   return result.data as Pick<Config, S>;
 }

@@ -194,7 +194,7 @@ export function mapJobToWorkOrder(source: JobSource, settings: WorkOrderSettings
     Bill_Customer_Code: mustFit('Bill_Customer_Code', source.customerCode, 'the customer\'s Spectrum customer code'),
     WO_Job_Division: type.code,
     Lead_Source: settings.defaultLeadSourceCode ?? '',
-    Summary_Description: fit('Summary_Description', (job.description?.trim() || job.name).replace(/\s+/g, ' ')),
+    Summary_Description: fit('Summary_Description', (job.description?.trim() || job.name).replace(/\s+/g, ' ').trim()),
     Customer_PO_Number: fit('Customer_PO_Number', job.customerPo?.trim() ?? ''),
     Ordered_Date: ordered.date,
     Time_Entered: ordered.time,
@@ -232,23 +232,27 @@ export function mapJobToWorkOrder(source: JobSource, settings: WorkOrderSettings
 }
 
 /**
- * The lines grouped by item code, each group with a fingerprint of its lines: the unit of the
- * convergence rule (delete every line of the code, then add the job's lines of that code).
+ * The lines grouped by item code (codes sorted; each group's lines by job item id), each group with
+ * a fingerprint of its lines: the unit of the convergence rule (delete every line of the code, then
+ * add the job's lines of that code). The order the lines come in changes neither.
  */
 export function lineGroups(lines: MaterialLine[]): Array<{ itemCode: string; fingerprint: string; lines: MaterialLine[] }> {
   const byCode = new Map<string, MaterialLine[]>();
-  for (const line of lines) byCode.set(line.fields.Item_Code, [...(byCode.get(line.fields.Item_Code) ?? []), line]);
+  for (const line of [...lines].sort((a, b) => a.jobItemId - b.jobItemId)) {
+    byCode.set(line.fields.Item_Code, [...(byCode.get(line.fields.Item_Code) ?? []), line]);
+  }
   return [...byCode.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([itemCode, group]) => ({ itemCode, fingerprint: fingerprintOf(group), lines: group }));
 }
 
 /**
- * A stable digest of a group's lines (two FNV-1a passes over canonical JSON, plus its length):
- * deterministic and workflow-safe (no node:crypto in workflow code).
+ * A stable digest of what a group writes to Spectrum (two FNV-1a passes over canonical JSON, plus its
+ * length): each line's fields in key order, the lines sorted, so only their content counts, not the
+ * order or ids of the job items. Deterministic and workflow-safe (no node:crypto in workflow code).
  */
 function fingerprintOf(group: MaterialLine[]): string {
-  const canonical = JSON.stringify(group.map((l) => Object.entries(l.fields).sort(([a], [b]) => (a < b ? -1 : 1))));
+  const canonical = JSON.stringify(group.map((l) => JSON.stringify(Object.entries(l.fields).sort(([a], [b]) => (a < b ? -1 : 1)))).sort());
   const fnv = (offset: number) => {
     let hash = offset;
     for (let i = 0; i < canonical.length; i += 1) {
