@@ -30,6 +30,34 @@ export interface RequestOptions {
   json?: unknown;
 }
 
+export interface RawRequestOptions {
+  method: Dispatcher.HttpMethod;
+  path: string;
+  query?: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  /** Sent verbatim; set its content-type in `headers`. */
+  body?: string;
+  /** Statuses handed back to the caller instead of classified (see sendRaw). */
+  returnStatuses?: readonly number[];
+}
+
+export interface RawHttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * Whether HttpClient's classification reads `status` as transient, and whether such a status says
+ * the request was not acted on. For callers that receive a status through `returnStatuses` and
+ * want to classify it the same way.
+ */
+export function classifyStatus(status: number): 'transient-not-processed' | 'transient-unknown' | 'authentication' | 'other' {
+  if (TRANSIENT_STATUSES.has(status)) return NOT_PROCESSED_STATUSES.has(status) ? 'transient-not-processed' : 'transient-unknown';
+  if (status === 401 || status === 403) return 'authentication';
+  return 'other';
+}
+
 const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 /**
  * Answers that say the request was not acted on: 408 (the server gave up reading it), 425, 429
@@ -71,6 +99,31 @@ export class HttpClient {
    * Every other status is returned for the client to interpret.
    */
   async send<T = unknown>(req: RequestOptions): Promise<HttpResponse<T>> {
+    const res = await this.sendRaw({
+      method: req.method,
+      path: req.path,
+      query: req.query,
+      headers: {
+        accept: 'application/json',
+        ...(req.json !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...this.opts.defaultHeaders,
+        ...req.headers,
+      },
+      body: req.json !== undefined ? JSON.stringify(req.json) : undefined,
+    });
+    return { status: res.status, headers: res.headers, body: parseJson(res.text) as T };
+  }
+
+  /**
+   * Send a request with a text body (a SOAP envelope, a form) and return the answer as text, with
+   * send's classification: network failures and timeouts throw TransientError (`not-processed` when
+   * the request never left, `unknown` otherwise); 408/425/429/5xx throw TransientError; 401/403
+   * throw PermanentError(AuthenticationFailed). Statuses listed in `returnStatuses` are returned
+   * instead of classified, for a protocol whose errors travel in the body (SOAP 1.1 sends every
+   * fault with HTTP 500) or a caller that handles a refusal itself (a 401 from a stale token).
+   * defaultHeaders apply, under the request's own headers.
+   */
+  async sendRaw(req: RawRequestOptions): Promise<RawHttpResponse> {
     const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
     const what = `${req.method} ${url.pathname}`;
@@ -79,13 +132,8 @@ export class HttpClient {
       res = await request(url, {
         method: req.method,
         dispatcher: this.dispatcher,
-        headers: {
-          accept: 'application/json',
-          ...(req.json !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...this.opts.defaultHeaders,
-          ...req.headers,
-        },
-        body: req.json !== undefined ? JSON.stringify(req.json) : undefined,
+        headers: { ...this.opts.defaultHeaders, ...req.headers },
+        body: req.body,
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
@@ -104,7 +152,7 @@ export class HttpClient {
         outcome: NOT_PROCESSED_STATUSES.has(res.statusCode) ? 'not-processed' : 'unknown',
       });
     }
-    const body = parseJson(text);
+    if (req.returnStatuses?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, text };
     if (TRANSIENT_STATUSES.has(res.statusCode)) {
       throw new TransientError(this.opts.system, `${what} answered ${res.statusCode}: ${summarize(text)}`, {
         status: res.statusCode,
@@ -120,7 +168,7 @@ export class HttpClient {
         { status: res.statusCode },
       );
     }
-    return { status: res.statusCode, headers: res.headers, body: body as T };
+    return { status: res.statusCode, headers: res.headers, text };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,85 @@
+/**
+ * Spectrum Data Exchange shapes: the fields FieldBridge sends (Spectrum's own names, values as the
+ * strings Spectrum takes), the response rows, a GetCustomers row, and the enhanced-authentication
+ * token answer. Field lists and limits live in limits.ts.
+ */
+import { z } from 'zod';
+import type {
+  DELETE_WO_MATERIAL_FIELDS,
+  GET_CUSTOMERS_FIELDS,
+  WORK_ORDER_HEADER_FIELDS,
+  WO_HEADER_NOTES_FIELDS,
+  WO_MATERIAL_COST_FIELDS,
+} from './limits';
+
+export type WorkOrderHeaderField = keyof typeof WORK_ORDER_HEADER_FIELDS;
+export type WOMaterialCostField = keyof typeof WO_MATERIAL_COST_FIELDS;
+export type DeleteWOMaterialField = keyof typeof DELETE_WO_MATERIAL_FIELDS;
+export type WOHeaderNotesField = keyof typeof WO_HEADER_NOTES_FIELDS;
+export type GetCustomersParameter = keyof typeof GET_CUSTOMERS_FIELDS;
+
+/** One `<response>` of a Put service: `error_code` A, I, M (errors) or S, G, W (success, information, warning). */
+export interface SpectrumResponseRow {
+  error_code: string;
+  desc: string;
+  column: string;
+}
+
+/** A Put service's successful answer: its rows (S, G or W), kept with their desc and column. */
+export interface SpectrumReply {
+  rows: SpectrumResponseRow[];
+}
+
+/** WorkOrderHeader fields; blank or absent ones are sent empty, which Spectrum reads as "not changed". */
+export type WorkOrderHeaderFields = Partial<Record<WorkOrderHeaderField, string>>;
+export type WOMaterialCostFields = Partial<Record<WOMaterialCostField, string>>;
+export interface DeleteWOMaterialFields {
+  WO_Number: string;
+  Item_Code: string;
+}
+export type WOHeaderNotesFields = { WO_Number: string; Notes_Topic?: string; Notes_Text: string; Append_Note?: 'Y' | 'N' };
+
+/** A GetCustomers row (its Error_* columns taken off). Columns Spectrum leaves out come back empty. */
+export interface SpectrumCustomer {
+  Company_Code: string;
+  Customer_Code: string;
+  Name: string;
+  Address_1: string;
+  Address_2: string;
+  City: string;
+  State: string;
+  Zip_Code: string;
+  First_Name: string;
+  Last_Name: string;
+  Phone_Number: string;
+  Email1: string;
+  Price_Level_Material: string;
+  Taxable_Flag: string;
+  Status: string;
+}
+
+/** The answer of `POST /connect/token` (client credentials). */
+export const TokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.coerce.number().positive(),
+  token_type: z.string().optional(),
+  scope: z.string().optional(),
+});
+export type TokenResponse = z.infer<typeof TokenResponseSchema>;
+
+/** The error codes of a response row: A abort, I invalid, M missing; S success, G good (with information), W warning. */
+export const SPECTRUM_ERROR_CODES = ['A', 'I', 'M'] as const;
+export const SPECTRUM_SUCCESS_CODES = ['S', 'G', 'W', ''] as const;
+/** The desc Spectrum answers when a method + Authorization_ID + GUID went unused for 24 h. */
+export const SESSION_EXPIRED_DESC = 'Time out has occurred';
+
+export {
+  CUSTOMER_COLUMNS,
+  MAX_LENGTHS,
+  REQUIRED_FIELDS,
+  SPECTRUM_NAMESPACE,
+  SPECTRUM_SERVICES,
+  type SpectrumService,
+  spectrumDate,
+  spectrumTime,
+} from './limits';
