@@ -8,7 +8,16 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
 import { SYNC_KINDS, SYNC_STATUSES } from '../common/search-attributes';
 import { connectClient } from '../common/temporal-connection';
-import { describeSync, ensureSearchAttributes, listSyncs, type SyncReport, type SyncSummary } from './operations';
+import {
+  describeSync,
+  ensureSearchAttributes,
+  listSyncs,
+  recheckSync,
+  recheckWaitingSyncs,
+  type RecheckedSync,
+  type SyncReport,
+  type SyncSummary,
+} from './operations';
 import type { CustomerBulkSyncProgress } from '../workflows/customer-bulk-sync';
 import { followCustomerBulkSync, startCustomerBulkSync } from './customer-bulk-sync';
 import {
@@ -23,7 +32,9 @@ import {
   triggerCustomerSweep,
   type CustomerSweepScheduleState,
 } from './schedules';
-import { startCustomerUpsert } from './starters';
+import { startCustomerUpsert, startJobToWorkOrder, type StartedSync } from './starters';
+import type { jobToWorkOrder } from '../workflows/job-to-work-order';
+import type { JobToWorkOrderResult } from '../workflows/definitions';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -38,7 +49,9 @@ async function withClient<T>(fn: (client: Client, cfg: Config['temporal'], conne
 }
 
 function table(rows: SyncSummary[]): string {
-  const header = ['WORKFLOW ID', 'SYNC STATUS', 'KIND', 'SOURCE', 'TARGET', 'CODE', 'STARTED'];
+  // What a waiting sync waits on, as a last column when any listed sync waits on something.
+  const waiting = rows.some((r) => r.waitingOn.length > 0);
+  const header = ['WORKFLOW ID', 'SYNC STATUS', 'KIND', 'SOURCE', 'TARGET', 'CODE', 'STARTED', ...(waiting ? ['WAITING ON'] : [])];
   const lines = rows.map((r) => [
     r.workflowId,
     r.syncStatus ?? r.workflowStatus.toLowerCase(),
@@ -47,6 +60,7 @@ function table(rows: SyncSummary[]): string {
     r.targetSystem ?? '-',
     r.targetCode ?? '-',
     r.startTime.toISOString(),
+    ...(waiting ? [r.waitingOn.join(', ') || '-'] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
@@ -59,6 +73,7 @@ function report(r: SyncReport): string {
     ['Source', `${r.sourceSystem ?? '?'} ${r.sourceId ?? '?'}`],
     ['Target', r.targetSystem],
     ['Status', `${r.syncStatus ?? '-'} (Temporal: ${r.workflowStatus})`],
+    ['Waiting on', r.waitingOn.length ? r.waitingOn.join(', ') : null],
     ['Step', r.step],
     ['Passes', r.passes],
     ['Returned code', r.targetCode],
@@ -70,6 +85,38 @@ function report(r: SyncReport): string {
     ['Closed', r.closeTime?.toISOString() ?? null],
   ];
   return lines.map(([k, v]) => `${`${k}:`.padEnd(15)}${v ?? '-'}`).join('\n');
+}
+
+/** The result of a finished job -> work order sync, as `sync servicetrade-job --wait` prints it. */
+export function jobSyncResultReport(started: StartedSync, result: JobToWorkOrderResult): string {
+  const codes = Object.keys(result.lineGroups);
+  const lines: Array<[string, string]> = [
+    ['Workflow', `${started.workflowId} (run ${started.runId})`],
+    ['Status', 'completed'],
+    ['Work order', result.workOrderNumber],
+    [
+      'Lines',
+      `${codes.length} item code${codes.length === 1 ? '' : 's'}${codes.length ? ` (${codes.join(', ')})` : ''}; ` +
+        `${result.linesAdded} line${result.linesAdded === 1 ? '' : 's'} added by this sync`,
+    ],
+    ['Number recorded', result.numberRecorded ? `yes: written on ServiceTrade job ${result.jobId}` : `no: ServiceTrade job ${result.jobId} already carried it`],
+    ['Passes', String(result.passes)],
+  ];
+  return lines.map(([k, v]) => `${`${k}:`.padEnd(17)}${v}`).join('\n');
+}
+
+/** What `recheck` prints for each sync it signalled. */
+export function recheckLine(r: RecheckedSync): string {
+  if (r.waitingOn.length > 0) return `${r.workflowId}  waiting on ${r.waitingOn.join(', ')}`;
+  return `${r.workflowId}  (${r.syncStatus ?? 'status unknown'}: not waiting, the recheck is harmless)`;
+}
+
+/** A wait key as FieldBridgeWaitingOn holds it: `<system>:<record>:<id>`, e.g. servicetrade:location:42. */
+export function waitKey(value: string): string {
+  if (!/^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*:[^\s:]+$/.test(value)) {
+    throw new InvalidArgumentError('must be <system>:<record>:<id>, e.g. servicetrade:location:42');
+  }
+  return value;
 }
 
 function positiveInt(value: string): number {
@@ -109,6 +156,27 @@ function duration(what: string): (value: string) => string {
     }
     return value;
   };
+}
+
+/**
+ * Wait for a job sync to finish (following continue-as-new), saying on stderr when it starts
+ * waiting for a mapping and what for. No result: it failed or was stopped.
+ */
+async function followJobSync(client: Client, started: StartedSync): Promise<{ result?: JobToWorkOrderResult }> {
+  const handle = client.workflow.getHandle<typeof jobToWorkOrder>(started.workflowId, started.runId);
+  const finished = handle.result().then(
+    (result) => ({ result }),
+    () => ({}),
+  );
+  let said = '';
+  for (;;) {
+    const outcome = await Promise.race([finished, new Promise<undefined>((r) => setTimeout(r, 2000, undefined))]);
+    if (outcome) return outcome;
+    const r = await describeSync(client, started.workflowId).catch(() => undefined);
+    const now = r?.syncStatus === 'waiting' ? `waiting: ${r.lastError ?? r.waitingOn.join(', ')}` : '';
+    if (now && now !== said) process.stderr.write(`${now}\n`);
+    said = now;
+  }
 }
 
 export function buildCli(): Command {
@@ -165,6 +233,60 @@ export function buildCli(): Command {
       });
     });
 
+  sync
+    .command('servicetrade-job')
+    .description(
+      'Sync a ServiceTrade job to its Spectrum work order (jobToWorkOrder), or queue one more pass of its running sync: ' +
+        'how changes after the job was created reach Spectrum',
+    )
+    .argument('<jobId>', 'ServiceTrade job id', positiveInt)
+    .option('--wait', 'wait for the sync to finish and print the work order number, its lines and whether the number was recorded on the job')
+    .option('--json', 'print JSON')
+    .action(async (jobId: number, opts: { wait?: boolean; json?: boolean }) =>
+      withClient(async (client, cfg) => {
+        const started = await startJobToWorkOrder(client, cfg.taskQueue, jobId, { eventId: `cli:${new Date().toISOString()}:${randomUUID().slice(0, 8)}`, changedFields: [] });
+        if (!opts.wait) {
+          out(opts.json ? JSON.stringify(started) : `sync signalled: ${started.workflowId} (run ${started.runId})`);
+          return;
+        }
+        if (!opts.json) out(`sync signalled: ${started.workflowId}; waiting for it to finish (Ctrl-C stops waiting, not the sync)`);
+        const outcome = await followJobSync(client, started);
+        if (outcome.result) {
+          out(opts.json ? JSON.stringify({ ...started, syncStatus: 'completed', ...outcome.result }, null, 2) : jobSyncResultReport(started, outcome.result));
+          return;
+        }
+        const r = await describeSync(client, started.workflowId);
+        out(opts.json ? JSON.stringify(r, null, 2) : report(r));
+        process.exitCode = 1;
+      }),
+    );
+
+  program
+    .command('recheck')
+    .description(
+      'Tell a waiting sync to look again at what it waits on (signal `recheck`), e.g. once the missing Spectrum code is in ServiceTrade; ' +
+        'harmless to a sync that is not waiting',
+    )
+    .argument('[workflowId]', 'e.g. job-to-work-order:servicetrade:42')
+    .option('--waiting', 'every running sync whose status is waiting')
+    .option('--on <waitKey>', 'with --waiting: only those waiting on this record, e.g. servicetrade:location:42', waitKey)
+    .option('--json', 'print JSON')
+    .action(async (workflowId: string | undefined, opts: { waiting?: boolean; on?: string; json?: boolean }, command: Command) => {
+      if (workflowId && (opts.waiting || opts.on)) command.error('error: give either a workflow id or --waiting [--on <waitKey>], not both');
+      if (!workflowId && !opts.waiting && !opts.on) command.error('error: give a workflow id, or --waiting [--on <waitKey>] for every waiting sync');
+      await withClient(async (client) => {
+        if (workflowId) {
+          const r = await recheckSync(client, workflowId, 'operator');
+          out(opts.json ? JSON.stringify(r, null, 2) : `recheck signalled: ${recheckLine(r)}`);
+          return;
+        }
+        const signalled = await recheckWaitingSyncs(client, { waitKey: opts.on, reason: 'operator' });
+        if (opts.json) out(JSON.stringify(signalled, null, 2));
+        else if (signalled.length === 0) out(`no running sync waits${opts.on ? ` on ${opts.on}` : ''}`);
+        else out([`recheck signalled to ${signalled.length} waiting sync${signalled.length === 1 ? '' : 's'}:`, ...signalled.map(recheckLine)].join('\n'));
+      });
+    });
+
   const schedule = program.command('schedule').description("FieldBridge's Temporal Schedules");
   schedule
     .command('sweep')
@@ -213,7 +335,7 @@ export function buildCli(): Command {
   program
     .command('status')
     .description('Step, status, last error and returned code of one sync')
-    .argument('<workflowId>', 'e.g. customer-upsert:app4sales:42')
+    .argument('<workflowId>', 'e.g. customer-upsert:app4sales:42, job-to-work-order:servicetrade:42')
     .option('--json', 'print JSON')
     .action(async (workflowId: string, opts: { json?: boolean }) =>
       withClient(async (client) => {
@@ -224,9 +346,9 @@ export function buildCli(): Command {
 
   program
     .command('list')
-    .description('Recent syncs, newest first')
+    .description('Recent syncs, newest first (a waiting sync shows what it waits on)')
     .addOption(new Option('--status <status>', 'sync status').choices([...SYNC_STATUSES]))
-    .option('--system <system>', 'source or target system (app4sales, specter, …)')
+    .option('--system <system>', 'source or target system (app4sales, specter, servicetrade, spectrum)')
     .addOption(new Option('--kind <kind>', 'sync kind').choices([...SYNC_KINDS]))
     .option('--limit <n>', 'at most this many', positiveInt, 50)
     .option('--json', 'print JSON')

@@ -1,10 +1,9 @@
 /**
- * What operators do with syncs: inspect one, list recent ones, register the search attributes.
- * The CLI is a thin shell over these functions.
+ * What operators do with syncs: inspect one, list recent ones, wake waiting ones, register the
+ * search attributes. The CLI is a thin shell over these functions.
  */
 import { WorkflowFailedError, type Client, type Connection, type WorkflowExecutionInfo } from '@temporalio/client';
-import { ApplicationFailure, SearchAttributeType, TemporalFailure, TimeoutFailure, TerminatedFailure, CancelledFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import { ApplicationFailure, TemporalFailure, TimeoutFailure, TerminatedFailure, CancelledFailure } from '@temporalio/common';
 import {
   ALL_SEARCH_ATTRIBUTES,
   SourceIdKey,
@@ -14,8 +13,10 @@ import {
   TargetCodeKey,
   TargetSystemKey,
   visibilityString,
+  WaitingOnKey,
 } from '../common/search-attributes';
-import { syncStateQuery, type SyncState } from '../workflows/definitions';
+import { recheckSignal, syncStateQuery, type SyncState } from '../workflows/definitions';
+import { INDEXED_VALUE_TYPES } from './readiness';
 
 export interface SyncSummary {
   workflowId: string;
@@ -32,6 +33,8 @@ export interface SyncSummary {
   sourceId: string | null;
   targetSystem: string | null;
   targetCode: string | null;
+  /** What a waiting sync waits on (FieldBridgeWaitingOn, e.g. `servicetrade:location:42`); empty otherwise. */
+  waitingOn: string[];
   startTime: Date;
   closeTime: Date | null;
 }
@@ -86,6 +89,8 @@ function summarize(info: Omit<WorkflowExecutionInfo, 'raw'>): SyncSummary {
     sourceId: sa.get(SourceIdKey) ?? null,
     targetSystem: sa.get(TargetSystemKey) ?? null,
     targetCode: sa.get(TargetCodeKey) ?? null,
+    // A closed run may still carry the list it was waiting on when it stopped: only an open one waits.
+    waitingOn: info.status.name === 'RUNNING' ? [...(sa.get(WaitingOnKey) ?? [])] : [],
     startTime: info.startTime,
     closeTime: info.closeTime ?? null,
   };
@@ -139,14 +144,30 @@ export async function describeSync(client: Client, workflowId: string): Promise<
     report.lastError = report.failure?.message ?? report.lastError;
   } else if (!report.lastError && report.pendingActivity?.lastFailure) {
     report.lastError = report.pendingActivity.lastFailure;
+  } else if (!report.lastError && report.syncStatus === 'waiting' && report.waitingOn.length > 0) {
+    // No worker answered the state query: the search attributes still say what it waits on.
+    report.lastError = `waiting on ${report.waitingOn.join(' and ')} (no worker answered for the details)`;
   }
   report.nextStep = nextStepFor(report);
   return report;
 }
 
+/** The command that syncs this record again, by its kind. */
+function syncCommand(r: SyncReport): string | null {
+  if (!r.sourceId) return null;
+  if (r.kind === 'customer-upsert') return `fieldbridge sync app4sales-customer ${r.sourceId}`;
+  if (r.kind === 'job-to-work-order') return `fieldbridge sync servicetrade-job ${r.sourceId}`;
+  return null;
+}
+
 /** What the operator can do about a sync in this state. */
-function nextStepFor(r: SyncReport): string | null {
-  const sync = r.kind === 'customer-upsert' && r.sourceId ? `fieldbridge sync app4sales-customer ${r.sourceId}` : 'a new change at the source';
+export function nextStepFor(r: SyncReport): string | null {
+  if (r.kind === 'job-to-work-order') {
+    const jobStep = nextStepForJobSync(r);
+    if (jobStep !== undefined) return jobStep;
+  }
+  const command = syncCommand(r);
+  const sync = command ?? 'a new change at the source';
   switch (r.syncStatus) {
     case 'failed':
       if (r.failure?.type === 'MissingRequiredFields' || r.failure?.type === 'CustomerCouldNotCreatedOrUpdated' || r.failure?.type === 'InvalidRequest') {
@@ -167,6 +188,71 @@ function nextStepFor(r: SyncReport): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * The job -> work order sync's own next steps: waiting for a mapping, and the failures an operator
+ * fixes in ServiceTrade or Spectrum. Undefined: the general rule applies.
+ */
+function nextStepForJobSync(r: SyncReport): string | null | undefined {
+  const again = `\`fieldbridge sync servicetrade-job ${r.sourceId ?? '<jobId>'}\``;
+  if (r.syncStatus === 'waiting') {
+    return (
+      `add the missing Spectrum code in ServiceTrade, as the record's external id (the last error names the record and the code): ` +
+      `the sync resumes by itself; or, once it is there, run \`fieldbridge recheck ${r.workflowId}\``
+    );
+  }
+  if (r.syncStatus !== 'failed') return undefined;
+  switch (r.failure?.type) {
+    case 'MappingNotFound':
+      return `add the missing Spectrum code in ServiceTrade (the record and code the error names) or fix the mapping, then run ${again}`;
+    case 'InvalidSourceRecord':
+      return `fix ServiceTrade job ${r.sourceId ?? ''} as the error says, then run ${again}`;
+    case 'SpectrumNotAuthorized':
+      return `grant the permission in Spectrum: the Authorization ID (SPECTRUM_AUTHORIZATION_ID) must be active and allowed the web service method and company the error names; then run ${again}`;
+    case 'SpectrumRejected':
+      return `Spectrum refused a column: the error names the column and the fix (in ServiceTrade, or in the job-sync settings); fix it, then run ${again}`;
+    default:
+      return undefined;
+  }
+}
+
+/** One sync told to look again at what it waits on (the `recheck` signal). */
+export interface RecheckedSync {
+  workflowId: string;
+  runId: string;
+  /** What it was waiting on when signalled (FieldBridgeWaitingOn); empty when not waiting. */
+  waitingOn: string[];
+  syncStatus: string | null;
+}
+
+/** Signal `recheck` to one sync's running run. Fails (WorkflowNotFoundError) when the sync is not running. */
+export async function recheckSync(client: Client, workflowId: string, reason: string): Promise<RecheckedSync> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  if (description.status.name !== 'RUNNING') {
+    throw new Error(`${workflowId} is not running (${description.status.name.toLowerCase()}): there is nothing to recheck; start it again with \`fieldbridge sync …\``);
+  }
+  const summary = summarize(description);
+  await client.workflow.getHandle(workflowId, description.runId).signal(recheckSignal, { reason });
+  return { workflowId, runId: description.runId, waitingOn: summary.waitingOn, syncStatus: summary.syncStatus };
+}
+
+/** The visibility query for the running syncs that wait (on `waitKey`, when given). */
+export function waitingSyncsQuery(waitKey?: string): string {
+  const clauses = [`${SyncStatusKey.name} = "waiting"`, 'ExecutionStatus = "Running"'];
+  if (waitKey) clauses.push(`${WaitingOnKey.name} = ${visibilityString(waitKey)}`);
+  return clauses.join(' AND ');
+}
+
+/** Signal `recheck` to every running sync that waits (on `waitKey`, when given). Returns what was signalled. */
+export async function recheckWaitingSyncs(client: Client, opts: { waitKey?: string; reason: string }): Promise<RecheckedSync[]> {
+  const signalled: RecheckedSync[] = [];
+  for await (const info of client.workflow.list({ query: waitingSyncsQuery(opts.waitKey), pageSize: 100 })) {
+    const summary = summarize(info);
+    await client.workflow.getHandle(info.workflowId, info.runId).signal(recheckSignal, { reason: opts.reason });
+    signalled.push({ workflowId: info.workflowId, runId: info.runId, waitingOn: summary.waitingOn, syncStatus: summary.syncStatus });
+  }
+  return signalled;
 }
 
 export interface ListFilter {
@@ -214,10 +300,6 @@ export async function listSyncs(client: Client, filter: ListFilter = {}): Promis
   return out;
 }
 
-const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-};
-
 /** Register FieldBridge's search attributes on a namespace that lacks them. Returns what was added. */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<{ added: string[]; present: string[] }> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
@@ -226,7 +308,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   if (missing.length > 0) {
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPES[key.type]])),
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]])),
     });
   }
   return { added: missing.map((k) => k.name), present: ALL_SEARCH_ATTRIBUTES.filter((k) => known.has(k.name)).map((k) => k.name) };
