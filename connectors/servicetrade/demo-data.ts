@@ -15,8 +15,19 @@ import type { ServiceTradeSeed } from './simulator-state';
 /** The ServiceTrade external system name under which the Spectrum codes are kept (SERVICETRADE_EXTERNAL_SYSTEM_NAME). */
 export const DEMO_SPECTRUM_SYSTEM = 'spectrum';
 
+/** The Spectrum records the ServiceTrade demo data points at. */
+export interface DemoSpectrumReferences {
+  /** The ServiceTrade external system name the codes are kept under. */
+  externalSystemName: string;
+  customers: ReadonlyArray<{ code: string; name: string }>;
+  /** Each site belongs to a customer (the ServiceTrade location's company maps to that customer). */
+  sites: ReadonlyArray<{ code: string; customerCode: string; name: string; address: { street: string; city: string; state: string; postalCode: string } }>;
+  itemCodes: readonly string[];
+  otherItemCode: string;
+}
+
 /** What the Spectrum simulator must hold for the demo jobs to sync (seed it to match). */
-export const demoSpectrumReferences = {
+export const demoSpectrumReferences: DemoSpectrumReferences = {
   externalSystemName: DEMO_SPECTRUM_SYSTEM,
   customers: [
     { code: 'C1000', name: 'Northwind Facilities Inc.' },
@@ -30,7 +41,7 @@ export const demoSpectrumReferences = {
   itemCodes: ['FILTER-20', 'BELT-A42', 'LABOR'],
   /** A suggested "Other Item Mapping" code (seed 000) for the job item that is not in the library. */
   otherItemCode: 'MISC',
-} as const;
+};
 
 /** 2026-01-05 09:00 UTC, Unix seconds. */
 const CREATED = 1_767_603_600;

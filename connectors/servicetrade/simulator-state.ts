@@ -293,8 +293,8 @@ export class ServiceTradeState {
   private readonly clock: () => number;
   private readonly webhookOnExternalIdWrite: boolean;
   private signingKey = randomBytes(32);
-  /** Tokens issued before this instant (ms) are expired, whatever their `exp`. */
-  private tokensValidFrom = 0;
+  /** Tokens of an earlier generation (their `gen` claim) are expired, whatever their `exp`. */
+  private tokenGeneration = 0;
   private nextIds = { company: 1, location: 1, serviceLine: 1, libItem: 1, job: 1, service: 1, jobItem: 1 };
   private nextJobNumber = FIRST_JOB_NUMBER;
 
@@ -322,7 +322,7 @@ export class ServiceTradeState {
     if (!client || !sameText(client.clientSecret, clientSecret)) return null;
     const iat = this.nowSeconds();
     const header = base64url({ alg: 'HS256', typ: 'JWT' });
-    const payload = base64url({ sub: clientId, iat, exp: iat + this.tokenTtlSeconds, jti: randomUUID() });
+    const payload = base64url({ sub: clientId, iat, exp: iat + this.tokenTtlSeconds, jti: randomUUID(), gen: this.tokenGeneration });
     const signature = createHmac('sha256', this.signingKey).update(`${header}.${payload}`).digest('base64url');
     this.tokensIssued += 1;
     return { access_token: `${header}.${payload}.${signature}`, token_type: 'Bearer', expires_in: this.tokenTtlSeconds };
@@ -335,7 +335,7 @@ export class ServiceTradeState {
     if (!header || !payload || !signature || rest.length > 0) return 'Invalid access token';
     const expected = createHmac('sha256', this.signingKey).update(`${header}.${payload}`).digest('base64url');
     if (!sameText(expected, signature)) return 'Invalid access token';
-    let claims: { exp?: number; iat?: number; sub?: string };
+    let claims: { exp?: number; gen?: number; sub?: string };
     try {
       claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof claims;
     } catch {
@@ -344,13 +344,13 @@ export class ServiceTradeState {
     if (!this.clients.some((c) => c.clientId === claims.sub)) return 'Invalid access token';
     const now = this.clock();
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return 'Access token expired';
-    if (typeof claims.iat !== 'number' || claims.iat * 1000 < this.tokensValidFrom) return 'Access token expired';
+    if (claims.gen !== this.tokenGeneration) return 'Access token expired';
     return null;
   }
 
   /** Every token issued so far stops working (as if each had expired); new ones work. */
   expireTokens(): void {
-    this.tokensValidFrom = (this.nowSeconds() + 1) * 1000;
+    this.tokenGeneration += 1;
   }
 
   // ---- seed and reset -----------------------------------------------------------------------
@@ -377,7 +377,7 @@ export class ServiceTradeState {
     this.tokensIssued = 0;
     this.unauthorizedRequests = 0;
     this.signingKey = randomBytes(32);
-    this.tokensValidFrom = 0;
+    this.tokenGeneration = 0;
     this.nextIds = { company: 1, location: 1, serviceLine: 1, libItem: 1, job: 1, service: 1, jobItem: 1 };
     this.nextJobNumber = FIRST_JOB_NUMBER;
   }
