@@ -362,7 +362,10 @@ export class ServiceTradeState {
     data.serviceLines.forEach((s) => this.putServiceLine(s));
     data.libItems.forEach((i) => this.putLibItem(i));
     data.locations.forEach((l) => this.putLocation(l));
-    data.jobs.forEach((j) => this.createJob(j, { notify: false }));
+    data.jobs.forEach((j) => {
+      if (j.id !== undefined) this.jobs.delete(j.id); // replaced, not refused as a duplicate
+      this.createJob(j, { notify: false });
+    });
   }
 
   /** Forgets every record, token and delivery (clients and settings stay). */

@@ -311,9 +311,9 @@ export async function startServiceTradeSimulator(opts: ServiceTradeSimulatorOpti
   registerAdminRoutes(app, context);
   app.addHook('onClose', async () => webhooks.close());
 
+  if (opts.seed) state.seed(opts.seed);
   const rootUrl = await listen(app, opts);
   state.apiUrl = `${rootUrl}/api`;
-  if (opts.seed) state.seed(opts.seed);
   return {
     url: state.apiUrl,
     rootUrl,

@@ -184,6 +184,8 @@ describe('ServiceTrade simulator: API', () => {
     expect((await call(`${sim.rootUrl}/__admin/seed`, { method: 'POST', body: { companies: [{ id: 1, name: 'X', externalIds: { 'Bad Name': ['1'] } }] } })).status).toBe(400);
     expect((await call(`${sim.rootUrl}/__admin/seed`, { method: 'POST', body: demoServiceTradeData })).status).toBe(204);
     expect((await call(`${sim.rootUrl}/__admin/jobs/4002`)).json).toMatchObject({ id: 4002, location: { id: 2002 }, externalIds: {} });
+    expect((await call(`${sim.rootUrl}/__admin/seed`, { method: 'POST', body: { jobs: [{ id: 4002, number: '7002', locationId: 2001, type: 'repair' }] } })).status).toBe(204);
+    expect((await call(`${sim.rootUrl}/__admin/jobs/4002`)).json).toMatchObject({ id: 4002, location: { id: 2001 }, type: 'repair' });
     expect(sim.state.webhookDeliveries).toEqual([]);
   });
 });
