@@ -18,7 +18,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'http', 'https', 'undici', 'pino', 'fastify', '../connectors/app4sales/client', '../connectors/specter/client', '../common/http', '../common/logger', '../common/config'], message: 'Workflow code is deterministic: no I/O.' },
+            { group: ['node:*', 'fs', 'http', 'https', 'undici', 'pino', 'fastify', '../connectors/*/client', '../connectors/*/simulator*', '../common/http', '../common/logger', '../common/config'], message: 'Workflow code is deterministic: no I/O.' },
             { group: ['../activities/*', '../activities'], allowTypeImports: true, message: 'Call activities through proxyActivities; import their types only.' },
           ],
         },
