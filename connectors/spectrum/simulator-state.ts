@@ -147,6 +147,7 @@ export class SpectrumState {
   readonly authorizations: SpectrumAuthorization[];
   settings: SpectrumSimulatorSettings;
   private readonly sessions = new Map<string, Session>();
+  private readonly expiredGuids = new Set<string>();
   private nextNumber = DEFAULT_FIRST_WO_NUMBER;
 
   constructor(private readonly options: SpectrumStateOptions) {
@@ -170,7 +171,7 @@ export class SpectrumState {
   /** Empties work orders, sessions, tokens and logs and reloads the seed given at start. */
   reset(): void {
     for (const collection of [this.workOrders, this.customers, this.sites, this.warehouses, this.items, this.tokens, this.sessions]) collection.clear();
-    for (const set of [this.jobs, this.divisions, this.leadSources]) set.clear();
+    for (const set of [this.jobs, this.divisions, this.leadSources, this.expiredGuids]) set.clear();
     this.requests.length = 0;
     this.tokenRequests = 0;
     this.nextNumber = DEFAULT_FIRST_WO_NUMBER;
@@ -189,8 +190,12 @@ export class SpectrumState {
     return this.requests.filter((entry) => entry.service === service);
   }
 
-  /** Expires every session of this GUID now (any method, any Authorization ID); returns how many. */
+  /**
+   * Expires this GUID now, for every method and Authorization ID, those it was not used with yet
+   * included (a test's "24 h have passed"); returns how many sessions it had.
+   */
   expireGuid(guid: string): number {
+    this.expiredGuids.add(guid);
     let expired = 0;
     for (const [key, session] of this.sessions) {
       if (key.endsWith(`\u0000${guid}`)) {
@@ -267,8 +272,9 @@ export class SpectrumState {
     if (session && session.authorizationId !== authorizationId) {
       return [row('A', `${NOT_AUTHORIZED} GUID ${guid} is in use for ${service} by another Authorization ID.`, 'GUID')];
     }
-    if (session && (session.expired || now - session.lastUsedAt > this.options.guidIdleTimeoutMs)) {
-      session.expired = true;
+    if (this.expiredGuids.has(guid) || (session && (session.expired || now - session.lastUsedAt > this.options.guidIdleTimeoutMs))) {
+      if (!session) this.sessions.set(key, { authorizationId, lastUsedAt: now, expired: true });
+      if (session) session.expired = true;
       return [row('A', SESSION_EXPIRED_DESC, 'GUID')];
     }
     this.sessions.set(key, { authorizationId, lastUsedAt: now, expired: false });
