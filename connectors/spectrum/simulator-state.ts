@@ -44,10 +44,20 @@ export const SpectrumSeedCustomerSchema = z
     Status: z.enum(['A', 'I']).default('A'),
     /** Empty (default): the customer belongs to every company. */
     Company_Code: z.string().max(3).default(''),
-    ...Object.fromEntries(CUSTOMER_COLUMNS.filter((c) => !['Customer_Code', 'Name', 'Status', 'Company_Code'].includes(c)).map((c) => [c, optionalText])),
+    Address_1: optionalText,
+    Address_2: optionalText,
+    City: optionalText,
+    State: optionalText,
+    Zip_Code: optionalText,
+    First_Name: optionalText,
+    Last_Name: optionalText,
+    Phone_Number: optionalText,
+    Email1: optionalText,
+    Price_Level_Material: optionalText,
+    Taxable_Flag: optionalText,
   })
   .strict();
-export type SpectrumSeedCustomer = z.output<typeof SpectrumSeedCustomerSchema> & Partial<Record<(typeof CUSTOMER_COLUMNS)[number], string>>;
+export type SpectrumSeedCustomer = z.output<typeof SpectrumSeedCustomerSchema>;
 
 export const SpectrumSeedSchema = z
   .object({

@@ -172,13 +172,13 @@ function registerServiceRoutes(app: FastifyInstance, { state, faults, options, n
       let rows: Array<Record<string, string>>;
       let applied = false;
       if (fault?.forceReply) {
-        rows = isGet ? asGetRows(fault.forceReply.rows) : fault.forceReply.rows;
+        rows = isGet ? asGetRows(fault.forceReply.rows) : fault.forceReply.rows.map((r) => ({ ...r }));
         entry.rows = fault.forceReply.rows;
       } else {
         const outcome = state.call(service, context.params as Record<string, string>, context.token);
         applied = outcome.applied;
         entry.rows = outcome.rows;
-        const errorRows = isGet ? asGetRows(outcome.rows) : outcome.rows;
+        const errorRows = isGet ? asGetRows(outcome.rows) : outcome.rows.map((r) => ({ ...r }));
         rows = outcome.data ? [...outcome.data.map((data) => ({ ...data, Error_Code: '', Error_Description: '', Error_Column: '' })), ...errorRows] : errorRows;
       }
       entry.applied = applied;
