@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { CustomerUpsertDeps } from './customer-upsert';
 import { createCustomerUpsertActivities } from './customer-upsert';
 import { createCustomerFanOutActivities } from './customer-fan-out';
+import { createJobToWorkOrderActivities, type JobToWorkOrderDeps } from './job-to-work-order';
 
 /**
  * What activities need of Temporal itself: a client on the worker's namespace (to read earlier runs
@@ -12,15 +13,17 @@ export interface TemporalDeps {
   taskQueue: string;
 }
 
-export type ActivityDeps = CustomerUpsertDeps & { temporal: TemporalDeps };
+export type ActivityDeps = CustomerUpsertDeps & JobToWorkOrderDeps & { temporal: TemporalDeps };
 
 /** Every activity the worker registers, built from its clients. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCustomerUpsertActivities(deps),
     ...createCustomerFanOutActivities(deps),
+    ...createJobToWorkOrderActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export * from './customer-upsert';
+export * from './job-to-work-order';

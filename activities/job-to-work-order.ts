@@ -13,8 +13,9 @@
  *   heartbeats after each finished group, and a retried attempt (after a lost answer, a timeout or
  *   a worker that died) starts again at the first unfinished group, with its delete. So a line added
  *   by an attempt whose answer was lost is deleted before it is added again: never two, never none.
- *   Item codes the job no longer has (known from the last sync's groups) are deleted the same way;
- *   groups whose lines did not change since the last sync are left alone.
+ *   Item codes the job no longer has (known from the last sync's groups) are deleted the same way.
+ *   Every sync rewrites every code, even unchanged ones: Spectrum's lines may have been edited by
+ *   hand, and only a full rewrite guarantees the work order holds exactly the job's items.
  */
 import { Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -82,7 +83,7 @@ export interface LineGroupInput {
 export interface ConvergeLinesInput extends SpectrumCallInput {
   workOrderNumber: string;
   groups: LineGroupInput[];
-  /** The groups Spectrum holds from the last sync (item code -> fingerprint); {} when none or unknown. */
+  /** The groups the last sync wrote (item code -> fingerprint): codes the job no longer has are deleted. */
   previous: Record<string, string>;
 }
 
@@ -90,7 +91,6 @@ export interface ConvergeLinesResult {
   lineGroups: Record<string, string>;
   added: number;
   deletedCodes: string[];
-  unchangedCodes: string[];
 }
 
 /** Progress kept in heartbeat details: groups [0, done) are finished. */
@@ -230,26 +230,21 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
       const resumed = ctx.info.heartbeatDetails as ConvergeProgress | undefined;
       const progress: ConvergeProgress = resumed ?? { done: 0, lineGroups: { ...previous }, added: 0, deletedCodes: [] };
       if (resumed) log.info('resuming material lines after an interrupted attempt', { jobId, workOrderNumber, groupsDone: resumed.done, groups: codes.length });
-      const unchangedCodes: string[] = [];
       for (let i = progress.done; i < codes.length; i += 1) {
         const code = codes[i];
         const group = desired.get(code);
-        if (group && previous[code] === group.fingerprint) {
-          unchangedCodes.push(code);
-        } else {
-          await spectrumCall(jobId, () => spectrum.deleteWOMaterial(guid, { WO_Number: workOrderNumber, Item_Code: code }));
-          delete progress.lineGroups[code];
-          if (!group) progress.deletedCodes.push(code);
-          for (const line of group?.lines ?? []) {
-            await spectrumCall(jobId, () => spectrum.addWOMaterialCost(guid, { ...line.fields, WO_Number: workOrderNumber }));
-            progress.added += 1;
-          }
-          if (group) progress.lineGroups[code] = group.fingerprint;
+        await spectrumCall(jobId, () => spectrum.deleteWOMaterial(guid, { WO_Number: workOrderNumber, Item_Code: code }));
+        delete progress.lineGroups[code];
+        if (!group) progress.deletedCodes.push(code);
+        for (const line of group?.lines ?? []) {
+          await spectrumCall(jobId, () => spectrum.addWOMaterialCost(guid, { ...line.fields, WO_Number: workOrderNumber }));
+          progress.added += 1;
         }
+        if (group) progress.lineGroups[code] = group.fingerprint;
         progress.done = i + 1;
         ctx.heartbeat(progress);
       }
-      return { lineGroups: progress.lineGroups, added: progress.added, deletedCodes: progress.deletedCodes, unchangedCodes };
+      return { lineGroups: progress.lineGroups, added: progress.added, deletedCodes: progress.deletedCodes };
     },
 
     /**

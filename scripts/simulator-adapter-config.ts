@@ -1,21 +1,85 @@
 import type { Config } from '../common/config';
 import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
+import type { ServiceTradeSimulator } from '../connectors/servicetrade/simulator';
 import type { SpecterCredentials, SpecterSimulator } from '../connectors/specter/simulator';
+import type { SpectrumSimulator } from '../connectors/spectrum/simulator';
+import { DEMO_SPECTRUM_DEFAULTS } from '../connectors/spectrum/demo-data';
 
 export interface SimulatorCredentials {
   app4salesApiKey: string;
   /** The simulator's webhook secret: the receiver's (app4salesWebhook section), not the adapters'. Kept so callers pass one set of credentials. */
   webhookSecret: string;
   specter: { sbmId: number; writeUser: SpecterCredentials; readUser: SpecterCredentials };
+  servicetrade?: { clientId: string; clientSecret: string };
+  /** clientId/clientSecret: enhanced authentication. */
+  spectrum?: { authorizationId: string; companyCode?: string; clientId?: string; clientSecret?: string };
+}
+
+/** The job-flow credentials the simulators are started with when a caller names none. */
+export const DEFAULT_JOB_FLOW_CREDENTIALS: Required<Pick<SimulatorCredentials, 'servicetrade' | 'spectrum'>> = {
+  servicetrade: { clientId: 'fieldbridge', clientSecret: 'dev-servicetrade-secret' },
+  spectrum: { authorizationId: 'FIELDBRIDGE' },
+};
+
+/**
+ * A simulator that is not running: port 9 (discard) on loopback refuses connections, so a client
+ * pointed there fails fast and transiently. Used for the systems a test or benchmark does not start.
+ */
+const NOT_RUNNING = 'http://127.0.0.1:9';
+
+export interface AdapterOverrides {
+  app4salesTimeoutMs?: number;
+  specterTimeoutMs?: number;
+  specterUrl?: string;
+  specterWriteKey?: string;
+  defaultCustomerGroupId?: string;
+  servicetradeTimeoutMs?: number;
+  spectrumTimeoutMs?: number;
+  /** Job sync preferences on top of the demo ones (mapping wait, type map, …). */
+  jobSync?: Partial<Config['jobSync']>;
 }
 
 /** The adapters' configuration pointed at running simulators (tests, benchmark). */
 export function simulatorAdapterConfig(
-  sims: { app4sales: Pick<App4SalesSimulator, 'url'>; specter: Pick<SpecterSimulator, 'url'> },
+  sims: {
+    app4sales: Pick<App4SalesSimulator, 'url'>;
+    specter: Pick<SpecterSimulator, 'url'>;
+    servicetrade?: Pick<ServiceTradeSimulator, 'url'>;
+    spectrum?: Pick<SpectrumSimulator, 'wsUrl'>;
+  },
   creds: SimulatorCredentials,
-  overrides: { app4salesTimeoutMs?: number; specterTimeoutMs?: number; specterUrl?: string; specterWriteKey?: string; defaultCustomerGroupId?: string } = {},
-): Pick<Config, 'app4sales' | 'specter'> {
+  overrides: AdapterOverrides = {},
+): Pick<Config, 'app4sales' | 'specter' | 'servicetrade' | 'spectrum' | 'jobSync'> {
+  const servicetrade = creds.servicetrade ?? DEFAULT_JOB_FLOW_CREDENTIALS.servicetrade;
+  const spectrum = creds.spectrum ?? DEFAULT_JOB_FLOW_CREDENTIALS.spectrum;
   return {
+    servicetrade: { baseUrl: sims.servicetrade?.url ?? NOT_RUNNING, ...servicetrade, timeoutMs: overrides.servicetradeTimeoutMs ?? 10_000 },
+    spectrum: {
+      webServicesUrl: sims.spectrum?.wsUrl ?? `${NOT_RUNNING}/ws`,
+      authorizationId: spectrum.authorizationId,
+      companyCode: spectrum.companyCode,
+      enhancedAuth: Boolean(spectrum.clientId && spectrum.clientSecret),
+      clientId: spectrum.clientId,
+      clientSecret: spectrum.clientSecret,
+      timeoutMs: overrides.spectrumTimeoutMs ?? 15_000,
+    },
+    jobSync: {
+      defaultWorkOrderTypeCode: DEMO_SPECTRUM_DEFAULTS.workOrderType,
+      workOrderTypeMap: [
+        { jobType: 'repair', serviceLine: 'HVAC', workOrderTypeCode: 'HVAC' },
+        { jobType: 'inspection', serviceLine: 'FIRE', workOrderTypeCode: 'FIRE' },
+      ],
+      defaultLeadSourceCode: DEMO_SPECTRUM_DEFAULTS.leadSource,
+      leadSourceRequired: false,
+      defaultWarehouseCode: DEMO_SPECTRUM_DEFAULTS.warehouse,
+      workOrderNumberLeadingCharacter: 'S',
+      otherItemCode: DEMO_SPECTRUM_DEFAULTS.otherItem,
+      externalSystemName: 'spectrum',
+      timeZone: 'America/New_York',
+      mappingWaitMs: 7 * 24 * 3600 * 1000,
+      mappingRecheckMs: 3600 * 1000,
+      ...overrides.jobSync,
+    },
     app4sales: { baseUrl: sims.app4sales.url, apiKey: creds.app4salesApiKey, timeoutMs: overrides.app4salesTimeoutMs ?? 10_000 },
     specter: {
       baseUrl: overrides.specterUrl ?? sims.specter.url,

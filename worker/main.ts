@@ -7,11 +7,11 @@ import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { connectClient } from '../common/temporal-connection';
 import { connectWorker } from './connection';
-import { createActivityDeps } from './deps';
+import { createActivityDeps, WORKER_CONFIG_SECTIONS } from './deps';
 import { createFieldBridgeWorker, installRuntimeLogger } from './worker';
 
 async function main(): Promise<void> {
-  const config = loadConfig(['temporal', 'log', 'app4sales', 'specter']);
+  const config = loadConfig(WORKER_CONFIG_SECTIONS);
   const logger = createLogger({ name: 'fieldbridge-worker', ...config.log });
   installRuntimeLogger(logger);
   const connection = await connectWorker(config.temporal);

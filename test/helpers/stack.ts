@@ -13,7 +13,12 @@ import { createLogger } from '../../common/logger';
 import { startApp4SalesSimulator, type App4SalesSimulator } from '../../connectors/app4sales/simulator';
 import { startSpecterSimulator, type SpecterSimulator } from '../../connectors/specter/simulator';
 import { demoApp4SalesData } from '../../connectors/app4sales/demo-data';
-import { simulatorAdapterConfig } from '../../scripts/simulator-adapter-config';
+import { demoServiceTradeData } from '../../connectors/servicetrade/demo-data';
+import { startServiceTradeSimulator, type ServiceTradeSimulator } from '../../connectors/servicetrade/simulator';
+import { demoSpectrumAuthorization, demoSpectrumData, demoSpectrumSettings } from '../../connectors/spectrum/demo-data';
+import { startSpectrumSimulator, type SpectrumSimulator } from '../../connectors/spectrum/simulator';
+import type { Config } from '../../common/config';
+import { DEFAULT_JOB_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../../scripts/simulator-adapter-config';
 import { createActivityDeps } from '../../worker/deps';
 import { bundleWorkflows, createFieldBridgeWorker, installRuntimeLogger } from '../../worker/worker';
 import { devServerOptions } from './temporal-cli';
@@ -21,7 +26,17 @@ import { devServerOptions } from './temporal-cli';
 export const APP4SALES_API_KEY = 'test-app4sales-key';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 export const SPECTER = { sbmId: 42, writeUser: { id: 'writer', key: 'write-key' }, readUser: { id: 'reader', key: 'read-key' } };
-const CREDENTIALS = { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER };
+export const SERVICETRADE = DEFAULT_JOB_FLOW_CREDENTIALS.servicetrade;
+export const SPECTRUM_AUTHORIZATION_ID = DEFAULT_JOB_FLOW_CREDENTIALS.spectrum.authorizationId;
+const CREDENTIALS = { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER, ...DEFAULT_JOB_FLOW_CREDENTIALS };
+
+export interface WorkerOptions {
+  specterTimeoutMs?: number;
+  spectrumTimeoutMs?: number;
+  shutdownGraceTime?: Duration;
+  /** Job sync preferences on top of the test defaults (mapping wait, type map, …). */
+  jobSync?: Partial<Config['jobSync']>;
+}
 
 export const testLogger = createLogger({ name: 'test', level: process.env.TEST_LOG_LEVEL ?? 'warn', format: 'json', destination: process.stderr });
 
@@ -29,22 +44,31 @@ export interface Stack {
   env: TestWorkflowEnvironment;
   app4sales: App4SalesSimulator;
   specter: SpecterSimulator;
+  servicetrade: ServiceTradeSimulator;
+  spectrum: SpectrumSimulator;
   bundle: WorkflowBundleWithSourceMap;
   taskQueue: string;
   /** A worker on the stack's task queue, as the production worker builds it. */
-  createWorker(opts?: { specterTimeoutMs?: number; shutdownGraceTime?: Duration }): Promise<{ worker: Worker; close(): Promise<void> }>;
+  createWorker(opts?: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }>;
   /** Run fn while a worker polls; the worker is shut down afterwards. */
-  withWorker<T>(fn: () => Promise<T>, opts?: { specterTimeoutMs?: number }): Promise<T>;
+  withWorker<T>(fn: () => Promise<T>, opts?: WorkerOptions): Promise<T>;
   reset(): void;
   close(): Promise<void>;
 }
 
 export async function startStack(opts: { registerSearchAttributes?: boolean } = {}): Promise<Stack> {
   installRuntimeLogger(testLogger);
-  const [env, app4sales, specter, bundle] = await Promise.all([
+  const [env, app4sales, specter, servicetrade, spectrum, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({ server: devServerOptions(opts.registerSearchAttributes === false ? [] : [...ALL_SEARCH_ATTRIBUTES]) }),
     startApp4SalesSimulator({ apiKey: APP4SALES_API_KEY, logger: false }),
     startSpecterSimulator({ ...SPECTER, logger: false }),
+    startServiceTradeSimulator({ clients: [SERVICETRADE], logger: false }),
+    startSpectrumSimulator({
+      authorizations: [demoSpectrumAuthorization(SPECTRUM_AUTHORIZATION_ID)],
+      settings: { ...demoSpectrumSettings },
+      seed: demoSpectrumData,
+      logger: false,
+    }),
     bundleWorkflows(),
   ]);
   const taskQueue = `fieldbridge-test-${randomUUID()}`;
@@ -54,11 +78,19 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
     env,
     app4sales,
     specter,
+    servicetrade,
+    spectrum,
     bundle,
     taskQueue,
     async createWorker(opts = {}) {
       const deps = createActivityDeps(
-        simulatorAdapterConfig({ app4sales, specter }, CREDENTIALS, { app4salesTimeoutMs: 5000, specterTimeoutMs: opts.specterTimeoutMs ?? 5000 }),
+        simulatorAdapterConfig({ app4sales, specter, servicetrade, spectrum }, CREDENTIALS, {
+          app4salesTimeoutMs: 5000,
+          specterTimeoutMs: opts.specterTimeoutMs ?? 5000,
+          servicetradeTimeoutMs: 5000,
+          spectrumTimeoutMs: opts.spectrumTimeoutMs ?? 5000,
+          jobSync: opts.jobSync,
+        }),
         { client: env.client, taskQueue },
       );
       const worker = await createFieldBridgeWorker({
@@ -87,9 +119,14 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
       specter.state.reset(100_001 + 1000 * resets++);
       specter.faults.clear();
       app4sales.seed(demoApp4SalesData);
+      servicetrade.state.reset();
+      servicetrade.faults.clear();
+      servicetrade.state.seed(demoServiceTradeData);
+      spectrum.state.reset();
+      spectrum.faults.clear();
     },
     async close() {
-      await Promise.all([app4sales.close(), specter.close()]);
+      await Promise.all([app4sales.close(), specter.close(), servicetrade.close(), spectrum.close()]);
       await env.teardown();
     },
   };
@@ -106,4 +143,34 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The environment of a production worker process (worker/main.ts) pointed at this stack. */
+export function workerProcessEnv(stack: Stack, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: stack.env.address,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'debug',
+    APP4SALES_BASE_URL: stack.app4sales.url,
+    APP4SALES_API_KEY,
+    SPECTER_BASE_URL: stack.specter.url,
+    SPECTER_SBM_ID: String(SPECTER.sbmId),
+    SPECTER_WRITE_USER_ID: SPECTER.writeUser.id,
+    SPECTER_WRITE_USER_KEY: SPECTER.writeUser.key,
+    SPECTER_READ_USER_ID: SPECTER.readUser.id,
+    SPECTER_READ_USER_KEY: SPECTER.readUser.key,
+    SERVICETRADE_BASE_URL: stack.servicetrade.url,
+    SERVICETRADE_CLIENT_ID: SERVICETRADE.clientId,
+    SERVICETRADE_CLIENT_SECRET: SERVICETRADE.clientSecret,
+    SPECTRUM_WEB_SERVICES_URL: stack.spectrum.wsUrl,
+    SPECTRUM_AUTHORIZATION_ID: SPECTRUM_AUTHORIZATION_ID,
+    SPECTRUM_DEFAULT_WORK_ORDER_TYPE: 'SVC',
+    SPECTRUM_DEFAULT_LEAD_SOURCE: 'SERVICETRADE',
+    SPECTRUM_DEFAULT_WAREHOUSE: 'MAIN',
+    SPECTRUM_WO_NUMBER_LEADING_CHARACTER: 'S',
+    SPECTRUM_OTHER_ITEM_CODE: 'MISC',
+    ...extra,
+  };
 }

@@ -9,7 +9,7 @@ import { startCustomerUpsert } from '../../client/starters';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import { customerUpsertWorkflowId, syncStateQuery } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
-import { APP4SALES_API_KEY, eventually, SPECTER, startStack, WEBHOOK_SECRET, type Stack } from '../helpers/stack';
+import { eventually, startStack, workerProcessEnv, type Stack } from '../helpers/stack';
 
 jest.setTimeout(180_000);
 
@@ -22,22 +22,7 @@ function startWorkerProcess(): ChildProcess {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'worker/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'debug',
-      APP4SALES_BASE_URL: stack.app4sales.url,
-      APP4SALES_API_KEY,
-      APP4SALES_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      SPECTER_BASE_URL: stack.specter.url,
-      SPECTER_SBM_ID: String(SPECTER.sbmId),
-      SPECTER_WRITE_USER_ID: SPECTER.writeUser.id,
-      SPECTER_WRITE_USER_KEY: SPECTER.writeUser.key,
-      SPECTER_READ_USER_ID: SPECTER.readUser.id,
-      SPECTER_READ_USER_KEY: SPECTER.readUser.key,
-    },
+    env: workerProcessEnv(stack),
   });
   workers.push(child);
   return child;

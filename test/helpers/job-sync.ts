@@ -1,0 +1,94 @@
+/**
+ * The frame every job-sync test file on the dev server shares: one stack for the file, reset before
+ * each test (ServiceTrade and Spectrum simulators back to their demo data), a fresh ServiceTrade job
+ * per test, and starting a sync the way the receiver and the CLI do.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { startJobToWorkOrder } from '../../client/starters';
+import { DEMO_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';
+import type { JobInput } from '../../connectors/servicetrade/simulator-state';
+import type { StoredWorkOrder } from '../../connectors/spectrum/simulator';
+import { jobToWorkOrderWorkflowId } from '../../workflows/definitions';
+import type { jobToWorkOrder } from '../../workflows/job-to-work-order';
+import { startStack, type Stack } from './stack';
+
+export interface JobSyncTests {
+  readonly stack: Stack;
+  /** Put a ServiceTrade job with a fresh id and number (default: at the mapped demo location, five items). */
+  createJob(overrides?: Partial<JobInput>): { id: number; number: string };
+  /** Signal-with-start the job's sync, as the receiver does; returns its handle. */
+  sync(jobId: number, eventId?: string): Promise<WorkflowHandle<typeof jobToWorkOrder>>;
+  /** The Spectrum work order of a job (leading character S, as the test settings say). */
+  workOrder(jobNumber: string): StoredWorkOrder | undefined;
+}
+
+/** The demo job's five items: four library items (two LABOR lines) and one that is not in the library. */
+export const FIVE_ITEMS: NonNullable<JobInput['items']> = [
+  { libItemId: 501, quantity: 4, cost: 6.5, price: 14, uom: 'each' },
+  { libItemId: 502, quantity: 2, cost: 9.25, price: 22.5, uom: 'each' },
+  { libItemId: 503, quantity: 3.5, cost: 45, price: 110, uom: 'hour', description: 'Diagnosis and repair' },
+  { libItemId: 503, quantity: 1, cost: 67.5, price: 165, uom: 'hour', description: 'After-hours labor' },
+  { libItemId: null, name: 'Condensate pan tablets', quantity: 1, cost: 12.4, price: 25, uom: 'box' },
+];
+
+/** Material lines as a comparable list: item code, quantity and description, sorted. */
+export function linesOf(order: StoredWorkOrder | undefined): string[] {
+  return (order?.materials ?? []).map((l) => `${l.Item_Code} x${l.Quantity_Used} ${l.Item_Description}`).sort();
+}
+
+// Job ids stay unique across the tests of a file: workflow ids derive from them, and the dev server
+// keeps every earlier test's syncs.
+let nextJobId = 10_000 + Math.floor(Math.random() * 1000) * 100;
+
+export function useJobSyncStack(): JobSyncTests {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+  beforeEach(() => stack!.reset());
+  return {
+    get stack() {
+      if (!stack) throw new Error('the stack starts in beforeAll');
+      return stack;
+    },
+    createJob(overrides = {}) {
+      const id = nextJobId++;
+      const job = stack!.servicetrade.state.createJob(
+        {
+          id,
+          number: String(id),
+          name: `Test job ${id}`,
+          type: 'repair',
+          description: 'Rooftop unit not cooling',
+          locationId: DEMO_LOCATION_IDS.northwindHq,
+          created: 1_767_603_600,
+          services: [{ serviceLineId: 11, description: 'Repair' }],
+          items: FIVE_ITEMS,
+          ...overrides,
+        },
+        { notify: false },
+      );
+      return { id: job.id, number: job.number };
+    },
+    async sync(jobId, eventId = `evt-${jobId}-${Date.now()}`) {
+      await startJobToWorkOrder(stack!.env.client, stack!.taskQueue, jobId, { eventId });
+      return stack!.env.client.workflow.getHandle<typeof jobToWorkOrder>(jobToWorkOrderWorkflowId(jobId));
+    },
+    workOrder(jobNumber) {
+      return stack!.spectrum.state.workOrder(`S${jobNumber}`);
+    },
+  };
+}
+
+/** With RECORD_HISTORIES=1, keep a run's history as a replay fixture (npm run record-histories). */
+export async function keepJobHistory(stack: Stack, name: string, jobId: number, runId?: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await stack.env.client.workflow.getHandle(jobToWorkOrderWorkflowId(jobId), runId).fetchHistory();
+  writeFileSync(join(__dirname, '..', 'histories', `job-to-work-order-${name}.json`), historyToJSON(history));
+}
