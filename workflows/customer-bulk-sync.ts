@@ -29,6 +29,7 @@ import {
 import type { CustomerFanOutActivities, ListedCustomers } from '../activities/customer-fan-out';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
 import { SyncStatusKey, type SyncStatus } from '../common/search-attributes';
+import { innermostMessage } from './failures';
 
 export const CUSTOMER_BULK_SYNC_WORKFLOW = 'customerBulkSync';
 
@@ -168,10 +169,4 @@ function lastAttemptOf(err: ActivityFailure): { failedCustomerIds: string[]; sig
     signalled: typeof details.signalled === 'number' ? details.signalled : 0,
     skipped: typeof details.skipped === 'number' ? details.skipped : 0,
   };
-}
-
-function innermostMessage(err: unknown): string {
-  let current = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }

@@ -24,6 +24,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { continueAsNew, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CustomerFanOutActivities, ListedCustomers } from '../activities/customer-fan-out';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
+import { innermostMessage } from './failures';
 
 export const CUSTOMER_SWEEP_WORKFLOW = 'customerSweep';
 
@@ -200,10 +201,4 @@ function withinOverlap(entries: SweptCustomer[], watermark: string, overlapMs: n
     if (!known || time(e.changedAt) >= time(known.changedAt)) latest.set(e.customerId, e);
   }
   return [...latest.values()].sort((a, b) => time(a.changedAt) - time(b.changedAt)).slice(-MAX_BOUNDARY);
-}
-
-function innermostMessage(err: unknown): string {
-  let current = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }

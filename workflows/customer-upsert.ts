@@ -36,6 +36,7 @@ import {
   type CustomerUpsertResult,
   type SyncState,
 } from './definitions';
+import { innermostMessage } from './failures';
 
 /** App4Sales reads and the code write-back: cheap, idempotent, retried for as long as App4Sales is down (up to a day). */
 const { loadApp4SalesCustomer, recordCustomerCode } = proxyActivities<CustomerUpsertActivities>({
@@ -276,10 +277,4 @@ function answerWasLost(err: unknown): boolean {
 
 function withCustomerCode(source: LoadedCustomer, code: string): LoadedCustomer {
   return { ...source, customer: { ...source.customer, CustomerCode: code } };
-}
-
-function innermostMessage(err: unknown): string {
-  let current = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }

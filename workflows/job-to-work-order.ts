@@ -41,6 +41,7 @@ import {
   type JobToWorkOrderResult,
   type SyncState,
 } from './definitions';
+import { innermostMessage } from './failures';
 
 const retry: RetryPolicy = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES };
 
@@ -238,17 +239,19 @@ async function compensate(sync: SyncContext, workOrderNumber: string, itemCodes:
  */
 async function waitForMappings(sync: SyncContext, first: LoadedJob): Promise<LoadedJob> {
   const { jobId, state } = sync;
-  const deadline = Date.now() + first.settings.mappingWaitMs;
+  const deadline = workflowNow() + first.settings.mappingWaitMs;
   let loaded = first;
   while (loaded.missing.length > 0) {
     const message = describeMissingMappings(jobId, loaded, deadline);
     state.lastError = message;
     setStatus(state, 'waiting', [], loaded.missing.map((m) => m.waitKey));
-    const remaining = deadline - Date.now();
+    const remaining = deadline - workflowNow();
     if (remaining <= 0) {
       throw ApplicationFailure.create({
         type: PermanentErrorTypes.MappingNotFound,
-        message: `${message.replace(/ Gives up at .*$/, '')} Gave up after waiting ${formatDuration(loaded.settings.mappingWaitMs)}.`,
+        message:
+          `${missingMappingsText(jobId, loaded)} Gave up after waiting ${formatDuration(loaded.settings.mappingWaitMs)}: add the code, ` +
+          `then run \`fieldbridge sync servicetrade-job ${jobId}\`.`,
         nonRetryable: true,
         details: [{ jobId, missing: loaded.missing.map(({ record, id, lacks }) => ({ record, id, lacks })) }],
       });
@@ -266,14 +269,18 @@ async function waitForMappings(sync: SyncContext, first: LoadedJob): Promise<Loa
   return loaded;
 }
 
-/** Which record lacks which code, and how to fix it: shown by `fieldbridge status` and the UI. */
-function describeMissingMappings(jobId: number, loaded: LoadedJob, deadline: number): string {
-  const system = loaded.settings.externalSystemName;
+/** Which record lacks which code (ids and names of ServiceTrade records, no customer data beyond the name). */
+function missingMappingsText(jobId: number, loaded: LoadedJob): string {
   const what = loaded.missing.map((m: MissingMapping) => `${m.record} ${m.id} ("${m.name}") has no ${m.lacks}`).join(' and ');
+  return `ServiceTrade job ${jobId} (number ${loaded.jobNumber}) waits for its Spectrum mappings: ${what}.`;
+}
+
+/** What a waiting sync shows (`fieldbridge status`, the UI): what is missing, how to fix it, until when. */
+function describeMissingMappings(jobId: number, loaded: LoadedJob, deadline: number): string {
   return (
-    `ServiceTrade job ${jobId} (number ${loaded.jobNumber}) waits for its Spectrum mappings: ${what}. ` +
-    `Add the code as the record's external id for system "${system}" in ServiceTrade: the sync resumes by itself, ` +
-    `or run \`fieldbridge recheck ${jobToWorkOrderWorkflowId(jobId)}\`. Gives up at ${new Date(deadline).toISOString()}.`
+    `${missingMappingsText(jobId, loaded)} Add the code as the record's external id for system "${loaded.settings.externalSystemName}" ` +
+    `in ServiceTrade: the sync resumes by itself, or run \`fieldbridge recheck ${jobToWorkOrderWorkflowId(jobId)}\`. ` +
+    `Gives up at ${new Date(deadline).toISOString()}.`
   );
 }
 
@@ -290,14 +297,13 @@ async function withSession<T>(session: { guid: string }, call: () => Promise<T>)
   }
 }
 
+/** Workflow time: the SDK's deterministic clock (the time of the current workflow task). */
+function workflowNow(): number {
+  return new Date().getTime();
+}
+
 function formatDuration(ms: number): string {
   if (ms % 86_400_000 === 0) return `${ms / 86_400_000} day(s)`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hour(s)`;
   return `${Math.round(ms / 1000)} s`;
-}
-
-function innermostMessage(err: unknown): string {
-  let current = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }
