@@ -1,5 +1,5 @@
 /**
- * Starts the App4Sales and Specter simulators, seeded with demo data (`npm run simulators`).
+ * Starts every simulator (App4Sales, Specter, ServiceTrade, Spectrum), seeded with demo data (`npm run simulators`).
  * `startSimulators(env)` does the same in-process for other scripts.
  *
  * Environment (defaults in brackets): APP4SALES_SIM_PORT [4010], SPECTER_SIM_PORT [4020],
@@ -7,7 +7,12 @@
  * APP4SALES_WEBHOOK_URL [http://127.0.0.1:3000/webhooks/app4sales] (empty: no webhooks),
  * APP4SALES_WEBHOOK_SECRET [dev-webhook-secret], SPECTER_SBM_ID [1],
  * SPECTER_WRITE_USER_ID / SPECTER_WRITE_USER_KEY [writer / dev-write-key],
- * SPECTER_READ_USER_ID / SPECTER_READ_USER_KEY [reader / dev-read-key], LOG_LEVEL [info].
+ * SPECTER_READ_USER_ID / SPECTER_READ_USER_KEY [reader / dev-read-key],
+ * SERVICETRADE_SIM_PORT [4030], SERVICETRADE_CLIENT_ID / SERVICETRADE_CLIENT_SECRET [fieldbridge / dev-servicetrade-secret],
+ * SERVICETRADE_WEBHOOK_URL [http://127.0.0.1:3000/webhooks/servicetrade/<SERVICETRADE_WEBHOOK_TOKEN>] (empty: no webhooks),
+ * SERVICETRADE_WEBHOOK_TOKEN [dev-servicetrade-hook-token-0123456789], SPECTRUM_SIM_PORT [4040],
+ * SPECTRUM_AUTHORIZATION_ID [FIELDBRIDGE], SPECTRUM_CLIENT_ID / SPECTRUM_CLIENT_SECRET (both set: enhanced
+ * authentication required), SPECTRUM_LEAD_SOURCE_REQUIRED [false], LOG_LEVEL [info].
  */
 import pino from 'pino';
 import { z } from 'zod';
@@ -15,6 +20,10 @@ import { type App4SalesSimulator, startApp4SalesSimulator } from '../connectors/
 import { demoApp4SalesData } from '../connectors/app4sales/demo-data';
 import type { SimulatorLogger } from '../simulators/http';
 import { type SpecterSimulator, startSpecterSimulator } from '../connectors/specter/simulator';
+import { demoServiceTradeData } from '../connectors/servicetrade/demo-data';
+import { type ServiceTradeSimulator, startServiceTradeSimulator } from '../connectors/servicetrade/simulator';
+import { demoSpectrumAuthorization, demoSpectrumData, demoSpectrumSettings } from '../connectors/spectrum/demo-data';
+import { type SpectrumSimulator, startSpectrumSimulator } from '../connectors/spectrum/simulator';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -30,14 +39,25 @@ const SimulatorEnvSchema = z.object({
   SPECTER_WRITE_USER_KEY: z.string().default('dev-write-key'),
   SPECTER_READ_USER_ID: z.string().default('reader'),
   SPECTER_READ_USER_KEY: z.string().default('dev-read-key'),
+  SERVICETRADE_SIM_PORT: port(4030),
+  SERVICETRADE_CLIENT_ID: z.string().default('fieldbridge'),
+  SERVICETRADE_CLIENT_SECRET: z.string().default('dev-servicetrade-secret'),
+  SERVICETRADE_WEBHOOK_TOKEN: z.string().default('dev-servicetrade-hook-token-0123456789'),
+  /** Unset: the receiver's ServiceTrade route on port 3000 with the token. */
+  SERVICETRADE_WEBHOOK_URL: z.string().optional(),
+  SPECTRUM_SIM_PORT: port(4040),
+  SPECTRUM_AUTHORIZATION_ID: z.string().default('FIELDBRIDGE'),
+  SPECTRUM_CLIENT_ID: z.string().optional(),
+  SPECTRUM_CLIENT_SECRET: z.string().optional(),
+  SPECTRUM_LEAD_SOURCE_REQUIRED: z.stringbool().default(false),
 });
 export type SimulatorEnv = z.infer<typeof SimulatorEnvSchema>;
 
-/** Reads the simulator settings; unset or empty variables take their defaults (APP4SALES_WEBHOOK_URL="" disables webhooks). */
+/** Reads the simulator settings; unset or empty variables take their defaults (APP4SALES_WEBHOOK_URL="" or SERVICETRADE_WEBHOOK_URL="" disables those webhooks). */
 export function parseSimulatorEnv(env: NodeJS.ProcessEnv): SimulatorEnv {
   const relevant = Object.fromEntries(
     Object.keys(SimulatorEnvSchema.shape)
-      .filter((name) => env[name] !== undefined && (env[name] !== '' || name === 'APP4SALES_WEBHOOK_URL'))
+      .filter((name) => env[name] !== undefined && (env[name] !== '' || name === 'APP4SALES_WEBHOOK_URL' || name === 'SERVICETRADE_WEBHOOK_URL'))
       .map((name) => [name, env[name]]),
   );
   return SimulatorEnvSchema.parse(relevant);
@@ -46,6 +66,8 @@ export function parseSimulatorEnv(env: NodeJS.ProcessEnv): SimulatorEnv {
 export interface Simulators {
   app4sales: App4SalesSimulator;
   specter: SpecterSimulator;
+  servicetrade: ServiceTradeSimulator;
+  spectrum: SpectrumSimulator;
   close(): Promise<void>;
 }
 
@@ -70,9 +92,9 @@ export async function startSimulators(
       : undefined,
     logger,
   });
-  let specter: SpecterSimulator;
+  const started: Array<{ close(): Promise<void> }> = [app4sales];
   try {
-    specter = await startSpecterSimulator({
+    const specter = await startSpecterSimulator({
       port: settings.SPECTER_SIM_PORT,
       host,
       sbmId: settings.SPECTER_SBM_ID,
@@ -80,19 +102,47 @@ export async function startSimulators(
       readUser: { id: settings.SPECTER_READ_USER_ID, key: settings.SPECTER_READ_USER_KEY },
       logger,
     });
+    started.push(specter);
+    const hookUrl = settings.SERVICETRADE_WEBHOOK_URL ?? `http://127.0.0.1:3000/webhooks/servicetrade/${settings.SERVICETRADE_WEBHOOK_TOKEN}`;
+    const servicetrade = await startServiceTradeSimulator({
+      port: settings.SERVICETRADE_SIM_PORT,
+      host,
+      clients: [{ clientId: settings.SERVICETRADE_CLIENT_ID, clientSecret: settings.SERVICETRADE_CLIENT_SECRET }],
+      webhook: hookUrl ? { hookUrl } : undefined,
+      logger,
+    });
+    started.push(servicetrade);
+    const enhanced = settings.SPECTRUM_CLIENT_ID && settings.SPECTRUM_CLIENT_SECRET;
+    const spectrum = await startSpectrumSimulator({
+      port: settings.SPECTRUM_SIM_PORT,
+      host,
+      authorizations: [demoSpectrumAuthorization(settings.SPECTRUM_AUTHORIZATION_ID)],
+      enhancedAuth: enhanced
+        ? { clients: [{ clientId: settings.SPECTRUM_CLIENT_ID!, clientSecret: settings.SPECTRUM_CLIENT_SECRET!, authorizationId: settings.SPECTRUM_AUTHORIZATION_ID }] }
+        : undefined,
+      settings: { ...demoSpectrumSettings, leadSourceRequired: settings.SPECTRUM_LEAD_SOURCE_REQUIRED },
+      seed: demoSpectrumData,
+      logger,
+    });
+    started.push(spectrum);
+    if (seed) {
+      app4sales.seed(demoApp4SalesData);
+      // Quietly: the demo records exist before anything listens for their webhooks.
+      servicetrade.state.seed(demoServiceTradeData);
+    }
+    return {
+      app4sales,
+      specter,
+      servicetrade,
+      spectrum,
+      close: async () => {
+        await Promise.all(started.map((s) => s.close()));
+      },
+    };
   } catch (error) {
-    await app4sales.close();
+    await Promise.all(started.map((s) => s.close()));
     throw error;
   }
-  if (seed) app4sales.seed(demoApp4SalesData);
-
-  return {
-    app4sales,
-    specter,
-    close: async () => {
-      await Promise.all([app4sales.close(), specter.close()]);
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -102,6 +152,8 @@ async function main(): Promise<void> {
     {
       app4sales: simulators.app4sales.url,
       specter: simulators.specter.apiUrl,
+      servicetrade: simulators.servicetrade.url,
+      spectrum: simulators.spectrum.wsUrl,
       webhook: simulators.app4sales.webhooks.target?.url ?? null,
     },
     'simulators listening',

@@ -2,7 +2,8 @@
  * `npm start`: the whole FieldBridge stack on this machine, for development and demos.
  *
  *   Temporal dev server (SQLite in .data/, UI on :8233, FieldBridge's search attributes registered)
- *   + App4Sales and Specter simulators + the worker + the webhook receiver
+ *   + the App4Sales, Specter, ServiceTrade and Spectrum simulators + the worker + the webhook receiver
+ *   + the demo ServiceTrade jobs synced (one to a Spectrum work order, one waiting for its mapping)
  *
  * Prints where to look; Ctrl-C stops everything. A second start reuses .data/temporal.db, so
  * earlier syncs stay visible. Every port and credential can be overridden by environment variable.
@@ -13,7 +14,11 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../client/operations';
 import { CUSTOMER_SWEEP_SCHEDULE_ID, DEFAULT_SWEEP_INTERVAL, ensureCustomerSweepSchedule, formatInterval } from '../client/schedules';
+import { startJobToWorkOrder } from '../client/starters';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
+import { SearchAttributeType } from '@temporalio/common';
+import { DEMO_JOB_IDS, DEMO_LOCATION_IDS } from '../connectors/servicetrade/demo-data';
+import { jobToWorkOrderWorkflowId } from '../workflows/definitions';
 import { createLogger } from '../common/logger';
 import { portFree } from './ports';
 import { ensureTemporalCli } from './temporal-cli';
@@ -27,6 +32,8 @@ const ports = {
   ui: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
   app4sales: Number(process.env.APP4SALES_SIM_PORT ?? 4010),
   specter: Number(process.env.SPECTER_SIM_PORT ?? 4020),
+  servicetrade: Number(process.env.SERVICETRADE_SIM_PORT ?? 4030),
+  spectrum: Number(process.env.SPECTRUM_SIM_PORT ?? 4040),
   receiver: Number(process.env.RECEIVER_PORT ?? 3000),
 };
 
@@ -48,10 +55,41 @@ const devEnv: Record<string, string> = {
   SPECTER_WRITE_USER_KEY: 'dev-write-key',
   SPECTER_READ_USER_ID: 'reader',
   SPECTER_READ_USER_KEY: 'dev-read-key',
+  SERVICETRADE_SIM_PORT: String(ports.servicetrade),
+  SERVICETRADE_BASE_URL: `http://${host}:${ports.servicetrade}/api`,
+  SERVICETRADE_CLIENT_ID: 'fieldbridge',
+  SERVICETRADE_CLIENT_SECRET: 'dev-servicetrade-secret',
+  SERVICETRADE_WEBHOOK_TOKEN: 'dev-servicetrade-hook-token-0123456789',
+  SERVICETRADE_AUTO_SYNC_NEW_JOBS: 'true',
+  SPECTRUM_SIM_PORT: String(ports.spectrum),
+  SPECTRUM_WEB_SERVICES_URL: `http://${host}:${ports.spectrum}/ws`,
+  SPECTRUM_AUTHORIZATION_ID: 'FIELDBRIDGE',
+  SPECTRUM_DEFAULT_WORK_ORDER_TYPE: 'SVC',
+  SPECTRUM_WORK_ORDER_TYPE_MAP: JSON.stringify([
+    { jobType: 'repair', serviceLine: 'HVAC', workOrderTypeCode: 'HVAC' },
+    { jobType: 'inspection', serviceLine: 'FIRE', workOrderTypeCode: 'FIRE' },
+  ]),
+  SPECTRUM_DEFAULT_LEAD_SOURCE: 'SERVICETRADE',
+  SPECTRUM_DEFAULT_WAREHOUSE: 'MAIN',
+  SPECTRUM_WO_NUMBER_LEADING_CHARACTER: 'S',
+  SPECTRUM_OTHER_ITEM_CODE: 'MISC',
   RECEIVER_HOST: host,
   RECEIVER_PORT: String(ports.receiver),
 };
-const env = { ...process.env, ...Object.fromEntries(Object.entries(devEnv).filter(([k]) => !process.env[k])) };
+const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(devEnv).filter(([k]) => !process.env[k])) };
+// The ServiceTrade simulator delivers its webhooks to the receiver's ServiceTrade route (the token is the hook URL's secret).
+env.SERVICETRADE_WEBHOOK_URL ??= `http://${host}:${ports.receiver}/webhooks/servicetrade/${env.SERVICETRADE_WEBHOOK_TOKEN}`;
+
+/** The dev server's --search-attribute types, by the SDK's type. */
+const CLI_SEARCH_ATTRIBUTE_TYPES: Partial<Record<SearchAttributeType, string>> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+};
 
 const children: Array<{ name: string; proc: ChildProcess }> = [];
 
@@ -99,6 +137,28 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
  * The App4Sales customer sweep schedule (every APP4SALES_SWEEP_EVERY, default 5m), created or updated
  * once the worker runs. A failure is logged, not fatal: `npx fieldbridge schedule sweep` does it too.
  */
+/**
+ * The demo ServiceTrade jobs, synced as `fieldbridge sync servicetrade-job` does: 4001 becomes a
+ * Spectrum work order; 4002's location has no Spectrum site code, so its sync waits until the
+ * mapping is fixed in the ServiceTrade simulator. A failure is logged, not fatal.
+ */
+async function syncDemoJobs(): Promise<void> {
+  try {
+    const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
+    try {
+      const client = new Client({ connection, namespace: 'default' });
+      for (const jobId of Object.values(DEMO_JOB_IDS)) {
+        await startJobToWorkOrder(client, env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', jobId, { eventId: `start:demo-job-${jobId}` });
+      }
+      log.info({ jobs: Object.values(DEMO_JOB_IDS) }, 'demo ServiceTrade jobs synced');
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    log.warn({ err }, `demo jobs not synced: ${(err as Error).message} (run npx fieldbridge sync servicetrade-job 4001)`);
+  }
+}
+
 async function ensureSweepSchedule(): Promise<string> {
   const every = (env.APP4SALES_SWEEP_EVERY || DEFAULT_SWEEP_INTERVAL) as Parameters<typeof ensureCustomerSweepSchedule>[1]['every'];
   try {
@@ -149,7 +209,9 @@ async function main(): Promise<void> {
   const busy = [];
   for (const [name, port] of Object.entries(ports)) if (!(await portFree(port, host))) busy.push(`${name} port ${port}`);
   if (busy.length) {
-    throw new Error(`already in use: ${busy.join(', ')}. Is another stack running? Override with TEMPORAL_PORT, TEMPORAL_UI_PORT, APP4SALES_SIM_PORT, SPECTER_SIM_PORT, RECEIVER_PORT.`);
+    throw new Error(
+      `already in use: ${busy.join(', ')}. Is another stack running? Override with TEMPORAL_PORT, TEMPORAL_UI_PORT, APP4SALES_SIM_PORT, SPECTER_SIM_PORT, SERVICETRADE_SIM_PORT, SPECTRUM_SIM_PORT, RECEIVER_PORT.`,
+    );
   }
 
   const cli = await ensureTemporalCli({ log: (msg) => log.info(msg) });
@@ -164,7 +226,7 @@ async function main(): Promise<void> {
     '--namespace', 'default',
     '--db-filename', join(dataDir, 'temporal.db'),
     '--log-level', 'warn',
-    ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+    ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_SEARCH_ATTRIBUTE_TYPES[key.type]}`]),
   ]);
   const connection = await waitForTemporal(`${host}:${ports.temporal}`, 30_000);
   const { added } = await ensureSearchAttributes(connection, 'default');
@@ -174,29 +236,43 @@ async function main(): Promise<void> {
   // Node itself with tsx's require hook (no launcher in between), so stop signals reach each process.
   const ts = (entry: string) => ['--require', 'tsx/cjs', entry];
   run('simulators', process.execPath, ts('scripts/simulators.ts'));
-  await Promise.all([waitForHttp(`http://${host}:${ports.app4sales}/__admin/faults`, 20_000), waitForHttp(`http://${host}:${ports.specter}/__admin/faults`, 20_000)]);
+  await Promise.all(
+    [ports.app4sales, ports.specter, ports.servicetrade, ports.spectrum].map((port) => waitForHttp(`http://${host}:${port}/__admin/faults`, 20_000)),
+  );
   run('worker', process.execPath, ts('worker/main.ts'));
   run('receiver', process.execPath, ts('client/receiver-main.ts'));
   await waitForHttp(`http://${host}:${ports.receiver}/healthz`, 30_000);
   const sweep = await ensureSweepSchedule();
+  await syncDemoJobs();
 
   const a4s = `http://${host}:${ports.app4sales}`;
+  const st = `http://${host}:${ports.servicetrade}`;
+  const sp = `http://${host}:${ports.spectrum}`;
   process.stdout.write(`
 FieldBridge is running. Ctrl-C stops all of it.
 
-  Temporal UI         http://${host}:${ports.ui}/namespaces/default/workflows
-  Temporal gRPC       ${host}:${ports.temporal}   (history in ${join(dataDir, 'temporal.db')})
-  Webhook receiver    http://${host}:${ports.receiver}/webhooks/app4sales
-  App4Sales simulator ${a4s}          (admin: ${a4s}/__admin/customers)
-  Specter simulator   http://${host}:${ports.specter}          (admin: http://${host}:${ports.specter}/__admin/customers)
-  Customer sweep      ${sweep}: schedule ${CUSTOMER_SWEEP_SCHEDULE_ID} (npx fieldbridge schedule sweep --show)
+  Temporal UI            http://${host}:${ports.ui}/namespaces/default/workflows
+  Temporal gRPC          ${host}:${ports.temporal}   (history in ${join(dataDir, 'temporal.db')})
+  Webhook receiver       http://${host}:${ports.receiver}/webhooks/app4sales
+                         http://${host}:${ports.receiver}/webhooks/servicetrade/<token>   (SERVICETRADE_WEBHOOK_TOKEN)
+  App4Sales simulator    ${a4s}          (admin: ${a4s}/__admin/customers)
+  Specter simulator      http://${host}:${ports.specter}          (admin: http://${host}:${ports.specter}/__admin/customers)
+  ServiceTrade simulator ${st}/api      (admin: ${st}/__admin/jobs)
+  Spectrum simulator     ${sp}/ws       (WSDLs: ${sp}/wsdls/WorkOrderHeader.jws; admin: ${sp}/__admin/state)
+  Customer sweep         ${sweep}: schedule ${CUSTOMER_SWEEP_SCHEDULE_ID} (npx fieldbridge schedule sweep --show)
 
-Try it:
+Try it (App4Sales -> Specter):
   curl -X PATCH ${a4s}/__admin/customers/A4S-1001 -H 'content-type: application/json' -d '{"CustomerName":"Nordvik Maskin AS (renamed)"}'
   curl http://${host}:${ports.specter}/__admin/customers
-  npx fieldbridge list
   npx fieldbridge status customer-upsert:app4sales:A4S-1001
   npx fieldbridge sync app4sales-customer A4S-1002 --wait
+
+Try it (ServiceTrade -> Spectrum): job ${DEMO_JOB_IDS.mapped} is work order S7001; job ${DEMO_JOB_IDS.unmappedLocation} waits for its location's site code
+  curl ${sp}/__admin/work-orders/S7001
+  npx fieldbridge list --status waiting
+  npx fieldbridge status ${jobToWorkOrderWorkflowId(DEMO_JOB_IDS.unmappedLocation)}
+  curl -X PATCH ${st}/__admin/locations/${DEMO_LOCATION_IDS.harborPointTower} -H 'content-type: application/json' -d '{"externalIds":{"spectrum":["S2000"]}}'
+  curl -X POST ${st}/__admin/jobs -H 'content-type: application/json' -d '{"locationId":${DEMO_LOCATION_IDS.northwindHq},"services":[{"serviceLineId":11}],"items":[{"libItemId":501,"quantity":2}]}'
 
 `);
 }

@@ -1,6 +1,8 @@
 /**
  * The README's first command: `npm start` brings the whole stack up, a change made in App4Sales
- * reaches Specter, Ctrl-C (SIGINT) stops every process, and a second start keeps the history.
+ * reaches Specter, the demo ServiceTrade job becomes a Spectrum work order while the unmapped one
+ * waits until its location is mapped in the ServiceTrade simulator, Ctrl-C (SIGINT) stops every
+ * process, and a second start keeps the history.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +16,7 @@ jest.setTimeout(240_000);
 
 const root = join(__dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldbridge-start-'));
-let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'APP4SALES_SIM_PORT' | 'SPECTER_SIM_PORT' | 'RECEIVER_PORT', number>;
+let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'APP4SALES_SIM_PORT' | 'SPECTER_SIM_PORT' | 'SERVICETRADE_SIM_PORT' | 'SPECTRUM_SIM_PORT' | 'RECEIVER_PORT', number>;
 let stack: ChildProcess | undefined;
 
 async function start(): Promise<{ proc: ChildProcess; output: () => string }> {
@@ -43,7 +45,7 @@ function fieldbridge(args: string[]): Promise<string> {
   );
 }
 
-async function getJson(url: string, init: { method?: 'GET' | 'PATCH'; body?: unknown } = {}) {
+async function getJson(url: string, init: { method?: 'GET' | 'PATCH'; body?: unknown } = {}): Promise<unknown> {
   const res = await request(url, {
     method: init.method ?? 'GET',
     headers: init.body ? { 'content-type': 'application/json' } : {},
@@ -58,6 +60,8 @@ beforeAll(async () => {
     TEMPORAL_UI_PORT: await freePort(),
     APP4SALES_SIM_PORT: await freePort(),
     SPECTER_SIM_PORT: await freePort(),
+    SERVICETRADE_SIM_PORT: await freePort(),
+    SPECTRUM_SIM_PORT: await freePort(),
     RECEIVER_PORT: await freePort(),
   };
 });
@@ -83,6 +87,28 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
     return out.includes('A4S-1001') ? out : undefined;
   }, 30_000, 'the completed sync in fieldbridge list');
   expect(listed).toMatch(new RegExp(`customer-upsert:app4sales:A4S-1001\\s+completed\\s+customer-upsert\\s+app4sales:A4S-1001\\s+specter\\s+${specterCustomer.CustomerId}`));
+
+  // ServiceTrade -> Spectrum: demo job 4001 is work order S7001 with its five items and its number on the job.
+  const spectrum = `http://127.0.0.1:${ports.SPECTRUM_SIM_PORT}`;
+  const servicetrade = `http://127.0.0.1:${ports.SERVICETRADE_SIM_PORT}`;
+  const order = await eventually(async () => {
+    const res = await request(`${spectrum}/__admin/work-orders/S7001`);
+    return res.statusCode === 200 ? ((await res.body.json()) as { materials: unknown[] }) : (await res.body.dump(), undefined);
+  }, 30_000, 'work order S7001 in Spectrum');
+  expect(order.materials).toHaveLength(5);
+  // Job 4002's location has no Spectrum site code: its sync waits, and says so.
+  const waiting = await eventually(async () => {
+    const out = await fieldbridge(['list', '--status', 'waiting']);
+    return out.includes('job-to-work-order:servicetrade:4002') ? out : undefined;
+  }, 30_000, 'the unmapped job to wait');
+  expect(waiting).toContain('servicetrade:location:2002');
+  // Mapping the location in ServiceTrade is enough: its webhook wakes the sync.
+  await getJson(`${servicetrade}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: ['S2000'] } } });
+  await eventually(async () => {
+    const res = await request(`${spectrum}/__admin/work-orders/S7002`);
+    await res.body.dump();
+    return res.statusCode === 200;
+  }, 30_000, 'work order S7002 once the location is mapped');
 
   expect(await stopWithCtrlC(first.proc)).toBe(0);
   for (const port of Object.values(ports)) expect(await portFree(port)).toBe(true);
