@@ -57,6 +57,12 @@ export const PermanentErrorTypes = {
   MappingNotFound: 'MappingNotFound',
   /** The source record cannot become a valid target record (e.g. a work order number longer than 10 characters). */
   InvalidSourceRecord: 'InvalidSourceRecord',
+  /** ServiceChannel refused an action the subscriber has not permitted this provider (seed 003's permissions table). */
+  ProviderPermissionMissing: 'ProviderPermissionMissing',
+  /** ServicePower answered 409: the write conflicts with the work order's state (the workflow decides what to do). */
+  TargetConflict: 'TargetConflict',
+  /** ServicePower answered 410: the work order is gone (deleted); a delete is then already done. */
+  TargetGone: 'TargetGone',
 } as const;
 export type PermanentErrorType = (typeof PermanentErrorTypes)[keyof typeof PermanentErrorTypes];
 
