@@ -101,24 +101,31 @@ interface ConvergeProgress {
   deletedCodes: string[];
 }
 
-/** Where an operator fixes what Spectrum refused, by Spectrum column. */
-const FIX_BY_COLUMN: Record<string, string> = {
+/** Where an operator fixes what Spectrum refused, by Spectrum column (`service`: the method Spectrum refused). */
+const FIX_BY_COLUMN: Record<string, string | ((service: string) => string)> = {
   Lead_Source: 'set SPECTRUM_DEFAULT_LEAD_SOURCE to a lead source that exists in Spectrum',
   WO_Job_Division: 'map the job type and service line in SPECTRUM_WORK_ORDER_TYPE_MAP or set SPECTRUM_DEFAULT_WORK_ORDER_TYPE (or a default division in Spectrum)',
   Warehouse_Code: 'set SPECTRUM_DEFAULT_WAREHOUSE to a warehouse that exists in Spectrum',
   Item_Code: "fix the item's code in the ServiceTrade item library, or SPECTRUM_OTHER_ITEM_CODE",
   Bill_Customer_Code: "fix the customer's Spectrum code among its ServiceTrade external ids",
   WO_Job_Number: "fix the location's Spectrum site code among its ServiceTrade external ids",
-  Authorization_ID: 'grant the Authorization ID the method and company in Spectrum (System Administration -> Installation -> Data Exchange)',
+  Authorization_ID: (service) =>
+    `grant the Authorization ID the ${service || 'method'} method and the company in Spectrum (System Administration -> Installation -> Data Exchange)`,
 };
 
 /** Add the operator's next step to a Spectrum refusal, by the columns it names. */
 function withFix(err: unknown, jobId: number): unknown {
   if (!(err instanceof PermanentError) || err.system !== 'spectrum') return err;
   const rows = (err.details.rows as Array<{ column?: string }> | undefined) ?? [];
-  const fixes = [...new Set(rows.map((r) => (r.column ? FIX_BY_COLUMN[r.column] : undefined)).filter((f): f is string => !!f))];
+  const service = typeof err.details.service === 'string' ? err.details.service : '';
+  const fixFor = (column: string | undefined) => {
+    const fix = column ? FIX_BY_COLUMN[column] : undefined;
+    return typeof fix === 'function' ? fix(service) : fix;
+  };
+  const fixes = [...new Set(rows.map((r) => fixFor(r.column)).filter((f): f is string => !!f))];
   if (fixes.length === 0) return err;
-  const message = err.message.replace(/^spectrum: /, '');
+  // Spectrum's descs end with a period: one sentence end, not two.
+  const message = err.message.replace(/^spectrum: /, '').replace(/\.+$/, '');
   return new PermanentError('spectrum', err.type, `ServiceTrade job ${jobId}: ${message}. To fix: ${fixes.join('; ')}`, err.details);
 }
 

@@ -130,7 +130,7 @@ export class ServiceTradeClient {
         'servicetrade',
         PermanentErrorTypes.InvalidRequest,
         `external system name "${system}" is not one ServiceTrade takes: lowercase, starting with a letter, letters, digits and underscores only`,
-        { entityType: entity.type, entityId: entity.id, system },
+        { entityType: entity.type, entityId: entity.id, externalSystem: system },
       );
     }
     const res = await this.call({
@@ -138,14 +138,20 @@ export class ServiceTradeClient {
       path: 'externalid',
       json: { entityType: entity.type, entityId: entity.id, system, value },
     });
-    const data = this.unwrap(res, ExternalIdResultSchema, `external id of ${what}`, { entity: entity.type, id: entity.id, system, value });
+    const data = this.unwrap(res, ExternalIdResultSchema, `external id of ${what}`, {
+      entity: entity.type,
+      id: entity.id,
+      // Not `system`: a failure's details carry `system` for the system that failed (ServiceTrade here).
+      externalSystem: system,
+      value,
+    });
     const held = data.externalIds[system] ?? [];
     if (!held.includes(value)) {
       throw new PermanentError(
         'servicetrade',
         PermanentErrorTypes.InvalidResponse,
         `ServiceTrade accepted external id "${value}" (${system}) for ${what} but does not list it among ${what}'s ${system} ids (${held.join(', ') || 'none'})`,
-        { entityType: entity.type, entityId: entity.id, system },
+        { entityType: entity.type, entityId: entity.id, externalSystem: system },
       );
     }
   }

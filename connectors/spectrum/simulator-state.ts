@@ -161,7 +161,7 @@ export class SpectrumState {
   private nextNumber = DEFAULT_FIRST_WO_NUMBER;
 
   constructor(private readonly options: SpectrumStateOptions) {
-    this.authorizations = options.authorizations.map((auth) => ({ ...auth }));
+    this.authorizations = options.authorizations.map((auth) => ({ ...auth, companies: [...auth.companies], permissions: [...auth.permissions] }));
     this.settings = { ...options.settings };
     if (options.seed) this.seed(options.seed);
   }
@@ -178,8 +178,24 @@ export class SpectrumState {
     for (const item of data.items ?? []) this.items.set(item.Item_Code, item);
   }
 
-  /** Empties work orders, sessions, tokens and logs and reloads the seed given at start. */
+  /**
+   * Replaces the methods an Authorization ID may call (Data Exchange's permissions, changed by an
+   * administrator while the server runs, e.g. a test's "WorkOrderHeader not granted"); reset()
+   * restores the authorizations given at start. Throws for an unknown Authorization ID.
+   */
+  setPermissions(authorizationId: string, permissions: string[]): void {
+    const auth = this.authorizations.find((a) => a.id === authorizationId);
+    if (!auth) throw new Error(`Authorization ID ${authorizationId} is not set up`);
+    auth.permissions = [...permissions];
+  }
+
+  /** Empties work orders, sessions, tokens and logs, restores the authorizations and reloads the seed given at start. */
   reset(): void {
+    this.authorizations.splice(
+      0,
+      this.authorizations.length,
+      ...this.options.authorizations.map((auth) => ({ ...auth, companies: [...auth.companies], permissions: [...auth.permissions] })),
+    );
     for (const collection of [this.workOrders, this.customers, this.sites, this.warehouses, this.items, this.tokens, this.sessions]) collection.clear();
     for (const set of [this.jobs, this.divisions, this.leadSources, this.expiredGuids]) set.clear();
     this.requests.length = 0;
