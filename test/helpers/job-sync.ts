@@ -92,3 +92,54 @@ export async function keepJobHistory(stack: Stack, name: string, jobId: number, 
   const history = await stack.env.client.workflow.getHandle(jobToWorkOrderWorkflowId(jobId), runId).fetchHistory();
   writeFileSync(join(__dirname, '..', 'histories', `job-to-work-order-${name}.json`), historyToJSON(history));
 }
+
+/** One execution of an activity in a run's history: its type, the attempt that ended it, and how it ended. */
+export interface ActivityRun {
+  activityType: string;
+  /** The attempt that completed or failed last (1 = no retry). */
+  attempt: number;
+  /** The failure of the attempt before `attempt` (Temporal keeps it on the started event). */
+  lastFailure: { message: string; type?: string; timeoutType?: number } | null;
+  outcome: 'completed' | 'failed' | 'timed-out' | 'cancelled' | 'open';
+}
+
+/** The activities of a job sync's run (default: its latest run), in the order they were scheduled. */
+export async function activityRuns(stack: Stack, jobId: number, runId?: string): Promise<ActivityRun[]> {
+  const history = await stack.env.client.workflow.getHandle(jobToWorkOrderWorkflowId(jobId), runId).fetchHistory();
+  const runs = new Map<number, ActivityRun>();
+  for (const event of history.events ?? []) {
+    const id = Number(event.eventId);
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) runs.set(id, { activityType: scheduled.activityType?.name ?? '', attempt: 0, lastFailure: null, outcome: 'open' });
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const run = runs.get(Number(started.scheduledEventId))!;
+      run.attempt = started.attempt ?? 0;
+      const failure = started.lastFailure;
+      run.lastFailure = failure
+        ? {
+            message: failure.message ?? '',
+            type: failure.applicationFailureInfo?.type ?? failure.cause?.applicationFailureInfo?.type ?? undefined,
+            timeoutType: failure.timeoutFailureInfo?.timeoutType ?? undefined,
+          }
+        : null;
+    }
+    const ended: Array<[ActivityRun['outcome'], { scheduledEventId?: unknown } | null | undefined]> = [
+      ['completed', event.activityTaskCompletedEventAttributes],
+      ['failed', event.activityTaskFailedEventAttributes],
+      ['timed-out', event.activityTaskTimedOutEventAttributes],
+      ['cancelled', event.activityTaskCanceledEventAttributes],
+    ];
+    for (const [outcome, attrs] of ended) if (attrs) runs.get(Number(attrs.scheduledEventId))!.outcome = outcome;
+  }
+  return [...runs.values()];
+}
+
+/** The item code a Spectrum DeleteWOMaterial/AddWOMaterialCost log entry was about, read from its answer. */
+export function itemCodeOf(entry: { rows?: Array<{ desc: string }> }): string | undefined {
+  for (const row of entry.rows ?? []) {
+    const match = /\bitem ([^\s)]+)/.exec(row.desc);
+    if (match) return match[1];
+  }
+  return undefined;
+}
