@@ -147,7 +147,8 @@ test('an AddWOMaterialCost applied whose answer is lost: the retry resumes at th
       spectrum.faults.release();
       return handle.result();
     },
-    { spectrumTimeoutMs: 1500 },
+    // Short, so the lost answer costs little; long enough that a held line is released before it times out.
+    { spectrumTimeoutMs: 2500 },
   );
 
   expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 5, numberRecorded: true });
