@@ -37,13 +37,13 @@ export interface JobToWorkOrderDeps {
 
 export const JOB_SYNC_KIND = 'job-to-work-order';
 
-/** A ServiceTrade record that lacks its Spectrum code, and the key a waiting sync is found by. */
+/** A ServiceTrade record without a usable Spectrum code, and the key a waiting sync is found by. */
 export interface MissingMapping {
   record: 'company' | 'location';
   id: number;
   name: string;
-  /** What Spectrum code it lacks. */
-  lacks: 'Spectrum customer code' | 'Spectrum site code';
+  /** What is wrong, as a predicate: "has no Spectrum site code", "has Spectrum customer code "C9", which Spectrum does not know". */
+  problem: string;
   /** Value of FieldBridgeWaitingOn: `servicetrade:<record>:<id>`. */
   waitKey: string;
 }
@@ -66,6 +66,14 @@ export interface LoadedJob {
   recordedIds: string[];
   /** What an earlier, completed run of this job's sync wrote (asked with `recall`). */
   earlierSync?: WrittenWorkOrder | null;
+}
+
+export interface LoadServiceTradeJobInput {
+  jobId: number;
+  /** Also recall what an earlier, completed run of this job's sync wrote. */
+  recall?: boolean;
+  /** The sync's Spectrum session: given, the mapped customer code is verified against Spectrum (GetCustomers). */
+  guid?: string;
 }
 
 export interface SpectrumCallInput {
@@ -129,6 +137,61 @@ function withFix(err: unknown, jobId: number): unknown {
   return new PermanentError('spectrum', err.type, `ServiceTrade job ${jobId}: ${message}. To fix: ${fixes.join('; ')}`, err.details);
 }
 
+type CustomerCheck = 'active' | 'inactive' | 'unknown' | 'unverifiable';
+
+/**
+ * Spectrum's customers as GetCustomers lists them, cached per worker (a whole list per call: read
+ * once per few minutes, not per sync), read single-flight. A code missing from a list older than
+ * JOB_SYNC_CUSTOMER_LIST_REFRESH_MS (30 s) is looked up again, so a customer just created in Spectrum is found on the next recheck.
+ * Verification is best effort: when the Authorization ID may not call GetCustomers (seed 001 only
+ * asks for WorkOrderHeader) or Spectrum is unavailable, the code is not verified here and
+ * WorkOrderHeader's own answer names a bad Bill_Customer_Code.
+ */
+class SpectrumCustomerDirectory {
+  private static readonly TTL_MS = 5 * 60_000;
+  private list: { at: number; status: Map<string, string> } | null = null;
+  private pending: Promise<Map<string, string> | null> | null = null;
+  private unverifiableLogged = false;
+
+  /** @param refreshUnknownAfterMs a code missing from a list this old triggers a fresh read */
+  constructor(
+    private readonly spectrum: SpectrumClient,
+    private readonly refreshUnknownAfterMs: number,
+  ) {}
+
+  async check(guid: string, code: string): Promise<CustomerCheck> {
+    let status = this.list && Date.now() - this.list.at < SpectrumCustomerDirectory.TTL_MS ? this.list.status : await this.refresh(guid);
+    if (status && !status.has(code) && this.list && Date.now() - this.list.at >= this.refreshUnknownAfterMs) {
+      status = await this.refresh(guid);
+    }
+    if (!status) return 'unverifiable';
+    const found = status.get(code);
+    if (found === undefined) return 'unknown';
+    return found === 'I' ? 'inactive' : 'active';
+  }
+
+  private refresh(guid: string): Promise<Map<string, string> | null> {
+    this.pending ??= this.spectrum
+      .getCustomers(guid, { status: 'ALL' })
+      .then((rows) => {
+        const status = new Map(rows.map((r) => [r.Customer_Code.trim(), r.Status.trim()]));
+        this.list = { at: Date.now(), status };
+        return status;
+      })
+      .catch((err: unknown) => {
+        if (!this.unverifiableLogged) {
+          log.warn('Spectrum customer codes are not verified before the work order: GetCustomers failed', { error: (err as Error).message });
+          this.unverifiableLogged = true;
+        }
+        return null;
+      })
+      .finally(() => {
+        this.pending = null;
+      });
+    return this.pending;
+  }
+}
+
 async function spectrumCall<T>(jobId: number, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -144,13 +207,14 @@ function firstId(ids: Record<string, string[]> | undefined, system: string): str
 export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync, temporal }: JobToWorkOrderDeps) {
   const records = new SyncRecords(temporal.client);
   const system = jobSync.externalSystemName;
+  const customers = new SpectrumCustomerDirectory(spectrum, jobSync.customerListRefreshMs);
 
   return {
     /**
      * The job with its customer, location, services and items, and the Spectrum codes mapped on the
      * customer and location. A missing code is reported, not thrown: the workflow waits for it.
      */
-    async loadServiceTradeJob({ jobId, recall = false }: { jobId: number; recall?: boolean }): Promise<LoadedJob> {
+    async loadServiceTradeJob({ jobId, recall = false, guid }: LoadServiceTradeJobInput): Promise<LoadedJob> {
       const job = await servicetrade.getJob(jobId);
       const [company, location, services, items] = await Promise.all([
         servicetrade.getCompany(job.customer.id),
@@ -161,11 +225,19 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
       const customerCode = firstId(company.externalIds, system);
       const siteCode = firstId(location.externalIds, system);
       const missing: MissingMapping[] = [];
+      const companyKey = `servicetrade:company:${company.id}`;
       if (!customerCode) {
-        missing.push({ record: 'company', id: company.id, name: company.name, lacks: 'Spectrum customer code', waitKey: `servicetrade:company:${company.id}` });
+        missing.push({ record: 'company', id: company.id, name: company.name, problem: 'has no Spectrum customer code', waitKey: companyKey });
+      } else if (guid) {
+        // Verify the mapped customer against Spectrum itself (GetCustomers); sites have no Get service.
+        const found = await customers.check(guid, customerCode);
+        if (found === 'unknown' || found === 'inactive') {
+          const problem = `has Spectrum customer code "${customerCode}", which ${found === 'unknown' ? 'Spectrum does not know' : 'is inactive in Spectrum'}`;
+          missing.push({ record: 'company', id: company.id, name: company.name, problem, waitKey: companyKey });
+        }
       }
       if (!siteCode) {
-        missing.push({ record: 'location', id: location.id, name: location.name, lacks: 'Spectrum site code', waitKey: `servicetrade:location:${location.id}` });
+        missing.push({ record: 'location', id: location.id, name: location.name, problem: 'has no Spectrum site code', waitKey: `servicetrade:location:${location.id}` });
       }
       let earlierSync: WrittenWorkOrder | null | undefined;
       if (recall) {

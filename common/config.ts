@@ -193,6 +193,11 @@ const JobSyncSchema = z
       .default('UTC'),
     /** How long a job whose customer or location has no Spectrum code waits for the mapping before it fails. */
     mappingWaitMs: positiveMs.default(7 * 24 * 3600 * 1000),
+    /**
+     * Spectrum's customer list (GetCustomers, to verify mapped customer codes) is cached per worker;
+     * a code not in it is looked up again once the list is this old.
+     */
+    customerListRefreshMs: positiveMs.default(30_000),
     /** A waiting job looks again this often even when no webhook or operator wakes it. */
     mappingRecheckMs: positiveMs.default(3600 * 1000),
   })
@@ -302,6 +307,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['SPECTRUM_TIME_ZONE', 'jobSync.timeZone'],
   ['JOB_SYNC_MAPPING_WAIT_MS', 'jobSync.mappingWaitMs'],
   ['JOB_SYNC_MAPPING_RECHECK_MS', 'jobSync.mappingRecheckMs'],
+  ['JOB_SYNC_CUSTOMER_LIST_REFRESH_MS', 'jobSync.customerListRefreshMs'],
   ['RECEIVER_HOST', 'receiver.host'],
   ['RECEIVER_PORT', 'receiver.port'],
   ['RECEIVER_BODY_LIMIT_BYTES', 'receiver.bodyLimitBytes'],

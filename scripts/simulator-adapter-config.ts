@@ -78,6 +78,7 @@ export function simulatorAdapterConfig(
       timeZone: 'America/New_York',
       mappingWaitMs: 7 * 24 * 3600 * 1000,
       mappingRecheckMs: 3600 * 1000,
+      customerListRefreshMs: 30_000,
       ...overrides.jobSync,
     },
     app4sales: { baseUrl: sims.app4sales.url, apiKey: creds.app4salesApiKey, timeoutMs: overrides.app4salesTimeoutMs ?? 10_000 },

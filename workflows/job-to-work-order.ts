@@ -160,7 +160,7 @@ function setStatus(state: SyncState, status: SyncStatus, extra: SearchAttributeU
 async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'passes'>> {
   const { jobId, state, session } = sync;
   state.step = 'loading';
-  let loaded = await loadServiceTradeJob({ jobId, recall: sync.written === null });
+  let loaded = await loadServiceTradeJob({ jobId, recall: sync.written === null, guid: session.guid });
   if (sync.written === null && loaded.earlierSync) sync.written = loaded.earlierSync;
 
   state.step = 'verifying';
@@ -253,7 +253,7 @@ async function waitForMappings(sync: SyncContext, first: LoadedJob): Promise<Loa
           `${missingMappingsText(jobId, loaded)} Gave up after waiting ${formatDuration(loaded.settings.mappingWaitMs)}: add the code, ` +
           `then run \`fieldbridge sync servicetrade-job ${jobId}\`.`,
         nonRetryable: true,
-        details: [{ jobId, missing: loaded.missing.map(({ record, id, lacks }) => ({ record, id, lacks })) }],
+        details: [{ jobId, missing: loaded.missing.map(({ record, id, problem }) => ({ record, id, problem })) }],
       });
     }
     log.info('waiting for mappings', { jobId, waitingOn: state.waitingOn });
@@ -262,7 +262,7 @@ async function waitForMappings(sync: SyncContext, first: LoadedJob): Promise<Loa
     sync.wake.recheck = false;
     sync.wake.dirty = false;
     state.step = 'loading';
-    loaded = await loadServiceTradeJob({ jobId });
+    loaded = await loadServiceTradeJob({ jobId, guid: sync.session.guid });
     state.step = 'verifying';
   }
   state.lastError = null;
@@ -271,7 +271,7 @@ async function waitForMappings(sync: SyncContext, first: LoadedJob): Promise<Loa
 
 /** Which record lacks which code (ids and names of ServiceTrade records, no customer data beyond the name). */
 function missingMappingsText(jobId: number, loaded: LoadedJob): string {
-  const what = loaded.missing.map((m: MissingMapping) => `${m.record} ${m.id} ("${m.name}") has no ${m.lacks}`).join(' and ');
+  const what = loaded.missing.map((m: MissingMapping) => `${m.record} ${m.id} ("${m.name}") ${m.problem}`).join(' and ');
   return `ServiceTrade job ${jobId} (number ${loaded.jobNumber}) waits for its Spectrum mappings: ${what}.`;
 }
 

@@ -143,3 +143,8 @@ export function itemCodeOf(entry: { rows?: Array<{ desc: string }> }): string | 
   }
   return undefined;
 }
+
+/** What the sync sent Spectrum beyond reading its customer list (GetCustomers verifies mapped codes). */
+export function spectrumWrites(stack: Stack) {
+  return stack.spectrum.state.requests.filter((r) => r.service !== 'GetCustomers');
+}

@@ -9,7 +9,7 @@
  */
 import { SPECTRUM_AUTHORIZATION_ID, eventually } from '../helpers/stack';
 import { failureOf } from '../helpers/customer-sync';
-import { FIVE_ITEMS, activityRuns, itemCodeOf, keepJobHistory, linesOf, useJobSyncStack } from '../helpers/job-sync';
+import { FIVE_ITEMS, activityRuns, itemCodeOf, keepJobHistory, linesOf, useJobSyncStack, spectrumWrites } from '../helpers/job-sync';
 
 jest.setTimeout(120_000);
 
@@ -53,7 +53,7 @@ test('an Authorization ID without WorkOrderHeader: fails SpectrumNotAuthorized a
   const calls = t.stack.spectrum.state.callsTo('WorkOrderHeader');
   expect(calls).toHaveLength(1);
   expect(calls[0].rows).toEqual([expect.objectContaining({ error_code: 'A', column: 'Authorization_ID' })]);
-  expect(t.stack.spectrum.state.requests).toHaveLength(1);
+  expect(spectrumWrites(t.stack)).toHaveLength(1);
   expect(await attemptsOf(job.id)).toEqual({ loadServiceTradeJob: [1], upsertWorkOrderHeader: [1] });
   // Nothing in Spectrum, nothing on the job.
   expect(workOrderCount()).toBe(0);
@@ -260,7 +260,7 @@ test('a job number that is too long with the leading character: fails InvalidSou
   expect(failure.message).toContain("11 characters; Spectrum's WO_Number holds 10");
   expect(failure.message).toContain('clear SPECTRUM_WO_NUMBER_LEADING_CHARACTER or renumber the job');
   expect(await attemptsOf(job.id)).toEqual({ loadServiceTradeJob: [1] });
-  expect(t.stack.spectrum.state.requests).toEqual([]);
+  expect(spectrumWrites(t.stack)).toEqual([]);
   expect(workOrderCount()).toBe(0);
   expect(numberOnJob(job.id)).toEqual([]);
   await keepJobHistory(t.stack, 'number-too-long', job.id);

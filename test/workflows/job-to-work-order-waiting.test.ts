@@ -15,7 +15,7 @@ import { SyncStatusKey, WaitingOnKey } from '../../common/search-attributes';
 import { DEMO_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';
 import { jobToWorkOrderWorkflowId, recheckSignal, syncStateQuery } from '../../workflows/definitions';
 import { failureOf } from '../helpers/customer-sync';
-import { keepJobHistory, linesOf, useJobSyncStack } from '../helpers/job-sync';
+import { keepJobHistory, linesOf, useJobSyncStack, spectrumWrites } from '../helpers/job-sync';
 import { eventually, testLogger } from '../helpers/stack';
 
 jest.setTimeout(120_000);
@@ -77,7 +77,7 @@ test('an unmapped location: the sync waits, names the record, and completes afte
     // What `fieldbridge list --status waiting` shows.
     const waiting = await eventually(async () => (await listSyncs(t.stack.env.client, { status: 'waiting' })).find((s) => s.workflowId === handle.workflowId));
     expect(waiting.waitingOn).toEqual([WAIT_KEY]);
-    expect(t.stack.spectrum.state.requests).toHaveLength(0);
+    expect(spectrumWrites(t.stack)).toEqual([]);
 
     // A recheck before the fix: it looks again and keeps waiting.
     await handle.signal(recheckSignal, { reason: 'operator' });
@@ -115,6 +115,26 @@ test('fixing the mapping in ServiceTrade is enough: its location-updated webhook
   expect(linesOf(t.workOrder(job.number))).toHaveLength(5);
 });
 
+test('a customer code Spectrum does not know: the sync waits on the company and completes once Spectrum has the customer', async () => {
+  t.stack.servicetrade.state.patchCompany(1001, { externalIds: { spectrum: ['C9999'] } }, { notify: false });
+  const job = t.createJob();
+  await t.stack.withWorker(
+    async () => {
+      const handle = await t.sync(job.id);
+      const description = await untilWaiting(job.id);
+      expect(description.typedSearchAttributes.get(WaitingOnKey)).toEqual(['servicetrade:company:1001']);
+      expect((await handle.query(syncStateQuery)).lastError).toContain('company 1001 ("Northwind Facilities Inc.") has Spectrum customer code "C9999", which Spectrum does not know');
+      expect(t.stack.spectrum.state.callsTo('WorkOrderHeader')).toHaveLength(0);
+      // The customer is created in Spectrum: an operator's recheck finds it.
+      t.stack.spectrum.state.seed({ customers: [{ Customer_Code: 'C9999', Name: 'Northwind (new account)' }] });
+      await handle.signal(recheckSignal, { reason: 'operator' });
+      await handle.result();
+    },
+    { jobSync: { customerListRefreshMs: 1 } },
+  );
+  expect(t.workOrder(job.number)?.header.Bill_Customer_Code).toBe('C9999');
+});
+
 test('past its deadline a waiting sync fails with MappingNotFound and the same message', async () => {
   const job = t.createJob({ locationId: UNMAPPED });
   const failure = await t.stack.withWorker(async () => failureOf((await t.sync(job.id)).result()), { jobSync: { mappingWaitMs: 2000, mappingRecheckMs: 1000 } });
@@ -124,7 +144,7 @@ test('past its deadline a waiting sync fails with MappingNotFound and the same m
   expect(failure.message).toContain(`Gave up after waiting 2 s: add the code, then run \`fieldbridge sync servicetrade-job ${job.id}\``);
   const description = await t.stack.env.client.workflow.getHandle(jobToWorkOrderWorkflowId(job.id)).describe();
   expect(description.typedSearchAttributes.get(SyncStatusKey)).toBe('failed');
-  expect(t.stack.spectrum.state.requests).toHaveLength(0);
+  expect(spectrumWrites(t.stack)).toEqual([]);
   await keepJobHistory(t.stack, 'mapping-deadline', job.id);
 });
 
