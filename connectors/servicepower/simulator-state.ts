@@ -436,7 +436,7 @@ export class ServicePowerState {
     const props = filled(account);
     if (props.length === 0) throw bad('Account is required: a managed account (AccountNum) or an ad-hoc account', 'Account');
     if (props.length === 1 && props[0] === 'AccountNum') {
-      if (!this.accounts.has(String(account.AccountNum))) throw bad(`Account '${String(account.AccountNum)}' does not exist`, 'Account.AccountNum');
+      if (!this.accounts.has(String(account.AccountNum))) throw bad(`Account.AccountNum '${String(account.AccountNum)}': the managed account does not exist`, 'Account.AccountNum');
       return;
     }
     if (isBlank(account.Name)) throw bad('Account.Name is required for an ad-hoc account', 'Account.Name');
@@ -447,7 +447,7 @@ export class ServicePowerState {
     const props = filled(location);
     if (props.length === 0) throw bad('Location is required: a managed location (LocationNum) or an ad-hoc location', 'Location');
     if (props.length === 1 && props[0] === 'LocationNum') {
-      if (!this.locations.has(String(location.LocationNum))) throw bad(`Location '${String(location.LocationNum)}' does not exist`, 'Location.LocationNum');
+      if (!this.locations.has(String(location.LocationNum))) throw bad(`Location.LocationNum '${String(location.LocationNum)}': the managed location does not exist`, 'Location.LocationNum');
       return;
     }
     const address = (location.Address ?? {}) as Json;
