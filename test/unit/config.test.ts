@@ -395,6 +395,7 @@ describe('job sync preferences (seed 000 integration preferences)', () => {
       SPECTRUM_TIME_ZONE: 'America/Chicago',
       JOB_SYNC_MAPPING_WAIT_MS: '86400000',
       JOB_SYNC_MAPPING_RECHECK_MS: '600000',
+      JOB_SYNC_CUSTOMER_LIST_REFRESH_MS: '120000',
     });
     expect(jobSync).toEqual({
       defaultWorkOrderTypeCode: 'SVC',
@@ -408,6 +409,7 @@ describe('job sync preferences (seed 000 integration preferences)', () => {
       timeZone: 'America/Chicago',
       mappingWaitMs: 86_400_000,
       mappingRecheckMs: 600_000,
+      customerListRefreshMs: 120_000,
     });
   });
 
@@ -419,6 +421,7 @@ describe('job sync preferences (seed 000 integration preferences)', () => {
       timeZone: 'UTC',
       mappingWaitMs: 7 * 24 * 3600 * 1000,
       mappingRecheckMs: 3600 * 1000,
+      customerListRefreshMs: 30_000,
     });
   });
 
