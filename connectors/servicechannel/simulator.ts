@@ -1,0 +1,442 @@
+/**
+ * ServiceChannel simulator: the provider-side API FieldBridge uses (OAuth 2.0 token endpoint with the
+ * one-login-per-5-s limit; work orders, status, notes, check-in/out, schedule date, NTE, the
+ * changed-since list), the per-minute limits per client id and per company with 429 (or 503) +
+ * Retry-After + `{"Reason": ...}`, a log of every API request (peak rate per minute), the
+ * permissions each subscriber grants the provider (seed 003) and signed webhooks with ServiceChannel's
+ * delivery rules. Admin endpoints under /__admin and the shared fault model. Rules live in
+ * ./simulator-state, webhooks in ./simulator-webhooks. See simulators/README.md (ServiceChannel) for
+ * what is real and what is assumed.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  CheckInBodySchema,
+  CheckOutBodySchema,
+  NoteBodySchema,
+  NteBodySchema,
+  PERMISSION_ERROR_CODE,
+  ScheduledDateBodySchema,
+  StatusUpdateBodySchema,
+  type ServiceChannelEnvironment,
+  type ServiceChannelPermission,
+} from './schemas';
+import {
+  AdminNoteSchema,
+  type OAuthClient,
+  type PermissionRefusal,
+  PermissionsInputSchema,
+  ServiceChannelSeedSchema,
+  type ServiceChannelSeed,
+  ServiceChannelState,
+  type User,
+  WorkOrderInputSchema,
+  WorkOrderPatchSchema,
+} from './simulator-state';
+import { WebhookDispatcher, type WebhookTarget, WebhookTargetSchema } from './simulator-webhooks';
+import { FaultConfigSchema, FaultInjector, registerFaultRoutes } from '../../simulators/faults';
+import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from '../../simulators/http';
+
+export { ServiceChannelState } from './simulator-state';
+export type { ServiceChannelSeed } from './simulator-state';
+
+export const SERVICECHANNEL_ROUTE_IDS = [
+  'token',
+  'getWorkOrder',
+  'updateStatus',
+  'addNote',
+  'checkIn',
+  'checkOut',
+  'updateScheduledDate',
+  'updateNte',
+  'listWorkOrders',
+] as const;
+type RouteId = (typeof SERVICECHANNEL_ROUTE_IDS)[number];
+
+export interface ServiceChannelSimulatorOptions extends ListenOptions {
+  logger?: SimulatorLogger;
+  /** OAuth clients (Basic client authentication at the token endpoint). */
+  clients: OAuthClient[];
+  /** Users for the password grant. */
+  users: User[];
+  /** production (default): 300 requests/min per client id, 600 per company; sandbox: 40 and 80. */
+  environment?: ServiceChannelEnvironment;
+  /** Override the environment's per-minute limits (tests use small ones, or large ones to count logins under load). */
+  limits?: { perClientPerMinute?: number; perCompanyPerMinute?: number };
+  /** Length of the rate window; default 60000. */
+  rateWindowMs?: number;
+  /** 429 (default) or 503 for a throttled request. */
+  throttleStatus?: 429 | 503;
+  /** Least time between two logins of one user; default 5000. */
+  loginIntervalMs?: number;
+  /** 429 (default) or 503 for the login-limit refusal. */
+  loginLimitStatus?: 429 | 503;
+  /** Access token lifetime; default 600. */
+  tokenTtlSeconds?: number;
+  /** The provider's id on the work orders; default 2000081234. */
+  providerId?: number;
+  /** Permissions granted to the provider per subscriber id (seed 003's names), overriding the seed's. */
+  permissions?: Record<number, readonly ServiceChannelPermission[]>;
+  /** Where webhooks go and the signing key; none are sent without it. */
+  webhook?: WebhookTarget;
+  /** Deadline of one webhook attempt; default 5000. */
+  webhookTimeoutMs?: number;
+  /** The waits before each webhook retry (their number = retries); default 3 x 300000. */
+  webhookRetryDelaysMs?: readonly number[];
+  /** Consecutive failed attempts that disable the webhook; default 1000. */
+  webhookDisableAfterFailures?: number;
+  /** Announce the provider's own API changes by webhook too; default true. */
+  webhookOnApiChanges?: boolean;
+  /** Most rows one `$top` may ask of the changed-since list; default 100. */
+  maxPageSize?: number;
+  /** Data loaded at start, without webhooks (e.g. demoServiceChannelData). */
+  seed?: ServiceChannelSeed;
+}
+
+export interface ServiceChannelSimulator {
+  /** The API base, ending in /v3: a ServiceChannelClient's apiBaseUrl. */
+  readonly url: string;
+  /** The token endpoint: a ServiceChannelClient's tokenUrl. */
+  readonly tokenUrl: string;
+  /** The server root (admin routes under `${rootUrl}/__admin`). */
+  readonly rootUrl: string;
+  readonly state: ServiceChannelState;
+  readonly faults: FaultInjector;
+  readonly webhooks: WebhookDispatcher;
+  close(): Promise<void>;
+}
+
+interface Context {
+  state: ServiceChannelState;
+  faults: FaultInjector;
+  webhooks: WebhookDispatcher;
+  initialWebhook: WebhookTarget | null;
+  maxPageSize: number;
+}
+
+const IdParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+type IdParams = { Params: { id: string } };
+const idOf = (request: FastifyRequest<IdParams>) => parseOr400(IdParamsSchema, request.params, 'work order id').id;
+
+const TokenRequestSchema = z.object({
+  grant_type: z.string().min(1, 'grant_type is required'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  refresh_token: z.string().optional(),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+});
+
+/** `$filter` this simulator reads *(assumed OData subset)*. */
+const FILTER = /^\s*UpdatedDate\s+ge\s+(\S+?)\s*(?:and\s+SubscriberId\s+eq\s+(\d+)\s*)?$/i;
+const ListQuerySchema = z
+  .object({
+    $filter: z.string().min(1, '$filter is required (UpdatedDate ge <ISO date-time>)'),
+    $orderby: z.string().optional(),
+    $top: z.coerce.number().int().positive().optional(),
+    $skip: z.coerce.number().int().nonnegative().default(0),
+    $count: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
+
+/** client_id/client_secret from HTTP Basic (ServiceChannel's way), else from the form. */
+function clientCredentials(request: FastifyRequest, body: z.infer<typeof TokenRequestSchema>): { id?: string; secret?: string } {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Basic ')) {
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  }
+  return { id: body.client_id, secret: body.client_secret };
+}
+
+/** The answer to a call the subscriber's permissions refuse *(assumed shape)*: 403, error code 504. */
+function refusePermission(reply: FastifyReply, refusal: PermissionRefusal) {
+  return reply.code(403).send({
+    Message: 'API call rejected by security permissions',
+    ErrorCodes: [
+      {
+        Code: PERMISSION_ERROR_CODE,
+        Message: `Subscriber ${refusal.subscriberId} has not granted provider ${refusal.providerId} the permission "${refusal.permission}"`,
+      },
+    ],
+    Permission: refusal.permission,
+    SubscriberId: refusal.subscriberId,
+  });
+}
+
+function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize }: Context): void {
+  const route = (id: RouteId) => ({ preHandler: faults.hook(id), config: { routeId: id } });
+
+  void app.register(async (api) => {
+    api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+
+    api.addHook('onRequest', async (request, reply) => {
+      const routeId = (request.routeOptions.config as { routeId?: RouteId } | undefined)?.routeId;
+      if (routeId === 'token') {
+        state.tokenRequests += 1;
+        return;
+      }
+      if (!request.url.startsWith('/v3/')) return;
+      const header = request.headers.authorization;
+      const clientId = state.tokenClient(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+      const throttled = state.admit(routeId ?? request.url, clientId);
+      if (!clientId) {
+        state.unauthorizedRequests += 1;
+        return reply.code(401).header('www-authenticate', 'Bearer').send({ Message: 'Authorization has been denied for this request.' });
+      }
+      if (throttled) {
+        return reply.code(throttled.status).header('retry-after', String(throttled.retryAfterSeconds)).send({ Reason: throttled.reason });
+      }
+      return undefined;
+    });
+
+    api.post('/oauth/token', route('token'), async (request, reply) => {
+      const body = parseOr400(TokenRequestSchema, request.body ?? {});
+      const { id, secret } = clientCredentials(request, body);
+      if (!id || !state.checkClient(id, secret)) throw new HttpError(401, 'Client authentication failed', 'invalid_client');
+      if (body.grant_type === 'password') {
+        if (!body.username || !body.password) throw new HttpError(400, 'username and password are required', 'invalid_request');
+        return reply.send(state.login(id, body.username, body.password));
+      }
+      if (body.grant_type === 'refresh_token') {
+        if (!body.refresh_token) throw new HttpError(400, 'refresh_token is required', 'invalid_request');
+        return reply.send(state.refresh(id, body.refresh_token));
+      }
+      throw new HttpError(400, `Unsupported grant_type "${body.grant_type}"`, 'unsupported_grant_type');
+    });
+
+    api.get<IdParams>('/v3/workorders/:id', route('getWorkOrder'), async (request) => {
+      const id = idOf(request);
+      const order = state.workOrder(id);
+      if (!order) throw new HttpError(404, `Work order ${id} not found`, 'ERROR_NOT_FOUND');
+      return order;
+    });
+
+    api.put<IdParams>('/v3/workorders/:id/status', route('updateStatus'), async (request, reply) => {
+      const id = idOf(request);
+      const body = parseOr400(StatusUpdateBodySchema, request.body);
+      const refusal = state.updateStatus(id, body.Status, body.Note);
+      if (refusal) return refusePermission(reply, refusal);
+      return { result: 'Status has been changed successfully', id };
+    });
+
+    api.post<IdParams>('/v3/workorders/:id/notes', route('addNote'), async (request, reply) => {
+      const id = idOf(request);
+      const { refusal, note } = state.addNote(id, parseOr400(NoteBodySchema, request.body));
+      if (refusal) return refusePermission(reply, refusal);
+      return reply.code(201).send({ id: note!.Id });
+    });
+
+    api.post<IdParams>('/v3/workorders/:id/universalCheckIn', route('checkIn'), async (request, reply) => {
+      const id = idOf(request);
+      const refusal = state.checkIn(id, parseOr400(CheckInBodySchema, request.body ?? {}));
+      if (refusal) return refusePermission(reply, refusal);
+      return { result: 'Checked in', id };
+    });
+
+    api.post<IdParams>('/v3/workorders/:id/universalCheckOut', route('checkOut'), async (request, reply) => {
+      const id = idOf(request);
+      const refusal = state.checkOut(id, parseOr400(CheckOutBodySchema, request.body ?? {}));
+      if (refusal) return refusePermission(reply, refusal);
+      return { result: 'Checked out', id };
+    });
+
+    api.put<IdParams>('/v3/workorders/:id/scheduledate', route('updateScheduledDate'), async (request, reply) => {
+      const id = idOf(request);
+      const body = parseOr400(ScheduledDateBodySchema, request.body);
+      const refusal = state.updateScheduledDate(id, body.ScheduledDate, body.Note);
+      if (refusal) return refusePermission(reply, refusal);
+      return { result: 'Scheduled date has been changed', id };
+    });
+
+    api.put<IdParams>('/v3/workorders/:id/nte', route('updateNte'), async (request, reply) => {
+      const id = idOf(request);
+      const body = parseOr400(NteBodySchema, request.body);
+      const refusal = state.updateNte(id, body.Nte, body.Note);
+      if (refusal) return refusePermission(reply, refusal);
+      return { result: 'NTE has been changed', id };
+    });
+
+    api.get('/v3/odata/workorders', route('listWorkOrders'), async (request) => {
+      const query = parseOr400(ListQuerySchema, request.query, 'query');
+      const match = FILTER.exec(query.$filter);
+      const since = match ? Date.parse(match[1]!) : Number.NaN;
+      if (!match || Number.isNaN(since)) {
+        throw new HttpError(400, `Unsupported $filter "${query.$filter}": this simulator reads "UpdatedDate ge <ISO date-time>" [and SubscriberId eq <id>]`, 'ERROR_BAD_REQUEST');
+      }
+      if (query.$orderby !== undefined && query.$orderby.replace(/\s+/g, ' ').trim().toLowerCase() !== 'updateddate asc,id asc') {
+        throw new HttpError(400, `Unsupported $orderby "${query.$orderby}": this simulator orders by "UpdatedDate asc,Id asc" only`, 'ERROR_BAD_REQUEST');
+      }
+      const top = query.$top ?? maxPageSize;
+      if (top > maxPageSize) throw new HttpError(400, `$top ${top} is over the maximum page size ${maxPageSize}`, 'ERROR_BAD_REQUEST');
+      const all = state.changedSince(since, match[2] ? Number(match[2]) : undefined);
+      return {
+        '@odata.context': `${state.apiUrl}/odata/$metadata#workorders`,
+        ...(query.$count === 'true' ? { '@odata.count': all.length } : {}),
+        value: all.slice(query.$skip, query.$skip + top),
+      };
+    });
+  });
+}
+
+/** `?notify=false` applies a change without its webhook. */
+const NotifyQuerySchema = z.object({ notify: z.enum(['true', 'false']).default('true') });
+const DropNextSchema = z.object({ count: z.number().int().positive().default(1) }).strict();
+const SendEventSchema = z
+  .object({
+    EventType: z.string().min(1),
+    /** The work order whose current state is the Object; or give Object yourself. */
+    workOrderId: z.number().int().positive().optional(),
+    Object: z.looseObject({ Id: z.number().int().positive() }).optional(),
+  })
+  .strict()
+  .refine((e) => e.workOrderId !== undefined || e.Object !== undefined, 'give workOrderId or Object');
+type SubscriberParams = { Params: { subscriberId: string } };
+const SubscriberParamsSchema = z.object({ subscriberId: z.coerce.number().int().positive() });
+
+function registerAdminRoutes(app: FastifyInstance, { state, faults, webhooks, initialWebhook }: Context): void {
+  const options = (query: unknown) => ({ notify: parseOr400(NotifyQuerySchema, query, 'query').notify === 'true' });
+  const subscriberOf = (request: FastifyRequest<SubscriberParams>) => parseOr400(SubscriberParamsSchema, request.params, 'subscriber id').subscriberId;
+
+  app.get('/__admin/state', async () => ({
+    ...state.snapshot(),
+    webhookTarget: webhooks.target ? { url: webhooks.target.url } : null,
+    webhook: webhooks.disabled,
+    webhookDeliveries: webhooks.deliveries,
+    faults: faults.state(),
+  }));
+
+  app.post('/__admin/seed', async (request, reply) => {
+    state.seed(parseOr400(ServiceChannelSeedSchema, request.body ?? {}, 'seed'));
+    return reply.code(204).send();
+  });
+
+  app.post('/__admin/reset', async (_request, reply) => {
+    state.reset();
+    faults.clear();
+    webhooks.deliveries.length = 0;
+    webhooks.target = initialWebhook;
+    webhooks.enable();
+    return reply.code(204).send();
+  });
+
+  app.get('/__admin/requests', async () => ({ ...state.counters(), recent: state.requests.slice(-100) }));
+
+  app.get('/__admin/workorders', async () => [...state.workOrders.keys()].sort((a, b) => a - b).map((id) => state.adminWorkOrder(id)));
+
+  app.get<IdParams>('/__admin/workorders/:id', async (request) => {
+    const id = idOf(request);
+    const order = state.adminWorkOrder(id);
+    if (!order) throw new HttpError(404, `Work order ${id} not found`, 'ERROR_NOT_FOUND');
+    return order;
+  });
+
+  app.post('/__admin/workorders', async (request, reply) =>
+    reply.code(201).send(state.createWorkOrder(parseOr400(WorkOrderInputSchema, request.body), options(request.query))),
+  );
+
+  app.patch<IdParams>('/__admin/workorders/:id', async (request) =>
+    state.patchWorkOrder(idOf(request), parseOr400(WorkOrderPatchSchema, request.body), options(request.query)),
+  );
+
+  app.post<IdParams>('/__admin/workorders/:id/notes', async (request, reply) =>
+    reply.code(201).send(state.addSubscriberNote(idOf(request), parseOr400(AdminNoteSchema, request.body), options(request.query))),
+  );
+
+  app.get('/__admin/permissions', async () =>
+    Object.fromEntries([...state.subscribers.keys()].map((id) => [id, state.permissionsOf(id)])),
+  );
+
+  app.put<SubscriberParams>('/__admin/permissions/:subscriberId', async (request) => ({
+    subscriberId: subscriberOf(request),
+    permissions: state.setPermissions(subscriberOf(request), parseOr400(PermissionsInputSchema, request.body, 'permissions')),
+  }));
+
+  app.post('/__admin/tokens/expire', async (_request, reply) => {
+    state.expireAccessTokens();
+    return reply.code(204).send();
+  });
+
+  app.post('/__admin/tokens/revoke-refresh', async (_request, reply) => {
+    state.revokeRefreshTokens();
+    return reply.code(204).send();
+  });
+
+  app.get('/__admin/webhook', async () => ({ target: webhooks.target ? { url: webhooks.target.url } : null, ...webhooks.disabled }));
+  app.put('/__admin/webhook', async (request) => {
+    webhooks.target = parseOr400(WebhookTargetSchema, request.body);
+    webhooks.enable();
+    return { target: { url: webhooks.target.url } };
+  });
+  app.delete('/__admin/webhook', async (_request, reply) => {
+    webhooks.target = null;
+    return reply.code(204).send();
+  });
+  app.get('/__admin/webhooks', async () => webhooks.deliveries);
+  app.post('/__admin/webhooks/drop-next', async (request) => ({ dropNext: webhooks.dropNext(parseOr400(DropNextSchema, request.body ?? {}).count) }));
+  app.post('/__admin/webhooks/send', async (request, reply) => {
+    const event = parseOr400(SendEventSchema, request.body);
+    const object = event.Object ?? state.eventObject(event.workOrderId!);
+    return reply.code(202).send(webhooks.emit({ EventType: event.EventType, Object: object as { Id: number } }));
+  });
+  app.post<{ Params: { eventId: string } }>('/__admin/webhooks/:eventId/redeliver', async (request, reply) =>
+    reply.code(202).send(webhooks.redeliver(decodeURIComponent(request.params.eventId))),
+  );
+
+  registerFaultRoutes(app, faults);
+}
+
+export async function startServiceChannelSimulator(opts: ServiceChannelSimulatorOptions): Promise<ServiceChannelSimulator> {
+  const app = createSimulatorApp('servicechannel', opts.logger, ({ message, code }) => {
+    if (code === 'ERROR_THROTTLED') return { Reason: message };
+    if (code && /^[a-z_]+$/.test(code)) return { error: code, error_description: message };
+    return { Message: message };
+  });
+  const initialWebhook = opts.webhook ? WebhookTargetSchema.parse(opts.webhook) : null;
+  const state = new ServiceChannelState({
+    clients: opts.clients,
+    users: opts.users,
+    environment: opts.environment,
+    limits: opts.limits,
+    rateWindowMs: opts.rateWindowMs,
+    throttleStatus: opts.throttleStatus,
+    loginIntervalMs: opts.loginIntervalMs,
+    loginLimitStatus: opts.loginLimitStatus,
+    tokenTtlSeconds: opts.tokenTtlSeconds,
+    providerId: opts.providerId,
+    permissions: opts.permissions,
+    webhookOnApiChanges: opts.webhookOnApiChanges,
+  });
+  const webhooks = new WebhookDispatcher(app.log, initialWebhook, {
+    timeoutMs: opts.webhookTimeoutMs,
+    retryDelaysMs: opts.webhookRetryDelaysMs,
+    disableAfterFailures: opts.webhookDisableAfterFailures,
+  });
+  state.onEvent = (event) => void webhooks.emit(event);
+  const context: Context = {
+    state,
+    faults: new FaultInjector({ schema: FaultConfigSchema, routeIds: SERVICECHANNEL_ROUTE_IDS }),
+    webhooks,
+    initialWebhook,
+    maxPageSize: opts.maxPageSize ?? 100,
+  };
+  registerPublicRoutes(app, context);
+  registerAdminRoutes(app, context);
+  app.addHook('onClose', async () => webhooks.close());
+
+  state.seed(opts.seed ?? {});
+  const rootUrl = await listen(app, opts);
+  state.apiUrl = `${rootUrl}/v3`;
+  return {
+    url: state.apiUrl,
+    tokenUrl: `${rootUrl}/oauth/token`,
+    rootUrl,
+    state,
+    faults: context.faults,
+    webhooks,
+    close: () => app.close(),
+  };
+}
