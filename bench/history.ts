@@ -6,8 +6,10 @@
  * pricing notes (/work/shared/TEMPORAL-NOTES.md, "Cloud pricing unit: the action";
  * https://docs.temporal.io/cloud/actions).
  *
- * What a history cannot show is not counted: queries, heartbeats, rejected updates,
- * de-duplicated starts. None of them happen in the benchmark.
+ * What a history cannot show is not counted here: queries, heartbeats, rejected updates,
+ * de-duplicated starts. Only heartbeats happen in the benchmark (the job flow's
+ * convergeWorkOrderLines): bench/job-flow.ts adds those that reached the server, read from the dev
+ * server's metrics (bench/runner.ts, serverHeartbeats).
  */
 import type { WorkflowHandle } from '@temporalio/client';
 
