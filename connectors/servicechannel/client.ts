@@ -104,7 +104,7 @@ interface CachedToken {
 interface TokenSlot {
   token: CachedToken | null;
   pending: Promise<CachedToken> | null;
-  /** When the last password grant was sent (epoch ms). */
+  /** When the last login (password grant) was answered with a token (epoch ms). */
   lastLoginAt: number;
   /** No login before this (set by the login limit's answer). */
   loginBlockedUntil: number;
@@ -447,9 +447,10 @@ export class ServiceChannelClient {
         });
       }
       if (wait > 0) await sleep(wait);
-      slot.lastLoginAt = Date.now();
       try {
         const token = await this.tokenRequest({ grant_type: 'password', username: this.config.username, password: this.config.password }, 'login');
+        // ServiceChannel counts the login when it arrives, somewhere before its answer: space the next from the answer.
+        slot.lastLoginAt = Date.now();
         return token;
       } catch (err) {
         if (!(err instanceof LoginLimited)) throw err;

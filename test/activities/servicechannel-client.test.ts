@@ -1,0 +1,374 @@
+/**
+ * ServiceChannelClient against the ServiceChannel simulator: reads, writes, OAuth (one login per
+ * process, refresh, refused refresh, the login limit), throttling with Retry-After, permission
+ * refusals named, error classification, the changed-since list, and no secrets in logs.
+ */
+import { Writable } from 'node:stream';
+import { ApplicationFailure } from '@temporalio/common';
+import pino from 'pino';
+import { PermanentError, PermanentErrorTypes, TransientError, toApplicationFailure } from '../../common/errors';
+import { ServiceChannelClient, resetServiceChannelTokenCache, type ServiceChannelClientConfig } from '../../connectors/servicechannel/client';
+import {
+  DEMO_LOCATION_IDS,
+  DEMO_SERVICECHANNEL_CLIENT as CLIENT,
+  DEMO_SERVICECHANNEL_USER as USER,
+  DEMO_SUBSCRIBER_IDS,
+  DEMO_WORK_ORDER_IDS,
+  demoServiceChannelData,
+} from '../../connectors/servicechannel/demo-data';
+import { SERVICECHANNEL_PERMISSIONS, type ServiceChannelPermission } from '../../connectors/servicechannel/schemas';
+import {
+  type ServiceChannelSimulator,
+  type ServiceChannelSimulatorOptions,
+  startServiceChannelSimulator,
+} from '../../connectors/servicechannel/simulator';
+
+const NORTHWIND = DEMO_SUBSCRIBER_IDS.northwind;
+const HARBOR = DEMO_SUBSCRIBER_IDS.harborPoint;
+const WO_NEW = DEMO_WORK_ORDER_IDS.newHvac;
+const WO_HARBOR = DEMO_WORK_ORDER_IDS.scheduledWithNte;
+
+async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('ServiceChannelClient', () => {
+  let sim: ServiceChannelSimulator;
+  let clients: ServiceChannelClient[];
+  let logged: string;
+
+  const startSim = async (options: Partial<ServiceChannelSimulatorOptions> = {}) => {
+    sim = await startServiceChannelSimulator({ clients: [CLIENT], users: [USER], seed: demoServiceChannelData, ...options });
+  };
+  const newClient = (overrides: Partial<ServiceChannelClientConfig> = {}) => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString('utf8');
+        done();
+      },
+    });
+    const client = new ServiceChannelClient(
+      { apiBaseUrl: sim.url, tokenUrl: sim.tokenUrl, ...CLIENT, ...USER, timeoutMs: 5000, ...overrides },
+      pino({ level: 'debug' }, sink),
+    );
+    clients.push(client);
+    return client;
+  };
+
+  beforeEach(() => {
+    resetServiceChannelTokenCache();
+    clients = [];
+    logged = '';
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await sim.close();
+  });
+
+  describe('work orders', () => {
+    beforeEach(() => startSim());
+
+    it('reads a work order with its location, status, schedule and NTE', async () => {
+      const wo = await newClient().getWorkOrder(WO_HARBOR);
+      expect(wo).toMatchObject({
+        Id: WO_HARBOR,
+        Number: '1000102',
+        PurchaseNumber: 'PO-HP-5521',
+        SubscriberId: HARBOR,
+        ProviderId: 2000081234,
+        LocationId: DEMO_LOCATION_IDS.harborPointWilmington,
+        Location: { Id: DEMO_LOCATION_IDS.harborPointWilmington, Name: 'Harbor Point Grill #7', Address1: '2 Harbor Point Blvd', City: 'Wilmington', State: 'NC', Zip: '28401' },
+        Status: { Primary: 'OPEN', Extended: 'DISPATCH CONFIRMED' },
+        ScheduledDate: '2026-01-07T14:00:00.000Z',
+        Nte: 1250,
+        CurrencyAlphabeticalCode: 'USD',
+        Trade: 'REFRIGERATION',
+      });
+    });
+
+    it('updates the status with a note, adds notes (with recipients), checks in and out, moves the schedule and the NTE', async () => {
+      const client = newClient();
+      await client.updateStatus(WO_NEW, { primary: 'IN PROGRESS', extended: 'DISPATCH CONFIRMED', note: 'Dispatched as mobile work order MWO-1' });
+      await client.addNote(WO_NEW, { note: 'Technician assigned', mailedTo: ['store1012@northwind.example'] });
+      await client.checkIn(WO_NEW, { time: '2026-01-05T10:00:00Z', techsCount: 2 });
+      await client.checkOut(WO_NEW, { time: '2026-01-05T11:30:00Z', resolution: 'Replaced contactor' });
+      await client.updateScheduledDate(WO_NEW, { scheduledDate: '2026-01-06T09:00:00Z' });
+      await client.updateNte(WO_NEW, { nte: 800, note: 'Extra parts' });
+      const stored = sim.state.adminWorkOrder(WO_NEW)!;
+      expect(stored.Status).toEqual({ Primary: 'IN PROGRESS', Extended: 'DISPATCH CONFIRMED' });
+      expect(stored.Notes.map((n) => [n.NoteData, n.MailedTo])).toEqual([
+        ['Dispatched as mobile work order MWO-1', null],
+        ['Technician assigned', 'store1012@northwind.example'],
+        ['Extra parts', null],
+      ]);
+      expect(stored.CheckIns).toEqual([
+        expect.objectContaining({ CheckInTime: '2026-01-05T10:00:00.000Z', CheckOutTime: '2026-01-05T11:30:00.000Z', TechsCount: 2, Resolution: 'Replaced contactor', TimeGiven: true }),
+      ]);
+      expect(stored.ScheduledDate).toBe('2026-01-06T09:00:00.000Z');
+      expect(stored.Nte).toBe(800);
+    });
+
+    it('names the work order ServiceChannel does not have (SourceRecordNotFound)', async () => {
+      const err = await failureOf(newClient().getWorkOrder(12345));
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err).toMatchObject({ type: PermanentErrorTypes.SourceRecordNotFound, details: { status: 404, workOrderId: 12345 } });
+      expect((err as Error).message).toContain('work order 12345');
+    });
+
+    it("passes ServiceChannel's message on a 400 (InvalidRequest)", async () => {
+      const err = await failureOf(newClient().updateStatus(WO_NEW, { primary: 'INVOICED' }));
+      expect(err).toMatchObject({ type: PermanentErrorTypes.InvalidRequest, details: { status: 400 } });
+      expect((err as Error).message).toContain('Status "INVOICED" cannot be set by a provider');
+      expect(sim.state.workOrder(WO_NEW)!.Status.Primary).toBe('OPEN');
+    });
+
+    it('refuses a check-out without a check-in with the reason', async () => {
+      const err = await failureOf(newClient().checkOut(WO_NEW, {}));
+      expect(err).toMatchObject({ type: PermanentErrorTypes.InvalidRequest });
+      expect((err as Error).message).toContain('has no open check-in');
+    });
+  });
+
+  describe('permissions (seed 003): a refusal names the permission and the subscriber', () => {
+    const ALL = SERVICECHANNEL_PERMISSIONS;
+    const without = (...missing: ServiceChannelPermission[]) => ALL.filter((p) => !missing.includes(p));
+
+    const cases: Array<{ name: string; granted: readonly ServiceChannelPermission[]; missing: ServiceChannelPermission; call: (c: ServiceChannelClient) => Promise<void> }> = [
+      { name: 'status update', granted: without('Status Update'), missing: 'Status Update', call: (c) => c.updateStatus(WO_NEW, { primary: 'IN PROGRESS' }) },
+      { name: 'status COMPLETED', granted: without('Set status to COMPLETED'), missing: 'Set status to COMPLETED', call: (c) => c.updateStatus(WO_NEW, { primary: 'COMPLETED', extended: 'CONFIRMED' }) },
+      {
+        name: 'status COMPLETED / PENDING CONFIRMATION',
+        granted: without('Set status to COMPLETED_PENDING'),
+        missing: 'Set status to COMPLETED_PENDING',
+        call: (c) => c.updateStatus(WO_NEW, { primary: 'COMPLETED', extended: 'PENDING CONFIRMATION' }),
+      },
+      { name: 'note creation', granted: without('Note Creation'), missing: 'Note Creation', call: (c) => c.addNote(WO_NEW, { note: 'hello' }) },
+      { name: 'note with e-mail recipients', granted: without('Allow to use MAIL_TO'), missing: 'Allow to use MAIL_TO', call: (c) => c.addNote(WO_NEW, { note: 'hello', mailedTo: ['a@b.example'] }) },
+      { name: 'check-in at a given time', granted: without('IVR Check IN/OUT'), missing: 'IVR Check IN/OUT', call: (c) => c.checkIn(WO_NEW, { time: '2026-01-05T10:00:00Z' }) },
+      { name: 'schedule date update', granted: without('ScheduleDate Update'), missing: 'ScheduleDate Update', call: (c) => c.updateScheduledDate(WO_NEW, { scheduledDate: '2026-01-09T10:00:00Z' }) },
+      { name: 'NTE update', granted: without('NTE Update'), missing: 'NTE Update', call: (c) => c.updateNte(WO_NEW, { nte: 900 }) },
+      { name: 'anything once Incoming XML is not active', granted: without('Incoming XML Active'), missing: 'Incoming XML Active', call: (c) => c.updateStatus(WO_NEW, { primary: 'IN PROGRESS' }) },
+    ];
+
+    it.each(cases)('$name -> ProviderPermissionMissing "$missing", nothing changed', async ({ granted, missing, call }) => {
+      await startSim({ permissions: { [NORTHWIND]: granted } });
+      const before = sim.state.adminWorkOrder(WO_NEW);
+      const err = await failureOf(call(newClient()));
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err).toMatchObject({ type: PermanentErrorTypes.ProviderPermissionMissing, details: { permission: missing, subscriberId: NORTHWIND, workOrderId: WO_NEW, status: 403 } });
+      expect((err as Error).message).toContain(`"${missing}"`);
+      expect((err as Error).message).toContain(`subscriber ${NORTHWIND}`);
+      const after = sim.state.adminWorkOrder(WO_NEW);
+      expect({ ...after, UpdatedDate: null }).toEqual({ ...before, UpdatedDate: null });
+      expect(after!.UpdatedDate).toBe(before!.UpdatedDate);
+      const failure = toApplicationFailure(err) as ApplicationFailure;
+      expect(failure).toMatchObject({ type: 'ProviderPermissionMissing', nonRetryable: true });
+    });
+
+    it('a check-in or out without a time needs no IVR permission (ServiceChannel stamps the time)', async () => {
+      await startSim({ permissions: { [NORTHWIND]: without('IVR Check IN/OUT') } });
+      const client = newClient();
+      await client.checkIn(WO_NEW, { techsCount: 1 });
+      const err = await failureOf(client.checkOut(WO_NEW, { time: '2026-01-05T12:00:00Z' }));
+      expect(err).toMatchObject({ details: { permission: 'IVR Check IN/OUT', subscriberId: NORTHWIND } });
+      await client.checkOut(WO_NEW, { resolution: 'done' });
+      expect(sim.state.adminWorkOrder(WO_NEW)!.CheckIns).toEqual([expect.objectContaining({ TimeGiven: false, Resolution: 'done' })]);
+    });
+
+    it("the demo's Harbor Point subscriber refuses notes but takes status updates", async () => {
+      await startSim();
+      const client = newClient();
+      await client.updateStatus(WO_HARBOR, { primary: 'IN PROGRESS' });
+      const err = await failureOf(client.addNote(WO_HARBOR, { note: 'Mobile work order MWO-2' }));
+      expect(err).toMatchObject({ type: 'ProviderPermissionMissing', details: { permission: 'Note Creation', subscriberId: HARBOR } });
+    });
+  });
+
+  describe('OAuth', () => {
+    it('logs in once (Basic client auth, password grant) and reuses the token', async () => {
+      await startSim();
+      const client = newClient();
+      await client.getWorkOrder(WO_NEW);
+      await client.getWorkOrder(WO_HARBOR);
+      await newClient().getWorkOrder(WO_NEW);
+      expect(sim.state.counters()).toMatchObject({ tokenRequests: 1, logins: 1, refreshes: 0, requests: 3, unauthorizedRequests: 0 });
+    });
+
+    it('500 concurrent calls across 3 client instances make exactly one login', async () => {
+      await startSim({ limits: { perClientPerMinute: 10_000, perCompanyPerMinute: 10_000 } });
+      const instances = [newClient(), newClient(), newClient()];
+      const ids = [DEMO_WORK_ORDER_IDS.newHvac, DEMO_WORK_ORDER_IDS.scheduledWithNte, DEMO_WORK_ORDER_IDS.newPlumbing];
+      const results = await Promise.all(Array.from({ length: 500 }, (_, i) => instances[i % 3]!.getWorkOrder(ids[i % 3]!)));
+      expect(results.map((r) => r.Id)).toEqual(Array.from({ length: 500 }, (_, i) => ids[i % 3]));
+      expect(sim.state.counters()).toMatchObject({ tokenRequests: 1, logins: 1, loginsLimited: 0, requests: 500, throttledRequests: 0 });
+    });
+
+    it('renews the token with the refresh grant shortly before it expires (no second login)', async () => {
+      await startSim({ tokenTtlSeconds: 2 });
+      const client = newClient();
+      await client.getWorkOrder(WO_NEW);
+      await new Promise((r) => setTimeout(r, 1850)); // past 90 % of the lifetime, before expiry
+      await client.getWorkOrder(WO_NEW);
+      expect(sim.state.counters()).toMatchObject({ logins: 1, refreshes: 1, unauthorizedRequests: 0 });
+    });
+
+    it('a 401 (token expired early) renews with the refresh token and retries the call once', async () => {
+      await startSim();
+      const client = newClient();
+      await client.getWorkOrder(WO_NEW);
+      sim.state.expireAccessTokens();
+      await expect(client.getWorkOrder(WO_NEW)).resolves.toMatchObject({ Id: WO_NEW });
+      expect(sim.state.counters()).toMatchObject({ logins: 1, refreshes: 1, unauthorizedRequests: 1 });
+    });
+
+    it('a refused refresh falls back to the password grant, once for all concurrent calls', async () => {
+      await startSim({ loginIntervalMs: 200 });
+      const client = newClient({ loginIntervalMs: 200 });
+      await client.getWorkOrder(WO_NEW);
+      await new Promise((r) => setTimeout(r, 250));
+      sim.state.expireAccessTokens();
+      sim.state.revokeRefreshTokens();
+      await Promise.all(Array.from({ length: 20 }, () => client.getWorkOrder(WO_NEW)));
+      expect(sim.state.counters()).toMatchObject({ logins: 2, refreshesRefused: 1, refreshes: 0, loginsLimited: 0 });
+    });
+
+    it('a 401 with a fresh token too is AuthenticationFailed, after one renewal', async () => {
+      await startSim();
+      const client = newClient();
+      await client.getWorkOrder(WO_NEW);
+      sim.faults.set({ errorRate: 1, errorStatus: 401, routes: ['getWorkOrder'] });
+      const err = await failureOf(client.getWorkOrder(WO_NEW));
+      expect(err).toMatchObject({ type: PermanentErrorTypes.AuthenticationFailed, details: { status: 401 } });
+      expect(sim.state.counters()).toMatchObject({ logins: 1, refreshes: 1 });
+    });
+
+    it('refused user credentials are AuthenticationFailed naming client and user, never the password', async () => {
+      await startSim();
+      const err = await failureOf(newClient({ password: 'wrong-password-123' }).getWorkOrder(WO_NEW));
+      expect(err).toMatchObject({ type: PermanentErrorTypes.AuthenticationFailed, details: { status: 400 } });
+      expect((err as Error).message).toContain(`client ${CLIENT.clientId} / user ${USER.username}`);
+      expect((err as Error).message).toContain('invalid_grant');
+      expect((err as Error).message).not.toContain('wrong-password-123');
+    });
+
+    it('the login limit hit anyway (another process logged in): waits its Retry-After, then one login for every waiting call', async () => {
+      await startSim({ loginIntervalMs: 1000 });
+      // Someone else (another worker process) logs in with the same user just before us.
+      const basic = Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64');
+      const other = await fetch(sim.tokenUrl, {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'password', username: USER.username, password: USER.password }),
+      });
+      expect(other.status).toBe(200);
+      const startedAt = Date.now();
+      const client = newClient();
+      const results = await Promise.all(Array.from({ length: 50 }, () => client.getWorkOrder(WO_NEW)));
+      expect(results).toHaveLength(50);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+      // The other process's login, our one refused login (the limit), our one accepted after the wait: no storm.
+      expect(sim.state.counters()).toMatchObject({ logins: 2, loginsLimited: 1, tokenRequests: 3 });
+      expect(logged).toContain('login limit hit');
+    });
+
+    it('the login limit answered with 503 is read the same way', async () => {
+      await startSim({ loginIntervalMs: 1000, loginLimitStatus: 503 });
+      await newClient().getWorkOrder(WO_NEW);
+      resetServiceChannelTokenCache(); // a second process, same user
+      await newClient().getWorkOrder(WO_NEW);
+      expect(sim.state.counters()).toMatchObject({ logins: 2, loginsLimited: 1 });
+    });
+
+    it('spaces its own logins by the login interval: a renewal right after a login waits instead of being refused', async () => {
+      await startSim({ loginIntervalMs: 800 });
+      const client = newClient({ loginIntervalMs: 800 });
+      await client.getWorkOrder(WO_NEW);
+      sim.state.expireAccessTokens();
+      sim.state.revokeRefreshTokens();
+      const startedAt = Date.now();
+      await client.getWorkOrder(WO_NEW);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(600);
+      expect(sim.state.counters()).toMatchObject({ logins: 2, loginsLimited: 0 });
+    });
+
+    it('never logs or reports the secret, the password or a token', async () => {
+      await startSim();
+      const client = newClient();
+      await client.getWorkOrder(WO_NEW);
+      sim.state.expireAccessTokens();
+      await client.getWorkOrder(WO_NEW);
+      await failureOf(client.getWorkOrder(999));
+      expect(logged).toContain('access token obtained');
+      expect(logged).not.toContain(CLIENT.clientSecret);
+      expect(logged).not.toContain(USER.password);
+      expect(logged).not.toMatch(/Bearer|"access_token":|"refresh_token":|authorization/i);
+    });
+  });
+
+  describe('throttling', () => {
+    it('over the per-client limit: TransientError with the Retry-After as retryAfterMs and the Reason; the failure waits exactly that', async () => {
+      await startSim({ limits: { perClientPerMinute: 5 } });
+      const client = newClient();
+      for (let i = 0; i < 5; i += 1) await client.getWorkOrder(WO_NEW);
+      const err = await failureOf(client.getWorkOrder(WO_NEW));
+      expect(err).toBeInstanceOf(TransientError);
+      const t = err as TransientError;
+      expect(t.details.status).toBe(429);
+      expect(t.outcome).toBe('not-processed');
+      expect(t.message).toContain('Request has been throttled. Your current Application limit is [5] per [1] minute');
+      // The window opened with the first request, under a second ago: ServiceChannel says 60 s.
+      expect(t.details.retryAfterMs).toBe(60_000);
+      const failure = toApplicationFailure(err) as ApplicationFailure;
+      expect(failure.nextRetryDelay).toBe(60_000);
+      expect(failure.nonRetryable).toBe(false);
+      expect(sim.state.peakRequestsPerMinute()).toBe(6);
+      expect(sim.state.peakRequestsPerMinute({ acceptedOnly: true })).toBe(5);
+      expect(sim.state.throttledRequests).toBe(1);
+    });
+
+    it('503 + Retry-After (the older documented status) is read the same way', async () => {
+      await startSim({ limits: { perClientPerMinute: 2 }, throttleStatus: 503, rateWindowMs: 3000 });
+      const client = newClient();
+      await client.getWorkOrder(WO_NEW);
+      await client.updateStatus(WO_NEW, { primary: 'IN PROGRESS' });
+      const err = (await failureOf(client.addNote(WO_NEW, { note: 'x' }))) as TransientError;
+      expect(err).toBeInstanceOf(TransientError);
+      expect(err.details).toMatchObject({ status: 503, retryAfterMs: 3000 });
+      expect(err.message).toContain('note on work order');
+      expect(sim.state.adminWorkOrder(WO_NEW)!.Notes).toEqual([]);
+    });
+  });
+
+  describe('work orders changed since', () => {
+    it('lists each changed work order once, oldest change first, across pages and same-millisecond changes', async () => {
+      await startSim({ seed: { ...demoServiceChannelData, workOrders: [] } });
+      const created = [] as number[];
+      for (let i = 0; i < 7; i += 1) {
+        created.push(sim.state.createWorkOrder({ SubscriberId: NORTHWIND, LocationId: DEMO_LOCATION_IDS.northwindRaleigh, Description: `WO ${i}` }, { notify: false }).Id);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      const since = new Date();
+      await new Promise((r) => setTimeout(r, 5));
+      sim.state.patchWorkOrder(created[5]!, { Nte: 100 }, { notify: false });
+      sim.state.patchWorkOrder(created[1]!, { Nte: 200 }, { notify: false });
+      sim.state.addSubscriberNote(created[3]!, { Note: 'call first' }, { notify: false });
+      sim.state.patchWorkOrder(created[5]!, { Nte: 300 }, { notify: false });
+      const client = newClient();
+      const changed = await client.listWorkOrdersChangedSince(since, { pageSize: 2 });
+      expect(changed.map((w) => w.Id)).toEqual([created[1], created[3], created[5]]);
+      expect(changed.find((w) => w.Id === created[5])!.Nte).toBe(300);
+      const all = await client.listWorkOrdersChangedSince(new Date(0), { pageSize: 2 });
+      expect(new Set(all.map((w) => w.Id))).toEqual(new Set(created));
+      expect(all).toHaveLength(7);
+      expect(await client.listWorkOrdersChangedSince(new Date(Date.now() + 60_000))).toEqual([]);
+      const harborOnly = await client.listWorkOrdersChangedSince(new Date(0), { subscriberId: HARBOR });
+      expect(harborOnly).toEqual([]);
+    });
+  });
+});
