@@ -92,6 +92,8 @@ export interface JobToWorkOrderInput {
   guid?: string;
   /** Passes before continue-as-new (default 25); tests lower it. */
   maxPassesPerRun?: number;
+  /** Heartbeat timeout of the lines activity (default 2 min): how soon a dead worker's attempt is retried; tests lower it. */
+  linesHeartbeatTimeoutMs?: number;
 }
 
 export interface JobToWorkOrderResult {

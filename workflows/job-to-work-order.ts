@@ -62,13 +62,21 @@ const { upsertWorkOrderHeader, compensateWorkOrder } = proxyActivities<JobToWork
   retry,
 });
 
-/** The material lines: one activity whatever the item count; progress in heartbeats, so a retry resumes. */
-const { convergeWorkOrderLines } = proxyActivities<JobToWorkOrderActivities>({
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '20s',
-  scheduleToCloseTimeout: '24h',
-  retry,
-});
+/**
+ * The material lines: one activity whatever the item count; progress in heartbeats, so a retry
+ * resumes. Every heartbeat that reaches the server is an action and the SDK sends one per 0.8 x
+ * heartbeatTimeout at most, so a long timeout keeps the cost flat for a long line list; the price is
+ * that a worker that dies mid-lines is noticed after that long (tests shorten it).
+ */
+const LINES_HEARTBEAT_TIMEOUT_MS = 120_000;
+function linesActivity(heartbeatTimeoutMs: number) {
+  return proxyActivities<JobToWorkOrderActivities>({
+    startToCloseTimeout: '30m',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    scheduleToCloseTimeout: '24h',
+    retry,
+  }).convergeWorkOrderLines;
+}
 
 /** Passes per run before the history is rolled over with continue-as-new. */
 const MAX_PASSES_PER_RUN = 25;
@@ -82,7 +90,8 @@ export async function jobToWorkOrder(input: JobToWorkOrderInput): Promise<JobToW
   const seen = new Set(input.seenEventIds ?? []);
   /** One Spectrum session (GUID) for all of this sync's calls, renewed when Spectrum says it timed out. */
   const session = { guid: input.guid ?? uuid4() };
-  const sync: SyncContext = { jobId, state, session, written: input.written ?? null, wake: { dirty: true, recheck: false } };
+  const convergeWorkOrderLines = linesActivity(input.linesHeartbeatTimeoutMs ?? LINES_HEARTBEAT_TIMEOUT_MS);
+  const sync: SyncContext = { jobId, state, session, written: input.written ?? null, wake: { dirty: true, recheck: false }, convergeWorkOrderLines };
 
   setHandler(syncStateQuery, () => ({ ...state, waitingOn: [...(state.waitingOn ?? [])] }));
   setHandler(sourceChangedSignal, ({ eventId }) => {
@@ -108,6 +117,7 @@ export async function jobToWorkOrder(input: JobToWorkOrderInput): Promise<JobToW
         written: sync.written,
         guid: session.guid,
         maxPassesPerRun: input.maxPassesPerRun,
+        linesHeartbeatTimeoutMs: input.linesHeartbeatTimeoutMs,
       });
     }
     sync.wake.dirty = false;
@@ -146,6 +156,7 @@ interface SyncContext {
   /** What this chain has written to Spectrum: the work order and its line groups. */
   written: WrittenWorkOrder | null;
   wake: { dirty: boolean; recheck: boolean };
+  convergeWorkOrderLines: ReturnType<typeof linesActivity>;
 }
 
 /** Status and what it waits on, in one search-attribute upsert (one action) when either changes. */
@@ -195,7 +206,7 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
   try {
     state.step = 'writing-lines';
     const lines = await withSession(session, () =>
-      convergeWorkOrderLines({ jobId, guid: session.guid, workOrderNumber, groups, previous }),
+      sync.convergeWorkOrderLines({ jobId, guid: session.guid, workOrderNumber, groups, previous }),
     );
     sync.written = { workOrderNumber, lineGroups: lines.lineGroups };
     linesAdded = lines.added;

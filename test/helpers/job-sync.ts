@@ -7,11 +7,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { startJobToWorkOrder } from '../../client/starters';
+import { jobToWorkOrderSearchAttributes, startJobToWorkOrder } from '../../client/starters';
 import { DEMO_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';
 import type { JobInput } from '../../connectors/servicetrade/simulator-state';
 import type { StoredWorkOrder } from '../../connectors/spectrum/simulator';
-import { jobToWorkOrderWorkflowId } from '../../workflows/definitions';
+import {
+  JOB_TO_WORK_ORDER_WORKFLOW,
+  jobToWorkOrderWorkflowId,
+  sourceChangedSignal,
+  type JobToWorkOrderInput,
+  type SourceChange,
+} from '../../workflows/definitions';
 import type { jobToWorkOrder } from '../../workflows/job-to-work-order';
 import { startStack, type Stack } from './stack';
 
@@ -19,8 +25,11 @@ export interface JobSyncTests {
   readonly stack: Stack;
   /** Put a ServiceTrade job with a fresh id and number (default: at the mapped demo location, five items). */
   createJob(overrides?: Partial<JobInput>): { id: number; number: string };
-  /** Signal-with-start the job's sync, as the receiver does; returns its handle. */
-  sync(jobId: number, eventId?: string): Promise<WorkflowHandle<typeof jobToWorkOrder>>;
+  /**
+   * Signal-with-start the job's sync, as the receiver does; returns its handle. `input` adds
+   * workflow options a test shortens (e.g. linesHeartbeatTimeoutMs).
+   */
+  sync(jobId: number, eventId?: string, input?: Omit<JobToWorkOrderInput, 'jobId'>): Promise<WorkflowHandle<typeof jobToWorkOrder>>;
   /** The Spectrum work order of a job (leading character S, as the test settings say). */
   workOrder(jobNumber: string): StoredWorkOrder | undefined;
 }
@@ -76,8 +85,19 @@ export function useJobSyncStack(): JobSyncTests {
       );
       return { id: job.id, number: job.number };
     },
-    async sync(jobId, eventId = `evt-${jobId}-${Date.now()}`) {
-      await startJobToWorkOrder(stack!.env.client, stack!.taskQueue, jobId, { eventId });
+    async sync(jobId, eventId = `evt-${jobId}-${Date.now()}`, input) {
+      if (input) {
+        await stack!.env.client.workflow.signalWithStart<typeof jobToWorkOrder, [SourceChange]>(JOB_TO_WORK_ORDER_WORKFLOW, {
+          workflowId: jobToWorkOrderWorkflowId(jobId),
+          taskQueue: stack!.taskQueue,
+          args: [{ jobId, ...input }],
+          signal: sourceChangedSignal,
+          signalArgs: [{ eventId }],
+          typedSearchAttributes: jobToWorkOrderSearchAttributes(jobId),
+        });
+      } else {
+        await startJobToWorkOrder(stack!.env.client, stack!.taskQueue, jobId, { eventId });
+      }
       return stack!.env.client.workflow.getHandle<typeof jobToWorkOrder>(jobToWorkOrderWorkflowId(jobId));
     },
     workOrder(jobNumber) {

@@ -48,7 +48,8 @@ test('SIGKILL while the lines are written (two of five added): the next worker p
   spectrum.faults.set({ hold: true, routes: ['AddWOMaterialCost'] });
 
   const first = await startWorkerProcess();
-  const handle = await t.sync(job.id);
+  // The lines activity's heartbeat timeout (2 min in production) shortened to 20 s: the lost attempt is retried sooner.
+  const handle = await t.sync(job.id, `evt-crash-${job.id}`, { linesHeartbeatTimeoutMs: 20_000 });
   // Let the first two lines (BELT-A42, FILTER-20) through one at a time; the third (LABOR) stays held.
   for (let n = 1; n <= 2; n += 1) {
     await eventually(() => adds().length === n && spectrum.faults.held === 1, 30_000, `AddWOMaterialCost ${n} held`);
