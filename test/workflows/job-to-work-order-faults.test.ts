@@ -265,3 +265,32 @@ test('a job number that is too long with the leading character: fails InvalidSou
   expect(numberOnJob(job.id)).toEqual([]);
   await keepJobHistory(t.stack, 'number-too-long', job.id);
 });
+
+test('Spectrum requires a lead source and none is configured: fails SpectrumRejected naming Lead_Source and the setting to fill', async () => {
+  t.stack.spectrum.state.settings = { ...t.stack.spectrum.state.settings, leadSourceRequired: true };
+  const job = t.createJob();
+  const failure = await t.stack.withWorker(async () => failureOf((await t.sync(job.id)).result()), { jobSync: { defaultLeadSourceCode: undefined } });
+  expect(failure.type).toBe('SpectrumRejected');
+  expect(failure.nonRetryable).toBe(true);
+  expect(failure.message).toContain('Lead_Source');
+  expect(failure.message).toContain('To fix: set SPECTRUM_DEFAULT_LEAD_SOURCE to a lead source that exists in Spectrum');
+  expect(t.stack.spectrum.state.callsTo('WorkOrderHeader')).toHaveLength(1);
+  expect(t.stack.spectrum.state.workOrders.size).toBe(0);
+});
+
+test('no work order type for the job and no default: blank, which Spectrum fills from its default division for site work orders', async () => {
+  // INSP is no type FieldBridge could have chosen: only Spectrum's default division puts it there.
+  t.stack.spectrum.state.settings = { ...t.stack.spectrum.state.settings, defaultDivision: 'INSP' };
+  const job = t.createJob({ type: 'maintenance', services: [{ serviceLineId: 12 }] });
+  await t.stack.withWorker(async () => (await t.sync(job.id)).result(), { jobSync: { defaultWorkOrderTypeCode: undefined } });
+  expect(t.workOrder(job.number)?.header.WO_Job_Division).toBe('INSP');
+});
+
+test('no work order type and no default division in Spectrum: fails SpectrumRejected naming WO_Job_Division and how to map it', async () => {
+  const job = t.createJob({ type: 'maintenance', services: [{ serviceLineId: 12 }] });
+  const failure = await t.stack.withWorker(async () => failureOf((await t.sync(job.id)).result()), { jobSync: { defaultWorkOrderTypeCode: undefined } });
+  expect(failure.type).toBe('SpectrumRejected');
+  expect(failure.message).toContain('WO_Job_Division');
+  expect(failure.message).toContain('SPECTRUM_WORK_ORDER_TYPE_MAP');
+  expect(t.stack.spectrum.state.workOrders.size).toBe(0);
+});
