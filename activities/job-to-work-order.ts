@@ -137,6 +137,22 @@ function withFix(err: unknown, jobId: number): unknown {
   return new PermanentError('spectrum', err.type, `ServiceTrade job ${jobId}: ${message}. To fix: ${fixes.join('; ')}`, err.details);
 }
 
+/** The preferences the workflow reads (recorded in its history with the job, so each run shows what applied). */
+export function loadedJobSettings(jobSync: JobSyncSettings): LoadedJob['settings'] {
+  return {
+    defaultWorkOrderTypeCode: jobSync.defaultWorkOrderTypeCode,
+    workOrderTypeMap: jobSync.workOrderTypeMap,
+    defaultLeadSourceCode: jobSync.defaultLeadSourceCode,
+    defaultWarehouseCode: jobSync.defaultWarehouseCode,
+    workOrderNumberLeadingCharacter: jobSync.workOrderNumberLeadingCharacter,
+    otherItemCode: jobSync.otherItemCode,
+    timeZone: jobSync.timeZone,
+    mappingWaitMs: jobSync.mappingWaitMs,
+    mappingRecheckMs: jobSync.mappingRecheckMs,
+    externalSystemName: jobSync.externalSystemName,
+  };
+}
+
 type CustomerCheck = 'active' | 'inactive' | 'unknown' | 'unverifiable';
 
 /**
@@ -276,18 +292,7 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
           siteCode,
         },
         missing,
-        settings: {
-          defaultWorkOrderTypeCode: jobSync.defaultWorkOrderTypeCode,
-          workOrderTypeMap: jobSync.workOrderTypeMap,
-          defaultLeadSourceCode: jobSync.defaultLeadSourceCode,
-          defaultWarehouseCode: jobSync.defaultWarehouseCode,
-          workOrderNumberLeadingCharacter: jobSync.workOrderNumberLeadingCharacter,
-          otherItemCode: jobSync.otherItemCode,
-          timeZone: jobSync.timeZone,
-          mappingWaitMs: jobSync.mappingWaitMs,
-          mappingRecheckMs: jobSync.mappingRecheckMs,
-          externalSystemName: system,
-        },
+        settings: loadedJobSettings(jobSync),
         recordedIds: job.externalIds?.[system] ?? [],
         earlierSync,
       };

@@ -16,7 +16,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
-import type { ConvergeLinesInput, ConvergeLinesResult, JobSyncSettings, JobToWorkOrderActivities, LoadedJob } from '../activities';
+import { loadedJobSettings, type ConvergeLinesInput, type ConvergeLinesResult, type JobSyncSettings, type JobToWorkOrderActivities, type LoadedJob } from '../activities';
 import { startJobToWorkOrder } from '../client/starters';
 import type { Logger } from '../common/logger';
 import type { ServiceTradeSimulator } from '../connectors/servicetrade/simulator';
@@ -296,18 +296,7 @@ function nullJobActivities(
         jobNumber: source.job.number,
         source,
         missing: [],
-        settings: {
-          defaultWorkOrderTypeCode: jobSync.defaultWorkOrderTypeCode,
-          workOrderTypeMap: jobSync.workOrderTypeMap,
-          defaultLeadSourceCode: jobSync.defaultLeadSourceCode,
-          defaultWarehouseCode: jobSync.defaultWarehouseCode,
-          workOrderNumberLeadingCharacter: jobSync.workOrderNumberLeadingCharacter,
-          otherItemCode: jobSync.otherItemCode,
-          timeZone: jobSync.timeZone,
-          mappingWaitMs: jobSync.mappingWaitMs,
-          mappingRecheckMs: jobSync.mappingRecheckMs,
-          externalSystemName: jobSync.externalSystemName,
-        },
+        settings: loadedJobSettings(jobSync),
         recordedIds: [],
         earlierSync: recall ? null : undefined,
       };

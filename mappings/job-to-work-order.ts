@@ -19,6 +19,7 @@
  * - Lines: every job item becomes a material line: its library item code, or the "other item" code
  *   for an item not in the ServiceTrade item library; the default warehouse (blank: Spectrum's).
  */
+import { MAX_LENGTHS, spectrumDate, spectrumTime } from '../connectors/spectrum/limits';
 
 /** What the mapping reads of the ServiceTrade job (loaded by the workflow's first step). */
 export interface JobSource {
@@ -67,19 +68,21 @@ export interface WorkOrderSettings {
   timeZone: string;
 }
 
-/** Max lengths of the fields FieldBridge fills (API-NOTES section 1). */
+/** Max lengths of the fields FieldBridge fills: Spectrum's own table (connectors/spectrum/limits.ts, API-NOTES section 1). */
+const header = MAX_LENGTHS.WorkOrderHeader;
+const material = MAX_LENGTHS.AddWOMaterialCost;
 export const WORK_ORDER_LIMITS = {
-  WO_Number: 10,
-  WO_Job_Number: 10,
-  WO_Job_Division: 5,
-  Bill_Customer_Code: 10,
-  Customer_PO_Number: 25,
-  Summary_Description: 250,
-  Lead_Source: 15,
-  Item_Code: 15,
-  Item_Description: 30,
-  Unit_Of_Measure: 5,
-  Warehouse_Code: 10,
+  WO_Number: header.WO_Number,
+  WO_Job_Number: header.WO_Job_Number,
+  WO_Job_Division: header.WO_Job_Division,
+  Bill_Customer_Code: header.Bill_Customer_Code,
+  Customer_PO_Number: header.Customer_PO_Number,
+  Summary_Description: header.Summary_Description,
+  Lead_Source: header.Lead_Source,
+  Item_Code: material.Item_Code,
+  Item_Description: material.Item_Description,
+  Unit_Of_Measure: material.Unit_Of_Measure,
+  Warehouse_Code: material.Warehouse_Code,
 } as const;
 
 export type WorkOrderHeader = Record<string, string>;
@@ -145,21 +148,8 @@ export function workOrderTypeCode(
 
 /** Spectrum's date (MM/DD/CCYY) and time (HHMMSS) of a Unix-seconds instant in a time zone. */
 export function spectrumDateTime(unixSeconds: number, timeZone: string): { date: string; time: string } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(new Date(unixSeconds * 1000))
-      .map((p) => [p.type, p.value]),
-  );
-  return { date: `${parts.month}/${parts.day}/${parts.year}`, time: `${parts.hour}${parts.minute}${parts.second}` };
+  const instant = new Date(unixSeconds * 1000);
+  return { date: spectrumDate(instant, { timeZone }), time: spectrumTime(instant, { timeZone }) };
 }
 
 /** A decimal for Spectrum: no exponent, at most 4 decimals, no trailing zeros. */
