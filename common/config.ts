@@ -138,22 +138,25 @@ const WorkOrderTypeMapRow = z.object({
   serviceLine: z.string().min(1),
   workOrderTypeCode: z.string().min(1).max(5, 'must be at most 5 characters (Spectrum WO_Job_Division)'),
 });
+/** A JSON value given as text in a variable (or a `_FILE`), or as JSON in the config file. */
+const json = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value);
+    } catch (err) {
+      return { invalidJson: (err as Error).message };
+    }
+  }, schema);
+
+/** The error of a JSON setting: the parser's complaint, or what shape it must have. */
+const jsonError = (shape: string) => (issue: { input?: unknown }) => {
+  const invalidJson = (issue.input as { invalidJson?: unknown } | undefined)?.invalidJson;
+  return typeof invalidJson === 'string' ? `is not valid JSON (${invalidJson})` : `must be ${shape}`;
+};
+
 /** Given as JSON (a variable, a file through SPECTRUM_WORK_ORDER_TYPE_MAP_FILE, or the config file). */
-const WorkOrderTypeMap = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch (err) {
-    return { invalidJson: (err as Error).message };
-  }
-}, z.array(WorkOrderTypeMapRow, {
-  error: (issue) => {
-    const invalidJson = (issue.input as { invalidJson?: unknown } | undefined)?.invalidJson;
-    return typeof invalidJson === 'string'
-      ? `is not valid JSON (${invalidJson})`
-      : 'must be a JSON array of {"jobType","serviceLine","workOrderTypeCode"}';
-  },
-}));
+const WorkOrderTypeMap = json(z.array(WorkOrderTypeMapRow, { error: jsonError('a JSON array of {"jobType","serviceLine","workOrderTypeCode"}') }));
 
 /** The job -> work order integration preferences of seed 000, read by the worker's activities. */
 const JobSyncSchema = z
@@ -226,6 +229,92 @@ const ServiceTradeWebhookSchema = z.object({
   autoSyncNewJobs: flag.default(false),
 });
 
+/** The ServiceChannel API as a provider's activities call it (OAuth 2.0 password grant, Basic client auth). */
+const ServiceChannelSchema = z.object({
+  /** production: api.servicechannel.com; sandbox: Sandbox2 (sb2api). Sets the default URLs and rate limits. */
+  environment: z.enum(['production', 'sandbox']).default('sandbox'),
+  apiBaseUrl: httpUrl.optional(),
+  tokenUrl: httpUrl.optional(),
+  clientId: secret,
+  clientSecret: secret,
+  username: secret,
+  password: secret,
+  timeoutMs: positiveMs.default(15_000),
+  /**
+   * Our own ceiling on ServiceChannel API requests per minute, across all workers (ServiceChannel
+   * allows 300 per client id in production, 40 in the sandbox); default: 90 % of that.
+   */
+  requestsPerMinute: z.coerce.number().int().positive().optional(),
+});
+
+/** ServiceChannel webhooks, as the receiver verifies them (Sign-Type HMACSHA256, Sign-Data). */
+const ServiceChannelWebhookSchema = z.object({
+  key: z.string().min(16, 'must be at least 16 characters'),
+});
+
+/** The ServicePower work order REST API (/seiapi/v3/trans). */
+const ServicePowerSchema = z.object({
+  baseUrl: httpUrl,
+  /** The JWT sent as x-access-token. */
+  accessToken: secret,
+  timeoutMs: positiveMs.default(15_000),
+});
+
+/** ServicePower status notifications, as the receiver verifies them. */
+const ServicePowerNotificationSchema = z.object({
+  secret: z.string().min(16, 'must be at least 16 characters'),
+});
+
+const ScStatus = z.object({ primary: z.string().min(1), extended: z.string().min(1).nullable().default(null) });
+/** Written "PRIMARY" or "PRIMARY/EXTENDED" in a variable, or {primary, extended} in the config file. */
+const scStatus = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const [primary, ...rest] = value.split('/');
+  return { primary: primary.trim(), extended: rest.join('/').trim() || null };
+}, ScStatus);
+
+/** What ServiceChannel hears when the technician's ServicePower OrderStatus moves (documented in the README). */
+const FieldStatusAction = z.object({
+  checkIn: z.boolean().default(false),
+  checkOut: z.boolean().default(false),
+  status: ScStatus.optional(),
+  /** Note text; `{num}`, `{status}`, `{note}` and `{technician}` are filled in. */
+  note: z.string().optional(),
+});
+export type FieldStatusAction = z.infer<typeof FieldStatusAction>;
+
+export const DEFAULT_FIELD_STATUS_MAP: Record<string, z.input<typeof FieldStatusAction>> = {
+  '6': { note: 'Technician en route (mobile work order {num}).' },
+  '7': { checkIn: true, note: 'Technician on site (mobile work order {num}).' },
+  '4096': { checkOut: true, status: { primary: 'COMPLETED', extended: 'PENDING CONFIRMATION' }, note: 'Work completed in the field (mobile work order {num}). {note}' },
+  '4097': { checkOut: true, status: { primary: 'IN PROGRESS', extended: 'INCOMPLETE' }, note: 'Work closed incomplete in the field (mobile work order {num}). {note}' },
+  '1001': { status: { primary: 'ON HOLD', extended: 'REJECTED' }, note: 'The technician rejected mobile work order {num}. {note}' },
+};
+
+/** The ServiceChannel -> ServicePower dispatch preferences, read by the worker's activities. */
+const MobileSyncSchema = z.object({
+  /** ServicePower WorkOrderNum = this prefix + the ServiceChannel work order number. */
+  workOrderNumberPrefix: z.string().max(10).default('SC'),
+  /** Subscribers or locations dispatched under a ServicePower managed account (only AccountNum is sent); others get an ad-hoc account. */
+  managedAccounts: json(
+    z.array(z.object({ subscriberId: z.coerce.number().int().optional(), locationId: z.coerce.number().int().optional(), accountNum: z.string().min(1) }), {
+      error: jsonError('a JSON array of {"subscriberId" or "locationId", "accountNum"}'),
+    }),
+  ).default([]),
+  /** ServiceChannel trade -> the technician (ServicePower user) who gets the work; unmapped trades are scheduled, not assigned. */
+  technicianByTrade: json(z.record(z.string(), z.string().min(1), { error: jsonError('a JSON object {"<trade>": "<ServicePower user>"}') })).default({}),
+  /** The ServiceChannel status set once the mobile work order is dispatched. */
+  dispatchedStatus: scStatus.default({ primary: 'IN PROGRESS', extended: 'DISPATCHED' }),
+  /** ServicePower OrderStatus -> what ServiceChannel gets (check-in, check-out, status, note). */
+  fieldStatusMap: json(z.record(z.string(), FieldStatusAction, { error: jsonError('a JSON object {"<OrderStatus>": {checkIn, checkOut, status, note}}') })).default(
+    () => Object.fromEntries(Object.entries(DEFAULT_FIELD_STATUS_MAP).map(([k, v]) => [k, FieldStatusAction.parse(v)])),
+  ),
+  /** While a work order is open, its ServicePower status is re-read this often (notifications get lost). */
+  rereadIntervalMs: positiveMs.default(15 * 60_000),
+  /** How often the reconciliation Schedule lists ServiceChannel work orders changed since its last run. */
+  reconcileIntervalMs: positiveMs.default(5 * 60_000),
+});
+
 const ReceiverSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(3000),
@@ -252,6 +341,11 @@ export const ConfigSchema = z.object({
   servicetradeWebhook: ServiceTradeWebhookSchema,
   spectrum: SpectrumSchema,
   jobSync: JobSyncSchema.prefault({}),
+  servicechannel: ServiceChannelSchema,
+  servicechannelWebhook: ServiceChannelWebhookSchema,
+  servicepower: ServicePowerSchema,
+  servicepowerNotification: ServicePowerNotificationSchema,
+  mobileSync: MobileSyncSchema.prefault({}),
   receiver: ReceiverSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -308,6 +402,27 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['JOB_SYNC_MAPPING_WAIT_MS', 'jobSync.mappingWaitMs'],
   ['JOB_SYNC_MAPPING_RECHECK_MS', 'jobSync.mappingRecheckMs'],
   ['JOB_SYNC_CUSTOMER_LIST_REFRESH_MS', 'jobSync.customerListRefreshMs'],
+  ['SERVICECHANNEL_ENVIRONMENT', 'servicechannel.environment'],
+  ['SERVICECHANNEL_API_BASE_URL', 'servicechannel.apiBaseUrl'],
+  ['SERVICECHANNEL_TOKEN_URL', 'servicechannel.tokenUrl'],
+  ['SERVICECHANNEL_CLIENT_ID', 'servicechannel.clientId'],
+  ['SERVICECHANNEL_CLIENT_SECRET', 'servicechannel.clientSecret'],
+  ['SERVICECHANNEL_USERNAME', 'servicechannel.username'],
+  ['SERVICECHANNEL_PASSWORD', 'servicechannel.password'],
+  ['SERVICECHANNEL_TIMEOUT_MS', 'servicechannel.timeoutMs'],
+  ['SERVICECHANNEL_REQUESTS_PER_MINUTE', 'servicechannel.requestsPerMinute'],
+  ['SERVICECHANNEL_WEBHOOK_KEY', 'servicechannelWebhook.key'],
+  ['SERVICEPOWER_BASE_URL', 'servicepower.baseUrl'],
+  ['SERVICEPOWER_ACCESS_TOKEN', 'servicepower.accessToken'],
+  ['SERVICEPOWER_TIMEOUT_MS', 'servicepower.timeoutMs'],
+  ['SERVICEPOWER_NOTIFICATION_SECRET', 'servicepowerNotification.secret'],
+  ['MOBILE_WORK_ORDER_NUMBER_PREFIX', 'mobileSync.workOrderNumberPrefix'],
+  ['MOBILE_MANAGED_ACCOUNTS', 'mobileSync.managedAccounts'],
+  ['MOBILE_TECHNICIAN_BY_TRADE', 'mobileSync.technicianByTrade'],
+  ['SERVICECHANNEL_DISPATCHED_STATUS', 'mobileSync.dispatchedStatus'],
+  ['MOBILE_FIELD_STATUS_MAP', 'mobileSync.fieldStatusMap'],
+  ['MOBILE_REREAD_INTERVAL_MS', 'mobileSync.rereadIntervalMs'],
+  ['SERVICECHANNEL_RECONCILE_INTERVAL_MS', 'mobileSync.reconcileIntervalMs'],
   ['RECEIVER_HOST', 'receiver.host'],
   ['RECEIVER_PORT', 'receiver.port'],
   ['RECEIVER_BODY_LIMIT_BYTES', 'receiver.bodyLimitBytes'],

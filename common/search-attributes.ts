@@ -31,5 +31,5 @@ export const ALL_SEARCH_ATTRIBUTES = [SourceSystemKey, SourceIdKey, TargetSystem
 export const SYNC_STATUSES = ['running', 'waiting', 'completed', 'failed', 'cancelled', 'terminated', 'timed-out'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
-export const SYNC_KINDS = ['customer-upsert', 'customer-bulk-sync', 'job-to-work-order'] as const;
+export const SYNC_KINDS = ['customer-upsert', 'customer-bulk-sync', 'job-to-work-order', 'work-order-to-mobile', 'work-order-reconcile'] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];

@@ -113,3 +113,57 @@ export const JOB_TO_WORK_ORDER_WORKFLOW = 'jobToWorkOrder';
 export function jobToWorkOrderWorkflowId(jobId: number | string): string {
   return `job-to-work-order:servicetrade:${jobId}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// ServiceChannel work orders -> ServicePower mobile work orders (seeds 003, 004)
+
+/** A ServiceChannel event for one work order, from its webhook, the reconciliation, or an operator. */
+export interface ServiceChannelEvent {
+  /** Stable id of the event (the webhook's, or `reconcile:<UpdatedDate>`), so a redelivery is recognised. */
+  eventId: string;
+  /** ServiceChannel's EventType, e.g. WorkOrderCreated, WorkOrderNteChanged; `Reconciled` from the reconciliation. */
+  eventType: string;
+  /** When ServiceChannel says it happened (ISO), for ordering; events are applied in arrival order otherwise. */
+  occurredAt?: string;
+  source: 'webhook' | 'reconcile' | 'cli';
+}
+
+/** A ServicePower status change of the mobile work order, from its notification or the workflow's own re-read. */
+export interface MobileStatusChange {
+  eventId: string;
+  workOrderNum: string;
+  /** ServicePower OrderStatus code as a string, e.g. '7' on site, '4096' closed complete. */
+  orderStatus: string;
+  previousOrderStatus?: string;
+  occurredAt?: string;
+  note?: string;
+}
+
+export const serviceChannelEventSignal = defineSignal<[ServiceChannelEvent]>('serviceChannelEvent');
+export const mobileStatusChangedSignal = defineSignal<[MobileStatusChange]>('mobileStatusChanged');
+
+export interface WorkOrderToMobileInput {
+  /** ServiceChannel work order id */
+  workOrderId: number;
+  /** Event ids already applied by earlier runs of this chain (carried over continue-as-new). */
+  appliedEventIds?: string[];
+  /** What this chain has sent to ServicePower (the last work order document) and learnt (carried over continue-as-new). */
+  carried?: unknown;
+  /** Events before continue-as-new (default 200); tests lower it. */
+  maxEventsPerRun?: number;
+}
+
+export interface WorkOrderToMobileResult {
+  workOrderId: number;
+  workOrderNum: string | null;
+  /** How the work order ended: closed in the field, cancelled in ServiceChannel, … */
+  outcome: string;
+  eventsApplied: number;
+}
+
+export const WORK_ORDER_TO_MOBILE_WORKFLOW = 'workOrderToMobile';
+
+/** One long-lived workflow per ServiceChannel work order: its events apply in order. */
+export function workOrderToMobileWorkflowId(workOrderId: number | string): string {
+  return `work-order-to-mobile:servicechannel:${workOrderId}`;
+}
