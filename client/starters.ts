@@ -3,7 +3,7 @@
  * record's workflow id, so a change to a record whose sync is running queues a further pass instead
  * of starting a second sync, and a repeated event id is ignored by the workflow.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetSystemKey, WaitingOnKey, visibilityString } from '../common/search-attributes';
 import type { customerUpsert } from '../workflows/customer-upsert';
@@ -13,9 +13,17 @@ import {
   customerUpsertWorkflowId,
   JOB_TO_WORK_ORDER_WORKFLOW,
   jobToWorkOrderWorkflowId,
+  mobileStatusChangedSignal,
   recheckSignal,
+  serviceChannelEventSignal,
   sourceChangedSignal,
+  WORK_ORDER_TO_MOBILE_WORKFLOW,
+  workOrderToMobileWorkflowId,
+  type MobileStatusChange,
+  type ServiceChannelEvent,
   type SourceChange,
+  type WorkOrderToMobileInput,
+  type WorkOrderToMobileResult,
 } from '../workflows/definitions';
 
 export interface StartedSync {
@@ -90,4 +98,69 @@ export async function recheckSyncsWaitingOn(client: Client, waitKey: string, rea
     signalled.push(info.workflowId);
   }
   return signalled;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ServiceChannel work orders -> ServicePower mobile work orders
+
+/** The workflow's signature, as the starters need it (the workflow module is not imported here). */
+type WorkOrderToMobileWorkflow = (input: WorkOrderToMobileInput) => Promise<WorkOrderToMobileResult>;
+
+/** The search attributes a work order's workflow starts with (ids only; the workflow adds its status and the mobile work order number). */
+export function workOrderToMobileSearchAttributes(workOrderId: number): SearchAttributePair[] {
+  return [
+    { key: SourceSystemKey, value: 'servicechannel' },
+    { key: SourceIdKey, value: String(workOrderId) },
+    { key: TargetSystemKey, value: 'servicepower' },
+    { key: SyncKindKey, value: 'work-order-to-mobile' },
+    { key: SyncStatusKey, value: 'running' },
+  ];
+}
+
+/**
+ * Deliver a ServiceChannel event to its work order's workflow, starting the workflow if it is not
+ * running (signal-with-start): events for one work order queue in order behind each other, and an
+ * event id the workflow has already applied is ignored by it.
+ */
+export async function startWorkOrderToMobile(client: Client, taskQueue: string, workOrderId: number, event: ServiceChannelEvent): Promise<StartedSync> {
+  const workflowId = workOrderToMobileWorkflowId(workOrderId);
+  const handle = await client.workflow.signalWithStart<WorkOrderToMobileWorkflow, [ServiceChannelEvent]>(WORK_ORDER_TO_MOBILE_WORKFLOW, {
+    workflowId,
+    taskQueue,
+    args: [{ workOrderId }],
+    signal: serviceChannelEventSignal,
+    signalArgs: [event],
+    typedSearchAttributes: workOrderToMobileSearchAttributes(workOrderId),
+  });
+  return { workflowId, runId: handle.signaledRunId };
+}
+
+export type MobileStatusSignalled =
+  | { signalled: true; workflowId: string; runId: string }
+  /** No workflow of that work order is running (never started, or ended): nothing was signalled. */
+  | { signalled: false; workflowId: string; reason: string };
+
+/**
+ * Tell a work order's running workflow that its ServicePower OrderStatus moved. A field change for a
+ * work order whose workflow is not running starts nothing (the workflow is started by ServiceChannel
+ * events only): the result says so.
+ */
+export async function signalMobileStatus(client: Client, workOrderId: number, change: MobileStatusChange): Promise<MobileStatusSignalled> {
+  const workflowId = workOrderToMobileWorkflowId(workOrderId);
+  const handle = client.workflow.getHandle(workflowId);
+  let runId: string;
+  try {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') {
+      return { signalled: false, workflowId, reason: `the workflow of ServiceChannel work order ${workOrderId} is not running (${description.status.name.toLowerCase()})` };
+    }
+    runId = description.runId;
+    await client.workflow.getHandle(workflowId, runId).signal(mobileStatusChangedSignal, change);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      return { signalled: false, workflowId, reason: `no running workflow for ServiceChannel work order ${workOrderId}` };
+    }
+    throw err;
+  }
+  return { signalled: true, workflowId, runId };
 }
