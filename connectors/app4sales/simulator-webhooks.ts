@@ -3,20 +3,18 @@
  * retries, and a delivery log for tests.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { request } from 'undici';
 import { z } from 'zod';
 import { type CustomerChangedEvent, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './schemas';
 import { signWebhook } from './signature';
 import { HttpError } from '../../simulators/http';
+import { deliveredBelow500, WebhookSender } from '../../simulators/webhooks';
 
 export const WebhookTargetSchema = z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(1) }).strict();
 export type WebhookTarget = z.infer<typeof WebhookTargetSchema>;
 
 /** Waits before the 2nd and 3rd attempt: 3 attempts in all. */
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1000];
-const ATTEMPT_TIMEOUT_MS = 5000;
 
 export interface WebhookDelivery {
   EventId: string;
@@ -37,14 +35,15 @@ export class WebhookDispatcher {
   /** Every emitted event, in order (a resend is a new entry with the same EventId). */
   readonly deliveries: WebhookDelivery[] = [];
   private readonly events = new Map<string, CustomerChangedEvent>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly stopping = new AbortController();
+  private readonly sender: WebhookSender;
 
   constructor(
     private readonly log: FastifyBaseLogger,
     public target: WebhookTarget | null,
-    private readonly retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
-  ) {}
+    retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
+  ) {
+    this.sender = new WebhookSender(log, { retryDelaysMs, rule: deliveredBelow500 });
+  }
 
   /** Emits a new event (fresh EventId, OccurredAt now); delivery runs in the background. */
   emit(event: NewEvent): CustomerChangedEvent {
@@ -83,16 +82,13 @@ export class WebhookDispatcher {
       attempts: 0,
     };
     this.deliveries.push(delivery);
-    if (this.target) {
-      const running = this.deliver(event, this.target, delivery).finally(() => this.inFlight.delete(running));
-      this.inFlight.add(running);
-    }
+    if (this.target) this.deliver(event, this.target, delivery);
     return event;
   }
 
   /** Resolves once every delivery started so far has been delivered or has failed. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.sender.idle();
   }
 
   /** Forgets the log and the events (deliveries in flight carry on). */
@@ -102,54 +98,28 @@ export class WebhookDispatcher {
   }
 
   /** Cancels retries and in-flight requests, and waits for them to settle. */
-  async close(): Promise<void> {
-    this.stopping.abort();
-    await this.idle();
+  close(): Promise<void> {
+    return this.sender.close();
   }
 
-  private async deliver(event: CustomerChangedEvent, target: WebhookTarget, delivery: WebhookDelivery): Promise<void> {
+  private deliver(event: CustomerChangedEvent, target: WebhookTarget, delivery: WebhookDelivery): void {
     const body = JSON.stringify(event);
-    const signal = this.stopping.signal;
-    for (let attempt = 1; ; attempt += 1) {
-      delivery.attempts = attempt;
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      try {
-        const response = await request(target.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            [TIMESTAMP_HEADER]: timestamp,
-            [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body),
-          },
-          body,
-          signal,
-          headersTimeout: ATTEMPT_TIMEOUT_MS,
-          bodyTimeout: ATTEMPT_TIMEOUT_MS,
-        });
-        await response.body.dump();
-        delivery.responseStatus = response.statusCode;
-        if (response.statusCode < 500) {
-          delivery.status = 'delivered';
-          delete delivery.error;
-          this.log.info({ eventId: event.EventId, status: response.statusCode, attempt }, 'webhook delivered');
-          return;
-        }
-        delivery.error = `HTTP ${response.statusCode}`;
-      } catch (error) {
-        delivery.error = signal.aborted ? 'simulator closed' : error instanceof Error ? error.message : String(error);
-      }
-
-      const delay = this.retryDelaysMs[attempt - 1];
-      if (signal.aborted || delay === undefined) break;
-      this.log.warn({ eventId: event.EventId, attempt, error: delivery.error }, 'webhook attempt failed; retrying');
-      try {
-        await sleep(delay, undefined, { signal });
-      } catch {
-        delivery.error = 'simulator closed';
-        break;
-      }
-    }
-    delivery.status = 'failed';
-    this.log.warn({ eventId: event.EventId, attempts: delivery.attempts, error: delivery.error }, 'webhook delivery failed');
+    const eventId = event.EventId;
+    this.sender.send({
+      url: target.url,
+      body,
+      // Signed per attempt, with a fresh timestamp.
+      headers: () => {
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        return { 'content-type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body) };
+      },
+      progress: delivery,
+      logFields: { eventId },
+      settled: (delivered) => {
+        delivery.status = delivered ? 'delivered' : 'failed';
+        if (delivered) this.log.info({ eventId, status: delivery.responseStatus, attempt: delivery.attempts }, 'webhook delivered');
+        else this.log.warn({ eventId, attempts: delivery.attempts, error: delivery.error }, 'webhook delivery failed');
+      },
+    });
   }
 }

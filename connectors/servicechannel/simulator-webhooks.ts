@@ -8,14 +8,13 @@
  * send any event (Proposal*, Invoice*), redeliver an event (a duplicate). Deliveries run in the
  * background and are logged for tests.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { request } from 'undici';
 import { z } from 'zod';
 import { EVENT_ID_HEADER, SIGN_TYPE_HMACSHA256, serviceChannelEventId } from './schemas';
 import { signServiceChannelWebhook } from './signature';
 import type { ServiceChannelEvent } from './simulator-state';
 import { HttpError } from '../../simulators/http';
+import { type DeliveryAttempt, deliveredOn2xx, WebhookSender } from '../../simulators/webhooks';
 
 export const WebhookTargetSchema = z.object({ url: z.url({ protocol: /^https?$/ }), key: z.string().min(1) }).strict();
 export type WebhookTarget = z.infer<typeof WebhookTargetSchema>;
@@ -37,11 +36,7 @@ export interface WebhookDispatcherOptions {
   disableForMs?: number;
 }
 
-export interface WebhookAttempt {
-  status?: number;
-  error?: string;
-  durationMs: number;
-}
+export type WebhookAttempt = DeliveryAttempt;
 
 export interface WebhookDelivery {
   /** The event id (schemas.serviceChannelEventId), also sent as X-ServiceChannel-Event-Id. */
@@ -67,10 +62,7 @@ export interface WebhookDelivery {
 
 export class WebhookDispatcher {
   readonly deliveries: WebhookDelivery[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly stopping = new AbortController();
-  private readonly timeoutMs: number;
-  private readonly retryDelaysMs: readonly number[];
+  private readonly sender: WebhookSender;
   private readonly disableAfterFailures: number;
   private readonly disableForMs: number;
   private dropNextCount = 0;
@@ -83,8 +75,11 @@ export class WebhookDispatcher {
     public target: WebhookTarget | null,
     options: WebhookDispatcherOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
-    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS;
+    this.sender = new WebhookSender(log, {
+      timeoutMs: options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: options.retryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+      rule: deliveredOn2xx,
+    });
     this.disableAfterFailures = options.disableAfterFailures ?? DEFAULT_DISABLE_AFTER_FAILURES;
     this.disableForMs = options.disableForMs ?? DEFAULT_DISABLE_FOR_MS;
   }
@@ -149,76 +144,44 @@ export class WebhookDispatcher {
       delivery.error = 'webhook disabled after consecutive failures';
       return delivery;
     }
-    const running = this.deliver(delivery, this.target).finally(() => this.inFlight.delete(running));
-    this.inFlight.add(running);
+    const { eventId } = delivery;
+    const headers = {
+      'content-type': 'application/json',
+      'sign-type': SIGN_TYPE_HMACSHA256,
+      'sign-data': signServiceChannelWebhook(this.target.key, delivery.body),
+      [EVENT_ID_HEADER]: eventId,
+    };
+    this.sender.send({
+      url: this.target.url,
+      body: delivery.body,
+      headers: () => headers,
+      progress: delivery,
+      logFields: { eventId },
+      // A failed attempt counts towards disabling; once disabled, no more retries.
+      afterFailedAttempt: () => {
+        this.failedAttempt();
+        return !this.disabled.disabled;
+      },
+      settled: (delivered) => {
+        if (delivered) {
+          delivery.status = 'delivered';
+          this.consecutiveFailures = 0;
+          return;
+        }
+        delivery.status = 'dropped';
+        this.log.warn({ eventId, attempts: delivery.attempts, error: delivery.error }, 'webhook event dropped');
+      },
+    });
     return delivery;
   }
 
   /** Resolves once every delivery started so far has been delivered or dropped. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.sender.idle();
   }
 
-  async close(): Promise<void> {
-    this.stopping.abort();
-    await this.idle();
-  }
-
-  private async deliver(delivery: WebhookDelivery, target: WebhookTarget): Promise<void> {
-    const closing = this.stopping.signal;
-    const headers = {
-      'content-type': 'application/json',
-      'sign-type': SIGN_TYPE_HMACSHA256,
-      'sign-data': signServiceChannelWebhook(target.key, delivery.body),
-      [EVENT_ID_HEADER]: delivery.eventId,
-    };
-    const attempts = this.retryDelaysMs.length + 1;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      delivery.attempts = attempt;
-      const startedAt = Date.now();
-      const deadline = AbortSignal.timeout(this.timeoutMs);
-      try {
-        const response = await request(target.url, {
-          method: 'POST',
-          headers,
-          body: delivery.body,
-          signal: AbortSignal.any([closing, deadline]),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-        });
-        await response.body.dump();
-        delivery.responseStatus = response.statusCode;
-        delivery.attemptLog.push({ status: response.statusCode, durationMs: Date.now() - startedAt });
-        if (response.statusCode >= 200 && response.statusCode < 300) {
-          delivery.status = 'delivered';
-          delete delivery.error;
-          this.consecutiveFailures = 0;
-          return;
-        }
-        delivery.error = `HTTP ${response.statusCode}`;
-      } catch (error) {
-        delivery.error = closing.aborted
-          ? 'simulator closed'
-          : deadline.aborted
-            ? `no answer within ${this.timeoutMs} ms`
-            : error instanceof Error
-              ? error.message
-              : String(error);
-        delivery.attemptLog.push({ error: delivery.error, durationMs: Date.now() - startedAt });
-      }
-      if (closing.aborted) break;
-      this.failedAttempt();
-      if (attempt === attempts || this.disabled.disabled) break;
-      this.log.warn({ eventId: delivery.eventId, attempt, error: delivery.error }, 'webhook attempt failed; retrying');
-      try {
-        await sleep(this.retryDelaysMs[attempt - 1] ?? 0, undefined, { signal: closing });
-      } catch {
-        delivery.error = 'simulator closed';
-        break;
-      }
-    }
-    delivery.status = 'dropped';
-    this.log.warn({ eventId: delivery.eventId, attempts: delivery.attempts, error: delivery.error }, 'webhook event dropped');
+  close(): Promise<void> {
+    return this.sender.close();
   }
 
   private failedAttempt(): void {

@@ -6,18 +6,16 @@
  * failure is retried. Every notification is logged in `deliveries` (`dropped`: the move was made
  * with `notify: false`; `skipped`: no target configured).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { request } from 'undici';
 import { z } from 'zod';
 import { notificationHeaders, type ServicePowerStatusNotification } from './notifications';
+import { deliveredOn2xxRefusedOn4xx, WebhookSender } from '../../simulators/webhooks';
 
 export const NotificationTargetSchema = z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(1) }).strict();
 export type NotificationTarget = z.infer<typeof NotificationTargetSchema>;
 
 export const DEFAULT_NOTIFICATION_RETRY_DELAYS_MS: readonly number[] = [200, 1000];
 const MAX_ATTEMPTS = 3;
-const ATTEMPT_TIMEOUT_MS = 5000;
 
 export interface NotificationDelivery {
   EventID: string;
@@ -31,14 +29,15 @@ export interface NotificationDelivery {
 
 export class NotificationDispatcher {
   readonly deliveries: NotificationDelivery[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly stopping = new AbortController();
+  private readonly sender: WebhookSender;
 
   constructor(
     private readonly log: FastifyBaseLogger,
     public target: NotificationTarget | null,
-    private readonly retryDelaysMs: readonly number[] = DEFAULT_NOTIFICATION_RETRY_DELAYS_MS,
-  ) {}
+    retryDelaysMs: readonly number[] = DEFAULT_NOTIFICATION_RETRY_DELAYS_MS,
+  ) {
+    this.sender = new WebhookSender(log, { retryDelaysMs, maxAttempts: MAX_ATTEMPTS, rule: deliveredOn2xxRefusedOn4xx, what: 'notification' });
+  }
 
   /** Logs the notification and, unless `drop`, delivers it in the background. */
   emit(notification: ServicePowerStatusNotification, { drop = false }: { drop?: boolean } = {}): NotificationDelivery {
@@ -51,7 +50,7 @@ export class NotificationDispatcher {
       attempts: 0,
     };
     this.deliveries.push(delivery);
-    if (!drop && target) this.track(this.deliver(notification, target, delivery));
+    if (!drop && target) this.deliver(notification, target, delivery);
     return delivery;
   }
 
@@ -62,61 +61,33 @@ export class NotificationDispatcher {
   }
 
   /** Resolves once every delivery started so far has settled. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.sender.idle();
   }
 
-  async close(): Promise<void> {
-    this.stopping.abort();
-    await this.idle();
+  close(): Promise<void> {
+    return this.sender.close();
   }
 
   clear(): void {
     this.deliveries.length = 0;
   }
 
-  private track(running: Promise<void>): void {
-    const tracked = running.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
-  }
-
-  private async deliver(notification: ServicePowerStatusNotification, target: NotificationTarget, delivery: NotificationDelivery): Promise<void> {
+  private deliver(notification: ServicePowerStatusNotification, target: NotificationTarget, delivery: NotificationDelivery): void {
     const body = JSON.stringify(notification);
-    const closing = this.stopping.signal;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      delivery.attempts = attempt;
-      try {
-        const response = await request(target.url, {
-          method: 'POST',
-          // Signed per attempt, with a fresh timestamp.
-          headers: { 'content-type': 'application/json', ...notificationHeaders(target.secret, body) },
-          body,
-          signal: AbortSignal.any([closing, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)]),
-          headersTimeout: ATTEMPT_TIMEOUT_MS,
-          bodyTimeout: ATTEMPT_TIMEOUT_MS,
-        });
-        await response.body.dump();
-        delivery.responseStatus = response.statusCode;
-        if (response.statusCode >= 200 && response.statusCode < 300) {
-          delivery.status = 'delivered';
-          delete delivery.error;
-          this.log.info({ eventId: delivery.EventID, workOrderNum: delivery.WorkOrderNum, attempt }, 'notification delivered');
-          return;
-        }
-        delivery.error = `HTTP ${response.statusCode}`;
-        if (response.statusCode < 500 && response.statusCode !== 408 && response.statusCode !== 429) break;
-      } catch (error) {
-        delivery.error = closing.aborted ? 'simulator closed' : error instanceof Error ? error.message : String(error);
-      }
-      if (closing.aborted || attempt === MAX_ATTEMPTS) break;
-      try {
-        await sleep(this.retryDelaysMs[attempt - 1] ?? this.retryDelaysMs[this.retryDelaysMs.length - 1] ?? 0, undefined, { signal: closing });
-      } catch {
-        delivery.error = 'simulator closed';
-        break;
-      }
-    }
-    delivery.status = 'failed';
-    this.log.warn({ eventId: delivery.EventID, workOrderNum: delivery.WorkOrderNum, attempts: delivery.attempts, error: delivery.error }, 'notification delivery failed');
+    const logFields = { eventId: delivery.EventID, workOrderNum: delivery.WorkOrderNum };
+    this.sender.send({
+      url: target.url,
+      body,
+      // Signed per attempt, with a fresh timestamp.
+      headers: () => ({ 'content-type': 'application/json', ...notificationHeaders(target.secret, body) }),
+      progress: delivery,
+      logFields,
+      settled: (delivered) => {
+        delivery.status = delivered ? 'delivered' : 'failed';
+        if (delivered) this.log.info({ ...logFields, attempt: delivery.attempts }, 'notification delivered');
+        else this.log.warn({ ...logFields, attempts: delivery.attempts, error: delivery.error }, 'notification delivery failed');
+      },
+    });
   }
 }

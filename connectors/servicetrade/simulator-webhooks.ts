@@ -6,11 +6,10 @@
  * counts as delivered. Deliveries run in the background and are logged for tests.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { request } from 'undici';
 import { z } from 'zod';
 import type { ServiceTradeWebhookEvent } from './schemas';
+import { type DeliveryAttempt, deliveredBelow500, WebhookSender } from '../../simulators/webhooks';
 
 export const WebhookTargetSchema = z.object({ hookUrl: z.url({ protocol: /^https?$/ }) }).strict();
 export type WebhookTarget = z.infer<typeof WebhookTargetSchema>;
@@ -27,12 +26,7 @@ export interface WebhookDispatcherOptions {
   retryDelaysMs?: readonly number[];
 }
 
-export interface WebhookAttempt {
-  /** HTTP status, when the receiver answered. */
-  status?: number;
-  error?: string;
-  durationMs: number;
-}
+export type WebhookAttempt = DeliveryAttempt;
 
 /** A webhook body as the simulator sends it (ServiceTradeWebhookSchema reads it). */
 export interface ServiceTradeWebhookMessage {
@@ -69,10 +63,7 @@ export interface EntityChange {
 }
 
 export class WebhookDispatcher {
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly stopping = new AbortController();
-  private readonly timeoutMs: number;
-  private readonly retryDelaysMs: readonly number[];
+  private readonly sender: WebhookSender;
 
   /**
    * @param deliveries the log to append to (the simulator state's, so /__admin/state shows it)
@@ -85,8 +76,12 @@ export class WebhookDispatcher {
     private readonly entityUri: (type: string, id: number) => string,
     options: WebhookDispatcherOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
-    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS;
+    this.sender = new WebhookSender(log, {
+      timeoutMs: options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: options.retryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+      maxAttempts: MAX_WEBHOOK_ATTEMPTS,
+      rule: deliveredBelow500,
+    });
   }
 
   /** Sends one message carrying these changes (ids only); delivery runs in the background. */
@@ -113,68 +108,30 @@ export class WebhookDispatcher {
     };
     this.deliveries.push(delivery);
     if (this.target) {
-      const running = this.deliver(JSON.stringify(message), this.target, delivery).finally(() => this.inFlight.delete(running));
-      this.inFlight.add(running);
+      const { messageId } = delivery;
+      this.sender.send({
+        url: this.target.hookUrl,
+        body: JSON.stringify(message),
+        headers: () => ({ 'content-type': 'application/json' }),
+        progress: delivery,
+        logFields: { messageId },
+        settled: (delivered) => {
+          delivery.status = delivered ? 'delivered' : 'failed';
+          if (delivered) this.log.info({ messageId, status: delivery.responseStatus, attempt: delivery.attempts }, 'webhook delivered');
+          else this.log.warn({ messageId, attempts: delivery.attempts, error: delivery.error }, 'webhook delivery failed');
+        },
+      });
     }
     return delivery;
   }
 
   /** Resolves once every delivery started so far has been delivered or has failed. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.sender.idle();
   }
 
   /** Cancels retries and in-flight requests, and waits for them to settle. */
-  async close(): Promise<void> {
-    this.stopping.abort();
-    await this.idle();
-  }
-
-  private async deliver(body: string, target: WebhookTarget, delivery: WebhookDelivery): Promise<void> {
-    const closing = this.stopping.signal;
-    for (let attempt = 1; attempt <= MAX_WEBHOOK_ATTEMPTS; attempt += 1) {
-      delivery.attempts = attempt;
-      const startedAt = Date.now();
-      const deadline = AbortSignal.timeout(this.timeoutMs);
-      try {
-        const response = await request(target.hookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          signal: AbortSignal.any([closing, deadline]),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-        });
-        await response.body.dump();
-        delivery.responseStatus = response.statusCode;
-        delivery.attemptLog.push({ status: response.statusCode, durationMs: Date.now() - startedAt });
-        if (response.statusCode >= 200 && response.statusCode < 500) {
-          delivery.status = 'delivered';
-          delete delivery.error;
-          this.log.info({ messageId: delivery.messageId, status: response.statusCode, attempt }, 'webhook delivered');
-          return;
-        }
-        delivery.error = `HTTP ${response.statusCode}`;
-      } catch (error) {
-        delivery.error = closing.aborted
-          ? 'simulator closed'
-          : deadline.aborted
-            ? `no answer within ${this.timeoutMs} ms`
-            : error instanceof Error
-              ? error.message
-              : String(error);
-        delivery.attemptLog.push({ error: delivery.error, durationMs: Date.now() - startedAt });
-      }
-      if (closing.aborted || attempt === MAX_WEBHOOK_ATTEMPTS) break;
-      this.log.warn({ messageId: delivery.messageId, attempt, error: delivery.error }, 'webhook attempt failed; retrying');
-      try {
-        await sleep(this.retryDelaysMs[attempt - 1] ?? this.retryDelaysMs[this.retryDelaysMs.length - 1] ?? 0, undefined, { signal: closing });
-      } catch {
-        delivery.error = 'simulator closed';
-        break;
-      }
-    }
-    delivery.status = 'failed';
-    this.log.warn({ messageId: delivery.messageId, attempts: delivery.attempts, error: delivery.error }, 'webhook delivery failed');
+  close(): Promise<void> {
+    return this.sender.close();
   }
 }
