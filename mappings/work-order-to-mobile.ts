@@ -1,0 +1,237 @@
+/**
+ * ServiceChannel work order -> ServicePower mobile work order (seed 004's Work Order Object), and the
+ * way back: what ServiceChannel hears when the technician's OrderStatus moves. Pure and
+ * workflow-safe (no Node modules, no clock: the dispatch time is given).
+ *
+ * - WorkOrderNum = prefix + ServiceChannel work order Number.
+ * - Account: a managed account (`{AccountNum}` alone) when the subscriber or the location is listed in
+ *   `managedAccounts` (a location entry wins over a subscriber entry); otherwise an ad-hoc account
+ *   named after the location, with its address and contact (ServicePower needs `Name`).
+ * - Location: always ad hoc (ServiceChannel locations have no ServicePower number): name, address
+ *   (Address1/2, City, State -> Region, Zip, Country, latitude/longitude), e-mail, the caller and the
+ *   store phone as its contact. ServicePower needs AddrLine1 and City: without them the work order
+ *   cannot be sent (a problem, not a guess).
+ * - Trade -> OrderSubType, Category -> OrderType (a system category 1001..1007, by CATEGORY_ORDER_TYPES;
+ *   unknown categories are left out), Priority "P2 - 24 Hours" -> "2", NTE and PurchaseNumber ->
+ *   PurchaseOrder {PONum, Amount} and PONumber, ScheduledDate -> PlannedStartDate, Description,
+ *   Title "<Trade> - <ProblemCode>" (100 characters), Description (255).
+ * - The technician: `technicianByTrade[Trade]` as UserName and PrimaryUserName.
+ * - DispatchStatus by seed 004's rules (connectors/servicepower/dispatch.ts): 3 only with a technician,
+ *   a PlannedStartDate and DispatchUTC (given: the moment FieldBridge dispatched it, kept for the
+ *   life of the work order so a later PATCH does not move it); else 2 assigned, 1 scheduled, or 0.
+ */
+import { dispatchStatusFor } from '../connectors/servicepower/dispatch';
+import { OrderType, type DispatchStatusCode, type OrderTypeCode, type ServicePowerContact, type ServicePowerWorkOrderInput } from '../connectors/servicepower/schemas';
+import type { ServiceChannelWorkOrder } from '../connectors/servicechannel/schemas';
+
+export interface ManagedAccount {
+  subscriberId?: number;
+  locationId?: number;
+  accountNum: string;
+}
+
+export interface ScStatusValue {
+  primary: string;
+  extended: string | null;
+}
+
+export interface FieldStatusActionSettings {
+  checkIn: boolean;
+  checkOut: boolean;
+  status?: ScStatusValue;
+  /** `{num}`, `{status}`, `{note}`, `{technician}` are filled in. */
+  note?: string;
+}
+
+/** The mobileSync settings the mapping reads (common/config.ts `mobileSync`). */
+export interface MobileMappingSettings {
+  workOrderNumberPrefix: string;
+  managedAccounts: ManagedAccount[];
+  technicianByTrade: Record<string, string>;
+  dispatchedStatus: ScStatusValue;
+  fieldStatusMap: Record<string, FieldStatusActionSettings>;
+}
+
+/** ServiceChannel category -> ServicePower OrderType (seed 004's Work Order Types system category). */
+export const CATEGORY_ORDER_TYPES: Readonly<Record<string, OrderTypeCode>> = {
+  INSTALL: OrderType.Install,
+  INSTALLATION: OrderType.Install,
+  INSPECTION: OrderType.Inspection,
+  MAINTENANCE: OrderType.Maintenance,
+  'PREVENTIVE MAINTENANCE': OrderType.Maintenance,
+  'DE-INSTALL': OrderType.DeInstall,
+  REPAIR: OrderType.Repair,
+  DEMO: OrderType.Demo,
+  TRAINING: OrderType.Training,
+};
+
+export const TITLE_MAX = 100;
+export const DESCRIPTION_MAX = 255;
+
+export interface MobileWorkOrderMapping {
+  workOrderNum: string;
+  workOrder: ServicePowerWorkOrderInput;
+  dispatchStatus: DispatchStatusCode;
+  technician: string | null;
+  accountKind: 'managed' | 'ad-hoc';
+  /** Why the work order cannot be sent (empty when it can). */
+  problems: string[];
+}
+
+export function mobileWorkOrderNum(prefix: string, scNumber: string): string {
+  return `${prefix}${scNumber}`;
+}
+
+/** "P2 - 24 Hours" -> "2", "1" -> "1"; undefined when there is no number 0..99. */
+export function mapPriority(priority: string | null): string | undefined {
+  const match = priority ? /^\s*P?\s*(\d{1,2})\b/i.exec(priority) : null;
+  return match ? String(Number(match[1])) : undefined;
+}
+
+/** "Dana Whitfield (store manager)" -> {FirstName: Dana, LastName: Whitfield}. */
+function callerContact(caller: string | null, phone: string | null, email: string | null): ServicePowerContact | undefined {
+  const name = (caller ?? '').replace(/\(.*?\)/g, '').trim();
+  if (!name && !phone && !email) return undefined;
+  const [first, ...rest] = name.split(/\s+/).filter(Boolean);
+  return {
+    ...(first ? { FirstName: first } : {}),
+    ...(rest.length > 0 ? { LastName: rest.join(' ') } : {}),
+    ...(email ? { Email: email } : {}),
+    IsPrimary: true,
+    ...(phone ? { Phones: [{ PhoneNum: phone, PhoneType: 'Work' }] } : {}),
+  };
+}
+
+function text(value: string | null | undefined, max?: number): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  return max !== undefined && v.length > max ? v.slice(0, max) : v;
+}
+
+/** The managed account of a work order: a location entry first, then a subscriber entry. */
+export function managedAccountFor(wo: Pick<ServiceChannelWorkOrder, 'SubscriberId' | 'LocationId'>, accounts: ManagedAccount[]): string | undefined {
+  return accounts.find((a) => a.locationId === wo.LocationId)?.accountNum ?? accounts.find((a) => a.subscriberId === wo.SubscriberId && a.locationId === undefined)?.accountNum;
+}
+
+/** Drop undefined properties (a document sent and compared by buildWorkOrderPatch must not hold them). */
+function compact<T extends Record<string, unknown>>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The ServicePower work order for a ServiceChannel work order. `dispatchUTC`: when FieldBridge
+ * dispatches it (ISO; used only when a technician and a schedule make it dispatchable).
+ */
+export function mapWorkOrderToMobile(wo: ServiceChannelWorkOrder, settings: MobileMappingSettings, dispatchUTC: string): MobileWorkOrderMapping {
+  const problems: string[] = [];
+  const loc = wo.Location;
+  const workOrderNum = mobileWorkOrderNum(settings.workOrderNumberPrefix, wo.Number);
+  const address = compact({
+    AddrLine1: text(loc?.Address1),
+    AddrLine2: text(loc?.Address2),
+    City: text(loc?.City),
+    Region: text(loc?.State),
+    Zip: text(loc?.Zip),
+    Country: text(loc?.Country),
+    ...(loc?.Latitude !== null && loc?.Latitude !== undefined ? { Lat: loc.Latitude } : {}),
+    ...(loc?.Longitude !== null && loc?.Longitude !== undefined ? { Lon: loc.Longitude } : {}),
+  });
+  if (!address.AddrLine1) problems.push(`location ${wo.LocationId} has no street address (ServicePower needs Location.Address.AddrLine1)`);
+  if (!address.City) problems.push(`location ${wo.LocationId} has no city (ServicePower needs Location.Address.City)`);
+  const contact = callerContact(wo.Caller, loc?.Phone ?? null, loc?.Email ?? null);
+  const locationName = text(loc?.Name) ?? `ServiceChannel location ${wo.LocationId}`;
+
+  const managed = managedAccountFor(wo, settings.managedAccounts);
+  const Account = managed
+    ? { AccountNum: managed }
+    : compact({ Name: locationName, Addresses: Object.keys(address).length > 0 ? [address] : undefined, Contacts: contact ? [contact] : undefined });
+
+  const Location = compact({
+    Name: locationName,
+    Address: address,
+    Email: text(loc?.Email),
+    Contacts: contact ? [contact] : undefined,
+  });
+
+  const trade = text(wo.Trade);
+  const technician = trade ? (settings.technicianByTrade[trade] ?? settings.technicianByTrade[trade.toUpperCase()]) : undefined;
+  const planned = wo.ScheduledDate ?? undefined;
+  const facts = { UserName: technician, PlannedStartDate: planned, DispatchUTC: technician && planned ? dispatchUTC : undefined };
+  const dispatchStatus = dispatchStatusFor(facts);
+  const orderType = wo.Category ? CATEGORY_ORDER_TYPES[wo.Category.trim().toUpperCase()] : undefined;
+  const po = text(wo.PurchaseNumber);
+
+  const workOrder: ServicePowerWorkOrderInput = compact({
+    Account,
+    Location,
+    Title: text([trade, text(wo.ProblemCode)].filter(Boolean).join(' - '), TITLE_MAX),
+    Description: text(wo.Description, DESCRIPTION_MAX),
+    OrderType: orderType,
+    OrderSubType: trade,
+    Priority: mapPriority(wo.Priority),
+    PONumber: po,
+    PurchaseOrder: po !== undefined || wo.Nte !== null ? compact({ PONum: po, Amount: wo.Nte ?? undefined }) : undefined,
+    PlannedStartDate: planned,
+    UserName: technician,
+    PrimaryUserName: technician,
+    DispatchUTC: facts.DispatchUTC,
+    DispatchStatus: dispatchStatus,
+  });
+  return { workOrderNum, workOrder, dispatchStatus, technician: technician ?? null, accountKind: managed ? 'managed' : 'ad-hoc', problems };
+}
+
+/** ServicePower OrderStatus values after which the technician is done (closed complete / incomplete). */
+export const FINAL_ORDER_STATUSES: readonly string[] = ['4096', '4097'];
+/** ServiceChannel primary statuses after which nothing more is dispatched. */
+export const FINAL_SC_STATUSES: readonly string[] = ['CANCELLED', 'COMPLETED', 'INVOICED'];
+
+export function isCancelledInServiceChannel(wo: Pick<ServiceChannelWorkOrder, 'Status'>): boolean {
+  return wo.Status.Primary.trim().toUpperCase() === 'CANCELLED';
+}
+
+/** One ServiceChannel write FieldBridge makes for the field (one request each). */
+export type ServiceChannelAction =
+  | { kind: 'checkIn' }
+  | { kind: 'checkOut'; resolution?: string }
+  | { kind: 'status'; primary: string; extended: string | null; note?: string }
+  | { kind: 'note'; note: string };
+
+export function fillTemplate(template: string, values: { num: string; status: string; note?: string | null; technician?: string | null }): string {
+  return template
+    .replace(/\{num\}/g, values.num)
+    .replace(/\{status\}/g, values.status)
+    .replace(/\{note\}/g, values.note ?? '')
+    .replace(/\{technician\}/g, values.technician ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * What ServiceChannel gets when the mobile work order reaches `orderStatus`: check-in, check-out, the
+ * status (carrying the note in the same request) or the note alone, in that order. `checkedIn`: a
+ * check-in is already open (a check-out without one is refused, so one is made first).
+ */
+export function fieldStatusActions(
+  orderStatus: string,
+  map: Record<string, FieldStatusActionSettings>,
+  values: { num: string; note?: string | null; technician?: string | null; checkedIn: boolean },
+): ServiceChannelAction[] {
+  const action = map[orderStatus];
+  if (!action) return [];
+  const actions: ServiceChannelAction[] = [];
+  const note = action.note ? fillTemplate(action.note, { ...values, status: orderStatus }) : undefined;
+  if (action.checkIn && !values.checkedIn) actions.push({ kind: 'checkIn' });
+  if (action.checkOut) {
+    if (!action.checkIn && !values.checkedIn) actions.push({ kind: 'checkIn' });
+    actions.push({ kind: 'checkOut', ...(values.note ? { resolution: values.note } : {}) });
+  }
+  if (action.status) actions.push({ kind: 'status', primary: action.status.primary, extended: action.status.extended, ...(note ? { note } : {}) });
+  else if (note) actions.push({ kind: 'note', note });
+  return actions;
+}
+
+/** The note on the ServiceChannel work order once it is dispatched. */
+export function dispatchedNote(mapping: Pick<MobileWorkOrderMapping, 'workOrderNum' | 'technician' | 'dispatchStatus'>): string {
+  const to = mapping.technician ? ` to ${mapping.technician}` : '';
+  return `Dispatched${to} as ServicePower mobile work order ${mapping.workOrderNum} (DispatchStatus ${mapping.dispatchStatus}).`;
+}
