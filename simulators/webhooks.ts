@@ -9,8 +9,10 @@
  * delivery record and statuses, and extras such as drop-next or disabling after failures.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { request } from 'undici';
+import type { z } from 'zod';
+import { parseOr400 } from './http';
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 5000;
 
@@ -158,4 +160,40 @@ export class WebhookSender {
     }
     settled(false);
   }
+}
+
+export interface TargetRoutesOptions<T> {
+  /** What the 400 for an invalid body names; default 'request body'. */
+  what?: string;
+  /** What GET and PUT show of the target; default all of it (pass one that leaves out secrets). */
+  show?: (target: T) => unknown;
+  /** More fields for GET's answer (e.g. whether the webhook is disabled). */
+  status?: () => object;
+  /** After PUT has set a new target. */
+  onPut?: () => void;
+}
+
+/**
+ * The admin routes of a sender's target at `path`: GET shows it (`{target}`, null when none), PUT
+ * sets it from a body `schema` accepts (400 naming every invalid field), DELETE removes it (204:
+ * nothing is sent until one is set again).
+ */
+export function registerTargetRoutes<T>(
+  app: FastifyInstance,
+  path: string,
+  sender: { target: T | null },
+  schema: z.ZodType<T>,
+  { what, show = (target) => target, status = () => ({}), onPut }: TargetRoutesOptions<T> = {},
+): void {
+  app.get(path, async () => ({ target: sender.target === null ? null : show(sender.target), ...status() }));
+  app.put(path, async (request) => {
+    const target = parseOr400(schema, request.body, what);
+    sender.target = target;
+    onPut?.();
+    return { target: show(target) };
+  });
+  app.delete(path, async (_request, reply) => {
+    sender.target = null;
+    return reply.code(204).send();
+  });
 }

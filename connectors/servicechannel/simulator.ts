@@ -36,6 +36,7 @@ import {
 import { WebhookDispatcher, type WebhookTarget, WebhookTargetSchema } from './simulator-webhooks';
 import { FaultConfigSchema, FaultInjector, registerFaultRoutes } from '../../simulators/faults';
 import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from '../../simulators/http';
+import { registerTargetRoutes } from '../../simulators/webhooks';
 
 export { ServiceChannelState } from './simulator-state';
 export type { ServiceChannelSeed } from './simulator-state';
@@ -365,15 +366,11 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults, webhooks, in
     return reply.code(204).send();
   });
 
-  app.get('/__admin/webhook', async () => ({ target: webhooks.target ? { url: webhooks.target.url } : null, ...webhooks.disabled }));
-  app.put('/__admin/webhook', async (request) => {
-    webhooks.target = parseOr400(WebhookTargetSchema, request.body);
-    webhooks.enable();
-    return { target: { url: webhooks.target.url } };
-  });
-  app.delete('/__admin/webhook', async (_request, reply) => {
-    webhooks.target = null;
-    return reply.code(204).send();
+  // The signing key is never shown; setting a target re-enables a disabled webhook.
+  registerTargetRoutes(app, '/__admin/webhook', webhooks, WebhookTargetSchema, {
+    show: ({ url }) => ({ url }),
+    status: () => webhooks.disabled,
+    onPut: () => webhooks.enable(),
   });
   app.get('/__admin/webhooks', async () => webhooks.deliveries);
   app.post('/__admin/webhooks/drop-next', async (request) => ({ dropNext: webhooks.dropNext(parseOr400(DropNextSchema, request.body ?? {}).count) }));

@@ -12,6 +12,7 @@ import { type RequestLogEntry, type ServicePowerSeed, ServicePowerSeedSchema, Se
 import { NotificationDispatcher, type NotificationTarget, NotificationTargetSchema } from './simulator-notifications';
 import { FaultConfigSchema, FaultInjector, hasSharedFault, registerFaultRoutes } from '../../simulators/faults';
 import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from '../../simulators/http';
+import { registerTargetRoutes } from '../../simulators/webhooks';
 
 export { ServicePowerState } from './simulator-state';
 export type { ServicePowerSeed } from './simulator-state';
@@ -162,14 +163,10 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults, notification
 
   app.get('/__admin/requests', async () => ({ requests: state.requests, counts: state.requestCounts() }));
 
-  app.get('/__admin/notification', async () => ({ target: notifications.target ? { url: notifications.target.url } : null }));
-  app.put('/__admin/notification', async (request) => {
-    notifications.target = parseOr400(NotificationTargetSchema, request.body, 'notification target');
-    return { target: { url: notifications.target.url } };
-  });
-  app.delete('/__admin/notification', async (_request, reply) => {
-    notifications.target = null;
-    return reply.code(204).send();
+  // The secret is never shown.
+  registerTargetRoutes(app, '/__admin/notification', notifications, NotificationTargetSchema, {
+    what: 'notification target',
+    show: ({ url }) => ({ url }),
   });
   app.get('/__admin/notifications', async () => notifications.deliveries);
   app.post<{ Params: { eventId: string } }>('/__admin/notifications/:eventId/resend', async (request, reply) => {

@@ -24,6 +24,7 @@ import {
 import { WebhookDispatcher, type WebhookTarget, WebhookTargetSchema } from './simulator-webhooks';
 import { FaultConfigSchema, FaultInjector, registerFaultRoutes } from '../../simulators/faults';
 import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from '../../simulators/http';
+import { registerTargetRoutes } from '../../simulators/webhooks';
 
 export { ServiceTradeState } from './simulator-state';
 export type { ServiceTradeSeed } from './simulator-state';
@@ -268,15 +269,7 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults, webhooks, in
     return reply.code(204).send();
   });
 
-  app.get('/__admin/webhook', async () => ({ target: webhooks.target }));
-  app.put('/__admin/webhook', async (request) => {
-    webhooks.target = parseOr400(WebhookTargetSchema, request.body);
-    return { target: webhooks.target };
-  });
-  app.delete('/__admin/webhook', async (_request, reply) => {
-    webhooks.target = null;
-    return reply.code(204).send();
-  });
+  registerTargetRoutes(app, '/__admin/webhook', webhooks, WebhookTargetSchema);
   app.get('/__admin/webhooks', async () => state.webhookDeliveries);
 
   registerFaultRoutes(app, faults);
