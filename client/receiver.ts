@@ -1,6 +1,7 @@
 /**
  * The webhook receiver: one route per source system (App4Sales here; ServiceTrade in
- * servicetrade-webhook.ts). Each request is authenticated, validated with
+ * servicetrade-webhook.ts; ServiceChannel in servicechannel-webhook.ts; ServicePower's status
+ * notifications in servicepower-notification.ts). Each request is authenticated, validated with
  * zod and turned into a signal-with-start, and answered in milliseconds; the sync itself runs
  * durably in Temporal. Malformed, oversized, unauthenticated or too slowly sent requests get a 4xx
  * naming the reason and start nothing. The sender is told the truth about Temporal: unavailable or
@@ -18,14 +19,24 @@ import { verifyWebhookSignature } from '../connectors/app4sales/signature';
 import type { Config, ConfigSection } from '../common/config';
 import type { Logger } from '../common/logger';
 import { checkReadiness, classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
+import { serviceChannelWebhookRoutes } from './servicechannel-webhook';
+import { servicePowerNotificationRoutes } from './servicepower-notification';
 import { redactServiceTradeUrl, serviceTradeWebhookRoutes, type ServiceTradeWebhookOptions } from './servicetrade-webhook';
 import { startCustomerUpsert } from './starters';
 
 /**
  * The configuration sections the receiver process loads: the webhook secrets, no App4Sales API
- * key, no Specter, ServiceTrade or Spectrum credentials.
+ * key, no Specter, ServiceTrade, Spectrum, ServiceChannel or ServicePower credentials.
  */
-export const RECEIVER_CONFIG_SECTIONS = ['temporal', 'log', 'receiver', 'app4salesWebhook', 'servicetradeWebhook'] as const satisfies readonly ConfigSection[];
+export const RECEIVER_CONFIG_SECTIONS = [
+  'temporal',
+  'log',
+  'receiver',
+  'app4salesWebhook',
+  'servicetradeWebhook',
+  'servicechannelWebhook',
+  'servicepowerNotification',
+] as const satisfies readonly ConfigSection[];
 
 export interface ReceiverOptions extends Omit<Config['receiver'], 'host' | 'port'> {
   client: Client;
@@ -34,6 +45,13 @@ export interface ReceiverOptions extends Omit<Config['receiver'], 'host' | 'port
   app4salesWebhookSecret: string;
   /** The token in ServiceTrade's hook URL, and whether a job-created webhook starts the job's sync. */
   servicetradeWebhook: ServiceTradeWebhookOptions;
+  /**
+   * The key ServiceChannel signs its webhooks with (POST /webhooks/servicechannel). The receiver
+   * process always passes it; a receiver built without it (tests of the other flows) has no such route.
+   */
+  servicechannelWebhook?: Config['servicechannelWebhook'];
+  /** The secret ServicePower's status notifications are signed with (POST /webhooks/servicepower); as above. */
+  servicepowerNotification?: Config['servicepowerNotification'];
 }
 
 /** Seconds the sender is asked to wait before delivering again when Temporal is unavailable. */
@@ -144,6 +162,24 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
     retryAfterSeconds: RETRY_AFTER_SECONDS,
     servicetradeWebhook: opts.servicetradeWebhook,
   });
+  if (opts.servicechannelWebhook) {
+    app.register(serviceChannelWebhookRoutes, {
+      client: opts.client,
+      taskQueue: opts.taskQueue,
+      startDeadlineMs: opts.startDeadlineMs,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+      key: opts.servicechannelWebhook.key,
+    });
+  }
+  if (opts.servicepowerNotification) {
+    app.register(servicePowerNotificationRoutes, {
+      client: opts.client,
+      startDeadlineMs: opts.startDeadlineMs,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+      signatureToleranceSeconds: opts.signatureToleranceSeconds,
+      secret: opts.servicepowerNotification.secret,
+    });
+  }
 
   return app;
 }

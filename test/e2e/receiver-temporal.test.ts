@@ -178,7 +178,7 @@ describe('the receiver process (npm run receiver)', () => {
 
   test('starts with only Temporal, the receiver settings and the webhook secrets: no App4Sales API key, no Specter; its timeouts come from the environment', async () => {
     const port = await freePort();
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(APP4SALES|SPECTER|TEMPORAL|RECEIVER|FIELDBRIDGE_CONFIG|LOG_)/.test(k)));
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(APP4SALES|SPECTER|SERVICECHANNEL|SERVICEPOWER|TEMPORAL|RECEIVER|FIELDBRIDGE_CONFIG|LOG_)/.test(k)));
     let output = '';
     proc = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'client', 'receiver-main.ts')], {
       env: {
@@ -186,6 +186,8 @@ describe('the receiver process (npm run receiver)', () => {
         TEMPORAL_ADDRESS: env!.address,
         APP4SALES_WEBHOOK_SECRET: WEBHOOK_SECRET,
         SERVICETRADE_WEBHOOK_TOKEN: 'servicetrade-hook-token-0123456789',
+        SERVICECHANNEL_WEBHOOK_KEY: 'servicechannel-webhook-key-0123',
+        SERVICEPOWER_NOTIFICATION_SECRET: 'servicepower-notification-secret',
         RECEIVER_PORT: String(port),
         RECEIVER_REQUEST_TIMEOUT_MS: '700',
         LOG_FORMAT: 'json',

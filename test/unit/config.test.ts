@@ -7,7 +7,15 @@ import { ConfigError, ENVIRONMENT, loadConfig, type ConfigSection } from '../../
 /** What worker/main.ts loads (worker/deps.ts WORKER_CONFIG_SECTIONS): every flow's adapters and settings. */
 const WORKER_SECTIONS = ['temporal', 'log', 'app4sales', 'specter', 'servicetrade', 'spectrum', 'jobSync'] as const satisfies readonly ConfigSection[];
 /** What the receiver loads (client/receiver.ts RECEIVER_CONFIG_SECTIONS): both webhooks' secrets, no API credentials. */
-const RECEIVER_SECTIONS = ['temporal', 'log', 'receiver', 'app4salesWebhook', 'servicetradeWebhook'] as const satisfies readonly ConfigSection[];
+const RECEIVER_SECTIONS = [
+  'temporal',
+  'log',
+  'receiver',
+  'app4salesWebhook',
+  'servicetradeWebhook',
+  'servicechannelWebhook',
+  'servicepowerNotification',
+] as const satisfies readonly ConfigSection[];
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -107,7 +115,12 @@ describe('configuration', () => {
 
 describe('each process needs only its own settings', () => {
   const { APP4SALES_WEBHOOK_SECRET: _secret, SERVICETRADE_WEBHOOK_TOKEN: _token, ...workerEnv } = valid;
-  const receiverEnv = { APP4SALES_WEBHOOK_SECRET: 'a-secret-of-16-chars', SERVICETRADE_WEBHOOK_TOKEN: 'tok_0123456789abcdefghijklmn' };
+  const receiverEnv = {
+    APP4SALES_WEBHOOK_SECRET: 'a-secret-of-16-chars',
+    SERVICETRADE_WEBHOOK_TOKEN: 'tok_0123456789abcdefghijklmn',
+    SERVICECHANNEL_WEBHOOK_KEY: 'sc-webhook-key-0123456789',
+    SERVICEPOWER_NOTIFICATION_SECRET: 'sp-notification-secret-0123',
+  };
 
   // Both depend on the worker's and the receiver's own lists, changed by the job -> work order flow.
   test('the worker and the receiver load these sections', () => {
@@ -125,12 +138,14 @@ describe('each process needs only its own settings', () => {
     expect(cfg).not.toHaveProperty('app4salesWebhook');
   });
 
-  test('the receiver loads with the two webhook secrets alone: no API keys, no Specter or Spectrum settings', () => {
+  test('the receiver loads with the four webhook secrets alone: no API keys, no Specter, Spectrum, ServiceChannel or ServicePower settings', () => {
     const cfg = loadConfig(RECEIVER_CONFIG_SECTIONS, receiverEnv);
     expect(cfg.app4salesWebhook.secret).toBe('a-secret-of-16-chars');
     expect(cfg.servicetradeWebhook).toEqual({ token: 'tok_0123456789abcdefghijklmn', autoSyncNewJobs: false });
+    expect(cfg.servicechannelWebhook).toEqual({ key: 'sc-webhook-key-0123456789' });
+    expect(cfg.servicepowerNotification).toEqual({ secret: 'sp-notification-secret-0123' });
     expect(cfg.receiver.port).toBe(3000);
-    for (const section of ['app4sales', 'specter', 'servicetrade', 'spectrum', 'jobSync']) expect(cfg).not.toHaveProperty(section);
+    for (const section of ['app4sales', 'specter', 'servicetrade', 'spectrum', 'jobSync', 'servicechannel', 'servicepower', 'mobileSync']) expect(cfg).not.toHaveProperty(section);
   });
 
   test('an empty environment: the worker names its own missing variables, not the webhook secrets', () => {
@@ -158,11 +173,13 @@ describe('each process needs only its own settings', () => {
     expect(problems).not.toContain('JOB_SYNC_');
   });
 
-  test('an empty environment: the receiver names only the two webhook secrets', () => {
+  test('an empty environment: the receiver names only the four webhook secrets', () => {
     const problems = problemsOf(() => loadConfig(RECEIVER_CONFIG_SECTIONS, {}));
     expect(problems).toEqual([
       'APP4SALES_WEBHOOK_SECRET (app4salesWebhook.secret): is required',
       'SERVICETRADE_WEBHOOK_TOKEN (servicetradeWebhook.token): is required',
+      'SERVICECHANNEL_WEBHOOK_KEY (servicechannelWebhook.key): is required',
+      'SERVICEPOWER_NOTIFICATION_SECRET (servicepowerNotification.secret): is required',
     ]);
   });
 
@@ -177,6 +194,8 @@ describe('each process needs only its own settings', () => {
     expect(problemsOf(() => loadConfig(RECEIVER_SECTIONS, {}))).toEqual([
       'APP4SALES_WEBHOOK_SECRET (app4salesWebhook.secret): is required',
       'SERVICETRADE_WEBHOOK_TOKEN (servicetradeWebhook.token): is required',
+      'SERVICECHANNEL_WEBHOOK_KEY (servicechannelWebhook.key): is required',
+      'SERVICEPOWER_NOTIFICATION_SECRET (servicepowerNotification.secret): is required',
     ]);
   });
 

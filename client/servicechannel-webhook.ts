@@ -1,0 +1,127 @@
+/**
+ * POST /webhooks/servicechannel: ServiceChannel's work order events (API-NOTES section 3, seed 003).
+ *
+ * Authentication: `Sign-Type: HMACSHA256` and `Sign-Data: base64(HMAC-SHA256(key, raw body))` with
+ * SERVICECHANNEL_WEBHOOK_KEY, checked over the bytes exactly as received, in constant time
+ * (connectors/servicechannel/signature.ts). Unsigned, another sign type, a wrong signature or an
+ * altered body: 401, a warning, nothing started.
+ *
+ * The body `{EventType, Object: {Id, UpdatedDate, ...}}` is validated with zod (400 naming the field).
+ * Then, by EventType:
+ * - a work order event (WorkOrderCreated, ...StatusChanged, ...NteChanged, ...ScheduledDateChanged,
+ *   ...NoteAdded, ...CheckIn, ...CheckOut): signal-with-start of the work order's workflow
+ *   (`work-order-to-mobile:servicechannel:<Object.Id>`) with the event. The workflow reads the work
+ *   order itself, so the Object need not be whole here.
+ * - Proposal* and Invoice*: 202, acknowledged and logged, nothing started.
+ * - anything else: 202 and a log line, nothing started.
+ *
+ * The event id is serviceChannelEventId(body) (`<EventType>:<Id>:<UpdatedDate>[:note-<id>|:checkin-<id>]`):
+ * computed from the signed body, so it is the same on every delivery attempt and cannot be changed by
+ * anyone without the key. The simulator's `X-ServiceChannel-Event-Id` header carries the same value;
+ * it is not signed, so it is only compared (a difference is logged), never trusted.
+ *
+ * The answer is bounded by the receiver's start deadline: Temporal unavailable or slow -> 503 with
+ * Retry-After (ServiceChannel retries 3 times, 5 minutes apart; after that the reconciliation
+ * Schedule finds the change), misconfigured -> 500.
+ */
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import {
+  EVENT_ID_HEADER,
+  isAcknowledgedEventType,
+  isWorkOrderEventType,
+  ServiceChannelWebhookSchema,
+  SIGN_DATA_HEADER,
+  SIGN_TYPE_HEADER,
+  serviceChannelEventId,
+} from '../connectors/servicechannel/schemas';
+import { verifyServiceChannelSignature } from '../connectors/servicechannel/signature';
+import type { ServiceChannelEvent } from '../workflows/definitions';
+import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
+import { startWorkOrderToMobile } from './starters';
+
+export const SERVICECHANNEL_WEBHOOK_PATH = '/webhooks/servicechannel';
+
+export interface ServiceChannelWebhookRouteOptions {
+  client: Client;
+  taskQueue: string;
+  startDeadlineMs: number;
+  retryAfterSeconds: number;
+  /** SERVICECHANNEL_WEBHOOK_KEY: the HMAC key ServiceChannel signs with. */
+  key: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The route, in its own plugin scope: any content type is read as raw bytes (the signature covers them). */
+export async function serviceChannelWebhookRoutes(app: FastifyInstance, opts: ServiceChannelWebhookRouteOptions): Promise<void> {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.post(SERVICECHANNEL_WEBHOOK_PATH, async (req, reply) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const signType = req.headers[SIGN_TYPE_HEADER];
+    const signData = req.headers[SIGN_DATA_HEADER];
+    if (!verifyServiceChannelSignature(opts.key, raw, signType, signData)) {
+      const reason =
+        signType === undefined || signData === undefined
+          ? `missing ${signType === undefined ? 'Sign-Type' : 'Sign-Data'} header`
+          : 'Sign-Type is not HMACSHA256, or Sign-Data is not the signature of the body with this receiver\'s key';
+      req.log.warn({ reason }, 'ServiceChannel webhook refused: unsigned or wrongly signed');
+      return reply.code(401).send({ error: 'unauthenticated', reason });
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(utf8.decode(raw));
+    } catch (err) {
+      return reply.code(400).send({ error: 'malformed', reason: err instanceof SyntaxError ? `body is not JSON: ${err.message}` : 'body is not valid UTF-8' });
+    }
+    const parsed = ServiceChannelWebhookSchema.safeParse(json);
+    if (!parsed.success) {
+      const eventType = (json as { EventType?: unknown } | null)?.EventType;
+      const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+      req.log.warn({ eventType, fields }, 'ServiceChannel webhook refused: invalid body');
+      return reply.code(400).send({
+        error: 'invalid',
+        reason: `ServiceChannel ${typeof eventType === 'string' ? eventType : 'webhook'} is invalid: ${fields.map((f) => f.field).join(', ')}`,
+        fields,
+      });
+    }
+    const body = parsed.data;
+    const workOrderId = body.Object.Id;
+    const eventType = body.EventType;
+    const eventId = serviceChannelEventId(body);
+    const headerEventId = req.headers[EVENT_ID_HEADER];
+    if (typeof headerEventId === 'string' && headerEventId !== eventId) {
+      req.log.warn({ eventId, headerEventId }, 'X-ServiceChannel-Event-Id differs from the id of the signed body: the body\'s is used');
+    }
+
+    if (isAcknowledgedEventType(eventType)) {
+      req.log.info({ eventType, objectId: workOrderId, eventId }, `ServiceChannel ${eventType} acknowledged: FieldBridge does not sync proposals or invoices`);
+      return reply.code(202).send({ accepted: false, acknowledged: true, eventType, reason: 'proposals and invoices are acknowledged, not synced' });
+    }
+    if (!isWorkOrderEventType(eventType)) {
+      req.log.info({ eventType, objectId: workOrderId, eventId }, `ServiceChannel event type ${eventType} is unknown to FieldBridge: acknowledged, nothing started`);
+      return reply.code(202).send({ accepted: false, eventType, reason: `FieldBridge does not act on ${eventType} events` });
+    }
+
+    const event: ServiceChannelEvent = { eventId, eventType, source: 'webhook', ...(body.Object.UpdatedDate ? { occurredAt: body.Object.UpdatedDate } : {}) };
+    try {
+      const started = await opts.client.withDeadline(Date.now() + opts.startDeadlineMs, () => startWorkOrderToMobile(opts.client, opts.taskQueue, workOrderId, event));
+      req.log.info({ eventId, eventType, workOrderId, ...started }, 'work order sync signalled');
+      return reply.code(202).send({ accepted: true, eventId, eventType, ...started });
+    } catch (err) {
+      const trouble = classifyTemporalError(err, opts.client.options.namespace);
+      const context = { err, eventId, eventType, workOrderId, ...trouble };
+      if (trouble.kind === 'unavailable') {
+        req.log.warn(context, `work order sync not signalled, ServiceChannel will retry: ${describeTrouble(trouble)}`);
+        return reply
+          .code(503)
+          .header('retry-after', String(opts.retryAfterSeconds))
+          .send({ error: 'unavailable', reason: 'Temporal is unavailable or slow; the event could not be delivered to its sync; retry later' });
+      }
+      req.log.error(context, `work order sync not signalled, FieldBridge is misconfigured: ${describeTrouble(trouble)}`);
+      return reply.code(500).send({ error: 'misconfigured', problem: trouble.problem, reason: `the event could not be delivered to its sync: ${PUBLIC_REASONS[trouble.problem]}` });
+    }
+  });
+}

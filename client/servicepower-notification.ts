@@ -1,0 +1,126 @@
+/**
+ * POST /webhooks/servicepower: ServicePower's status notifications, sent when a technician moves a
+ * mobile work order's OrderStatus (connectors/servicepower/notifications.ts; the shape is assumed,
+ * as ServicePower publishes none).
+ *
+ * Authentication: `X-ServicePower-Timestamp` and `X-ServicePower-Signature: sha256=<hex HMAC>` with
+ * SERVICEPOWER_NOTIFICATION_SECRET, constant-time, within the receiver's signature tolerance.
+ * Unsigned, wrong or stale: 401, a warning, nothing signalled. Invalid body: 400 naming the field.
+ *
+ * Which workflow: a notification names the ServicePower WorkOrderNum only, which is the configured
+ * prefix + the ServiceChannel work order *number*, while the workflow id is derived from the
+ * ServiceChannel work order *id* (a different value), so the id cannot be computed from the number.
+ * The workflow records the WorkOrderNum it created as its search attribute FieldBridgeTargetCode; the
+ * receiver finds the running `work-order-to-mobile` workflow with that target code through visibility
+ * and reads the work order id from its FieldBridgeSourceId. (This also keeps the receiver free of the
+ * worker's dispatch settings.) The workflow is then signalled with mobileStatusChangedSignal; its
+ * event id is the notification's EventID, the same on every redelivery, so a repeat is ignored.
+ *
+ * No running workflow holds that number (not ours, already finished, or the number was just recorded
+ * and visibility has not caught up): 202 with `accepted: false` and a warning, nothing started; the
+ * workflow's own periodic re-read of the work order picks up a change a notification failed to deliver.
+ * Temporal unavailable or slow -> 503 with Retry-After (ServicePower retries), misconfigured -> 500.
+ */
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { SourceIdKey, SyncKindKey, TargetCodeKey, visibilityString } from '../common/search-attributes';
+import { StatusNotificationSchema, verifyNotificationSignature, NOTIFICATION_SIGNATURE_HEADER, NOTIFICATION_TIMESTAMP_HEADER } from '../connectors/servicepower/notifications';
+import type { MobileStatusChange } from '../workflows/definitions';
+import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
+import { signalMobileStatus, type MobileStatusSignalled } from './starters';
+
+export const SERVICEPOWER_NOTIFICATION_PATH = '/webhooks/servicepower';
+
+export interface ServicePowerNotificationRouteOptions {
+  client: Client;
+  startDeadlineMs: number;
+  retryAfterSeconds: number;
+  signatureToleranceSeconds: number;
+  /** SERVICEPOWER_NOTIFICATION_SECRET */
+  secret: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The visibility query that finds the running workflow of a mobile work order number. */
+export function workflowByMobileNumberQuery(workOrderNum: string): string {
+  return `${SyncKindKey.name} = "work-order-to-mobile" AND ${TargetCodeKey.name} = ${visibilityString(workOrderNum)} AND ExecutionStatus = "Running"`;
+}
+
+/** The ServiceChannel work order id whose running workflow holds this ServicePower work order number, or null. */
+export async function findWorkOrderIdByMobileNumber(client: Client, workOrderNum: string): Promise<number | null> {
+  for await (const info of client.workflow.list({ query: workflowByMobileNumberQuery(workOrderNum), pageSize: 10 })) {
+    const sourceId = info.typedSearchAttributes.get(SourceIdKey);
+    const id = Number(sourceId);
+    if (sourceId && Number.isSafeInteger(id)) return id;
+  }
+  return null;
+}
+
+export async function servicePowerNotificationRoutes(app: FastifyInstance, opts: ServicePowerNotificationRouteOptions): Promise<void> {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.post(SERVICEPOWER_NOTIFICATION_PATH, async (req, reply) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!verifyNotificationSignature(opts.secret, req.headers, raw, opts.signatureToleranceSeconds)) {
+      const missing = [NOTIFICATION_TIMESTAMP_HEADER, NOTIFICATION_SIGNATURE_HEADER].filter((h) => req.headers[h] === undefined);
+      const reason = missing.length
+        ? `missing ${missing.map((h) => (h === NOTIFICATION_TIMESTAMP_HEADER ? 'X-ServicePower-Timestamp' : 'X-ServicePower-Signature')).join(' and ')} header`
+        : 'signature does not match the body, or the timestamp is outside the accepted window';
+      req.log.warn({ reason }, 'ServicePower notification refused: unsigned or wrongly signed');
+      return reply.code(401).send({ error: 'unauthenticated', reason });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(utf8.decode(raw));
+    } catch (err) {
+      return reply.code(400).send({ error: 'malformed', reason: err instanceof SyntaxError ? `body is not JSON: ${err.message}` : 'body is not valid UTF-8' });
+    }
+    const parsed = StatusNotificationSchema.safeParse(json);
+    if (!parsed.success) {
+      const eventId = (json as { EventID?: unknown } | null)?.EventID;
+      const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+      req.log.warn({ eventId, fields }, 'ServicePower notification refused: invalid body');
+      return reply.code(400).send({
+        error: 'invalid',
+        reason: `ServicePower notification${typeof eventId === 'string' ? ` ${eventId}` : ''} is invalid: ${fields.map((f) => f.field).join(', ')}`,
+        fields,
+      });
+    }
+    const n = parsed.data;
+    const change: MobileStatusChange = {
+      eventId: n.EventID,
+      workOrderNum: n.WorkOrderNum,
+      orderStatus: n.OrderStatus,
+      previousOrderStatus: n.PreviousOrderStatus,
+      occurredAt: n.ChangedUTC,
+      ...(n.Note !== undefined ? { note: n.Note } : {}),
+    };
+    const context = { eventId: n.EventID, workOrderNum: n.WorkOrderNum, orderStatus: n.OrderStatus };
+    let outcome: MobileStatusSignalled | { signalled: false; reason: string };
+    try {
+      outcome = await opts.client.withDeadline(Date.now() + opts.startDeadlineMs, async () => {
+        const workOrderId = await findWorkOrderIdByMobileNumber(opts.client, n.WorkOrderNum);
+        if (workOrderId === null) return { signalled: false as const, reason: `no running work order sync holds ServicePower work order ${n.WorkOrderNum}` };
+        return signalMobileStatus(opts.client, workOrderId, change);
+      });
+    } catch (err) {
+      const trouble = classifyTemporalError(err, opts.client.options.namespace);
+      if (trouble.kind === 'unavailable') {
+        req.log.warn({ err, ...context, ...trouble }, `field status not signalled, ServicePower will retry: ${describeTrouble(trouble)}`);
+        return reply
+          .code(503)
+          .header('retry-after', String(opts.retryAfterSeconds))
+          .send({ error: 'unavailable', reason: 'Temporal is unavailable or slow; the notification could not be delivered to its sync; retry later' });
+      }
+      req.log.error({ err, ...context, ...trouble }, `field status not signalled, FieldBridge is misconfigured: ${describeTrouble(trouble)}`);
+      return reply.code(500).send({ error: 'misconfigured', problem: trouble.problem, reason: `the notification could not be delivered to its sync: ${PUBLIC_REASONS[trouble.problem]}` });
+    }
+    if (!outcome.signalled) {
+      req.log.warn({ ...context, reason: outcome.reason }, `ServicePower notification not applied: ${outcome.reason} (the sync's own re-read covers a work order it holds)`);
+      return reply.code(202).send({ accepted: false, eventId: n.EventID, reason: outcome.reason });
+    }
+    req.log.info({ ...context, workflowId: outcome.workflowId, runId: outcome.runId }, 'field status signalled');
+    return reply.code(202).send({ accepted: true, eventId: n.EventID, workflowId: outcome.workflowId, runId: outcome.runId });
+  });
+}
