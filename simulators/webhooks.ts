@@ -69,11 +69,11 @@ export interface Delivery {
   headers: () => Record<string, string>;
   /** The connector's record: attempts, responseStatus, error and attemptLog are kept up to date. */
   progress: DeliveryProgress;
-  /** Identifies the delivery in log lines. */
+  /** Identifies the delivery in log lines (delivered, retrying, failed). */
   logFields: Record<string, unknown>;
   /** After each failed attempt (not when closing): return false to give up. */
   afterFailedAttempt?: () => boolean;
-  /** Once the delivery has settled (delivered, failed, or cut short by close). */
+  /** Once the delivery has settled (delivered, failed, or cut short by close); before it is logged. */
   settled: (delivered: boolean) => void;
 }
 
@@ -133,6 +133,7 @@ export class WebhookSender {
         if (verdict === 'delivered') {
           delete progress.error;
           settled(true);
+          this.log.info({ ...logFields, status: response.statusCode, attempt }, `${what} delivered`);
           return;
         }
         progress.error = `HTTP ${response.statusCode}`;
@@ -159,6 +160,7 @@ export class WebhookSender {
       }
     }
     settled(false);
+    this.log.warn({ ...logFields, attempts: progress.attempts, error: progress.error }, `${what} delivery failed`);
   }
 }
 

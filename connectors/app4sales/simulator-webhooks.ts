@@ -38,7 +38,7 @@ export class WebhookDispatcher {
   private readonly sender: WebhookSender;
 
   constructor(
-    private readonly log: FastifyBaseLogger,
+    log: FastifyBaseLogger,
     public target: WebhookTarget | null,
     retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
   ) {
@@ -104,7 +104,6 @@ export class WebhookDispatcher {
 
   private deliver(event: CustomerChangedEvent, target: WebhookTarget, delivery: WebhookDelivery): void {
     const body = JSON.stringify(event);
-    const eventId = event.EventId;
     this.sender.send({
       url: target.url,
       body,
@@ -114,11 +113,9 @@ export class WebhookDispatcher {
         return { 'content-type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body) };
       },
       progress: delivery,
-      logFields: { eventId },
+      logFields: { eventId: event.EventId },
       settled: (delivered) => {
         delivery.status = delivered ? 'delivered' : 'failed';
-        if (delivered) this.log.info({ eventId, status: delivery.responseStatus, attempt: delivery.attempts }, 'webhook delivered');
-        else this.log.warn({ eventId, attempts: delivery.attempts, error: delivery.error }, 'webhook delivery failed');
       },
     });
   }

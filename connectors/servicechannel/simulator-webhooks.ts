@@ -163,13 +163,8 @@ export class WebhookDispatcher {
         return !this.disabled.disabled;
       },
       settled: (delivered) => {
-        if (delivered) {
-          delivery.status = 'delivered';
-          this.consecutiveFailures = 0;
-          return;
-        }
-        delivery.status = 'dropped';
-        this.log.warn({ eventId, attempts: delivery.attempts, error: delivery.error }, 'webhook event dropped');
+        delivery.status = delivered ? 'delivered' : 'dropped';
+        if (delivered) this.consecutiveFailures = 0;
       },
     });
     return delivery;

@@ -32,7 +32,7 @@ export class NotificationDispatcher {
   private readonly sender: WebhookSender;
 
   constructor(
-    private readonly log: FastifyBaseLogger,
+    log: FastifyBaseLogger,
     public target: NotificationTarget | null,
     retryDelaysMs: readonly number[] = DEFAULT_NOTIFICATION_RETRY_DELAYS_MS,
   ) {
@@ -75,18 +75,15 @@ export class NotificationDispatcher {
 
   private deliver(notification: ServicePowerStatusNotification, target: NotificationTarget, delivery: NotificationDelivery): void {
     const body = JSON.stringify(notification);
-    const logFields = { eventId: delivery.EventID, workOrderNum: delivery.WorkOrderNum };
     this.sender.send({
       url: target.url,
       body,
       // Signed per attempt, with a fresh timestamp.
       headers: () => ({ 'content-type': 'application/json', ...notificationHeaders(target.secret, body) }),
       progress: delivery,
-      logFields,
+      logFields: { eventId: delivery.EventID, workOrderNum: delivery.WorkOrderNum },
       settled: (delivered) => {
         delivery.status = delivered ? 'delivered' : 'failed';
-        if (delivered) this.log.info({ ...logFields, attempt: delivery.attempts }, 'notification delivered');
-        else this.log.warn({ ...logFields, attempts: delivery.attempts, error: delivery.error }, 'notification delivery failed');
       },
     });
   }

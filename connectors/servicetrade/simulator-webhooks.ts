@@ -70,7 +70,7 @@ export class WebhookDispatcher {
    * @param entityUri the `uri` of an entity, e.g. `<api url>/job/42`
    */
   constructor(
-    private readonly log: FastifyBaseLogger,
+    log: FastifyBaseLogger,
     public target: WebhookTarget | null,
     readonly deliveries: WebhookDelivery[],
     private readonly entityUri: (type: string, id: number) => string,
@@ -108,17 +108,14 @@ export class WebhookDispatcher {
     };
     this.deliveries.push(delivery);
     if (this.target) {
-      const { messageId } = delivery;
       this.sender.send({
         url: this.target.hookUrl,
         body: JSON.stringify(message),
         headers: () => ({ 'content-type': 'application/json' }),
         progress: delivery,
-        logFields: { messageId },
+        logFields: { messageId: delivery.messageId },
         settled: (delivered) => {
           delivery.status = delivered ? 'delivered' : 'failed';
-          if (delivered) this.log.info({ messageId, status: delivery.responseStatus, attempt: delivery.attempts }, 'webhook delivered');
-          else this.log.warn({ messageId, attempts: delivery.attempts, error: delivery.error }, 'webhook delivery failed');
         },
       });
     }
