@@ -2,7 +2,7 @@
  * What operators do with syncs: inspect one, list recent ones, wake waiting ones, register the
  * search attributes. The CLI is a thin shell over these functions.
  */
-import { WorkflowFailedError, type Client, type Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type Connection, type ScheduleDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure, TimeoutFailure, TerminatedFailure, CancelledFailure } from '@temporalio/common';
 import {
   ALL_SEARCH_ATTRIBUTES,
@@ -15,8 +15,10 @@ import {
   visibilityString,
   WaitingOnKey,
 } from '../common/search-attributes';
+import { SERVICECHANNEL_PERMISSIONS } from '../connectors/servicechannel/schemas';
 import { recheckSignal, syncStateQuery, type SyncState } from '../workflows/definitions';
 import { INDEXED_VALUE_TYPES } from './readiness';
+import type { CustomerSweepScheduleState } from './schedules';
 
 export interface SyncSummary {
   workflowId: string;
@@ -157,6 +159,7 @@ function syncCommand(r: SyncReport): string | null {
   if (!r.sourceId) return null;
   if (r.kind === 'customer-upsert') return `fieldbridge sync app4sales-customer ${r.sourceId}`;
   if (r.kind === 'job-to-work-order') return `fieldbridge sync servicetrade-job ${r.sourceId}`;
+  if (r.kind === 'work-order-to-mobile') return `fieldbridge sync servicechannel-work-order ${r.sourceId}`;
   return null;
 }
 
@@ -165,6 +168,10 @@ export function nextStepFor(r: SyncReport): string | null {
   if (r.kind === 'job-to-work-order') {
     const jobStep = nextStepForJobSync(r);
     if (jobStep !== undefined) return jobStep;
+  }
+  if (r.kind === 'work-order-to-mobile') {
+    const mobileStep = nextStepForMobileSync(r);
+    if (mobileStep !== undefined) return mobileStep;
   }
   const command = syncCommand(r);
   const sync = command ?? 'a new change at the source';
@@ -215,6 +222,67 @@ function nextStepForJobSync(r: SyncReport): string | null | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The ServiceChannel -> ServicePower work order sync's own next steps. Its workflow lives as long as
+ * the work order and records a permanent problem instead of failing: a ServiceChannel write refused
+ * for a permission the subscriber has not granted (ProviderPermissionMissing) leaves it `waiting` on
+ * `servicechannel:subscriber:<id>`; a ServicePower 409 (TargetConflict) or 410 (TargetGone) marks it
+ * `failed` while it keeps running. Undefined: the general rule applies.
+ */
+function nextStepForMobileSync(r: SyncReport): string | null | undefined {
+  const again = `\`fieldbridge sync servicechannel-work-order ${r.sourceId ?? '<workOrderId>'}\``;
+  const error = r.lastError ?? r.failure?.message ?? '';
+  const type = r.failure?.type ?? null;
+  const subscribers = r.waitingOn.filter((k) => k.startsWith('servicechannel:subscriber:')).map((k) => k.slice('servicechannel:subscriber:'.length));
+  if (type === 'ProviderPermissionMissing' || (r.syncStatus === 'waiting' && (subscribers.length > 0 || /permission/i.test(error)))) {
+    const permission = SERVICECHANNEL_PERMISSIONS.filter((p) => error.includes(p)).sort((a, b) => b.length - a.length)[0];
+    const who = subscribers.length ? `ServiceChannel subscriber ${subscribers.join(', ')}` : 'the ServiceChannel subscriber the last error names';
+    return (
+      `ask ${who} to grant your provider account the permission ${permission ? `"${permission}"` : 'the last error names'} ` +
+      `(the mobile work order is in ServicePower; only ServiceChannel was not updated); once granted, run \`fieldbridge recheck ${r.workflowId}\``
+    );
+  }
+  if (r.syncStatus === 'waiting' && r.waitingOn.some((k) => k.startsWith('servicechannel:location:'))) {
+    return `fix the ServiceChannel work order or its location as the last error says (or the dispatch settings: MOBILE_MANAGED_ACCOUNTS, MOBILE_TECHNICIAN_BY_TRADE), then run ${again}`;
+  }
+  if (r.syncStatus !== 'failed') return undefined;
+  if (type === 'TargetConflict' || /\(409\b|conflicts with the work order's state/.test(error)) {
+    return (
+      `ServicePower refused the change as conflicting with mobile work order ${r.targetCode ?? '(see the error)'}'s state (e.g. already closed or being worked): ` +
+      `look at it in ServicePower and settle it there (or in ServiceChannel), then run ${again}`
+    );
+  }
+  if (type === 'TargetGone' || /\(410\b|has been deleted in ServicePower/.test(error)) {
+    return `mobile work order ${r.targetCode ?? '(see the error)'} was deleted in ServicePower: if the work should still be done, create it again with ${again}`;
+  }
+  return undefined;
+}
+
+/** A Schedule's state, as `fieldbridge schedule …` prints it. */
+export async function describeSchedule(client: Client, scheduleId: string): Promise<CustomerSweepScheduleState> {
+  return summarizeSchedule(await client.schedule.getHandle(scheduleId).describe());
+}
+
+export async function pauseSchedule(client: Client, scheduleId: string, paused: boolean, note: string): Promise<CustomerSweepScheduleState> {
+  const handle = client.schedule.getHandle(scheduleId);
+  if (paused) await handle.pause(note);
+  else await handle.unpause(note);
+  return describeSchedule(client, scheduleId);
+}
+
+function summarizeSchedule(d: ScheduleDescription): CustomerSweepScheduleState {
+  return {
+    scheduleId: d.scheduleId,
+    everyMs: d.spec.intervals?.[0]?.every ?? null,
+    overlapPolicy: String(d.policies.overlap),
+    paused: d.state.paused,
+    note: d.state.note ?? null,
+    nextRuns: d.info.nextActionTimes,
+    recentRuns: d.info.recentActions.map((a) => ({ workflowId: a.action.workflow.workflowId, startedAt: a.takenAt })),
+    running: d.info.runningActions.map((a) => a.workflow.workflowId),
+  };
 }
 
 /** One sync told to look again at what it waits on (the `recheck` signal). */
