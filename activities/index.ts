@@ -3,6 +3,7 @@ import type { CustomerUpsertDeps } from './customer-upsert';
 import { createCustomerUpsertActivities } from './customer-upsert';
 import { createCustomerFanOutActivities } from './customer-fan-out';
 import { createJobToWorkOrderActivities, type JobToWorkOrderDeps } from './job-to-work-order';
+import { createServiceChannelActivities, createWorkOrderToMobileActivities, type WorkOrderToMobileDeps } from './work-order-to-mobile';
 
 /**
  * What activities need of Temporal itself: a client on the worker's namespace (to read earlier runs
@@ -13,7 +14,7 @@ export interface TemporalDeps {
   taskQueue: string;
 }
 
-export type ActivityDeps = CustomerUpsertDeps & JobToWorkOrderDeps & { temporal: TemporalDeps };
+export type ActivityDeps = CustomerUpsertDeps & JobToWorkOrderDeps & WorkOrderToMobileDeps & { temporal: TemporalDeps };
 
 /** Every activity the worker registers, built from its clients. */
 export function createActivities(deps: ActivityDeps) {
@@ -21,9 +22,17 @@ export function createActivities(deps: ActivityDeps) {
     ...createCustomerUpsertActivities(deps),
     ...createCustomerFanOutActivities(deps),
     ...createJobToWorkOrderActivities(deps),
+    ...createWorkOrderToMobileActivities(deps),
   };
 }
+
+/**
+ * The ServiceChannel activities: registered only by the ServiceChannel worker, on its own
+ * rate-limited task queue (worker/task-queues.ts), never on the main one.
+ */
+export { createServiceChannelActivities };
 
 export type Activities = ReturnType<typeof createActivities>;
 export * from './customer-upsert';
 export * from './job-to-work-order';
+export * from './work-order-to-mobile';

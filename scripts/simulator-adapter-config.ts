@@ -1,9 +1,13 @@
-import type { Config } from '../common/config';
+import { DEFAULT_FIELD_STATUS_MAP, type Config } from '../common/config';
 import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
 import type { ServiceTradeSimulator } from '../connectors/servicetrade/simulator';
 import type { SpecterCredentials, SpecterSimulator } from '../connectors/specter/simulator';
 import type { SpectrumSimulator } from '../connectors/spectrum/simulator';
 import { DEMO_SPECTRUM_DEFAULTS } from '../connectors/spectrum/demo-data';
+import { DEMO_SERVICECHANNEL_CLIENT, DEMO_SERVICECHANNEL_USER, DEMO_SUBSCRIBER_IDS } from '../connectors/servicechannel/demo-data';
+import type { ServiceChannelSimulator } from '../connectors/servicechannel/simulator';
+import type { ServicePowerSimulator } from '../connectors/servicepower/simulator';
+import { DEMO_ACCOUNT_NUMS } from '../connectors/servicepower/demo-data';
 
 export interface SimulatorCredentials {
   app4salesApiKey: string;
@@ -13,7 +17,31 @@ export interface SimulatorCredentials {
   servicetrade?: { clientId: string; clientSecret: string };
   /** clientId/clientSecret: enhanced authentication. */
   spectrum?: { authorizationId: string; companyCode?: string; clientId?: string; clientSecret?: string };
+  servicechannel?: { clientId: string; clientSecret: string; username: string; password: string };
+  servicepower?: { accessToken: string };
 }
+
+/** The dispatch-flow credentials the ServiceChannel and ServicePower simulators are started with when a caller names none. */
+export const DEFAULT_MOBILE_FLOW_CREDENTIALS: Required<Pick<SimulatorCredentials, 'servicechannel' | 'servicepower'>> = {
+  servicechannel: { ...DEMO_SERVICECHANNEL_CLIENT, ...DEMO_SERVICECHANNEL_USER },
+  servicepower: { accessToken: 'dev-servicepower-token' },
+};
+
+/** The demo dispatch preferences: Northwind under its managed account, HVAC to tech.alvarez, plumbing to tech.brooks. */
+export const DEMO_MOBILE_SYNC: Config['mobileSync'] = {
+  workOrderNumberPrefix: 'SC',
+  managedAccounts: [{ subscriberId: DEMO_SUBSCRIBER_IDS.northwind, accountNum: DEMO_ACCOUNT_NUMS.northwind }],
+  technicianByTrade: { HVAC: 'tech.alvarez', REFRIGERATION: 'tech.alvarez', PLUMBING: 'tech.brooks', ELECTRICAL: 'tech.chen' },
+  dispatchedStatus: { primary: 'IN PROGRESS', extended: 'DISPATCHED' },
+  fieldStatusMap: Object.fromEntries(
+    Object.entries(DEFAULT_FIELD_STATUS_MAP).map(([k, v]) => [
+      k,
+      { checkIn: v.checkIn ?? false, checkOut: v.checkOut ?? false, ...(v.status ? { status: { primary: v.status.primary, extended: v.status.extended ?? null } } : {}), ...(v.note ? { note: v.note } : {}) },
+    ]),
+  ),
+  rereadIntervalMs: 15 * 60_000,
+  reconcileIntervalMs: 5 * 60_000,
+};
 
 /** The job-flow credentials the simulators are started with when a caller names none. */
 export const DEFAULT_JOB_FLOW_CREDENTIALS: Required<Pick<SimulatorCredentials, 'servicetrade' | 'spectrum'>> = {
@@ -37,6 +65,12 @@ export interface AdapterOverrides {
   spectrumTimeoutMs?: number;
   /** Job sync preferences on top of the demo ones (mapping wait, type map, …). */
   jobSync?: Partial<Config['jobSync']>;
+  servicechannelTimeoutMs?: number;
+  /** Our ceiling on ServiceChannel requests per minute (the rate-limited task queue). */
+  servicechannelRequestsPerMinute?: number;
+  servicepowerTimeoutMs?: number;
+  /** Dispatch preferences on top of the demo ones (re-read interval, technicians, …). */
+  mobileSync?: Partial<Config['mobileSync']>;
 }
 
 /** The adapters' configuration pointed at running simulators (tests, benchmark). */
@@ -46,13 +80,27 @@ export function simulatorAdapterConfig(
     specter: Pick<SpecterSimulator, 'url'>;
     servicetrade?: Pick<ServiceTradeSimulator, 'url'>;
     spectrum?: Pick<SpectrumSimulator, 'wsUrl'>;
+    servicechannel?: Pick<ServiceChannelSimulator, 'url' | 'tokenUrl'>;
+    servicepower?: Pick<ServicePowerSimulator, 'url'>;
   },
   creds: SimulatorCredentials,
   overrides: AdapterOverrides = {},
-): Pick<Config, 'app4sales' | 'specter' | 'servicetrade' | 'spectrum' | 'jobSync'> {
+): Pick<Config, 'app4sales' | 'specter' | 'servicetrade' | 'spectrum' | 'jobSync' | 'servicechannel' | 'servicepower' | 'mobileSync'> {
+  const servicechannel = creds.servicechannel ?? DEFAULT_MOBILE_FLOW_CREDENTIALS.servicechannel;
+  const servicepower = creds.servicepower ?? DEFAULT_MOBILE_FLOW_CREDENTIALS.servicepower;
   const servicetrade = creds.servicetrade ?? DEFAULT_JOB_FLOW_CREDENTIALS.servicetrade;
   const spectrum = creds.spectrum ?? DEFAULT_JOB_FLOW_CREDENTIALS.spectrum;
   return {
+    servicechannel: {
+      environment: 'production',
+      apiBaseUrl: sims.servicechannel?.url ?? `${NOT_RUNNING}/v3`,
+      tokenUrl: sims.servicechannel?.tokenUrl ?? `${NOT_RUNNING}/oauth/token`,
+      ...servicechannel,
+      timeoutMs: overrides.servicechannelTimeoutMs ?? 15_000,
+      requestsPerMinute: overrides.servicechannelRequestsPerMinute,
+    },
+    servicepower: { baseUrl: sims.servicepower?.url ?? `${NOT_RUNNING}/seiapi/v3/trans`, ...servicepower, timeoutMs: overrides.servicepowerTimeoutMs ?? 15_000 },
+    mobileSync: { ...DEMO_MOBILE_SYNC, ...overrides.mobileSync },
     servicetrade: { baseUrl: sims.servicetrade?.url ?? NOT_RUNNING, ...servicetrade, timeoutMs: overrides.servicetradeTimeoutMs ?? 10_000 },
     spectrum: {
       webServicesUrl: sims.spectrum?.wsUrl ?? `${NOT_RUNNING}/ws`,

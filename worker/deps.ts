@@ -4,11 +4,36 @@ import type { Config } from '../common/config';
 import { ServiceTradeClient } from '../connectors/servicetrade/client';
 import { SpecterClient } from '../connectors/specter/client';
 import { SpectrumClient } from '../connectors/spectrum/client';
+import { ServiceChannelClient, type ServiceChannelClientConfig } from '../connectors/servicechannel/client';
+import { SERVICECHANNEL_ENVIRONMENTS, SERVICECHANNEL_RATE_LIMITS } from '../connectors/servicechannel/schemas';
+import { ServicePowerClient } from '../connectors/servicepower/client';
+
+/** The ServiceChannel client's settings: URLs from the environment (sandbox or production) unless given. */
+export function serviceChannelClientConfig(sc: Config['servicechannel']): ServiceChannelClientConfig {
+  const urls = SERVICECHANNEL_ENVIRONMENTS[sc.environment];
+  return {
+    apiBaseUrl: sc.apiBaseUrl ?? urls.apiBaseUrl,
+    tokenUrl: sc.tokenUrl ?? urls.tokenUrl,
+    clientId: sc.clientId,
+    clientSecret: sc.clientSecret,
+    username: sc.username,
+    password: sc.password,
+    timeoutMs: sc.timeoutMs,
+  };
+}
+
+/**
+ * Our ceiling on ServiceChannel requests per minute across all workers: the configured one, else 90 %
+ * of ServiceChannel's per-client limit (300 in production, 40 in the sandbox).
+ */
+export function serviceChannelRequestsPerMinute(sc: Pick<Config['servicechannel'], 'environment' | 'requestsPerMinute'>): number {
+  return sc.requestsPerMinute ?? Math.floor(SERVICECHANNEL_RATE_LIMITS[sc.environment].perClientPerMinute * 0.9);
+}
 
 /** The configuration sections the worker loads: every flow's adapters and settings, no webhook secrets. */
-export const WORKER_CONFIG_SECTIONS = ['temporal', 'log', 'app4sales', 'specter', 'servicetrade', 'spectrum', 'jobSync'] as const;
+export const WORKER_CONFIG_SECTIONS = ['temporal', 'log', 'app4sales', 'specter', 'servicetrade', 'spectrum', 'jobSync', 'servicechannel', 'servicepower', 'mobileSync'] as const;
 
-export type AdapterConfig = Pick<Config, 'app4sales' | 'specter' | 'servicetrade' | 'spectrum' | 'jobSync'>;
+export type AdapterConfig = Pick<Config, 'app4sales' | 'specter' | 'servicetrade' | 'spectrum' | 'jobSync' | 'servicechannel' | 'servicepower' | 'mobileSync'>;
 
 /** The Spectrum client's settings from the configuration (enhanced authentication only when turned on). */
 export function spectrumClientConfig(spectrum: Config['spectrum']): ConstructorParameters<typeof SpectrumClient>[0] {
@@ -30,16 +55,21 @@ export function createActivityDeps(config: AdapterConfig, temporal: TemporalDeps
   const specter = new SpecterClient(config.specter);
   const servicetrade = new ServiceTradeClient(config.servicetrade);
   const spectrum = new SpectrumClient(spectrumClientConfig(config.spectrum));
+  const servicechannel = new ServiceChannelClient(serviceChannelClientConfig(config.servicechannel));
+  const servicepower = new ServicePowerClient(config.servicepower);
   return {
     app4sales,
     specter,
     servicetrade,
     spectrum,
     jobSync: config.jobSync,
+    servicechannel,
+    servicepower,
+    mobileSync: config.mobileSync,
     temporal,
     settings: { defaultCustomerGroupId: config.specter.defaultCustomerGroupId ?? null },
     async close() {
-      await Promise.all([app4sales.close(), specter.close(), servicetrade.close(), spectrum.close()]);
+      await Promise.all([app4sales.close(), specter.close(), servicetrade.close(), spectrum.close(), servicechannel.close(), servicepower.close()]);
     },
   };
 }

@@ -2,13 +2,13 @@
  * The FieldBridge worker process: `npm run worker`. Configuration from the environment (see
  * README); SIGINT/SIGTERM shut it down gracefully (running activities get shutdownGraceTime).
  */
-import { createActivities } from '../activities';
+import { createActivities, createServiceChannelActivities } from '../activities';
 import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { connectClient } from '../common/temporal-connection';
 import { connectWorker } from './connection';
-import { createActivityDeps, WORKER_CONFIG_SECTIONS } from './deps';
-import { createFieldBridgeWorker, installRuntimeLogger } from './worker';
+import { createActivityDeps, serviceChannelRequestsPerMinute, WORKER_CONFIG_SECTIONS } from './deps';
+import { createFieldBridgeWorker, createServiceChannelWorker, installRuntimeLogger } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig(WORKER_CONFIG_SECTIONS);
@@ -25,12 +25,20 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       activities: createActivities(deps),
     });
+    const requestsPerMinute = serviceChannelRequestsPerMinute(config.servicechannel);
+    const scWorker = await createServiceChannelWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createServiceChannelActivities(deps),
+      requestsPerMinute,
+    });
     logger.info(
-      { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
+      { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, serviceChannelRequestsPerMinute: requestsPerMinute },
       'worker started',
     );
     // The Temporal Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
-    await worker.run();
+    await Promise.all([worker.run(), scWorker.run()]);
     logger.info('worker stopped');
   } finally {
     await deps.close();

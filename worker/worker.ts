@@ -7,6 +7,7 @@ import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { TemporalPinoLogger, type Logger } from '../common/logger';
 import { vendorErrorInterceptor } from './interceptors';
+import { serviceChannelTaskQueue } from './task-queues';
 
 export interface FieldBridgeWorkerOptions {
   connection: NativeConnection;
@@ -58,6 +59,37 @@ export function createFieldBridgeWorker(opts: FieldBridgeWorkerOptions): Promise
     // without flooding it. Cached workflows: one per customer being synced, ~1 MB each.
     maxConcurrentActivityTaskExecutions: 50,
     maxCachedWorkflows: 500,
+    shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
+  });
+}
+
+export interface ServiceChannelWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  /** The main task queue; this worker polls `serviceChannelTaskQueue(taskQueue)`. */
+  taskQueue: string;
+  /** createServiceChannelActivities(deps) */
+  activities: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Our ceiling on ServiceChannel requests per minute (worker/deps.ts serviceChannelRequestsPerMinute). */
+  requestsPerMinute: number;
+  shutdownGraceTime?: Duration;
+}
+
+/**
+ * The worker of the ServiceChannel activities: activities only, on their own task queue, rate-limited
+ * by Temporal (`maxTaskQueueActivitiesPerSecond`: the server hands out at most that many activity
+ * tasks per second on the queue, whichever worker polls it), so every burst stays under
+ * ServiceChannel's per-minute limit without a sleep loop or a limiter of our own.
+ */
+export function createServiceChannelWorker(opts: ServiceChannelWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: serviceChannelTaskQueue(opts.taskQueue),
+    activities: opts.activities,
+    interceptors: { activity: [vendorErrorInterceptor] },
+    maxTaskQueueActivitiesPerSecond: opts.requestsPerMinute / 60,
+    maxConcurrentActivityTaskExecutions: 20,
     shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
   });
 }

@@ -3,3 +3,5 @@ export { customerUpsert } from './customer-upsert';
 export { customerBulkSync } from './customer-bulk-sync';
 export { customerSweep } from './customer-sweep';
 export { jobToWorkOrder } from './job-to-work-order';
+export { workOrderToMobile } from './work-order-to-mobile';
+export { workOrderReconcile } from './work-order-reconcile';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duration } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, createServiceChannelActivities } from '../../activities';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { createLogger } from '../../common/logger';
 import { startApp4SalesSimulator, type App4SalesSimulator } from '../../connectors/app4sales/simulator';
@@ -18,9 +18,14 @@ import { startServiceTradeSimulator, type ServiceTradeSimulator } from '../../co
 import { demoSpectrumAuthorization, demoSpectrumData, demoSpectrumSettings } from '../../connectors/spectrum/demo-data';
 import { startSpectrumSimulator, type SpectrumSimulator } from '../../connectors/spectrum/simulator';
 import type { Config } from '../../common/config';
-import { DEFAULT_JOB_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../../scripts/simulator-adapter-config';
-import { createActivityDeps } from '../../worker/deps';
-import { bundleWorkflows, createFieldBridgeWorker, installRuntimeLogger } from '../../worker/worker';
+import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../../scripts/simulator-adapter-config';
+import { resetServiceChannelTokenCache } from '../../connectors/servicechannel/client';
+import { demoServiceChannelData } from '../../connectors/servicechannel/demo-data';
+import { startServiceChannelSimulator, type ServiceChannelSimulator } from '../../connectors/servicechannel/simulator';
+import { demoServicePowerData } from '../../connectors/servicepower/demo-data';
+import { startServicePowerSimulator, type ServicePowerSimulator } from '../../connectors/servicepower/simulator';
+import { createActivityDeps, serviceChannelRequestsPerMinute } from '../../worker/deps';
+import { bundleWorkflows, createFieldBridgeWorker, createServiceChannelWorker, installRuntimeLogger } from '../../worker/worker';
 import { devServerOptions } from './temporal-cli';
 
 export const APP4SALES_API_KEY = 'test-app4sales-key';
@@ -28,7 +33,9 @@ export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 export const SPECTER = { sbmId: 42, writeUser: { id: 'writer', key: 'write-key' }, readUser: { id: 'reader', key: 'read-key' } };
 export const SERVICETRADE = DEFAULT_JOB_FLOW_CREDENTIALS.servicetrade;
 export const SPECTRUM_AUTHORIZATION_ID = DEFAULT_JOB_FLOW_CREDENTIALS.spectrum.authorizationId;
-const CREDENTIALS = { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER, ...DEFAULT_JOB_FLOW_CREDENTIALS };
+export const SERVICECHANNEL = DEFAULT_MOBILE_FLOW_CREDENTIALS.servicechannel;
+export const SERVICEPOWER = DEFAULT_MOBILE_FLOW_CREDENTIALS.servicepower;
+const CREDENTIALS = { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER, ...DEFAULT_JOB_FLOW_CREDENTIALS, ...DEFAULT_MOBILE_FLOW_CREDENTIALS };
 
 export interface WorkerOptions {
   specterTimeoutMs?: number;
@@ -36,6 +43,11 @@ export interface WorkerOptions {
   shutdownGraceTime?: Duration;
   /** Job sync preferences on top of the test defaults (mapping wait, type map, …). */
   jobSync?: Partial<Config['jobSync']>;
+  /**
+   * Also run the ServiceChannel worker (the rate-limited task queue of the dispatch flow), with these
+   * dispatch preferences and this ceiling on ServiceChannel requests per minute.
+   */
+  mobile?: { mobileSync?: Partial<Config['mobileSync']>; requestsPerMinute?: number };
 }
 
 export const testLogger = createLogger({ name: 'test', level: process.env.TEST_LOG_LEVEL ?? 'warn', format: 'json', destination: process.stderr });
@@ -46,6 +58,8 @@ export interface Stack {
   specter: SpecterSimulator;
   servicetrade: ServiceTradeSimulator;
   spectrum: SpectrumSimulator;
+  servicechannel: ServiceChannelSimulator;
+  servicepower: ServicePowerSimulator;
   bundle: WorkflowBundleWithSourceMap;
   taskQueue: string;
   /** A worker on the stack's task queue, as the production worker builds it. */
@@ -71,6 +85,10 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
     }),
     bundleWorkflows(),
   ]);
+  const [servicechannel, servicepower] = await Promise.all([
+    startServiceChannelSimulator({ clients: [{ clientId: SERVICECHANNEL.clientId, clientSecret: SERVICECHANNEL.clientSecret }], users: [{ username: SERVICECHANNEL.username, password: SERVICECHANNEL.password }], logger: false }),
+    startServicePowerSimulator({ tokens: [SERVICEPOWER.accessToken], seed: demoServicePowerData, logger: false }),
+  ]);
   const taskQueue = `fieldbridge-test-${randomUUID()}`;
   let resets = 0;
 
@@ -80,16 +98,22 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
     specter,
     servicetrade,
     spectrum,
+    servicechannel,
+    servicepower,
     bundle,
     taskQueue,
     async createWorker(opts = {}) {
       const deps = createActivityDeps(
-        simulatorAdapterConfig({ app4sales, specter, servicetrade, spectrum }, CREDENTIALS, {
+        simulatorAdapterConfig({ app4sales, specter, servicetrade, spectrum, servicechannel, servicepower }, CREDENTIALS, {
           app4salesTimeoutMs: 5000,
           specterTimeoutMs: opts.specterTimeoutMs ?? 5000,
           servicetradeTimeoutMs: 5000,
           spectrumTimeoutMs: opts.spectrumTimeoutMs ?? 5000,
           jobSync: opts.jobSync,
+          mobileSync: opts.mobile?.mobileSync,
+          servicechannelRequestsPerMinute: opts.mobile?.requestsPerMinute,
+          servicechannelTimeoutMs: 5000,
+          servicepowerTimeoutMs: 5000,
         }),
         { client: env.client, taskQueue },
       );
@@ -101,7 +125,25 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
         workflowBundle: bundle,
         shutdownGraceTime: opts.shutdownGraceTime ?? '1s',
       });
-      return { worker, close: () => deps.close() };
+      if (!opts.mobile) return { worker, close: () => deps.close() };
+      // The ServiceChannel worker runs beside the main one until close().
+      const scWorker = await createServiceChannelWorker({
+        connection: env.nativeConnection,
+        namespace: env.namespace ?? 'default',
+        taskQueue,
+        activities: createServiceChannelActivities(deps),
+        requestsPerMinute: serviceChannelRequestsPerMinute({ environment: 'production', requestsPerMinute: opts.mobile.requestsPerMinute }),
+        shutdownGraceTime: '1s',
+      });
+      const scRun = scWorker.run();
+      return {
+        worker,
+        async close() {
+          scWorker.shutdown();
+          await scRun;
+          await deps.close();
+        },
+      };
     },
     async withWorker(fn, opts) {
       const { worker, close } = await stack.createWorker(opts);
@@ -124,9 +166,15 @@ export async function startStack(opts: { registerSearchAttributes?: boolean } = 
       servicetrade.state.seed(demoServiceTradeData);
       spectrum.state.reset();
       spectrum.faults.clear();
+      servicechannel.state.reset();
+      servicechannel.state.seed(demoServiceChannelData);
+      servicechannel.faults.clear();
+      resetServiceChannelTokenCache();
+      servicepower.state.reset();
+      servicepower.faults.clear();
     },
     async close() {
-      await Promise.all([app4sales.close(), specter.close(), servicetrade.close(), spectrum.close()]);
+      await Promise.all([app4sales.close(), specter.close(), servicetrade.close(), spectrum.close(), servicechannel.close(), servicepower.close()]);
       await env.teardown();
     },
   };
@@ -171,6 +219,15 @@ export function workerProcessEnv(stack: Stack, extra: Record<string, string> = {
     SPECTRUM_DEFAULT_WAREHOUSE: 'MAIN',
     SPECTRUM_WO_NUMBER_LEADING_CHARACTER: 'S',
     SPECTRUM_OTHER_ITEM_CODE: 'MISC',
+    SERVICECHANNEL_ENVIRONMENT: 'production',
+    SERVICECHANNEL_API_BASE_URL: stack.servicechannel.url,
+    SERVICECHANNEL_TOKEN_URL: stack.servicechannel.tokenUrl,
+    SERVICECHANNEL_CLIENT_ID: SERVICECHANNEL.clientId,
+    SERVICECHANNEL_CLIENT_SECRET: SERVICECHANNEL.clientSecret,
+    SERVICECHANNEL_USERNAME: SERVICECHANNEL.username,
+    SERVICECHANNEL_PASSWORD: SERVICECHANNEL.password,
+    SERVICEPOWER_BASE_URL: stack.servicepower.url,
+    SERVICEPOWER_ACCESS_TOKEN: SERVICEPOWER.accessToken,
     ...extra,
   };
 }

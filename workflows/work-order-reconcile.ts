@@ -1,0 +1,74 @@
+/**
+ * The ServiceChannel reconciliation (issue 8: ServiceChannel drops a webhook after 3 tries). Started by
+ * a Temporal Schedule every reconcileIntervalMs (client/reconcile-schedule.ts; overlap SKIP):
+ *
+ *   find where the last completed reconciliation stopped (its watermark: the latest UpdatedDate it
+ *   saw, ServiceChannel's clock) -> list the work orders changed since then, less an overlap
+ *   -> signal-with-start each one's workOrderToMobile with `reconcile:<UpdatedDate>`, a page at a time
+ *   -> return the new watermark
+ *
+ * The workflow ignores a reconcile event it has already applied, and one no newer than the work
+ * order version it last read; a work order whose workflow has completed (final on both sides) is not
+ * signalled. The very first run looks back `lookbackMs`.
+ */
+import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
+import type { ServiceChannelActivities, WorkOrderToMobileActivities } from '../activities/work-order-to-mobile';
+import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
+import { serviceChannelTaskQueue } from '../worker/task-queues';
+
+export const WORK_ORDER_RECONCILE_WORKFLOW = 'workOrderReconcile';
+
+export interface WorkOrderReconcileInput {
+  /** The first run lists work orders changed this long before it (default 1 h). */
+  lookbackMs?: number;
+  /** Each run starts this long before the previous watermark (default 2 min). */
+  overlapMs?: number;
+  /** Rows per list request (default 100, ServiceChannel's page limit). */
+  pageSize?: number;
+}
+
+export interface WorkOrderReconcileResult {
+  since: string;
+  /** The latest UpdatedDate seen; the next run starts from it less the overlap. */
+  watermark: string;
+  listed: number;
+  signalled: number;
+}
+
+/** The event id the reconciliation gives a work order's change: two runs that see one version signal it once. */
+export function reconcileEventId(updatedDate: string): string {
+  return `reconcile:${updatedDate}`;
+}
+
+const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES };
+const { findLastWorkOrderReconcile, signalWorkOrderEvents } = proxyActivities<WorkOrderToMobileActivities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '1h',
+  retry,
+});
+
+const SIGNAL_BATCH = 100;
+
+export async function workOrderReconcile(input: WorkOrderReconcileInput = {}): Promise<WorkOrderReconcileResult> {
+  const { listChangedServiceChannelWorkOrders } = proxyActivities<ServiceChannelActivities>({
+    taskQueue: serviceChannelTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '5m',
+    scheduleToCloseTimeout: '1h',
+    retry,
+  });
+  const lookbackMs = input.lookbackMs ?? 3_600_000;
+  const overlapMs = input.overlapMs ?? 120_000;
+  const { watermark: previous, now } = await findLastWorkOrderReconcile();
+  const since = new Date(previous ? Date.parse(previous) - overlapMs : Date.parse(now) - lookbackMs).toISOString();
+  const rows = await listChangedServiceChannelWorkOrders({ since, pageSize: input.pageSize ?? 100 });
+  let signalled = 0;
+  for (let i = 0; i < rows.length; i += SIGNAL_BATCH) {
+    const events = rows.slice(i, i + SIGNAL_BATCH).map((row) => ({
+      workOrderId: row.workOrderId,
+      event: { eventId: reconcileEventId(row.updatedDate), eventType: 'Reconciled', occurredAt: row.updatedDate, source: 'reconcile' as const },
+    }));
+    signalled += (await signalWorkOrderEvents({ events })).signalled;
+  }
+  const latest = rows.reduce<string | null>((max, r) => (!max || Date.parse(r.updatedDate) > Date.parse(max) ? r.updatedDate : max), previous);
+  return { since, watermark: latest ?? since, listed: rows.length, signalled };
+}
