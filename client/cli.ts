@@ -9,8 +9,10 @@ import { ConfigError, loadConfig, type Config } from '../common/config';
 import { SYNC_KINDS, SYNC_STATUSES } from '../common/search-attributes';
 import { connectClient } from '../common/temporal-connection';
 import {
+  describeSchedule,
   describeSync,
   ensureSearchAttributes,
+  pauseSchedule,
   listSyncs,
   recheckSync,
   recheckWaitingSyncs,
@@ -32,9 +34,10 @@ import {
   triggerCustomerSweep,
   type CustomerSweepScheduleState,
 } from './schedules';
-import { startCustomerUpsert, startJobToWorkOrder, type StartedSync } from './starters';
+import { startCustomerUpsert, startJobToWorkOrder, startWorkOrderToMobile, type StartedSync } from './starters';
+import { deleteReconcileSchedule, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID, triggerReconcile } from './reconcile-schedule';
 import type { jobToWorkOrder } from '../workflows/job-to-work-order';
-import type { JobToWorkOrderResult } from '../workflows/definitions';
+import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -179,6 +182,30 @@ async function followJobSync(client: Client, started: StartedSync): Promise<{ re
   }
 }
 
+/**
+ * Wait until a work order's sync has applied what was queued when we signalled it: its state query
+ * shows more events applied than before, none queued and no activity in flight; or it waits, fails
+ * or ends. The workflow itself lives as long as the work order, so this does not wait for it to end.
+ */
+async function followWorkOrderSync(client: Client, started: StartedSync, appliedBefore: number): Promise<void> {
+  const handle = client.workflow.getHandle(started.workflowId);
+  let warned = false;
+  const t0 = Date.now();
+  for (;;) {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') return;
+    const state: SyncState | undefined = await client.withAbortSignal(AbortSignal.timeout(3000), () => handle.query(syncStateQuery)).catch(() => undefined);
+    if (state) {
+      if (state.status === 'waiting' || state.status === 'failed') return;
+      if (state.passes > appliedBefore && state.pendingChanges === 0 && (description.raw.pendingActivities?.length ?? 0) === 0) return;
+    } else if (!warned && Date.now() - t0 > 10_000) {
+      process.stderr.write('no worker has answered yet: is `npm run worker` running on this task queue?\n');
+      warned = true;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export function buildCli(): Command {
   const program = new Command('fieldbridge')
     .description('Operate FieldBridge syncs on Temporal')
@@ -261,6 +288,36 @@ export function buildCli(): Command {
       }),
     );
 
+  sync
+    .command('servicechannel-work-order')
+    .description(
+      'Send a ServiceChannel work order to ServicePower (workOrderToMobile), or have its running sync read it again and send what changed: ' +
+        'what a missed webhook would have done',
+    )
+    .argument('<workOrderId>', 'ServiceChannel work order id (not its number)', positiveInt)
+    .option('--wait', 'wait until the sync has applied it (dispatched or patched, or waiting/failed with the reason) and print its status')
+    .option('--json', 'print JSON')
+    .action(async (workOrderId: number, opts: { wait?: boolean; json?: boolean }) =>
+      withClient(async (client, cfg) => {
+        let appliedBefore = 0;
+        if (opts.wait) {
+          const before = await client.withAbortSignal(AbortSignal.timeout(3000), () => client.workflow.getHandle(workOrderToMobileId(workOrderId)).query(syncStateQuery)).catch(() => undefined);
+          appliedBefore = before?.passes ?? 0;
+        }
+        const eventId = `cli:${new Date().toISOString()}:${randomUUID().slice(0, 8)}`;
+        const started = await startWorkOrderToMobile(client, cfg.taskQueue, workOrderId, { eventId, eventType: 'OperatorSync', source: 'cli' });
+        if (!opts.wait) {
+          out(opts.json ? JSON.stringify({ ...started, eventId }) : `sync signalled: ${started.workflowId} (run ${started.runId})`);
+          return;
+        }
+        if (!opts.json) out(`sync signalled: ${started.workflowId}; waiting for it to apply the work order (Ctrl-C stops waiting, not the sync)`);
+        await followWorkOrderSync(client, started, appliedBefore);
+        const r = await describeSync(client, started.workflowId);
+        out(opts.json ? JSON.stringify(r, null, 2) : report(r));
+        if (r.syncStatus !== 'running' && r.syncStatus !== 'completed') process.exitCode = 1;
+      }),
+    );
+
   program
     .command('recheck')
     .description(
@@ -332,10 +389,51 @@ export function buildCli(): Command {
       }),
     );
 
+  schedule
+    .command('reconcile')
+    .description(
+      `The ServiceChannel reconciliation (${RECONCILE_SCHEDULE_ID}): every interval, list the work orders changed since the last run and signal ` +
+        "each one's sync, so a webhook ServiceChannel dropped is caught. Without an action option: create it, or update its interval",
+    )
+    .option('--every <interval>', 'how often it runs, e.g. 1m, 5m (default SERVICECHANNEL_RECONCILE_INTERVAL_MS, 5m)', duration('--every'))
+    .addOption(new Option('--show', 'print the schedule, change nothing').conflicts(['pause', 'unpause', 'delete', 'trigger', 'every']))
+    .addOption(new Option('--pause', 'pause it (no reconciliation until --unpause)').conflicts(['unpause', 'delete', 'trigger']))
+    .addOption(new Option('--unpause', 'unpause it').conflicts(['delete', 'trigger']))
+    .addOption(new Option('--trigger', 'start one reconciliation now').conflicts(['delete']))
+    .addOption(new Option('--delete', 'delete it (a run already started finishes)'))
+    .option('--json', 'print JSON')
+    .action(async (opts: { every?: string; show?: boolean; pause?: boolean; unpause?: boolean; trigger?: boolean; delete?: boolean; json?: boolean }) =>
+      withClient(async (client, cfg) => {
+        const print = (action: string, state: CustomerSweepScheduleState) =>
+          out(opts.json ? JSON.stringify({ action, ...state }, null, 2) : sweepScheduleReport(action, state));
+        try {
+          if (opts.delete) {
+            await deleteReconcileSchedule(client);
+            out(opts.json ? JSON.stringify({ action: 'deleted', scheduleId: RECONCILE_SCHEDULE_ID }) : `schedule ${RECONCILE_SCHEDULE_ID} deleted`);
+          } else if (opts.show) {
+            print('unchanged', await describeSchedule(client, RECONCILE_SCHEDULE_ID));
+          } else if (opts.pause || opts.unpause) {
+            const note = `${opts.pause ? 'paused' : 'unpaused'} with fieldbridge schedule reconcile --${opts.pause ? 'pause' : 'unpause'}`;
+            print(opts.pause ? 'paused' : 'unpaused', await pauseSchedule(client, RECONCILE_SCHEDULE_ID, !!opts.pause, note));
+          } else if (opts.trigger) {
+            await triggerReconcile(client);
+            print('triggered', await describeSchedule(client, RECONCILE_SCHEDULE_ID));
+          } else {
+            const everyMs = opts.every ? parseInterval(opts.every as Parameters<typeof parseInterval>[0], '--every') : loadConfig(['mobileSync']).mobileSync.reconcileIntervalMs;
+            const { created } = await ensureReconcileSchedule(client, { taskQueue: cfg.taskQueue, everyMs });
+            print(created ? 'created' : 'updated', await describeSchedule(client, RECONCILE_SCHEDULE_ID));
+          }
+        } catch (err) {
+          if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule ${RECONCILE_SCHEDULE_ID}: create it with \`fieldbridge schedule reconcile [--every 5m]\``);
+          throw err;
+        }
+      }),
+    );
+
   program
     .command('status')
     .description('Step, status, last error and returned code of one sync')
-    .argument('<workflowId>', 'e.g. customer-upsert:app4sales:42, job-to-work-order:servicetrade:42')
+    .argument('<workflowId>', 'e.g. customer-upsert:app4sales:42, job-to-work-order:servicetrade:42, work-order-to-mobile:servicechannel:90000101')
     .option('--json', 'print JSON')
     .action(async (workflowId: string, opts: { json?: boolean }) =>
       withClient(async (client) => {
@@ -348,7 +446,7 @@ export function buildCli(): Command {
     .command('list')
     .description('Recent syncs, newest first (a waiting sync shows what it waits on)')
     .addOption(new Option('--status <status>', 'sync status').choices([...SYNC_STATUSES]))
-    .option('--system <system>', 'source or target system (app4sales, specter, servicetrade, spectrum)')
+    .option('--system <system>', 'source or target system (app4sales, specter, servicetrade, spectrum, servicechannel, servicepower)')
     .addOption(new Option('--kind <kind>', 'sync kind').choices([...SYNC_KINDS]))
     .option('--limit <n>', 'at most this many', positiveInt, 50)
     .option('--json', 'print JSON')
