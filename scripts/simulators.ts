@@ -1,5 +1,5 @@
 /**
- * Starts every simulator (App4Sales, Specter, ServiceTrade, Spectrum), seeded with demo data (`npm run simulators`).
+ * Starts every simulator (App4Sales, Specter, ServiceTrade, Spectrum, ServiceChannel, ServicePower), seeded with demo data (`npm run simulators`).
  * `startSimulators(env)` does the same in-process for other scripts.
  *
  * Environment (defaults in brackets): APP4SALES_SIM_PORT [4010], SPECTER_SIM_PORT [4020],
@@ -12,7 +12,15 @@
  * SERVICETRADE_WEBHOOK_URL [http://127.0.0.1:3000/webhooks/servicetrade/<SERVICETRADE_WEBHOOK_TOKEN>] (empty: no webhooks),
  * SERVICETRADE_WEBHOOK_TOKEN [dev-servicetrade-hook-token-0123456789], SPECTRUM_SIM_PORT [4040],
  * SPECTRUM_AUTHORIZATION_ID [FIELDBRIDGE], SPECTRUM_CLIENT_ID / SPECTRUM_CLIENT_SECRET (both set: enhanced
- * authentication required), SPECTRUM_LEAD_SOURCE_REQUIRED [false], LOG_LEVEL [info].
+ * authentication required), SPECTRUM_LEAD_SOURCE_REQUIRED [false],
+ * SERVICECHANNEL_SIM_PORT [4050], SERVICECHANNEL_ENVIRONMENT [production] (its per-minute limits),
+ * SERVICECHANNEL_CLIENT_ID / SERVICECHANNEL_CLIENT_SECRET / SERVICECHANNEL_USERNAME / SERVICECHANNEL_PASSWORD
+ * [the demo client and user of connectors/servicechannel/demo-data.ts],
+ * SERVICECHANNEL_WEBHOOK_URL [http://127.0.0.1:3000/webhooks/servicechannel] (empty: no webhooks),
+ * SERVICECHANNEL_WEBHOOK_KEY [dev-servicechannel-webhook-key], SERVICEPOWER_SIM_PORT [4060],
+ * SERVICEPOWER_ACCESS_TOKEN [dev-servicepower-token],
+ * SERVICEPOWER_NOTIFICATION_URL [http://127.0.0.1:3000/webhooks/servicepower] (empty: no notifications),
+ * SERVICEPOWER_NOTIFICATION_SECRET [dev-servicepower-notification-secret], LOG_LEVEL [info].
  */
 import pino from 'pino';
 import { z } from 'zod';
@@ -24,6 +32,10 @@ import { demoServiceTradeData } from '../connectors/servicetrade/demo-data';
 import { type ServiceTradeSimulator, startServiceTradeSimulator } from '../connectors/servicetrade/simulator';
 import { demoSpectrumAuthorization, demoSpectrumData, demoSpectrumSettings } from '../connectors/spectrum/demo-data';
 import { type SpectrumSimulator, startSpectrumSimulator } from '../connectors/spectrum/simulator';
+import { DEMO_SERVICECHANNEL_CLIENT, DEMO_SERVICECHANNEL_USER, DEMO_SERVICECHANNEL_WEBHOOK_KEY, demoServiceChannelData } from '../connectors/servicechannel/demo-data';
+import { type ServiceChannelSimulator, startServiceChannelSimulator } from '../connectors/servicechannel/simulator';
+import { demoServicePowerData } from '../connectors/servicepower/demo-data';
+import { type ServicePowerSimulator, startServicePowerSimulator } from '../connectors/servicepower/simulator';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -50,14 +62,32 @@ const SimulatorEnvSchema = z.object({
   SPECTRUM_CLIENT_ID: z.string().optional(),
   SPECTRUM_CLIENT_SECRET: z.string().optional(),
   SPECTRUM_LEAD_SOURCE_REQUIRED: z.stringbool().default(false),
+  SERVICECHANNEL_SIM_PORT: port(4050),
+  SERVICECHANNEL_ENVIRONMENT: z.enum(['production', 'sandbox']).default('production'),
+  SERVICECHANNEL_CLIENT_ID: z.string().default(DEMO_SERVICECHANNEL_CLIENT.clientId),
+  SERVICECHANNEL_CLIENT_SECRET: z.string().default(DEMO_SERVICECHANNEL_CLIENT.clientSecret),
+  SERVICECHANNEL_USERNAME: z.string().default(DEMO_SERVICECHANNEL_USER.username),
+  SERVICECHANNEL_PASSWORD: z.string().default(DEMO_SERVICECHANNEL_USER.password),
+  SERVICECHANNEL_WEBHOOK_URL: z.string().default('http://127.0.0.1:3000/webhooks/servicechannel'),
+  SERVICECHANNEL_WEBHOOK_KEY: z.string().default(DEMO_SERVICECHANNEL_WEBHOOK_KEY),
+  SERVICEPOWER_SIM_PORT: port(4060),
+  SERVICEPOWER_ACCESS_TOKEN: z.string().default('dev-servicepower-token'),
+  SERVICEPOWER_NOTIFICATION_URL: z.string().default('http://127.0.0.1:3000/webhooks/servicepower'),
+  SERVICEPOWER_NOTIFICATION_SECRET: z.string().default('dev-servicepower-notification-secret'),
 });
+
+/** The variables whose empty value means "none" (no webhooks), not "the default". */
+const EMPTY_MEANS_NONE = new Set(['APP4SALES_WEBHOOK_URL', 'SERVICETRADE_WEBHOOK_URL', 'SERVICECHANNEL_WEBHOOK_URL', 'SERVICEPOWER_NOTIFICATION_URL']);
 export type SimulatorEnv = z.infer<typeof SimulatorEnvSchema>;
 
-/** Reads the simulator settings; unset or empty variables take their defaults (APP4SALES_WEBHOOK_URL="" or SERVICETRADE_WEBHOOK_URL="" disables those webhooks). */
+/**
+ * Reads the simulator settings; unset or empty variables take their defaults (APP4SALES_WEBHOOK_URL="",
+ * SERVICETRADE_WEBHOOK_URL="", SERVICECHANNEL_WEBHOOK_URL="" or SERVICEPOWER_NOTIFICATION_URL="" disables those webhooks).
+ */
 export function parseSimulatorEnv(env: NodeJS.ProcessEnv): SimulatorEnv {
   const relevant = Object.fromEntries(
     Object.keys(SimulatorEnvSchema.shape)
-      .filter((name) => env[name] !== undefined && (env[name] !== '' || name === 'APP4SALES_WEBHOOK_URL' || name === 'SERVICETRADE_WEBHOOK_URL'))
+      .filter((name) => env[name] !== undefined && (env[name] !== '' || EMPTY_MEANS_NONE.has(name)))
       .map((name) => [name, env[name]]),
   );
   return SimulatorEnvSchema.parse(relevant);
@@ -68,12 +98,14 @@ export interface Simulators {
   specter: SpecterSimulator;
   servicetrade: ServiceTradeSimulator;
   spectrum: SpectrumSimulator;
+  servicechannel: ServiceChannelSimulator;
+  servicepower: ServicePowerSimulator;
   close(): Promise<void>;
 }
 
 export interface StartSimulatorsOptions {
   logger?: SimulatorLogger;
-  /** Load the demo data into App4Sales (without webhooks). Default true. */
+  /** Load the demo data (without webhooks). Default true. */
   seed?: boolean;
 }
 
@@ -125,6 +157,27 @@ export async function startSimulators(
       logger,
     });
     started.push(spectrum);
+    // The demo work orders are loaded at start, without webhooks: `npm start` sends them to ServicePower itself.
+    const servicechannel = await startServiceChannelSimulator({
+      port: settings.SERVICECHANNEL_SIM_PORT,
+      host,
+      environment: settings.SERVICECHANNEL_ENVIRONMENT,
+      clients: [{ clientId: settings.SERVICECHANNEL_CLIENT_ID, clientSecret: settings.SERVICECHANNEL_CLIENT_SECRET }],
+      users: [{ username: settings.SERVICECHANNEL_USERNAME, password: settings.SERVICECHANNEL_PASSWORD }],
+      webhook: settings.SERVICECHANNEL_WEBHOOK_URL ? { url: settings.SERVICECHANNEL_WEBHOOK_URL, key: settings.SERVICECHANNEL_WEBHOOK_KEY } : undefined,
+      seed: seed ? demoServiceChannelData : undefined,
+      logger,
+    });
+    started.push(servicechannel);
+    const servicepower = await startServicePowerSimulator({
+      port: settings.SERVICEPOWER_SIM_PORT,
+      host,
+      tokens: [settings.SERVICEPOWER_ACCESS_TOKEN],
+      notification: settings.SERVICEPOWER_NOTIFICATION_URL ? { url: settings.SERVICEPOWER_NOTIFICATION_URL, secret: settings.SERVICEPOWER_NOTIFICATION_SECRET } : undefined,
+      seed: seed ? demoServicePowerData : undefined,
+      logger,
+    });
+    started.push(servicepower);
     if (seed) {
       app4sales.seed(demoApp4SalesData);
       // Quietly: the demo records exist before anything listens for their webhooks.
@@ -135,6 +188,8 @@ export async function startSimulators(
       specter,
       servicetrade,
       spectrum,
+      servicechannel,
+      servicepower,
       close: async () => {
         await Promise.all(started.map((s) => s.close()));
       },
@@ -154,7 +209,11 @@ async function main(): Promise<void> {
       specter: simulators.specter.apiUrl,
       servicetrade: simulators.servicetrade.url,
       spectrum: simulators.spectrum.wsUrl,
+      servicechannel: simulators.servicechannel.url,
+      servicepower: simulators.servicepower.url,
       webhook: simulators.app4sales.webhooks.target?.url ?? null,
+      servicechannelWebhook: simulators.servicechannel.webhooks.target?.url ?? null,
+      servicepowerNotification: simulators.servicepower.notifications.target?.url ?? null,
     },
     'simulators listening',
   );

@@ -2,8 +2,10 @@
  * `npm start`: the whole FieldBridge stack on this machine, for development and demos.
  *
  *   Temporal dev server (SQLite in .data/, UI on :8233, FieldBridge's search attributes registered)
- *   + the App4Sales, Specter, ServiceTrade and Spectrum simulators + the worker + the webhook receiver
+ *   + the App4Sales, Specter, ServiceTrade, Spectrum, ServiceChannel and ServicePower simulators
+ *   + the worker + the webhook receiver
  *   + the demo ServiceTrade jobs synced (one to a Spectrum work order, one waiting for its mapping)
+ *   + the demo ServiceChannel work orders sent to ServicePower, and the reconciliation Schedule
  *
  * Prints where to look; Ctrl-C stops everything. A second start reuses .data/temporal.db, so
  * earlier syncs stay visible. Every port and credential can be overridden by environment variable.
@@ -14,11 +16,21 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../client/operations';
 import { CUSTOMER_SWEEP_SCHEDULE_ID, DEFAULT_SWEEP_INTERVAL, ensureCustomerSweepSchedule, formatInterval } from '../client/schedules';
-import { startJobToWorkOrder } from '../client/starters';
+import { ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../client/reconcile-schedule';
+import { startJobToWorkOrder, startWorkOrderToMobile } from '../client/starters';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { SearchAttributeType } from '@temporalio/common';
 import { DEMO_JOB_IDS, DEMO_LOCATION_IDS } from '../connectors/servicetrade/demo-data';
-import { jobToWorkOrderWorkflowId } from '../workflows/definitions';
+import {
+  DEMO_LOCATION_IDS as DEMO_SC_LOCATION_IDS,
+  DEMO_SERVICECHANNEL_CLIENT,
+  DEMO_SERVICECHANNEL_USER,
+  DEMO_SERVICECHANNEL_WEBHOOK_KEY,
+  DEMO_SUBSCRIBER_IDS,
+  DEMO_WORK_ORDER_IDS,
+} from '../connectors/servicechannel/demo-data';
+import { DEMO_ACCOUNT_NUMS } from '../connectors/servicepower/demo-data';
+import { jobToWorkOrderWorkflowId, workOrderToMobileWorkflowId } from '../workflows/definitions';
 import { createLogger } from '../common/logger';
 import { portFree } from './ports';
 import { ensureTemporalCli } from './temporal-cli';
@@ -34,6 +46,8 @@ const ports = {
   specter: Number(process.env.SPECTER_SIM_PORT ?? 4020),
   servicetrade: Number(process.env.SERVICETRADE_SIM_PORT ?? 4030),
   spectrum: Number(process.env.SPECTRUM_SIM_PORT ?? 4040),
+  servicechannel: Number(process.env.SERVICECHANNEL_SIM_PORT ?? 4050),
+  servicepower: Number(process.env.SERVICEPOWER_SIM_PORT ?? 4060),
   receiver: Number(process.env.RECEIVER_PORT ?? 3000),
 };
 
@@ -73,12 +87,33 @@ const devEnv: Record<string, string> = {
   SPECTRUM_DEFAULT_WAREHOUSE: 'MAIN',
   SPECTRUM_WO_NUMBER_LEADING_CHARACTER: 'S',
   SPECTRUM_OTHER_ITEM_CODE: 'MISC',
+  // ServiceChannel -> ServicePower. The simulator has production's limits (300 requests/min per client id).
+  SERVICECHANNEL_SIM_PORT: String(ports.servicechannel),
+  SERVICECHANNEL_ENVIRONMENT: 'production',
+  SERVICECHANNEL_API_BASE_URL: `http://${host}:${ports.servicechannel}/v3`,
+  SERVICECHANNEL_TOKEN_URL: `http://${host}:${ports.servicechannel}/oauth/token`,
+  SERVICECHANNEL_CLIENT_ID: DEMO_SERVICECHANNEL_CLIENT.clientId,
+  SERVICECHANNEL_CLIENT_SECRET: DEMO_SERVICECHANNEL_CLIENT.clientSecret,
+  SERVICECHANNEL_USERNAME: DEMO_SERVICECHANNEL_USER.username,
+  SERVICECHANNEL_PASSWORD: DEMO_SERVICECHANNEL_USER.password,
+  SERVICECHANNEL_WEBHOOK_KEY: DEMO_SERVICECHANNEL_WEBHOOK_KEY,
+  SERVICEPOWER_SIM_PORT: String(ports.servicepower),
+  SERVICEPOWER_BASE_URL: `http://${host}:${ports.servicepower}/seiapi/v3/trans`,
+  SERVICEPOWER_ACCESS_TOKEN: 'dev-servicepower-token',
+  SERVICEPOWER_NOTIFICATION_SECRET: 'dev-servicepower-notification-secret',
+  // Northwind is dispatched under its managed ServicePower account; Harbor Point gets ad-hoc accounts.
+  MOBILE_WORK_ORDER_NUMBER_PREFIX: 'SC',
+  MOBILE_MANAGED_ACCOUNTS: JSON.stringify([{ subscriberId: DEMO_SUBSCRIBER_IDS.northwind, accountNum: DEMO_ACCOUNT_NUMS.northwind }]),
+  MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify({ HVAC: 'tech.alvarez', REFRIGERATION: 'tech.alvarez', PLUMBING: 'tech.brooks', ELECTRICAL: 'tech.chen' }),
   RECEIVER_HOST: host,
   RECEIVER_PORT: String(ports.receiver),
 };
 const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(devEnv).filter(([k]) => !process.env[k])) };
 // The ServiceTrade simulator delivers its webhooks to the receiver's ServiceTrade route (the token is the hook URL's secret).
 env.SERVICETRADE_WEBHOOK_URL ??= `http://${host}:${ports.receiver}/webhooks/servicetrade/${env.SERVICETRADE_WEBHOOK_TOKEN}`;
+// ServiceChannel's signed webhooks and ServicePower's signed notifications go to the receiver, with the key and secret it checks.
+env.SERVICECHANNEL_WEBHOOK_URL ??= `http://${host}:${ports.receiver}/webhooks/servicechannel`;
+env.SERVICEPOWER_NOTIFICATION_URL ??= `http://${host}:${ports.receiver}/webhooks/servicepower`;
 
 /** The dev server's --search-attribute types, by the SDK's type. */
 const CLI_SEARCH_ATTRIBUTE_TYPES: Partial<Record<SearchAttributeType, string>> = {
@@ -159,6 +194,53 @@ async function syncDemoJobs(): Promise<void> {
   }
 }
 
+/**
+ * The demo ServiceChannel work orders, sent to ServicePower as `fieldbridge sync servicechannel-work-order`
+ * does (the simulator loads them without webhooks): 90000101 and 90000103 (Northwind) under the managed
+ * account, 90000102 (Harbor Point) ad hoc; Harbor Point does not let the provider add notes, so that
+ * sync waits on the permission and says so. A failure is logged, not fatal.
+ */
+async function syncDemoWorkOrders(): Promise<void> {
+  try {
+    const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
+    try {
+      const client = new Client({ connection, namespace: 'default' });
+      for (const workOrderId of Object.values(DEMO_WORK_ORDER_IDS)) {
+        await startWorkOrderToMobile(client, env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', workOrderId, {
+          eventId: `start:demo-work-order-${workOrderId}`,
+          eventType: 'OperatorSync',
+          source: 'cli',
+        });
+      }
+      log.info({ workOrders: Object.values(DEMO_WORK_ORDER_IDS) }, 'demo ServiceChannel work orders sent to ServicePower');
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    log.warn({ err }, `demo work orders not sent: ${(err as Error).message} (run npx fieldbridge sync servicechannel-work-order ${DEMO_WORK_ORDER_IDS.newHvac})`);
+  }
+}
+
+/** The ServiceChannel reconciliation schedule (every SERVICECHANNEL_RECONCILE_INTERVAL_MS, default 5 min). A failure is logged, not fatal. */
+async function ensureReconcile(): Promise<string> {
+  const everyMs = Number(env.SERVICECHANNEL_RECONCILE_INTERVAL_MS || 5 * 60_000);
+  try {
+    const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
+    try {
+      const client = new Client({ connection, namespace: 'default' });
+      const { created } = await ensureReconcileSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', everyMs });
+      const paused = (await client.schedule.getHandle(RECONCILE_SCHEDULE_ID).describe()).state.paused;
+      log.info({ scheduleId: RECONCILE_SCHEDULE_ID, every: formatInterval(everyMs), paused }, created ? 'reconcile schedule created' : 'reconcile schedule updated');
+      return `every ${formatInterval(everyMs)}${paused ? ' (paused)' : ''}`;
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    log.warn({ err }, `reconcile schedule not created: ${(err as Error).message} (run npx fieldbridge schedule reconcile)`);
+    return 'not scheduled (see the log)';
+  }
+}
+
 async function ensureSweepSchedule(): Promise<string> {
   const every = (env.APP4SALES_SWEEP_EVERY || DEFAULT_SWEEP_INTERVAL) as Parameters<typeof ensureCustomerSweepSchedule>[1]['every'];
   try {
@@ -210,7 +292,8 @@ async function main(): Promise<void> {
   for (const [name, port] of Object.entries(ports)) if (!(await portFree(port, host))) busy.push(`${name} port ${port}`);
   if (busy.length) {
     throw new Error(
-      `already in use: ${busy.join(', ')}. Is another stack running? Override with TEMPORAL_PORT, TEMPORAL_UI_PORT, APP4SALES_SIM_PORT, SPECTER_SIM_PORT, SERVICETRADE_SIM_PORT, SPECTRUM_SIM_PORT, RECEIVER_PORT.`,
+      `already in use: ${busy.join(', ')}. Is another stack running? Override with TEMPORAL_PORT, TEMPORAL_UI_PORT, APP4SALES_SIM_PORT, SPECTER_SIM_PORT, ` +
+        'SERVICETRADE_SIM_PORT, SPECTRUM_SIM_PORT, SERVICECHANNEL_SIM_PORT, SERVICEPOWER_SIM_PORT, RECEIVER_PORT.',
     );
   }
 
@@ -237,17 +320,24 @@ async function main(): Promise<void> {
   const ts = (entry: string) => ['--require', 'tsx/cjs', entry];
   run('simulators', process.execPath, ts('scripts/simulators.ts'));
   await Promise.all(
-    [ports.app4sales, ports.specter, ports.servicetrade, ports.spectrum].map((port) => waitForHttp(`http://${host}:${port}/__admin/faults`, 20_000)),
+    [ports.app4sales, ports.specter, ports.servicetrade, ports.spectrum, ports.servicechannel, ports.servicepower].map((port) =>
+      waitForHttp(`http://${host}:${port}/__admin/faults`, 20_000),
+    ),
   );
   run('worker', process.execPath, ts('worker/main.ts'));
   run('receiver', process.execPath, ts('client/receiver-main.ts'));
   await waitForHttp(`http://${host}:${ports.receiver}/healthz`, 30_000);
   const sweep = await ensureSweepSchedule();
+  const reconcile = await ensureReconcile();
   await syncDemoJobs();
+  await syncDemoWorkOrders();
 
   const a4s = `http://${host}:${ports.app4sales}`;
   const st = `http://${host}:${ports.servicetrade}`;
   const sp = `http://${host}:${ports.spectrum}`;
+  const sc = `http://${host}:${ports.servicechannel}`;
+  const mob = `http://${host}:${ports.servicepower}`;
+  const tryId = 90000201;
   process.stdout.write(`
 FieldBridge is running. Ctrl-C stops all of it.
 
@@ -255,11 +345,16 @@ FieldBridge is running. Ctrl-C stops all of it.
   Temporal gRPC          ${host}:${ports.temporal}   (history in ${join(dataDir, 'temporal.db')})
   Webhook receiver       http://${host}:${ports.receiver}/webhooks/app4sales
                          http://${host}:${ports.receiver}/webhooks/servicetrade/<token>   (SERVICETRADE_WEBHOOK_TOKEN)
+                         http://${host}:${ports.receiver}/webhooks/servicechannel   (Sign-Data with SERVICECHANNEL_WEBHOOK_KEY)
+                         http://${host}:${ports.receiver}/webhooks/servicepower     (signed with SERVICEPOWER_NOTIFICATION_SECRET)
   App4Sales simulator    ${a4s}          (admin: ${a4s}/__admin/customers)
   Specter simulator      http://${host}:${ports.specter}          (admin: http://${host}:${ports.specter}/__admin/customers)
   ServiceTrade simulator ${st}/api      (admin: ${st}/__admin/jobs)
   Spectrum simulator     ${sp}/ws       (WSDLs: ${sp}/wsdls/WorkOrderHeader.jws; admin: ${sp}/__admin/state)
+  ServiceChannel sim.    ${sc}/v3       (token: ${sc}/oauth/token; admin: ${sc}/__admin/workorders)
+  ServicePower sim.      ${mob}/seiapi/v3/trans   (admin: ${mob}/__admin/state)
   Customer sweep         ${sweep}: schedule ${CUSTOMER_SWEEP_SCHEDULE_ID} (npx fieldbridge schedule sweep --show)
+  Reconciliation         ${reconcile}: schedule ${RECONCILE_SCHEDULE_ID} (npx fieldbridge schedule reconcile --show)
 
 Try it (App4Sales -> Specter):
   curl -X PATCH ${a4s}/__admin/customers/A4S-1001 -H 'content-type: application/json' -d '{"CustomerName":"Nordvik Maskin AS (renamed)"}'
@@ -273,6 +368,19 @@ Try it (ServiceTrade -> Spectrum): job ${DEMO_JOB_IDS.mapped} is work order S700
   npx fieldbridge status ${jobToWorkOrderWorkflowId(DEMO_JOB_IDS.unmappedLocation)}
   curl -X PATCH ${st}/__admin/locations/${DEMO_LOCATION_IDS.harborPointTower} -H 'content-type: application/json' -d '{"externalIds":{"spectrum":["S2000"]}}'
   curl -X POST ${st}/__admin/jobs -H 'content-type: application/json' -d '{"locationId":${DEMO_LOCATION_IDS.northwindHq},"services":[{"serviceLineId":11}],"items":[{"libItemId":501,"quantity":2}]}'
+
+Try it (ServiceChannel -> ServicePower and back): demo work orders ${Object.values(DEMO_WORK_ORDER_IDS).join(', ')} are SC1000101..SC1000103 in ServicePower
+  # a new work order in ServiceChannel: its signed webhook dispatches it to tech.alvarez (HVAC) as SC1000201
+  curl -X POST ${sc}/__admin/workorders -H 'content-type: application/json' -d '{"Id":${tryId},"Number":"1000201","SubscriberId":${DEMO_SUBSCRIBER_IDS.northwind},"LocationId":${DEMO_SC_LOCATION_IDS.northwindRaleigh},"Trade":"HVAC","Category":"REPAIR","Priority":"P2 - 24 Hours","ScheduledDate":"2026-12-01T14:00:00Z","Nte":500,"Description":"Rooftop unit 3 not cooling"}'
+  curl ${mob}/__admin/workorders/SC1000201
+  npx fieldbridge status ${workOrderToMobileWorkflowId(tryId)}
+  # the subscriber raises the NTE: a PATCH reaches ServicePower
+  curl -X PATCH ${sc}/__admin/workorders/${tryId} -H 'content-type: application/json' -d '{"Nte":750}'
+  # the technician is on site (ServicePower admin): ServiceChannel gets the check-in and a note
+  curl -X POST ${mob}/__admin/workorders/SC1000201/status -H 'content-type: application/json' -d '{"OrderStatus":"7"}'
+  curl ${sc}/__admin/workorders/${tryId}
+  # Harbor Point does not let the provider add notes: its sync waits and names the permission
+  npx fieldbridge status ${workOrderToMobileWorkflowId(DEMO_WORK_ORDER_IDS.scheduledWithNte)}
 
 `);
 }

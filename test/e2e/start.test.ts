@@ -1,14 +1,19 @@
 /**
  * The README's first command: `npm start` brings the whole stack up, a change made in App4Sales
  * reaches Specter, the demo ServiceTrade job becomes a Spectrum work order while the unmapped one
- * waits until its location is mapped in the ServiceTrade simulator, Ctrl-C (SIGINT) stops every
- * process, and a second start keeps the history.
+ * waits until its location is mapped in the ServiceTrade simulator, the ServiceChannel and ServicePower
+ * simulators and the receiver's routes for them answer, a demo ServiceChannel work order is in
+ * ServicePower and the reconciliation Schedule exists, Ctrl-C (SIGINT) stops every process, and a
+ * second start keeps the history.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { RECONCILE_SCHEDULE_ID } from '../../client/reconcile-schedule';
+import { DEMO_WORK_ORDER_IDS } from '../../connectors/servicechannel/demo-data';
+import { workOrderToMobileWorkflowId } from '../../workflows/definitions';
 import { freePort, portFree } from '../../scripts/ports';
 import { eventually } from '../helpers/stack';
 
@@ -16,7 +21,18 @@ jest.setTimeout(240_000);
 
 const root = join(__dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldbridge-start-'));
-let ports: Record<'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'APP4SALES_SIM_PORT' | 'SPECTER_SIM_PORT' | 'SERVICETRADE_SIM_PORT' | 'SPECTRUM_SIM_PORT' | 'RECEIVER_PORT', number>;
+let ports: Record<
+  | 'TEMPORAL_PORT'
+  | 'TEMPORAL_UI_PORT'
+  | 'APP4SALES_SIM_PORT'
+  | 'SPECTER_SIM_PORT'
+  | 'SERVICETRADE_SIM_PORT'
+  | 'SPECTRUM_SIM_PORT'
+  | 'SERVICECHANNEL_SIM_PORT'
+  | 'SERVICEPOWER_SIM_PORT'
+  | 'RECEIVER_PORT',
+  number
+>;
 let stack: ChildProcess | undefined;
 
 async function start(): Promise<{ proc: ChildProcess; output: () => string }> {
@@ -62,6 +78,8 @@ beforeAll(async () => {
     SPECTER_SIM_PORT: await freePort(),
     SERVICETRADE_SIM_PORT: await freePort(),
     SPECTRUM_SIM_PORT: await freePort(),
+    SERVICECHANNEL_SIM_PORT: await freePort(),
+    SERVICEPOWER_SIM_PORT: await freePort(),
     RECEIVER_PORT: await freePort(),
   };
 });
@@ -109,6 +127,28 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
     await res.body.dump();
     return res.statusCode === 200;
   }, 30_000, 'work order S7002 once the location is mapped');
+
+  // ServiceChannel -> ServicePower: both simulators and the receiver's two routes answer (unsigned: 401,
+  // nothing started), the demo work order 90000101 (number 1000101) is mobile work order SC1000101, and
+  // the reconciliation schedule runs.
+  const sc = `http://127.0.0.1:${ports.SERVICECHANNEL_SIM_PORT}`;
+  const mobile = `http://127.0.0.1:${ports.SERVICEPOWER_SIM_PORT}`;
+  const receiver = `http://127.0.0.1:${ports.RECEIVER_PORT}`;
+  for (const url of [`${receiver}/webhooks/servicechannel`, `${receiver}/webhooks/servicepower`, `${sc}/v3`, `${mobile}/seiapi/v3/trans`]) expect(first.output()).toContain(url);
+  const scWorkOrders = (await getJson(`${sc}/__admin/workorders`)) as Array<{ Id: number }>;
+  expect(scWorkOrders.map((w) => w.Id)).toEqual(expect.arrayContaining(Object.values(DEMO_WORK_ORDER_IDS)));
+  for (const path of ['/webhooks/servicechannel', '/webhooks/servicepower']) {
+    const res = await request(`${receiver}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.statusCode).toBe(401);
+    await res.body.dump();
+  }
+  const dispatched = await eventually(async () => {
+    const res = await request(`${mobile}/__admin/workorders/SC1000101`);
+    return res.statusCode === 200 ? ((await res.body.json()) as { workOrder: { OrderNum?: string } }) : (await res.body.dump(), undefined);
+  }, 60_000, 'demo work order 90000101 in ServicePower as SC1000101');
+  expect(dispatched.workOrder.OrderNum).toBe('SC1000101');
+  expect(await fieldbridge(['status', workOrderToMobileWorkflowId(DEMO_WORK_ORDER_IDS.newHvac)])).toContain('Kind:          work-order-to-mobile');
+  expect(await fieldbridge(['schedule', 'reconcile', '--show'])).toContain(`Schedule:  ${RECONCILE_SCHEDULE_ID} (unchanged)`);
 
   expect(await stopWithCtrlC(first.proc)).toBe(0);
   for (const port of Object.values(ports)) expect(await portFree(port)).toBe(true);
