@@ -29,6 +29,7 @@ import {
   DEMO_SUBSCRIBER_IDS,
   DEMO_WORK_ORDER_IDS,
 } from '../connectors/servicechannel/demo-data';
+import { SERVICECHANNEL_PERMISSIONS } from '../connectors/servicechannel/schemas';
 import { DEMO_ACCOUNT_NUMS } from '../connectors/servicepower/demo-data';
 import { jobToWorkOrderWorkflowId, workOrderToMobileWorkflowId } from '../workflows/definitions';
 import { createLogger } from '../common/logger';
@@ -379,8 +380,11 @@ Try it (ServiceChannel -> ServicePower and back): demo work orders ${Object.valu
   # the technician is on site (ServicePower admin): ServiceChannel gets the check-in and a note
   curl -X POST ${mob}/__admin/workorders/SC1000201/status -H 'content-type: application/json' -d '{"OrderStatus":"7"}'
   curl ${sc}/__admin/workorders/${tryId}
-  # Harbor Point does not let the provider add notes: its sync waits and names the permission
+  # Harbor Point does not let the provider add notes: on site, the check-in goes through, the note is refused, the sync waits naming the permission
+  curl -X POST ${mob}/__admin/workorders/SC1000102/status -H 'content-type: application/json' -d '{"OrderStatus":"7"}'
   npx fieldbridge status ${workOrderToMobileWorkflowId(DEMO_WORK_ORDER_IDS.scheduledWithNte)}
+  curl -X PUT ${sc}/__admin/permissions/${DEMO_SUBSCRIBER_IDS.harborPoint} -H 'content-type: application/json' -d '${JSON.stringify(SERVICECHANNEL_PERMISSIONS)}'
+  npx fieldbridge recheck ${workOrderToMobileWorkflowId(DEMO_WORK_ORDER_IDS.scheduledWithNte)}
 
 `);
 }
