@@ -133,3 +133,10 @@ export async function activityInputs(stack: Stack, workOrderId: number, activity
   }
   return inputs;
 }
+
+/** With RECORD_HISTORIES=1, keep a reconciliation run's history as a replay fixture. */
+export async function keepReconcileHistory(stack: Stack, name: string, workflowId: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await stack.env.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(join(__dirname, '..', 'histories', `work-order-reconcile-${name}.json`), historyToJSON(history));
+}

@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
 import { recheckSignal } from '../../workflows/definitions';
 import { workOrderReconcile } from '../../workflows/work-order-reconcile';
-import { activityInputs, keepMobileHistory, useMobileSyncStack } from '../helpers/mobile-sync';
+import { activityInputs, keepMobileHistory, keepReconcileHistory, useMobileSyncStack } from '../helpers/mobile-sync';
 import { eventually } from '../helpers/stack';
 
 jest.setTimeout(90_000);
@@ -140,12 +140,14 @@ describe('workOrderToMobile', () => {
         args: [{ lookbackMs: 60 * 60_000 }],
       });
       expect(result.signalled).toBeGreaterThanOrEqual(1);
+      await keepReconcileHistory(t.stack, 'first-run', `work-order-reconcile:test:${wo.id}`);
       await eventually(() => stored(wo.num)?.workOrder.DispatchStatus === 3, 20_000, 'dispatched by reconciliation');
       // A second run from the first one's watermark signals the same version again: ignored by id.
       await t.stack.env.client.workflow.execute(workOrderReconcile, { workflowId: `work-order-reconcile:test:${wo.id}:2`, taskQueue: t.stack.taskQueue, args: [{}] });
       await eventually(async () => (await t.state(wo.id)).queued === 0, 20_000, 'queue drained');
       expect(t.stack.servicepower.state.callsTo('PUT', wo.num)).toBe(1);
     }, { mobile });
+    await keepMobileHistory(t.stack, 'dropped-webhook-reconciled', wo.id);
   });
 
   it('continue-as-new keeps the applied event ids', async () => {
