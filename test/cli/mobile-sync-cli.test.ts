@@ -1,45 +1,48 @@
 /**
  * The operator CLI for the ServiceChannel -> ServicePower work order sync, run as an operator runs it
  * (bin/fieldbridge.js in a child process) against a real dev server with FieldBridge's search
- * attributes. No worker: syncs are started or signalled and read back from Temporal; the
- * reconciliation Schedule is created, shown, paused, triggered and deleted. The next steps printed for
- * a refused ServiceChannel permission and a ServicePower conflict are covered through nextStepFor.
+ * attributes and the ServiceChannel and ServicePower simulators (test/helpers/stack.ts). Mostly without
+ * a worker: syncs are started or signalled and read back from Temporal; the reconciliation Schedule is
+ * created, shown, paused, triggered and deleted. `sync … --wait` runs with the production worker (both
+ * task queues) and waits until the work order is dispatched. The next steps printed for a refused
+ * ServiceChannel permission and a ServicePower conflict are covered through nextStepFor.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { nextStepFor, type SyncReport } from '../../client/operations';
 import { RECONCILE_SCHEDULE_ID } from '../../client/reconcile-schedule';
-import { ALL_SEARCH_ATTRIBUTES, SourceIdKey, SourceSystemKey, SyncKindKey, TargetSystemKey } from '../../common/search-attributes';
+import { SourceIdKey, SourceSystemKey, SyncKindKey, TargetSystemKey } from '../../common/search-attributes';
 import { workOrderToMobileWorkflowId } from '../../workflows/definitions';
-import { devServerOptions } from '../helpers/temporal-cli';
+import { startStack, type Stack } from '../helpers/stack';
+import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
 
 jest.setTimeout(120_000);
 
 const BIN = join(__dirname, '..', '..', 'bin', 'fieldbridge.js');
-const TASK_QUEUE = 'fieldbridge-mobile-sync-cli-test';
-let env: TestWorkflowEnvironment;
+let stack: Stack;
 let client: Client;
+let TASK_QUEUE: string;
 
 function fieldbridge(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: TASK_QUEUE }, timeout: 60_000 },
+      { env: { ...process.env, TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: TASK_QUEUE }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createLocal({ server: devServerOptions([...ALL_SEARCH_ATTRIBUTES]) });
-  client = env.client;
+  stack = await startStack();
+  client = stack.env.client;
+  TASK_QUEUE = stack.taskQueue;
 });
 afterAll(async () => {
-  await env?.teardown();
+  await stack?.close();
 });
 
 async function visible(query: string, count: number): Promise<void> {
@@ -98,6 +101,33 @@ describe('fieldbridge sync servicechannel-work-order', () => {
     expect(rows.map((r) => r.workflowId).sort()).toEqual([workOrderToMobileWorkflowId(90000101), workflowId]);
     const bySystem = await fieldbridge(['list', '--system', 'servicepower']);
     expect(bySystem.stdout).toContain('servicechannel:90000102');
+  });
+});
+
+describe('fieldbridge sync servicechannel-work-order --wait, with the worker', () => {
+  test('waits until the work order is dispatched, then prints the sync: running, with its mobile work order number', async () => {
+    const wo = stack.servicechannel.state.createWorkOrder(
+      {
+        Id: 90000301,
+        Number: '1000301',
+        SubscriberId: DEMO_SUBSCRIBER_IDS.northwind,
+        LocationId: DEMO_LOCATION_IDS.northwindRaleigh,
+        Trade: 'HVAC',
+        Category: 'REPAIR',
+        Priority: 'P2 - 24 Hours',
+        ScheduledDate: '2026-12-01T14:00:00.000Z',
+        Nte: 500,
+        Description: 'Rooftop unit 3 not cooling',
+      },
+      { notify: false },
+    );
+    const res = await stack.withWorker(() => fieldbridge(['sync', 'servicechannel-work-order', String(wo.Id), '--wait', '--json']), { mobile: {} });
+    expect(res.code).toBe(0);
+    const report = JSON.parse(res.stdout);
+    expect(report).toMatchObject({ workflowId: workOrderToMobileWorkflowId(wo.Id), kind: 'work-order-to-mobile', syncStatus: 'running', targetCode: 'SC1000301', lastError: null });
+    // Dispatched before the CLI answered: the mobile work order exists, with the ServiceChannel status set.
+    expect(stack.servicepower.state.callsTo('PUT', 'SC1000301')).toBe(1);
+    expect(stack.servicechannel.state.adminWorkOrder(wo.Id)?.Status).toMatchObject({ Primary: 'IN PROGRESS', Extended: 'DISPATCHED' });
   });
 });
 
