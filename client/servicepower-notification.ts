@@ -16,9 +16,14 @@
  * worker's dispatch settings.) The workflow is then signalled with mobileStatusChangedSignal; its
  * event id is the notification's EventID, the same on every redelivery, so a repeat is ignored.
  *
- * No running workflow holds that number (not ours, already finished, or the number was just recorded
- * and visibility has not caught up): 202 with `accepted: false` and a warning, nothing started; the
- * workflow's own periodic re-read of the work order picks up a change a notification failed to deliver.
+ * No running workflow holds that number:
+ * - a workflow that held it has ended (the work order is final on both sides): 202 with
+ *   `accepted: false` and a log line, nothing started;
+ * - no workflow ever held it: 503 with `Retry-After: 1` and a warning. The workflow records the number
+ *   right after its PUT, and visibility follows a moment later, so a technician's move made at once
+ *   (a test, a demo) can arrive before the number is visible: the sender's retry finds it. A number
+ *   that is not FieldBridge's is dropped by the sender after its attempts; the workflow's own periodic
+ *   re-read of the work order picks up any change a notification failed to deliver.
  * Temporal unavailable or slow -> 503 with Retry-After (ServicePower retries), misconfigured -> 500.
  */
 import type { Client } from '@temporalio/client';
@@ -42,9 +47,13 @@ export interface ServicePowerNotificationRouteOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The visibility query that finds the running workflow of a mobile work order number. */
-export function workflowByMobileNumberQuery(workOrderNum: string): string {
-  return `${SyncKindKey.name} = "work-order-to-mobile" AND ${TargetCodeKey.name} = ${visibilityString(workOrderNum)} AND ExecutionStatus = "Running"`;
+/** Seconds ServicePower is asked to wait before delivering a notification whose number is not yet visible. */
+const NOT_YET_VISIBLE_RETRY_SECONDS = 1;
+
+/** The visibility query that finds the workflow (running only, by default) of a mobile work order number. */
+export function workflowByMobileNumberQuery(workOrderNum: string, opts: { runningOnly?: boolean } = {}): string {
+  const query = `${SyncKindKey.name} = "work-order-to-mobile" AND ${TargetCodeKey.name} = ${visibilityString(workOrderNum)}`;
+  return opts.runningOnly === false ? query : `${query} AND ExecutionStatus = "Running"`;
 }
 
 /** The ServiceChannel work order id whose running workflow holds this ServicePower work order number, or null. */
@@ -56,6 +65,8 @@ export async function findWorkOrderIdByMobileNumber(client: Client, workOrderNum
   }
   return null;
 }
+
+type Outcome = MobileStatusSignalled | { signalled: false; reason: string; notYetVisible?: true };
 
 export async function servicePowerNotificationRoutes(app: FastifyInstance, opts: ServicePowerNotificationRouteOptions): Promise<void> {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -97,12 +108,14 @@ export async function servicePowerNotificationRoutes(app: FastifyInstance, opts:
       ...(n.Note !== undefined ? { note: n.Note } : {}),
     };
     const context = { eventId: n.EventID, workOrderNum: n.WorkOrderNum, orderStatus: n.OrderStatus };
-    let outcome: MobileStatusSignalled | { signalled: false; reason: string };
+    let outcome: Outcome;
     try {
-      outcome = await opts.client.withDeadline(Date.now() + opts.startDeadlineMs, async () => {
+      outcome = await opts.client.withDeadline(Date.now() + opts.startDeadlineMs, async (): Promise<Outcome> => {
         const workOrderId = await findWorkOrderIdByMobileNumber(opts.client, n.WorkOrderNum);
-        if (workOrderId === null) return { signalled: false as const, reason: `no running work order sync holds ServicePower work order ${n.WorkOrderNum}` };
-        return signalMobileStatus(opts.client, workOrderId, change);
+        if (workOrderId !== null) return signalMobileStatus(opts.client, workOrderId, change);
+        const ended = (await opts.client.workflow.count(workflowByMobileNumberQuery(n.WorkOrderNum, { runningOnly: false }))).count > 0;
+        if (ended) return { signalled: false, reason: `the sync of ServicePower work order ${n.WorkOrderNum} has ended` };
+        return { signalled: false, notYetVisible: true, reason: `no work order sync holds ServicePower work order ${n.WorkOrderNum} (yet)` };
       });
     } catch (err) {
       const trouble = classifyTemporalError(err, opts.client.options.namespace);
@@ -117,7 +130,14 @@ export async function servicePowerNotificationRoutes(app: FastifyInstance, opts:
       return reply.code(500).send({ error: 'misconfigured', problem: trouble.problem, reason: `the notification could not be delivered to its sync: ${PUBLIC_REASONS[trouble.problem]}` });
     }
     if (!outcome.signalled) {
-      req.log.warn({ ...context, reason: outcome.reason }, `ServicePower notification not applied: ${outcome.reason} (the sync's own re-read covers a work order it holds)`);
+      if ('notYetVisible' in outcome) {
+        req.log.warn({ ...context, reason: outcome.reason }, `ServicePower notification not applied, the sender is asked to retry: ${outcome.reason}`);
+        return reply
+          .code(503)
+          .header('retry-after', String(NOT_YET_VISIBLE_RETRY_SECONDS))
+          .send({ error: 'not-yet-known', eventId: n.EventID, reason: `${outcome.reason}; retry later` });
+      }
+      req.log.info({ ...context, reason: outcome.reason }, `ServicePower notification not applied: ${outcome.reason}`);
       return reply.code(202).send({ accepted: false, eventId: n.EventID, reason: outcome.reason });
     }
     req.log.info({ ...context, workflowId: outcome.workflowId, runId: outcome.runId }, 'field status signalled');

@@ -149,6 +149,28 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
   expect(dispatched.workOrder.OrderNum).toBe('SC1000101');
   expect(await fieldbridge(['status', workOrderToMobileWorkflowId(DEMO_WORK_ORDER_IDS.newHvac)])).toContain('Kind:          work-order-to-mobile');
   expect(await fieldbridge(['schedule', 'reconcile', '--show'])).toContain(`Schedule:  ${RECONCILE_SCHEDULE_ID} (unchanged)`);
+  // The round trip through the receiver, as the printed "Try it" does it: a work order created in
+  // ServiceChannel arrives by its signed webhook; the technician on site in ServicePower comes back by
+  // its signed notification as a check-in.
+  const created = await request(`${sc}/__admin/workorders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ Id: 90000201, Number: '1000201', SubscriberId: 2014917243, LocationId: 301012, Trade: 'HVAC', Category: 'REPAIR', ScheduledDate: '2026-12-01T14:00:00Z', Nte: 500 }),
+  });
+  expect(created.statusCode).toBe(201);
+  await created.body.dump();
+  const viaWebhook = await eventually(async () => {
+    const res = await request(`${mobile}/__admin/workorders/SC1000201`);
+    return res.statusCode === 200 ? ((await res.body.json()) as { workOrder: { DispatchStatus: number } }) : (await res.body.dump(), undefined);
+  }, 30_000, 'the new work order in ServicePower by its webhook');
+  expect(viaWebhook.workOrder.DispatchStatus).toBe(3);
+  const onSite = await request(`${mobile}/__admin/workorders/SC1000201/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"OrderStatus":"7"}' });
+  expect(onSite.statusCode).toBe(200);
+  await onSite.body.dump();
+  await eventually(async () => {
+    const wo = (await getJson(`${sc}/__admin/workorders/90000201`)) as { CheckIns?: unknown[] };
+    return (wo.CheckIns?.length ?? 0) > 0;
+  }, 30_000, 'the check-in in ServiceChannel by the notification');
 
   expect(await stopWithCtrlC(first.proc)).toBe(0);
   for (const port of Object.values(ports)) expect(await portFree(port)).toBe(true);

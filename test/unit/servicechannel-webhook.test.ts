@@ -9,7 +9,8 @@
  *   malformed -> 400 naming the field; Proposal* / Invoice* -> 202 acknowledged; unknown -> 202 and a log line;
  *   a redelivery -> the same workflow, the same event id;
  *   a ServicePower notification -> mobileStatusChanged on the running workflow that holds the number;
- *   a wrongly signed notification -> 401; a number no running workflow holds -> 202, nothing signalled;
+ *   a wrongly signed notification -> 401; a number no sync holds yet -> 503 Retry-After 1 (visibility lag
+ *   right after dispatch: the sender's retry finds it); a number whose sync has ended -> 202, nothing signalled;
  *   Temporal unavailable -> 503 with Retry-After; misconfigured -> 500.
  */
 import { Writable } from 'node:stream';
@@ -288,14 +289,36 @@ describe('POST /webhooks/servicepower', () => {
     expect(await signals(workflowId)).toEqual([]);
   });
 
-  test('an invalid OrderStatus: 400 naming the field; a number no running sync holds: 202, not applied, logged', async () => {
+  test('an invalid OrderStatus: 400 naming the field', async () => {
     const bad = await postNotification({ ...notification('SC1000603'), OrderStatus: '42' });
     expect(bad.status).toBe(400);
     expect(bad.body.fields.map((f: { field: string }) => f.field)).toEqual(['OrderStatus']);
-    const unknown = await postNotification(notification('SC-NOT-OURS'));
-    expect(unknown.status).toBe(202);
-    expect(unknown.body).toMatchObject({ accepted: false, reason: 'no running work order sync holds ServicePower work order SC-NOT-OURS' });
-    expect(logs.text).toContain('ServicePower notification not applied');
+  });
+
+  test('a number no sync holds (yet): 503 with Retry-After 1, so the sender tries again once visibility has caught up', async () => {
+    const unknown = await postNotification(notification('SC-NOT-YET'));
+    expect(unknown.status).toBe(503);
+    expect(unknown.headers['retry-after']).toBe('1');
+    expect(unknown.body).toEqual({ error: 'not-yet-known', eventId: 'sp-SC-NOT-YET-7', reason: 'no work order sync holds ServicePower work order SC-NOT-YET (yet); retry later' });
+    expect(logs.text).toContain('ServicePower notification not applied, the sender is asked to retry');
+    // The work order's sync records the number: the sender's next attempt is signalled.
+    const workflowId = await startHoldingWorkflow(90000604, 'SC-NOT-YET');
+    const retried = await postNotification(notification('SC-NOT-YET'));
+    expect(retried.status).toBe(202);
+    expect(retried.body).toMatchObject({ accepted: true, workflowId });
+  });
+
+  test('a number whose sync has ended: 202, not applied, nothing started', async () => {
+    const workflowId = await startHoldingWorkflow(90000605, 'SC1000605');
+    await client.workflow.getHandle(workflowId).terminate('ended for the test');
+    const deadline = Date.now() + 15_000;
+    while ((await client.workflow.count(workflowByMobileNumberQuery('SC1000605'))).count > 0) {
+      if (Date.now() > deadline) throw new Error('visibility never showed the sync ended');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const late = await postNotification(notification('SC1000605'));
+    expect(late.status).toBe(202);
+    expect(late.body).toMatchObject({ accepted: false, reason: 'the sync of ServicePower work order SC1000605 has ended' });
   });
 });
 
