@@ -30,10 +30,10 @@ import {
   DEMO_WORK_ORDER_IDS,
 } from '../connectors/servicechannel/demo-data';
 import { SERVICECHANNEL_PERMISSIONS } from '../connectors/servicechannel/schemas';
-import { DEMO_ACCOUNT_NUMS } from '../connectors/servicepower/demo-data';
 import { jobToWorkOrderWorkflowId, workOrderToMobileWorkflowId } from '../workflows/definitions';
 import { createLogger } from '../common/logger';
 import { portFree } from './ports';
+import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';
 import { ensureTemporalCli } from './temporal-cli';
 
 const root = join(__dirname, '..');
@@ -104,8 +104,9 @@ const devEnv: Record<string, string> = {
   SERVICEPOWER_NOTIFICATION_SECRET: 'dev-servicepower-notification-secret',
   // Northwind is dispatched under its managed ServicePower account; Harbor Point gets ad-hoc accounts.
   MOBILE_WORK_ORDER_NUMBER_PREFIX: 'SC',
-  MOBILE_MANAGED_ACCOUNTS: JSON.stringify([{ subscriberId: DEMO_SUBSCRIBER_IDS.northwind, accountNum: DEMO_ACCOUNT_NUMS.northwind }]),
-  MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify({ HVAC: 'tech.alvarez', REFRIGERATION: 'tech.alvarez', PLUMBING: 'tech.brooks', ELECTRICAL: 'tech.chen' }),
+  // The same dispatch preferences as the tests and the benchmark.
+  MOBILE_MANAGED_ACCOUNTS: JSON.stringify(DEMO_MOBILE_SYNC.managedAccounts),
+  MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify(DEMO_MOBILE_SYNC.technicianByTrade),
   RECEIVER_HOST: host,
   RECEIVER_PORT: String(ports.receiver),
 };
