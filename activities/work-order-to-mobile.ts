@@ -5,7 +5,8 @@
  * Two groups, on two task queues:
  * - `createServiceChannelActivities`: every activity makes ONE ServiceChannel API request (a
  *   permission refusal may add the GET that names the subscriber; token requests go to the token
- *   endpoint, outside the per-minute limit). They run on their own task queue
+ *   endpoint, outside the per-minute limit; the legacy all-pages listChangedServiceChannelWorkOrders
+ *   is the exception, kept only for runs started before the paged list). They run on their own task queue
  *   (worker/task-queues.ts `serviceChannelTaskQueue`), served by a worker whose
  *   `maxTaskQueueActivitiesPerSecond` is the configured ceiling: Temporal's own rate limiter, across
  *   all workers, keeps every burst under ServiceChannel's per-minute limit. A 429/503 that still
@@ -18,11 +19,11 @@ import { startWorkOrderToMobile } from '../client/starters';
 import { PermanentError, PermanentErrorTypes } from '../common/errors';
 import type { Config } from '../common/config';
 import { visibilityString } from '../common/search-attributes';
-import type { ServiceChannelClient } from '../connectors/servicechannel/client';
+import type { ChangedSinceCursor, ServiceChannelClient } from '../connectors/servicechannel/client';
 import type { ServiceChannelWorkOrder } from '../connectors/servicechannel/schemas';
 import type { ServicePowerClient } from '../connectors/servicepower/client';
 import type { ServicePowerWorkOrderInput, ServicePowerWorkOrderPatch } from '../connectors/servicepower/schemas';
-import type { MobileMappingSettings } from '../mappings/work-order-to-mobile';
+import type { MobileMappingSettings, ServiceChannelNoteInput } from '../mappings/work-order-to-mobile';
 import { workOrderToMobileWorkflowId, type ServiceChannelEvent } from '../workflows/definitions';
 import { WORK_ORDER_RECONCILE_WORKFLOW } from '../workflows/work-order-reconcile';
 
@@ -51,6 +52,8 @@ export interface MobileWorkOrderRead {
   techNote: string | null;
   technician: string | null;
 }
+
+export type { ChangedSinceCursor };
 
 export interface ChangedWorkOrder {
   workOrderId: number;
@@ -103,10 +106,16 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
       }
     },
 
-    /** DELETE: takes it off the technician; a 410 means it was already gone. */
+    /** DELETE: takes it off the technician; a 410 (deleted) or 404 (no such number) means it was already gone. */
     async deleteMobileWorkOrder(input: { num: string }): Promise<{ alreadyGone: boolean }> {
-      const { alreadyGone } = await servicepower.deleteWorkOrder(input.num);
-      return { alreadyGone };
+      try {
+        const { alreadyGone } = await servicepower.deleteWorkOrder(input.num);
+        return { alreadyGone };
+      } catch (err) {
+        // 404: ServicePower has no such number (never stored, or purged): nothing to take off the technician.
+        if (err instanceof PermanentError && err.type === PermanentErrorTypes.SourceRecordNotFound) return { alreadyGone: true };
+        throw err;
+      }
     },
 
     /** The field's side of the work order: its OrderStatus and the technician's latest note. */
@@ -185,9 +194,24 @@ export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps,
     async checkOutServiceChannel(input: { workOrderId: number; resolution?: string }): Promise<void> {
       await sc.checkOut(input.workOrderId, input.resolution ? { resolution: input.resolution } : {});
     },
+    /** `GET /workorders/{id}/notes`: the notes, each marked when the provider (FieldBridge) wrote it. */
+    async listServiceChannelNotes(input: { workOrderId: number }): Promise<ServiceChannelNoteInput[]> {
+      const notes = await sc.listNotes(input.workOrderId);
+      return notes.map((n) => ({ id: n.Id, text: n.NoteData, createdBy: n.CreatedBy, dateCreated: n.DateCreated, fromProvider: n.fromProvider }));
+    },
     /**
-     * Work orders changed at or after `since` (ids and UpdatedDate only). One page of up to
-     * `pageSize` rows: a full page means the caller asks again from the last UpdatedDate.
+     * ONE page (one request) of the work orders changed at or after `since` (ids and UpdatedDate
+     * only), and the cursor of the next page (null: this was the last). The reconciliation calls it
+     * once per page, so every ServiceChannel activity stays one request under the task queue's rate limit.
+     */
+    async listChangedServiceChannelWorkOrdersPage(input: { since: string; pageSize: number; cursor: ChangedSinceCursor | null }): Promise<{ rows: ChangedWorkOrder[]; next: ChangedSinceCursor | null }> {
+      const page = await sc.listWorkOrdersChangedSincePage(new Date(input.since), { pageSize: input.pageSize, cursor: input.cursor });
+      return { rows: page.workOrders.filter((r) => r.UpdatedDate).map((r) => ({ workOrderId: r.Id, updatedDate: r.UpdatedDate! })), next: page.next };
+    },
+    /**
+     * Every work order changed at or after `since`, all pages in this one activity (several requests).
+     * Kept for reconciliation runs started before the paged activity existed; new runs use
+     * listChangedServiceChannelWorkOrdersPage.
      */
     async listChangedServiceChannelWorkOrders(input: { since: string; pageSize: number }): Promise<ChangedWorkOrder[]> {
       const rows = await sc.listWorkOrdersChangedSince(new Date(input.since), { pageSize: input.pageSize });

@@ -235,3 +235,38 @@ export function dispatchedNote(mapping: Pick<MobileWorkOrderMapping, 'workOrderN
   const to = mapping.technician ? ` to ${mapping.technician}` : '';
   return `Dispatched${to} as ServicePower mobile work order ${mapping.workOrderNum} (DispatchStatus ${mapping.dispatchStatus}).`;
 }
+
+/** A ServiceChannel note as the workflow carries it (the activity's answer). */
+export interface ServiceChannelNoteInput {
+  id: number;
+  text: string;
+  createdBy: string | null;
+  dateCreated: string | null;
+  /** Written through the provider API: our own dispatch and field notes, never echoed back. */
+  fromProvider: boolean;
+}
+
+/** The ServicePower note ID of a ServiceChannel note: stable, so a repeated PATCH updates rather than duplicates. */
+export function mobileNoteId(noteId: number): string {
+  return `SC-NOTE-${noteId}`;
+}
+
+/**
+ * The client's notes not yet on the mobile work order, as seed 004's `Notes` entries (a keyed
+ * collection: a PATCH appends an unknown ID, merges a known one). Notes the provider wrote (our own
+ * dispatch note, the field's notes), blank notes and notes already sent are left out; oldest first.
+ */
+export function notesToSend(notes: readonly ServiceChannelNoteInput[], alreadySent: readonly number[]): { ids: number[]; entries: Array<{ ID: string; Author: string; Date?: string; Text: string; ReadOnly: boolean }> } {
+  const sent = new Set(alreadySent);
+  const fresh = notes.filter((n) => !n.fromProvider && !sent.has(n.id) && n.text.trim() !== '');
+  return {
+    ids: fresh.map((n) => n.id),
+    entries: fresh.map((n) => ({
+      ID: mobileNoteId(n.id),
+      Author: n.createdBy?.trim() || 'ServiceChannel',
+      ...(n.dateCreated ? { Date: n.dateCreated } : {}),
+      Text: n.text,
+      ReadOnly: true,
+    })),
+  };
+}

@@ -3,16 +3,17 @@
  * a Temporal Schedule every reconcileIntervalMs (client/reconcile-schedule.ts; overlap SKIP):
  *
  *   find where the last completed reconciliation stopped (its watermark: the latest UpdatedDate it
- *   saw, ServiceChannel's clock) -> list the work orders changed since then, less an overlap
- *   -> signal-with-start each one's workOrderToMobile with `reconcile:<UpdatedDate>`, a page at a time
- *   -> return the new watermark
+ *   saw, ServiceChannel's clock) -> list the work orders changed since then, less an overlap, ONE
+ *   page per activity (one ServiceChannel request each, so the task queue's rate limit counts every
+ *   request) -> signal-with-start each page's work orders (workOrderToMobile, `reconcile:<UpdatedDate>`)
+ *   -> the next page, up to MAX_PAGES_PER_RUN -> return the new watermark
  *
  * The workflow ignores a reconcile event it has already applied, and one no newer than the work
  * order version it last read; a work order whose workflow has completed (final on both sides) is not
  * signalled. The very first run looks back `lookbackMs`.
  */
 import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
-import type { ServiceChannelActivities, WorkOrderToMobileActivities } from '../activities/work-order-to-mobile';
+import type { ChangedSinceCursor, ChangedWorkOrder, ServiceChannelActivities, WorkOrderToMobileActivities } from '../activities/work-order-to-mobile';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
 import { serviceChannelTaskQueue } from '../worker/task-queues';
 
@@ -49,26 +50,39 @@ const { findLastWorkOrderReconcile, signalWorkOrderEvents } = proxyActivities<Wo
 
 const SIGNAL_BATCH = 100;
 
+/** Most pages one run reads (100 rows each by default): the rest waits for the next run, from its watermark. */
+const MAX_PAGES_PER_RUN = 200;
+
 export async function workOrderReconcile(input: WorkOrderReconcileInput = {}): Promise<WorkOrderReconcileResult> {
-  const { listChangedServiceChannelWorkOrders } = proxyActivities<ServiceChannelActivities>({
+  const { listChangedServiceChannelWorkOrdersPage } = proxyActivities<ServiceChannelActivities>({
     taskQueue: serviceChannelTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '5m',
+    startToCloseTimeout: '1m',
     scheduleToCloseTimeout: '1h',
     retry,
   });
   const lookbackMs = input.lookbackMs ?? 3_600_000;
   const overlapMs = input.overlapMs ?? 120_000;
+  const pageSize = input.pageSize ?? 100;
   const { watermark: previous, now } = await findLastWorkOrderReconcile();
   const since = new Date(previous ? Date.parse(previous) - overlapMs : Date.parse(now) - lookbackMs).toISOString();
-  const rows = await listChangedServiceChannelWorkOrders({ since, pageSize: input.pageSize ?? 100 });
+  let latest = previous;
+  let listed = 0;
   let signalled = 0;
-  for (let i = 0; i < rows.length; i += SIGNAL_BATCH) {
-    const events = rows.slice(i, i + SIGNAL_BATCH).map((row) => ({
-      workOrderId: row.workOrderId,
-      event: { eventId: reconcileEventId(row.updatedDate), eventType: 'Reconciled', occurredAt: row.updatedDate, source: 'reconcile' as const },
-    }));
-    signalled += (await signalWorkOrderEvents({ events })).signalled;
+  // One ServiceChannel request per activity: a page, then its signals, then the next page.
+  let cursor: ChangedSinceCursor | null = null;
+  for (let page = 1; page <= MAX_PAGES_PER_RUN; page += 1) {
+    const { rows, next }: { rows: ChangedWorkOrder[]; next: ChangedSinceCursor | null } = await listChangedServiceChannelWorkOrdersPage({ since, pageSize, cursor });
+    listed += rows.length;
+    for (let i = 0; i < rows.length; i += SIGNAL_BATCH) {
+      const events = rows.slice(i, i + SIGNAL_BATCH).map((row) => ({
+        workOrderId: row.workOrderId,
+        event: { eventId: reconcileEventId(row.updatedDate), eventType: 'Reconciled', occurredAt: row.updatedDate, source: 'reconcile' as const },
+      }));
+      signalled += (await signalWorkOrderEvents({ events })).signalled;
+    }
+    latest = rows.reduce<string | null>((max, r) => (!max || Date.parse(r.updatedDate) > Date.parse(max) ? r.updatedDate : max), latest);
+    if (!next) break;
+    cursor = next;
   }
-  const latest = rows.reduce<string | null>((max, r) => (!max || Date.parse(r.updatedDate) > Date.parse(max) ? r.updatedDate : max), previous);
-  return { since, watermark: latest ?? since, listed: rows.length, signalled };
+  return { since, watermark: latest ?? since, listed, signalled };
 }

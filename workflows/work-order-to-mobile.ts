@@ -14,8 +14,12 @@
  *   - ServiceChannel refuses for good (a permission the subscriber has not granted): the refusal is
  *       kept, the status is `waiting` (FieldBridgeWaitingOn `servicechannel:subscriber:<id>`), lastError
  *       and the log say what is missing; a `recheck` signal tries the refused writes again
+ *   - a client's note (WorkOrderNoteAdded, or a reconciled version): the notes not yet sent, and not
+ *       written by the provider itself, PATCHed into the mobile work order's Notes (ids kept)
  *   - ends when the work order is final on both sides: deleted after a cancellation, or closed in the
  *     field with everything told to ServiceChannel
+ *   - FAILS (SourceRecordNotFound) when ServiceChannel answers 404 for the work order (deleted, or no
+ *     longer visible to this provider), after deleting the mobile work order if one was dispatched
  *
  * The history is rolled over (continue-as-new) after maxEventsPerRun events, carrying the event ids
  * seen, the queue, and what was sent to ServicePower.
@@ -45,6 +49,7 @@ import {
   FINAL_SC_STATUSES,
   isCancelledInServiceChannel,
   mapWorkOrderToMobile,
+  notesToSend,
   type ServiceChannelAction,
 } from '../mappings/work-order-to-mobile';
 import { serviceChannelTaskQueue } from '../worker/task-queues';
@@ -109,6 +114,8 @@ export interface MobileCarry {
   refused: RefusedWrite[];
   pending: QueueItem[];
   eventsApplied: number;
+  /** The ServiceChannel notes already copied into the mobile work order's Notes (absent in runs carried before notes were copied). */
+  notesSent?: number[];
 }
 
 export interface WorkOrderMobileState {
@@ -148,7 +155,9 @@ export async function workOrderToMobile(input: WorkOrderToMobileInput): Promise<
     refused: [],
     pending: [],
     eventsApplied: 0,
+    notesSent: [],
   };
+  carry.notesSent ??= [];
   const seen = new Set(input.appliedEventIds ?? []);
   const queue: QueueItem[] = [...carry.pending];
   const wake = { recheck: false };
@@ -229,6 +238,8 @@ export async function workOrderToMobile(input: WorkOrderToMobileInput): Promise<
     try {
       await applyItem(ctx, item);
     } catch (err) {
+      const notFound = serviceChannelNotFound(err);
+      if (notFound !== null) await endNotFound(ctx, notFound);
       // A permanent failure of one event is recorded; the workflow goes on with the next one.
       state.lastError = innermostMessage(err);
       log.error('event could not be applied', { workOrderId, item: describeItem(item), error: state.lastError });
@@ -289,7 +300,39 @@ async function applyItem(ctx: Ctx, item: QueueItem): Promise<void> {
   return reread(ctx);
 }
 
+/** A ServiceChannel event: the work order's change, then, for a note (or a reconciled version), the client's new notes. */
 async function applyServiceChannelEvent(ctx: Ctx, event: ServiceChannelEvent): Promise<void> {
+  await applyWorkOrderChange(ctx, event);
+  const { carry } = ctx;
+  if ((event.eventType === 'WorkOrderNoteAdded' || event.source === 'reconcile') && carry.workOrderNum && !carry.deleted && !isClosed(carry)) {
+    await copyNotes(ctx);
+  }
+}
+
+/** The client's notes not yet on the mobile work order, PATCHed into its Notes (our own notes are not echoed back). */
+async function copyNotes(ctx: Ctx): Promise<void> {
+  const { carry, state, workOrderId } = ctx;
+  state.step = 'loading';
+  const notes = await ctx.sc.listServiceChannelNotes({ workOrderId });
+  const { ids, entries } = notesToSend(notes, carry.notesSent ?? []);
+  if (ids.length === 0) return;
+  state.step = 'patching';
+  const result = await patchMobileWorkOrder({ num: carry.workOrderNum!, patch: { Notes: entries } });
+  if (result.outcome === 'gone') {
+    log.warn('the mobile work order was deleted in ServicePower', { workOrderId, workOrderNum: carry.workOrderNum });
+    carry.deleted = true;
+    return;
+  }
+  if (result.outcome === 'conflict') {
+    log.warn('ServicePower refused the notes (conflict): the field has closed it', { workOrderId, workOrderNum: carry.workOrderNum, message: result.message });
+    await reread(ctx);
+    return;
+  }
+  carry.notesSent = [...(carry.notesSent ?? []), ...ids];
+  log.info('client notes copied to the mobile work order', { workOrderId, workOrderNum: carry.workOrderNum, notes: ids });
+}
+
+async function applyWorkOrderChange(ctx: Ctx, event: ServiceChannelEvent): Promise<void> {
   const { carry, state, workOrderId } = ctx;
   if (carry.deleted) {
     log.info('ServiceChannel event after the mobile work order was deleted: nothing to do', { workOrderId, eventId: event.eventId });
@@ -458,4 +501,44 @@ async function performWrite(ctx: Ctx, action: ServiceChannelAction): Promise<voi
     case 'note':
       return sc.addServiceChannelNote({ workOrderId, note: action.note });
   }
+}
+
+/** The ServiceChannel activities (all of them make ServiceChannel requests): their 404 means the work order is gone for this provider. */
+const SERVICECHANNEL_ACTIVITY_TYPES: readonly string[] = [
+  'getServiceChannelWorkOrder',
+  'listServiceChannelNotes',
+  'setServiceChannelStatus',
+  'addServiceChannelNote',
+  'checkInServiceChannel',
+  'checkOutServiceChannel',
+];
+
+/** ServiceChannel's 404 for this work order (SourceRecordNotFound from a ServiceChannel activity): its message, else null. */
+function serviceChannelNotFound(err: unknown): string | null {
+  if (!(err instanceof ActivityFailure) || !SERVICECHANNEL_ACTIVITY_TYPES.includes(err.activityType)) return null;
+  const cause = err.cause;
+  return cause instanceof ApplicationFailure && cause.type === PermanentErrorTypes.SourceRecordNotFound ? cause.message : null;
+}
+
+/**
+ * ServiceChannel has no such work order, or no longer shows it to this provider (deleted, reassigned):
+ * nothing it says will ever come again. The mobile work order, if one was dispatched, is taken off the
+ * technician (DELETE; 410 = already gone), and the workflow FAILS with SourceRecordNotFound naming the
+ * work order (status `failed`, lastError), rather than staying open forever.
+ */
+async function endNotFound(ctx: Ctx, reason: string): Promise<never> {
+  const { carry, state, workOrderId } = ctx;
+  let removed = '';
+  if (carry.workOrderNum && !carry.deleted) {
+    state.step = 'deleting';
+    const { alreadyGone } = await deleteMobileWorkOrder({ num: carry.workOrderNum });
+    removed = alreadyGone ? `; mobile work order ${carry.workOrderNum} was already gone from ServicePower` : `; mobile work order ${carry.workOrderNum} deleted from ServicePower`;
+  }
+  carry.deleted = true;
+  const message = `ServiceChannel work order ${workOrderId} is gone for this provider: ${reason}${removed}`;
+  state.step = 'done';
+  state.lastError = message;
+  setStatus(state, 'failed', carry.workOrderNum ? [{ key: TargetCodeKey, value: carry.workOrderNum }] : [], []);
+  log.error('ServiceChannel work order not found: workflow fails', { workOrderId, workOrderNum: carry.workOrderNum, error: message });
+  throw ApplicationFailure.create({ type: PermanentErrorTypes.SourceRecordNotFound, message, nonRetryable: true, details: [{ workOrderId, workOrderNum: carry.workOrderNum }] });
 }

@@ -1,6 +1,7 @@
 /**
  * Typed client for the ServiceChannel API v3 (provider side): work orders, their status, notes,
- * check-in/out, schedule date and NTE, and the list of work orders changed since a time.
+ * check-in/out, schedule date and NTE, the notes list, and the list of work orders changed since a
+ * time (one page per call, or all pages).
  *
  * - Auth: OAuth 2.0 at the token endpoint (`Authorization: Basic base64(client_id:client_secret)`, form
  *   body): the password grant, then the refresh_token grant; access tokens last 600 s and are renewed
@@ -36,9 +37,11 @@ import {
   ThrottledBodySchema,
   TokenResponseSchema,
   WorkOrderListSchema,
+  WorkOrderNoteListSchema,
   WorkOrderSchema,
   permissionsForStatus,
   type ServiceChannelErrorBody,
+  type ServiceChannelNote,
   type ServiceChannelPermission,
   type ServiceChannelWorkOrder,
 } from './schemas';
@@ -92,6 +95,22 @@ export interface ChangedSinceOptions {
   /** Rows per request; default 100. */
   pageSize?: number;
 }
+
+/** Where the next page of the changed-since list starts (keyset paging: a lower bound and rows to skip at it). */
+export interface ChangedSinceCursor {
+  from: string;
+  skip: number;
+}
+
+export interface ChangedSincePage {
+  /** This page's rows, oldest change first. */
+  workOrders: ServiceChannelWorkOrder[];
+  /** The next page's cursor; null when this page was the last. */
+  next: ChangedSinceCursor | null;
+}
+
+/** A note of a work order; `fromProvider`: written through the provider API (our own notes), not by the subscriber. */
+export type ServiceChannelWorkOrderNote = ServiceChannelNote & { fromProvider: boolean };
 
 interface CachedToken {
   access: string;
@@ -232,40 +251,65 @@ export class ServiceChannelClient {
   }
 
   /**
+   * `GET /workorders/{id}/notes` *(assumed route and answer, like the notes POST: see
+   * schemas.WorkOrderNoteSchema)*, oldest first. A note is `fromProvider` when ServiceChannel says it
+   * was written through the provider API (`CreatedByProvider`), or, without that flag, when its
+   * CreatedBy is this client's user. 404 -> SourceRecordNotFound naming the work order.
+   */
+  async listNotes(id: number): Promise<ServiceChannelWorkOrderNote[]> {
+    const op: Operation = { what: `notes of work order ${id}`, workOrderId: id };
+    const notes = await this.guard(async () => this.parse(await this.call({ method: 'GET', path: `workorders/${id}/notes` }, op), WorkOrderNoteListSchema, op.what, op));
+    const me = this.config.username.trim().toLowerCase();
+    return notes
+      .map((n) => ({ ...n, fromProvider: n.CreatedByProvider ?? (n.CreatedBy?.trim().toLowerCase() === me) }))
+      .sort((a, b) => Date.parse(a.DateCreated ?? '') - Date.parse(b.DateCreated ?? '') || a.Id - b.Id);
+  }
+
+  /**
+   * ONE request of the changed-since list: the work orders whose UpdatedDate is at or after
+   * `cursor.from` (first page: `since`, skip 0), oldest change first. Reads `GET
+   * /odata/workorders?$filter=UpdatedDate ge <from>&$orderby=UpdatedDate asc,Id asc&$top=&$skip=`
+   * *(assumed OData query)*. A full page gives the next cursor, moving the lower bound to the last
+   * UpdatedDate read (keyset paging), so work orders that change while the list is read are not
+   * skipped; a work order may then appear on two pages (its newer version later).
+   */
+  async listWorkOrdersChangedSincePage(since: Date, options: ChangedSinceOptions & { cursor?: ChangedSinceCursor | null } = {}): Promise<ChangedSincePage> {
+    const pageSize = options.pageSize ?? 100;
+    const from = options.cursor?.from ?? since.toISOString();
+    const skip = options.cursor?.skip ?? 0;
+    const what = `work orders changed since ${since.toISOString()}`;
+    const filter = `UpdatedDate ge ${from}${options.subscriberId !== undefined ? ` and SubscriberId eq ${options.subscriberId}` : ''}`;
+    const res = await this.guard(() => this.call(
+      { method: 'GET', path: 'odata/workorders', query: { $filter: filter, $orderby: 'UpdatedDate asc,Id asc', $top: String(pageSize), $skip: String(skip) } },
+      { what },
+    ));
+    const rows = await this.guard(async () => this.parse(res, WorkOrderListSchema, `${what} (from ${from}, skip ${skip})`, { what }).value);
+    if (rows.length < pageSize) return { workOrders: rows, next: null };
+    const last = rows[rows.length - 1]!.UpdatedDate;
+    if (!last || Number.isNaN(Date.parse(last))) {
+      throw new PermanentError('servicechannel', PermanentErrorTypes.InvalidResponse, `${what}: work order ${rows[rows.length - 1]!.Id} has no readable UpdatedDate (${String(last)})`);
+    }
+    const atLast = rows.filter((r) => r.UpdatedDate !== null && Date.parse(r.UpdatedDate) === Date.parse(last)).length;
+    // The whole page shares the bound: go on past it; else move the bound to the last UpdatedDate read.
+    const next = Date.parse(last) === Date.parse(from) ? { from, skip: skip + rows.length } : { from: last, skip: atLast };
+    return { workOrders: rows, next };
+  }
+
+  /**
    * Every work order whose UpdatedDate is at or after `since`, oldest change first, each once (its
-   * latest version). Reads `GET /odata/workorders?$filter=UpdatedDate ge <since>&$orderby=UpdatedDate
-   * asc,Id asc&$top=&$skip=` *(assumed OData query)*, page after page, moving the lower bound to the
-   * last UpdatedDate read (keyset paging), so work orders that change while the list is read are not
-   * skipped.
+   * latest version): `listWorkOrdersChangedSincePage` page after page, in this one call (for callers
+   * outside a workflow; the reconciliation pages one activity per request).
    */
   async listWorkOrdersChangedSince(since: Date, options: ChangedSinceOptions = {}): Promise<ServiceChannelWorkOrder[]> {
-    const pageSize = options.pageSize ?? 100;
     const seen = new Map<number, ServiceChannelWorkOrder>();
-    let from = since.toISOString();
-    let skip = 0;
-    const what = `work orders changed since ${from}`;
+    let cursor: ChangedSinceCursor | null = null;
     for (let page = 1; ; page += 1) {
-      const filter = `UpdatedDate ge ${from}${options.subscriberId !== undefined ? ` and SubscriberId eq ${options.subscriberId}` : ''}`;
-      const res = await this.guard(() => this.call(
-        { method: 'GET', path: 'odata/workorders', query: { $filter: filter, $orderby: 'UpdatedDate asc,Id asc', $top: String(pageSize), $skip: String(skip) } },
-        { what },
-      ));
-      const rows = await this.guard(async () => this.parse(res, WorkOrderListSchema, `${what} (page ${page})`, { what }).value);
-      for (const row of rows) seen.set(row.Id, row);
-      if (rows.length < pageSize) break;
-      const last = rows[rows.length - 1]!.UpdatedDate;
-      if (!last || Number.isNaN(Date.parse(last))) {
-        throw new PermanentError('servicechannel', PermanentErrorTypes.InvalidResponse, `${what}: work order ${rows[rows.length - 1]!.Id} has no readable UpdatedDate (${String(last)})`);
-      }
-      const atLast = rows.filter((r) => r.UpdatedDate !== null && Date.parse(r.UpdatedDate) === Date.parse(last)).length;
-      if (Date.parse(last) === Date.parse(from)) {
-        skip += rows.length; // the whole page shares the bound: go on past it
-      } else {
-        from = last;
-        skip = atLast;
-      }
+      const result: ChangedSincePage = await this.listWorkOrdersChangedSincePage(since, { ...options, cursor });
+      for (const row of result.workOrders) seen.set(row.Id, row);
+      if (!result.next) break;
+      cursor = result.next;
       if (page >= MAX_PAGES) {
-        throw new PermanentError('servicechannel', PermanentErrorTypes.InvalidResponse, `${what}: more than ${MAX_PAGES} pages`);
+        throw new PermanentError('servicechannel', PermanentErrorTypes.InvalidResponse, `work orders changed since ${since.toISOString()}: more than ${MAX_PAGES} pages`);
       }
     }
     return [...seen.values()].sort((a, b) => Date.parse(a.UpdatedDate ?? '') - Date.parse(b.UpdatedDate ?? '') || a.Id - b.Id);

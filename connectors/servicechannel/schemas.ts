@@ -137,6 +137,24 @@ export const WorkOrderListSchema = z.object({
   value: z.array(WorkOrderSchema),
 });
 
+/**
+ * A note as `GET /workorders/{id}/notes` answers it *(assumed route and shape, like the notes POST:
+ * an array of `{Id, NoteData, CreatedBy, DateCreated, MailedTo?, Visibility?, CreatedByProvider?}`;
+ * `CreatedByProvider` (true for a note written through the provider API) is this project's reading,
+ * the simulator sends it; without it the client falls back to comparing CreatedBy with its own user)*.
+ */
+export const WorkOrderNoteSchema = z.looseObject({
+  Id: id,
+  NoteData: z.string(),
+  CreatedBy: nullableText,
+  DateCreated: dateTime,
+  MailedTo: nullableText,
+  Visibility: z.number().int().nullish(),
+  CreatedByProvider: z.boolean().nullish(),
+});
+export type ServiceChannelNote = z.infer<typeof WorkOrderNoteSchema>;
+export const WorkOrderNoteListSchema = z.union([z.array(WorkOrderNoteSchema), z.object({ value: z.array(WorkOrderNoteSchema) }).transform((v) => v.value)]);
+
 /** The token endpoint's answer (RFC 6749); ServiceChannel sends a refresh token with the password grant. */
 export const TokenResponseSchema = z.object({
   access_token: z.string().min(1),

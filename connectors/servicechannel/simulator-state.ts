@@ -126,6 +126,8 @@ export interface NoteRecord {
   Visibility: number;
   CreatedBy: string;
   DateCreated: string;
+  /** Written through the provider API (served as `CreatedByProvider` by `GET /workorders/{id}/notes`). */
+  ByProvider: boolean;
 }
 
 export interface CheckInRecord {
@@ -479,6 +481,18 @@ export class ServiceChannelState {
     return order ? { ...this.view(order), Notes: order.notes.map((n) => ({ ...n })), CheckIns: order.checkIns.map((c) => ({ ...c })) } : undefined;
   }
 
+  /**
+   * `GET /workorders/{id}/notes` *(assumed)*: the notes the provider may see (not Visibility 2, "not
+   * the provider"), oldest first; undefined when there is no such work order.
+   */
+  notesFor(id: number): Array<{ Id: number; NoteData: string; CreatedBy: string; DateCreated: string; MailedTo: string | null; Visibility: number; CreatedByProvider: boolean }> | undefined {
+    const order = this.workOrders.get(id);
+    if (!order) return undefined;
+    return order.notes
+      .filter((n) => n.Visibility !== 2)
+      .map((n) => ({ Id: n.Id, NoteData: n.NoteData, CreatedBy: n.CreatedBy, DateCreated: n.DateCreated, MailedTo: n.MailedTo, Visibility: n.Visibility, CreatedByProvider: n.ByProvider }));
+  }
+
   /** Work orders with UpdatedDate at or after `since` (and of one subscriber), by UpdatedDate then Id. */
   changedSince(sinceMs: number, subscriberId?: number): ServiceChannelWorkOrder[] {
     return [...this.workOrders.values()]
@@ -665,11 +679,20 @@ export class ServiceChannelState {
   addSubscriberNote(id: number, input: z.input<typeof AdminNoteSchema>, options: ChangeOptions = {}): NoteRecord {
     const order = this.requireWorkOrder(id);
     const body = AdminNoteSchema.parse(input);
-    const note = this.note(body.Note, body.MailedTo ?? null, body.CreatedBy);
+    const note = this.note(body.Note, body.MailedTo ?? null, body.CreatedBy, 0, false);
     order.notes.push(note);
     this.touch(order);
     this.announce('WorkOrderNoteAdded', order, { Note: noteView(note) }, options.notify !== false);
     return note;
+  }
+
+  /**
+   * The work order is gone for this provider (deleted by the subscriber, or reassigned to another
+   * provider): every API route answers 404 for it from now on. No webhook (ServiceChannel sends none
+   * for it). False when there was no such work order.
+   */
+  removeWorkOrder(id: number): boolean {
+    return this.workOrders.delete(id);
   }
 
   /** The work order as a webhook's Object (for an arbitrary event sent over admin). */
@@ -779,8 +802,8 @@ export class ServiceChannelState {
     order.updatedMs = Math.max(this.now(), order.updatedMs + 1);
   }
 
-  private note(textValue: string, mailedTo: string | null, createdBy: string, visibility = 0): NoteRecord {
-    return { Id: this.nextIds.note++, NoteData: textValue, MailedTo: mailedTo?.trim() ? mailedTo.trim() : null, Visibility: visibility, CreatedBy: createdBy, DateCreated: new Date(this.now()).toISOString() };
+  private note(textValue: string, mailedTo: string | null, createdBy: string, visibility = 0, byProvider = true): NoteRecord {
+    return { Id: this.nextIds.note++, NoteData: textValue, MailedTo: mailedTo?.trim() ? mailedTo.trim() : null, Visibility: visibility, CreatedBy: createdBy, DateCreated: new Date(this.now()).toISOString(), ByProvider: byProvider };
   }
 
   private announce(type: WorkOrderEventType, order: WorkOrderRecord, extra: Record<string, unknown>, notify: boolean): void {

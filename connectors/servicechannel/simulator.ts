@@ -46,6 +46,7 @@ export const SERVICECHANNEL_ROUTE_IDS = [
   'getWorkOrder',
   'updateStatus',
   'addNote',
+  'listNotes',
   'checkIn',
   'checkOut',
   'updateScheduledDate',
@@ -224,6 +225,14 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
       return { result: 'Status has been changed successfully', id };
     });
 
+    // Assumed route (like the POST): the notes the provider may see, oldest first.
+    api.get<IdParams>('/v3/workorders/:id/notes', route('listNotes'), async (request) => {
+      const id = idOf(request);
+      const notes = state.notesFor(id);
+      if (!notes) throw new HttpError(404, `Work order ${id} not found`, 'ERROR_NOT_FOUND');
+      return notes;
+    });
+
     api.post<IdParams>('/v3/workorders/:id/notes', route('addNote'), async (request, reply) => {
       const id = idOf(request);
       const { refusal, note } = state.addNote(id, parseOr400(NoteBodySchema, request.body));
@@ -342,6 +351,13 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults, webhooks, in
   app.patch<IdParams>('/__admin/workorders/:id', async (request) =>
     state.patchWorkOrder(idOf(request), parseOr400(WorkOrderPatchSchema, request.body), options(request.query)),
   );
+
+  // The work order gone for this provider (deleted, or reassigned): the API answers 404 for it.
+  app.delete<IdParams>('/__admin/workorders/:id', async (request, reply) => {
+    const id = idOf(request);
+    if (!state.removeWorkOrder(id)) throw new HttpError(404, `Work order ${id} not found`, 'ERROR_NOT_FOUND');
+    return reply.code(204).send();
+  });
 
   app.post<IdParams>('/__admin/workorders/:id/notes', async (request, reply) =>
     reply.code(201).send(state.addSubscriberNote(idOf(request), parseOr400(AdminNoteSchema, request.body), options(request.query))),

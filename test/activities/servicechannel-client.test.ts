@@ -121,6 +121,22 @@ describe('ServiceChannelClient', () => {
       expect((err as Error).message).toContain('work order 12345');
     });
 
+    it('lists the notes, oldest first, marking the ones the provider wrote (fromProvider); a missing work order is SourceRecordNotFound', async () => {
+      const client = newClient();
+      await client.updateStatus(WO_NEW, { primary: 'IN PROGRESS', extended: 'DISPATCHED', note: 'Dispatched as SC1' });
+      sim.state.addSubscriberNote(WO_NEW, { Note: 'Use the back door', CreatedBy: 'Dana Whitfield' }, { notify: false });
+      const notes = await client.listNotes(WO_NEW);
+      expect(notes.map((n) => [n.NoteData, n.CreatedBy, n.fromProvider])).toEqual([
+        ['Dispatched as SC1', 'provider', true],
+        ['Use the back door', 'Dana Whitfield', false],
+      ]);
+      expect(notes[1]!.Id).toEqual(expect.any(Number));
+      expect(notes[1]!.DateCreated).toEqual(expect.any(String));
+      const err = await failureOf(client.listNotes(12345));
+      expect(err).toMatchObject({ type: PermanentErrorTypes.SourceRecordNotFound, details: { status: 404, workOrderId: 12345 } });
+      expect((err as Error).message).toContain('work order 12345');
+    });
+
     it("passes ServiceChannel's message on a 400 (InvalidRequest)", async () => {
       const err = await failureOf(newClient().updateStatus(WO_NEW, { primary: 'INVOICED' }));
       expect(err).toMatchObject({ type: PermanentErrorTypes.InvalidRequest, details: { status: 400 } });
@@ -369,6 +385,33 @@ describe('ServiceChannelClient', () => {
       expect(await client.listWorkOrdersChangedSince(new Date(Date.now() + 60_000))).toEqual([]);
       const harborOnly = await client.listWorkOrdersChangedSince(new Date(0), { subscriberId: HARBOR });
       expect(harborOnly).toEqual([]);
+    });
+
+    it('one page per call: each call is ONE request, and the cursors read every changed work order', async () => {
+      await startSim({ seed: { ...demoServiceChannelData, workOrders: [] } });
+      const created = [] as number[];
+      for (let i = 0; i < 5; i += 1) {
+        created.push(sim.state.createWorkOrder({ SubscriberId: NORTHWIND, LocationId: DEMO_LOCATION_IDS.northwindRaleigh, Description: `WO ${i}` }, { notify: false }).Id);
+      }
+      const client = newClient();
+      await client.getWorkOrder(created[0]!); // logged in: the pages below are API requests only
+      const before = sim.state.counters().requests;
+      const ids: number[] = [];
+      let cursor = null as Parameters<typeof client.listWorkOrdersChangedSincePage>[1] extends infer O ? (O extends { cursor?: infer C } ? C : never) : never;
+      let calls = 0;
+      for (;;) {
+        const page = await client.listWorkOrdersChangedSincePage(new Date(0), { pageSize: 2, cursor });
+        calls += 1;
+        expect(page.workOrders.length).toBeLessThanOrEqual(2);
+        ids.push(...page.workOrders.map((w) => w.Id));
+        if (!page.next) break;
+        cursor = page.next;
+      }
+      expect(new Set(ids)).toEqual(new Set(created));
+      expect(calls).toBeGreaterThanOrEqual(3);
+      expect(sim.state.counters().requests - before).toBe(calls);
+      const empty = await client.listWorkOrdersChangedSincePage(new Date(Date.now() + 60_000), { pageSize: 2 });
+      expect(empty).toEqual({ workOrders: [], next: null });
     });
   });
 });

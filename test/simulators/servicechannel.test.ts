@@ -182,6 +182,26 @@ describe('ServiceChannel simulator', () => {
       expect((await api(access_token, '/workorders/1/universalCheckIn', { method: 'POST', body: {} })).status).toBe(404);
     });
 
+    it('reads the notes the provider may see (assumed GET /workorders/{id}/notes), marks its own (CreatedByProvider); a removed work order is 404 everywhere', async () => {
+      await start();
+      const { access_token } = await login();
+      expect((await api(access_token, `/workorders/${WO}/notes`, { method: 'POST', body: { Note: 'ours' } })).status).toBe(201);
+      sim.state.addSubscriberNote(WO, { Note: 'theirs', CreatedBy: 'Dana' }, { notify: false });
+      // Visibility 2 = not the provider: never served back to it.
+      expect((await api(access_token, `/workorders/${WO}/notes`, { method: 'POST', body: { Note: 'hidden from the provider', Visibility: 2 } })).status).toBe(201);
+      const notes = await api(access_token, `/workorders/${WO}/notes`);
+      expect(notes.status).toBe(200);
+      expect(notes.json.map((n: { NoteData: string; CreatedBy: string; CreatedByProvider: boolean }) => [n.NoteData, n.CreatedBy, n.CreatedByProvider])).toEqual([
+        ['ours', 'provider', true],
+        ['theirs', 'Dana', false],
+      ]);
+      expect((await api(access_token, '/workorders/1/notes')).status).toBe(404);
+      expect((await call(`${sim.rootUrl}/__admin/workorders/${WO}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await api(access_token, `/workorders/${WO}`)).status).toBe(404);
+      expect((await api(access_token, `/workorders/${WO}/notes`)).status).toBe(404);
+      expect((await call(`${sim.rootUrl}/__admin/workorders/${WO}`, { method: 'DELETE' })).status).toBe(404);
+    });
+
     it('lists work orders changed since a time (OData), pages with $top/$skip, refuses filters it does not read', async () => {
       await start();
       const { access_token } = await login();

@@ -2,7 +2,8 @@
  * ServiceChannel work order -> ServicePower mobile work order, and the field's status back, on the
  * dev server with both simulators (issue 8).
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
 import { recheckSignal } from '../../workflows/definitions';
 import { workOrderReconcile } from '../../workflows/work-order-reconcile';
@@ -144,7 +145,10 @@ describe('workOrderToMobile', () => {
       await eventually(() => stored(wo.num)?.workOrder.DispatchStatus === 3, 20_000, 'dispatched by reconciliation');
       // A second run from the first one's watermark signals the same version again: ignored by id.
       await t.stack.env.client.workflow.execute(workOrderReconcile, { workflowId: `work-order-reconcile:test:${wo.id}:2`, taskQueue: t.stack.taskQueue, args: [{}] });
-      await eventually(async () => (await t.state(wo.id)).queued === 0, 20_000, 'queue drained');
+      await eventually(async () => {
+        const s = await t.state(wo.id);
+        return s.queued === 0 && s.step === 'idle';
+      }, 20_000, 'queue drained');
       expect(t.stack.servicepower.state.callsTo('PUT', wo.num)).toBe(1);
     }, { mobile });
     await keepMobileHistory(t.stack, 'dropped-webhook-reconciled', wo.id);
@@ -168,6 +172,65 @@ describe('workOrderToMobile', () => {
       expect(t.stack.servicepower.state.callsTo('PUT', wo.num)).toBe(1);
     }, { mobile });
     await keepMobileHistory(t.stack, 'continue-as-new', wo.id);
+  });
+
+  it("a client's notes reach the mobile work order's Notes once each, never our own notes, across continue-as-new", async () => {
+    const wo = t.createWorkOrder();
+    const spNotes = () => ((stored(wo.num)?.workOrder.Notes ?? []) as Array<{ ID?: string; Text?: string; Author?: string }>);
+    await t.stack.withWorker(async () => {
+      const input = { maxEventsPerRun: 2 };
+      const first = await t.send(wo.id, 'WorkOrderCreated', `created:${wo.id}`, input);
+      const firstRun = (await first.describe()).runId;
+      await eventually(() => t.stack.servicechannel.state.workOrder(wo.id)?.Status.Extended === 'DISPATCHED', 20_000, 'dispatched');
+      const gate = t.stack.servicechannel.state.addSubscriberNote(wo.id, { Note: 'Gate code 4412', CreatedBy: 'Dana Whitfield' }, { notify: false });
+      await t.send(wo.id, 'WorkOrderNoteAdded', `note:${wo.id}:1`, input);
+      await eventually(() => spNotes().length === 1, 20_000, 'first note in ServicePower');
+      // Two events applied: the next run carries the ids of the notes sent.
+      await eventually(async () => (await t.handle(wo.id).describe()).runId !== firstRun, 20_000, 'continued as new');
+      t.stack.servicechannel.state.addSubscriberNote(wo.id, { Note: 'Ask for Sam at the front desk', CreatedBy: 'Dana Whitfield' }, { notify: false });
+      await t.send(wo.id, 'WorkOrderNoteAdded', `note:${wo.id}:2`, input);
+      await eventually(() => spNotes().length === 2, 20_000, 'second note in ServicePower');
+      // Another note event with nothing new: nothing sent.
+      await t.send(wo.id, 'WorkOrderNoteAdded', `note:${wo.id}:3`, input);
+      await eventually(async () => {
+        const s = await t.state(wo.id);
+        return s.eventsApplied === 4 && s.queued === 0 && s.step === 'idle';
+      }, 20_000, 'four events applied');
+      expect(spNotes()).toEqual([
+        expect.objectContaining({ ID: `SC-NOTE-${gate.Id}`, Text: 'Gate code 4412', Author: 'Dana Whitfield' }),
+        expect.objectContaining({ Text: 'Ask for Sam at the front desk', Author: 'Dana Whitfield' }),
+      ]);
+      // Our own dispatch note (written through the provider API) is not echoed back.
+      expect(scNotes(wo.id).some((n) => n.includes(wo.num))).toBe(true);
+      expect(spNotes().some((n) => n.Text?.includes('Dispatched'))).toBe(false);
+      expect(t.stack.servicepower.state.callsTo('PATCH', wo.num)).toBe(2);
+      expect(t.stack.servicepower.state.callsTo('PUT', wo.num)).toBe(1);
+    }, { mobile });
+    await keepMobileHistory(t.stack, 'client-notes', wo.id);
+  });
+
+  it('ServiceChannel answers 404 for the work order (deleted, or no longer visible): the mobile work order is deleted and the workflow fails naming it', async () => {
+    const wo = t.createWorkOrder();
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await eventually(() => t.stack.servicechannel.state.workOrder(wo.id)?.Status.Extended === 'DISPATCHED', 20_000, 'dispatched');
+      expect(stored(wo.num)).toBeDefined();
+      t.stack.servicechannel.state.removeWorkOrder(wo.id);
+      await t.send(wo.id, 'WorkOrderStatusChanged');
+      const err = await t.handle(wo.id).result().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = (err as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toBe('SourceRecordNotFound');
+      expect(cause!.message).toContain(`ServiceChannel work order ${wo.id}`);
+      expect(cause!.message).toContain(`mobile work order ${wo.num} deleted`);
+      expect(t.stack.servicepower.state.callsTo('DELETE', wo.num)).toBe(1);
+      expect(stored(wo.num)).toBeUndefined();
+      const described = await t.handle(wo.id).describe();
+      expect(described.status.name).toBe('FAILED');
+      expect(described.searchAttributes.FieldBridgeSyncStatus).toEqual(['failed']);
+    }, { mobile });
+    await keepMobileHistory(t.stack, 'servicechannel-not-found', wo.id);
   });
 
   it('a burst stays under the configured ServiceChannel rate (Temporal task-queue rate limit)', async () => {
