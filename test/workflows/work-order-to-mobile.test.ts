@@ -131,16 +131,21 @@ describe('workOrderToMobile', () => {
     await keepMobileHistory(t.stack, 'permission-refused', wo.id);
   });
 
-  it('a dropped webhook is caught by the reconciliation', async () => {
+  it('a dropped webhook is caught by the reconciliation (one page of the changed-since list per activity)', async () => {
     const wo = t.createWorkOrder();
     await t.stack.withWorker(async () => {
       // No event at all reached FieldBridge: the reconciliation lists the work order and signals it.
       const result = await t.stack.env.client.workflow.execute(workOrderReconcile, {
         workflowId: `work-order-reconcile:test:${wo.id}`,
         taskQueue: t.stack.taskQueue,
-        args: [{ lookbackMs: 60 * 60_000 }],
+        args: [{ lookbackMs: 60 * 60_000, pageSize: 2 }],
       });
       expect(result.signalled).toBeGreaterThanOrEqual(1);
+      // The demo work orders and this one: several pages, ONE ServiceChannel request (activity) each.
+      expect(result.listed).toBeGreaterThanOrEqual(4);
+      const reconcileHistory = await t.stack.env.client.workflow.getHandle(`work-order-reconcile:test:${wo.id}`).fetchHistory();
+      const pages = (reconcileHistory.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'listChangedServiceChannelWorkOrdersPage');
+      expect(pages.length).toBe(Math.floor(result.listed / 2) + 1);
       await keepReconcileHistory(t.stack, 'first-run', `work-order-reconcile:test:${wo.id}`);
       await eventually(() => stored(wo.num)?.workOrder.DispatchStatus === 3, 20_000, 'dispatched by reconciliation');
       // A second run from the first one's watermark signals the same version again: ignored by id.
