@@ -1,13 +1,18 @@
 /**
  * The benchmark (`npm run bench`, which package.json points at this file): how fast FieldBridge syncs
  * on this machine, what each sync costs in Temporal actions, and how much of the time is the
- * engine's own (a "null" sync of the same shape with no-op activities). Two flows:
+ * engine's own (a "null" sync of the same shape with no-op activities). Three flows:
  *
  *   customer  App4Sales customer -> Specter customer (bench/customer-flow.ts): phases real, null.
  *   job       ServiceTrade job -> Spectrum work order (bench/job-flow.ts): phases job-real, job-null;
  *             jobs of 5 items measured, then a few jobs of 25 items per phase for actions per sync.
+ *   mobile    ServiceChannel work order -> ServicePower mobile work order (bench/mobile-flow.ts,
+ *             bench/work-orders.ts): phases mobile-real, mobile-null; a burst of events over N work
+ *             orders, each delivered several times, shuffled; the peak ServiceChannel request rate.
  *
- *   npm run bench                               # both flows; customer N=200, job N=100, concurrency 50, 10 warm-up syncs per phase
+ *   npm run bench                               # all three flows; customer N=200, job N=100, concurrency 50, 10 warm-up syncs per phase;
+ *                                               # mobile: 50 work orders, 300 events x 3 deliveries at the production ceiling (270/min)
+ *   npm run bench -- --flows mobile --mobile-n 100 --burst 1000   # the issue's burst of 1,000 events: about 4 min for mobile-real
  *   npm run bench -- --n 500 --concurrency 100  # --n sets N for both flows (--job-n for the job flow alone)
  *   npm run bench -- --flows job --phases null,real
  *   BENCH_N=50 BENCH_CONCURRENCY=10 npm run bench
@@ -29,7 +34,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../activities';
+import { createActivities, createServiceChannelActivities, createWorkOrderToMobileActivities } from '../activities';
 import { createLogger } from '../common/logger';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { startApp4SalesSimulator } from '../connectors/app4sales/simulator';
@@ -37,25 +42,31 @@ import { startServiceTradeSimulator } from '../connectors/servicetrade/simulator
 import { startSpecterSimulator } from '../connectors/specter/simulator';
 import { demoSpectrumAuthorization, demoSpectrumSettings } from '../connectors/spectrum/demo-data';
 import { startSpectrumSimulator } from '../connectors/spectrum/simulator';
-import { DEFAULT_JOB_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../scripts/simulator-adapter-config';
+import { demoServiceChannelData } from '../connectors/servicechannel/demo-data';
+import { startServiceChannelSimulator, type ServiceChannelSimulator } from '../connectors/servicechannel/simulator';
+import { demoServicePowerData } from '../connectors/servicepower/demo-data';
+import { startServicePowerSimulator, type ServicePowerSimulator } from '../connectors/servicepower/simulator';
+import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../scripts/simulator-adapter-config';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
-import { createActivityDeps } from '../worker/deps';
+import { createActivityDeps, serviceChannelRequestsPerMinute } from '../worker/deps';
 import { bundleWorkflows, installRuntimeLogger } from '../worker/worker';
 import { customerReport, runCustomerFlow, type CustomerPhaseName } from './customer-flow';
 import { jobReport, runJobFlow, type JobPhaseName } from './job-flow';
 import { benchServiceTradeSeed, benchSpectrumSeed } from './jobs';
+import { ceilingBoundMs, mobileReport, runMobileFlow, type MobilePhaseName } from './mobile-flow';
 import { findDevServerPid, freePort, machineInfo, type BenchEngine } from './runner';
 
 const APP4SALES_API_KEY = 'bench-app4sales-key';
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 const SPECTER = { sbmId: 7, writeUser: { id: 'bench-writer', key: 'bench-write-key' }, readUser: { id: 'bench-reader', key: 'bench-read-key' } };
 const JOB_FLOW = DEFAULT_JOB_FLOW_CREDENTIALS;
+const MOBILE_FLOW = DEFAULT_MOBILE_FLOW_CREDENTIALS;
 
 // ---------------------------------------------------------------------------------------------
 // options
 
-type FlowName = 'customer' | 'job';
-const FLOW_NAMES: readonly FlowName[] = ['customer', 'job'];
+type FlowName = 'customer' | 'job' | 'mobile';
+const FLOW_NAMES: readonly FlowName[] = ['customer', 'job', 'mobile'];
 type PhaseKind = 'real' | 'null';
 const PHASE_KINDS: readonly PhaseKind[] = ['real', 'null'];
 
@@ -74,18 +85,32 @@ interface BenchOptions {
   /** Items per job of the job flow's extra measurement, and how many such jobs per phase. */
   extraItems: number;
   extraN: number;
+  /** Mobile flow: work orders, distinct events, deliveries of each, our ServiceChannel ceiling per minute. */
+  mobileN: number;
+  burst: number;
+  copies: number;
+  scCeiling: number;
 }
 
 const DEFAULT_N = 200;
 const DEFAULT_JOB_N = 100;
 const JOB_ITEMS = 5;
+const DEFAULT_MOBILE_N = 50;
+const DEFAULT_BURST = 300;
+const DEFAULT_COPIES = 3;
+/** Production: 300 requests/min per client id; our ceiling 90 % of it (worker/deps.ts). */
+const DEFAULT_SC_CEILING = serviceChannelRequestsPerMinute({ environment: 'production' });
+const DEFAULT_BURST_S = Math.round(ceilingBoundMs(DEFAULT_BURST, DEFAULT_MOBILE_N, DEFAULT_SC_CEILING) / 1000);
+const BURST_1000_S = Math.round(ceilingBoundMs(1000, 100, DEFAULT_SC_CEILING) / 1000);
 
-const USAGE = `usage: npm run bench -- [--flows customer,job] [--phases real,null] [--n N] [--job-n N] [--concurrency C]
+const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases real,null] [--n N] [--job-n N] [--concurrency C]
                         [--warmup W] [--timeout-ms MS] [--extra-items I] [--extra-n M]
-  --flows        flows to run, in this order         [BENCH_FLOWS, default customer,job]
-                   customer: App4Sales customer -> Specter; job: ServiceTrade job (5 items) -> Spectrum work order
+                        [--mobile-n N] [--burst E] [--copies K] [--sc-ceiling R]
+  --flows        flows to run, in this order         [BENCH_FLOWS, default customer,job,mobile]
+                   customer: App4Sales customer -> Specter; job: ServiceTrade job (5 items) -> Spectrum work order;
+                   mobile: ServiceChannel work order -> ServicePower mobile work order, a burst of events
   --phases       phases of each flow, in this order  [BENCH_PHASES, default real,null]
-                   (the job flow's are reported as job-real, job-null)
+                   (the job flow's are reported as job-real, job-null, the mobile flow's as mobile-real, mobile-null)
   --n            syncs measured per phase            [BENCH_N, default ${DEFAULT_N}; the job flow's default is ${DEFAULT_JOB_N}]
                    sets N for both flows unless --job-n is given
   --job-n        job syncs measured per phase        [BENCH_JOB_N, default --n if given, else ${DEFAULT_JOB_N}]
@@ -96,7 +121,18 @@ const USAGE = `usage: npm run bench -- [--flows customer,job] [--phases real,nul
   --timeout-ms   give up on one sync after MS        [BENCH_SYNC_TIMEOUT_MS, default 60000]
   --extra-items  items per job of the job flow's     [BENCH_EXTRA_ITEMS, default 25]
                    extra measurement (actions per sync whatever the item count)
-  --extra-n      jobs of that size per job phase     [BENCH_EXTRA_N, default 10; 0 skips it]`;
+  --extra-n      jobs of that size per job phase     [BENCH_EXTRA_N, default 10; 0 skips it]
+  --mobile-n     work orders of the mobile burst     [BENCH_MOBILE_N, default ${DEFAULT_MOBILE_N}]
+  --burst        distinct events in the burst        [BENCH_BURST, default ${DEFAULT_BURST}; the first N are WorkOrderCreated]
+                   every event costs a ServiceChannel read and every work order a status write, so
+                   mobile-real takes at least (burst + N) / ceiling minutes: the default ~${DEFAULT_BURST_S} s, which
+                   keeps a default run of all three flows near four minutes on a 2-core machine;
+                   --mobile-n 100 --burst 1000 (the issue's burst of 1,000 events) ~${BURST_1000_S} s
+  --copies       deliveries of each event            [BENCH_COPIES, default ${DEFAULT_COPIES}] (all shuffled)
+  --sc-ceiling   our ServiceChannel requests/min     [BENCH_SC_CEILING, default ${DEFAULT_SC_CEILING}: 90 % of production's 300;
+                   the simulator runs production limits; the mobile-null phase's ceiling is lifted]
+                 --concurrency is the mobile burst's deliveries in flight; --timeout-ms the time its
+                 drain may take beyond what the ceiling needs`;
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const { values } = parseArgs({
@@ -111,6 +147,10 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       'timeout-ms': { type: 'string' },
       'extra-items': { type: 'string' },
       'extra-n': { type: 'string' },
+      'mobile-n': { type: 'string' },
+      burst: { type: 'string' },
+      copies: { type: 'string' },
+      'sc-ceiling': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -136,6 +176,9 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const rawN = values.n ?? env.BENCH_N;
   const n = int('n', rawN, DEFAULT_N, 1);
   const nGiven = rawN !== undefined && rawN.trim() !== '';
+  const mobileN = int('mobile-n', values['mobile-n'] ?? env.BENCH_MOBILE_N, DEFAULT_MOBILE_N, 1);
+  const burst = int('burst', values.burst ?? env.BENCH_BURST, Math.max(DEFAULT_BURST, mobileN), 1);
+  if (burst < mobileN) throw new Error(`burst (${burst}) must be at least mobile-n (${mobileN}): the first events create the work orders\n${USAGE}`);
   return {
     flows: list('flows', values.flows ?? env.BENCH_FLOWS, FLOW_NAMES),
     phases: list('phases', values.phases ?? env.BENCH_PHASES, PHASE_KINDS),
@@ -146,6 +189,10 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     syncTimeoutMs: int('timeout-ms', values['timeout-ms'] ?? env.BENCH_SYNC_TIMEOUT_MS, 60_000, 1),
     extraItems: int('extra-items', values['extra-items'] ?? env.BENCH_EXTRA_ITEMS, 25, 1),
     extraN: int('extra-n', values['extra-n'] ?? env.BENCH_EXTRA_N, 10, 0),
+    mobileN,
+    burst,
+    copies: int('copies', values.copies ?? env.BENCH_COPIES, DEFAULT_COPIES, 1),
+    scCeiling: int('sc-ceiling', values['sc-ceiling'] ?? env.BENCH_SC_CEILING, DEFAULT_SC_CEILING, 1),
   };
 }
 
@@ -180,7 +227,8 @@ async function main(): Promise<number> {
     // The dev server's Prometheus endpoint on a port we know: heartbeats are counted there.
     const metricsPort = await freePort();
     // allSettled: whatever started is stopped again, even when something else failed to start.
-    const [envResult, app4salesResult, specterResult, servicetradeResult, spectrumResult] = await Promise.allSettled([
+    const mobile = opts.flows.includes('mobile');
+    const [envResult, app4salesResult, specterResult, servicetradeResult, spectrumResult, servicechannelResult, servicepowerResult] = await Promise.allSettled([
       TestWorkflowEnvironment.createLocal({
         server: {
           executable: { type: 'existing-path', path: cli.path },
@@ -197,14 +245,27 @@ async function main(): Promise<number> {
         seed: benchSpectrumSeed,
         logger: false,
       }),
+      // The dispatch flow's simulators, only when it runs: production limits (300/min per client id).
+      mobile
+        ? startServiceChannelSimulator({
+            clients: [{ clientId: MOBILE_FLOW.servicechannel.clientId, clientSecret: MOBILE_FLOW.servicechannel.clientSecret }],
+            users: [{ username: MOBILE_FLOW.servicechannel.username, password: MOBILE_FLOW.servicechannel.password }],
+            environment: 'production',
+            seed: demoServiceChannelData,
+            logger: false,
+          })
+        : Promise.resolve(undefined),
+      mobile ? startServicePowerSimulator({ tokens: [MOBILE_FLOW.servicepower.accessToken], seed: demoServicePowerData, logger: false }) : Promise.resolve(undefined),
     ]);
-    const started = [envResult, app4salesResult, specterResult, servicetradeResult, spectrumResult] as const;
+    const started = [envResult, app4salesResult, specterResult, servicetradeResult, spectrumResult, servicechannelResult, servicepowerResult] as const;
     if (envResult.status === 'fulfilled') envTeardown = () => envResult.value.teardown();
-    for (const r of started.slice(1)) if (r.status === 'fulfilled') closers.push(() => (r.value as { close(): Promise<void> }).close());
+    for (const r of started.slice(1)) if (r.status === 'fulfilled' && r.value) closers.push(() => (r.value as { close(): Promise<void> }).close());
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     const ok = <T>(r: PromiseSettledResult<T>) => (r as PromiseFulfilledResult<T>).value;
     const env = ok(envResult);
     const [app4sales, specter, servicetrade, spectrum] = [ok(app4salesResult), ok(specterResult), ok(servicetradeResult), ok(spectrumResult)];
+    const servicechannel: ServiceChannelSimulator | undefined = ok(servicechannelResult);
+    const servicepower: ServicePowerSimulator | undefined = ok(servicepowerResult);
     const devServerMs = performance.now() - t0;
     const { b: bundle, ms: bundleMs } = await bundlePromise;
     const engine: BenchEngine = { env, bundle, devServerPid: findDevServerPid(), metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
@@ -214,8 +275,9 @@ async function main(): Promise<number> {
     );
 
     const adapters = simulatorAdapterConfig(
-      { app4sales, specter, servicetrade, spectrum },
-      { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER, ...JOB_FLOW },
+      { app4sales, specter, servicetrade, spectrum, servicechannel, servicepower },
+      { app4salesApiKey: APP4SALES_API_KEY, webhookSecret: WEBHOOK_SECRET, specter: SPECTER, ...JOB_FLOW, ...MOBILE_FLOW },
+      { servicechannelRequestsPerMinute: opts.scCeiling },
     );
     const deps = createActivityDeps(adapters, { client: env.client, taskQueue: 'fieldbridge-bench-real' });
     const activities = createActivities(deps);
@@ -236,6 +298,30 @@ async function main(): Promise<number> {
             log,
           });
           process.stdout.write(customerReport(result));
+          process.stdout.write(`BENCH_JSON ${JSON.stringify(result)}\n`);
+        } else if (flow === 'mobile') {
+          const result = await runMobileFlow({
+            engine,
+            servicechannel: servicechannel!,
+            servicepower: servicepower!,
+            activities: createActivities(deps),
+            serviceChannelActivities: createServiceChannelActivities(deps),
+            loadMobileSyncSettings: createWorkOrderToMobileActivities(deps).loadMobileSyncSettings,
+            settings: {
+              phases: opts.phases.map((kind): MobilePhaseName => `mobile-${kind}`),
+              n: opts.mobileN,
+              burst: opts.burst,
+              copies: opts.copies,
+              concurrency: opts.concurrency,
+              ceilingPerMinute: serviceChannelRequestsPerMinute(adapters.servicechannel),
+              drainSlackMs: opts.syncTimeoutMs,
+            },
+            machine,
+            startupMs,
+            began,
+            log,
+          });
+          process.stdout.write(mobileReport(result));
           process.stdout.write(`BENCH_JSON ${JSON.stringify(result)}\n`);
         } else {
           const result = await runJobFlow({
