@@ -231,7 +231,13 @@ export async function workOrderToMobile(input: WorkOrderToMobileInput): Promise<
     if (!woke) queue.push({ kind: 'reread' });
     if (wake.recheck) {
       wake.recheck = false;
-      await retryRefused(ctx);
+      try {
+        await retryRefused(ctx);
+      } catch (err) {
+        const notFound = serviceChannelNotFound(err);
+        if (notFound !== null) await endNotFound(ctx, notFound);
+        throw err;
+      }
       if (queue.length === 0) continue;
     }
     const item = queue.shift()!;
