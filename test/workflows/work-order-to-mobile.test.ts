@@ -238,6 +238,21 @@ describe('workOrderToMobile', () => {
     await keepMobileHistory(t.stack, 'servicechannel-not-found', wo.id);
   });
 
+  it('an event for a work order ServiceChannel does not show this provider: the workflow fails naming it, nothing sent to ServicePower', async () => {
+    const missing = t.createWorkOrder();
+    t.stack.servicechannel.state.removeWorkOrder(missing.id);
+    await t.stack.withWorker(async () => {
+      await t.send(missing.id, 'WorkOrderCreated');
+      const err = await t.handle(missing.id).result().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+      expect(cause.type).toBe('SourceRecordNotFound');
+      expect(cause.message).toContain(`ServiceChannel work order ${missing.id}`);
+      expect(t.stack.servicepower.state.callsTo('PUT', missing.num)).toBe(0);
+      expect(t.stack.servicepower.state.callsTo('DELETE', missing.num)).toBe(0);
+    }, { mobile });
+  });
+
   it('a burst stays under the configured ServiceChannel rate (Temporal task-queue rate limit)', async () => {
     const orders = Array.from({ length: 12 }, () => t.createWorkOrder({ Trade: 'PLUMBING', ScheduledDate: null }));
     await t.stack.withWorker(async () => {
