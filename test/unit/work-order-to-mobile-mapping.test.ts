@@ -9,7 +9,9 @@ import {
   fieldStatusActions,
   mapPriority,
   mapWorkOrderToMobile,
+  notesToSend,
   type FieldStatusActionSettings,
+  type ServiceChannelNoteInput,
   type MobileMappingSettings,
 } from '../../mappings/work-order-to-mobile';
 
@@ -175,5 +177,34 @@ describe('fieldStatusActions', () => {
     ['1 new: nothing', '1', false, []],
   ])('%s', (_name, status, checkedIn, expected) => {
     expect(fieldStatusActions(status, fieldStatusMap, { ...values, note: status === '4096' ? 'Replaced capacitor' : null, checkedIn })).toEqual(expected);
+  });
+});
+
+describe('notesToSend: the client notes a mobile work order gets', () => {
+  const note = (id: number, over: Partial<ServiceChannelNoteInput> = {}): ServiceChannelNoteInput => ({
+    id,
+    text: `note ${id}`,
+    createdBy: 'Store manager',
+    dateCreated: '2026-11-20T10:00:00Z',
+    fromProvider: false,
+    ...over,
+  });
+
+  test.each([
+    ['a new client note is sent', [note(1)], [], [1]],
+    ['a note already sent is not sent again', [note(1), note(2)], [1], [2]],
+    ['our own notes (dispatch note, field notes) are never echoed back', [note(1, { fromProvider: true }), note(2)], [], [2]],
+    ['a blank note is left out', [note(1, { text: '   ' }), note(2)], [], [2]],
+    ['nothing new: nothing to send', [note(1)], [1], []],
+  ] as const)('%s', (_what, notes, sent, expected) => {
+    expect(notesToSend(notes, sent).ids).toEqual(expected);
+  });
+
+  test('each entry is keyed by the ServiceChannel note id (a repeated PATCH merges, never duplicates), read-only, with its author and date', () => {
+    const { entries } = notesToSend([note(7), note(8, { createdBy: null, dateCreated: null })], []);
+    expect(entries).toEqual([
+      { ID: 'SC-NOTE-7', Author: 'Store manager', Date: '2026-11-20T10:00:00Z', Text: 'note 7', ReadOnly: true },
+      { ID: 'SC-NOTE-8', Author: 'ServiceChannel', Text: 'note 8', ReadOnly: true },
+    ]);
   });
 });
