@@ -134,6 +134,8 @@ export interface MobilePhaseFigures {
     /** Runs beyond the first (continue-as-new): their actions are not counted. */
     continuedAsNew: number;
     historyEventsPerWorkOrder: number;
+    /** Deliveries (signal-with-start calls that returned) minus the signals the histories record. */
+    deliveriesNotInHistories: number;
   };
   serviceChannel: {
     requests: number;
@@ -395,6 +397,7 @@ async function waitForDrain(input: MobileFlowInput, plan: BurstPlan, meter: Acti
 async function actionFigures(input: MobileFlowInput, plan: BurstPlan, heartbeats: number | null): Promise<MobilePhaseFigures['actions']> {
   const eventsOf = new Map<number, number>();
   for (const e of plan.events) eventsOf.set(e.workOrderId, (eventsOf.get(e.workOrderId) ?? 0) + 1);
+  let signalsRecorded = 0;
   const sums = emptyActionCounts();
   const ratios: number[] = [];
   const historyEvents: number[] = [];
@@ -409,6 +412,7 @@ async function actionFigures(input: MobileFlowInput, plan: BurstPlan, heartbeats
       try {
         const history = await input.engine.env.client.workflow.getHandle(workOrderToMobileWorkflowId(id)).fetchHistory();
         const counts = countActions(history);
+        signalsRecorded += (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
         const firstRun = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
         if (firstRun) continuedAsNew += 1;
         for (const kind of ACTION_KINDS) sums[kind] += counts[kind];
@@ -433,6 +437,7 @@ async function actionFigures(input: MobileFlowInput, plan: BurstPlan, heartbeats
     historiesFetched: ratios.length,
     continuedAsNew,
     historyEventsPerWorkOrder: round2(mean(historyEvents)),
+    deliveriesNotInHistories: plan.deliveries.length - signalsRecorded,
   };
 }
 
@@ -485,6 +490,12 @@ function nullServiceChannelActivities(servicechannel: ServiceChannelSimulator): 
     async addServiceChannelNote() {},
     async checkInServiceChannel() {},
     async checkOutServiceChannel() {},
+    async listServiceChannelNotes() {
+      return [];
+    },
+    async listChangedServiceChannelWorkOrdersPage() {
+      return { rows: [], next: null };
+    },
     async listChangedServiceChannelWorkOrders() {
       return [];
     },
@@ -525,6 +536,7 @@ export function mobileReport(result: MobileBenchResult): string {
   add('  heartbeat (reached the server; not in histories)', (p) => fmt(p.actions.heartbeatsPerEvent, 2));
   add('actions per delivery / per work order', (p) => `${fmt(p.actions.perDelivery, 2)} / ${fmt(p.actions.perWorkOrder, 1)}`);
   add('history events per work order (mean)', (p) => fmt(p.actions.historyEventsPerWorkOrder));
+  add('deliveries not recorded as signals (histories)', (p) => String(p.actions.deliveriesNotInHistories));
   add('ServiceChannel requests (reads, status writes)', sc((c) => `${c.requests} (${c.reads}, ${c.statusWrites})`));
   add('ServiceChannel peak requests/min (simulator)', sc((c) => String(c.peakPerMinute)));
   add('  busiest 10 s x 6', sc((c) => String(c.peak10sPerMinute)));

@@ -180,8 +180,8 @@ export async function fireBurst(
   const firstAt = performance.now();
   const slot = async () => {
     for (;;) {
+      if (next >= end) return; // not next++ first: the burst wave goes on from here
       const d = next++;
-      if (d >= end) return;
       const e = plan.events[plan.deliveries[d]!]!;
       while (applied <= e.seq) applyChange(sc, plan.events[applied++]!);
       const at = performance.now();
