@@ -123,8 +123,10 @@ export class WebhookSender {
           headers: headers(),
           body,
           signal: AbortSignal.any([closing, deadline]),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
+          // The deadline above decides; undici's own timeouts only back it up (equal ones raced it,
+          // and an attempt then read "Headers Timeout Error" instead of "no answer within N ms").
+          headersTimeout: this.timeoutMs + 1000,
+          bodyTimeout: this.timeoutMs + 1000,
         });
         await response.body.dump();
         progress.responseStatus = response.statusCode;
