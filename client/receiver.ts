@@ -23,6 +23,7 @@ import { serviceChannelWebhookRoutes } from './servicechannel-webhook';
 import { servicePowerNotificationRoutes } from './servicepower-notification';
 import { redactServiceTradeUrl, serviceTradeWebhookRoutes, type ServiceTradeWebhookOptions } from './servicetrade-webhook';
 import { startCustomerUpsert } from './starters';
+import { idIn, readWebhookBody } from './webhook-body';
 
 /**
  * The configuration sections the receiver process loads: the webhook secrets, no App4Sales API
@@ -57,7 +58,6 @@ export interface ReceiverOptions extends Omit<Config['receiver'], 'host' | 'port
 /** Seconds the sender is asked to wait before delivering again when Temporal is unavailable. */
 const RETRY_AFTER_SECONDS = 5;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A change whose only field is CustomerCode is FieldBridge's own write-back echoing: nothing to sync. */
 const OWN_WRITE_FIELDS = new Set(['CustomerCode']);
@@ -111,28 +111,9 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
     if (!verifyWebhookSignature(opts.app4salesWebhookSecret, timestamp, raw, signature, opts.signatureToleranceSeconds)) {
       return reply.code(401).send({ error: 'unauthenticated', reason: 'signature does not match the body, or the timestamp is outside the accepted window' });
     }
-    let text: string;
-    try {
-      text = utf8.decode(raw);
-    } catch {
-      return reply.code(400).send({ error: 'malformed', reason: 'body is not valid UTF-8' });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      return reply.code(400).send({ error: 'malformed', reason: `body is not JSON: ${(err as Error).message}` });
-    }
-    const parsed = CustomerChangedEventSchema.safeParse(json);
-    if (!parsed.success) {
-      const eventId = (json as { EventId?: unknown } | null)?.EventId;
-      return reply.code(400).send({
-        error: 'invalid',
-        reason: `App4Sales event${typeof eventId === 'string' ? ` ${eventId}` : ''} is invalid`,
-        fields: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
-      });
-    }
-    const event = parsed.data;
+    const read = readWebhookBody(raw, CustomerChangedEventSchema, (json) => `App4Sales event${idIn(json, 'EventId') ? ` ${idIn(json, 'EventId')}` : ''}`);
+    if (!read.ok) return reply.code(400).send(read.response);
+    const event = read.data;
     if (event.ChangedFields.length > 0 && event.ChangedFields.every((f) => OWN_WRITE_FIELDS.has(f))) {
       req.log.debug({ eventId: event.EventId, customerId: event.CustomerId }, 'CustomerCode-only change ignored');
       return reply.code(202).send({ accepted: false, reason: 'only CustomerCode changed: written by FieldBridge itself' });

@@ -39,6 +39,7 @@ import { verifyServiceChannelSignature } from '../connectors/servicechannel/sign
 import type { ServiceChannelEvent } from '../workflows/definitions';
 import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
 import { startWorkOrderToMobile } from './starters';
+import { idIn, readWebhookBody } from './webhook-body';
 
 export const SERVICECHANNEL_WEBHOOK_PATH = '/webhooks/servicechannel';
 
@@ -51,7 +52,6 @@ export interface ServiceChannelWebhookRouteOptions {
   key: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The route, in its own plugin scope: any content type is read as raw bytes (the signature covers them). */
 export async function serviceChannelWebhookRoutes(app: FastifyInstance, opts: ServiceChannelWebhookRouteOptions): Promise<void> {
@@ -70,24 +70,12 @@ export async function serviceChannelWebhookRoutes(app: FastifyInstance, opts: Se
       return reply.code(401).send({ error: 'unauthenticated', reason });
     }
 
-    let json: unknown;
-    try {
-      json = JSON.parse(utf8.decode(raw));
-    } catch (err) {
-      return reply.code(400).send({ error: 'malformed', reason: err instanceof SyntaxError ? `body is not JSON: ${err.message}` : 'body is not valid UTF-8' });
+    const read = readWebhookBody(raw, ServiceChannelWebhookSchema, (json) => `ServiceChannel ${idIn(json, 'EventType') ?? 'webhook'}`);
+    if (!read.ok) {
+      req.log.warn({ eventType: idIn(read.json, 'EventType'), fields: read.fields }, `ServiceChannel webhook refused: ${read.response.reason}`);
+      return reply.code(400).send(read.response);
     }
-    const parsed = ServiceChannelWebhookSchema.safeParse(json);
-    if (!parsed.success) {
-      const eventType = (json as { EventType?: unknown } | null)?.EventType;
-      const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-      req.log.warn({ eventType, fields }, 'ServiceChannel webhook refused: invalid body');
-      return reply.code(400).send({
-        error: 'invalid',
-        reason: `ServiceChannel ${typeof eventType === 'string' ? eventType : 'webhook'} is invalid: ${fields.map((f) => f.field).join(', ')}`,
-        fields,
-      });
-    }
-    const body = parsed.data;
+    const body = read.data;
     const workOrderId = body.Object.Id;
     const eventType = body.EventType;
     const eventId = serviceChannelEventId(body);

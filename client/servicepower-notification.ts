@@ -33,6 +33,7 @@ import { StatusNotificationSchema, verifyNotificationSignature, NOTIFICATION_SIG
 import type { MobileStatusChange } from '../workflows/definitions';
 import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
 import { signalMobileStatus, type MobileStatusSignalled } from './starters';
+import { idIn, readWebhookBody } from './webhook-body';
 
 export const SERVICEPOWER_NOTIFICATION_PATH = '/webhooks/servicepower';
 
@@ -45,7 +46,6 @@ export interface ServicePowerNotificationRouteOptions {
   secret: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Seconds ServicePower is asked to wait before delivering a notification whose number is not yet visible. */
 const NOT_YET_VISIBLE_RETRY_SECONDS = 1;
@@ -81,24 +81,12 @@ export async function servicePowerNotificationRoutes(app: FastifyInstance, opts:
       req.log.warn({ reason }, 'ServicePower notification refused: unsigned or wrongly signed');
       return reply.code(401).send({ error: 'unauthenticated', reason });
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(utf8.decode(raw));
-    } catch (err) {
-      return reply.code(400).send({ error: 'malformed', reason: err instanceof SyntaxError ? `body is not JSON: ${err.message}` : 'body is not valid UTF-8' });
+    const read = readWebhookBody(raw, StatusNotificationSchema, (json) => `ServicePower notification${idIn(json, 'EventID') ? ` ${idIn(json, 'EventID')}` : ''}`);
+    if (!read.ok) {
+      req.log.warn({ eventId: idIn(read.json, 'EventID'), fields: read.fields }, `ServicePower notification refused: ${read.response.reason}`);
+      return reply.code(400).send(read.response);
     }
-    const parsed = StatusNotificationSchema.safeParse(json);
-    if (!parsed.success) {
-      const eventId = (json as { EventID?: unknown } | null)?.EventID;
-      const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-      req.log.warn({ eventId, fields }, 'ServicePower notification refused: invalid body');
-      return reply.code(400).send({
-        error: 'invalid',
-        reason: `ServicePower notification${typeof eventId === 'string' ? ` ${eventId}` : ''} is invalid: ${fields.map((f) => f.field).join(', ')}`,
-        fields,
-      });
-    }
-    const n = parsed.data;
+    const n = read.data;
     const change: MobileStatusChange = {
       eventId: n.EventID,
       workOrderNum: n.WorkOrderNum,

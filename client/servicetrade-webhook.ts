@@ -29,6 +29,7 @@ import { SyncStatusKey } from '../common/search-attributes';
 import { jobToWorkOrderWorkflowId, recheckSignal } from '../workflows/definitions';
 import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
 import { recheckSyncsWaitingOn, startJobToWorkOrder } from './starters';
+import { idIn, readWebhookBody } from './webhook-body';
 
 export const SERVICETRADE_WEBHOOK_PATH = '/webhooks/servicetrade';
 
@@ -68,7 +69,6 @@ export function redactServiceTradeUrl(url: string | undefined): string | undefin
   return url?.replace(/^(\/webhooks\/servicetrade\/)[^/?#]+/, '$1[redacted]');
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 interface RouteOptions {
   client: Client;
@@ -103,24 +103,12 @@ export async function serviceTradeWebhookRoutes(app: FastifyInstance, opts: Rout
     if (!tokenMatches(req.params.token, opts.servicetradeWebhook.token)) return refuse(req, reply, 'the token in the hook URL is not this receiver\'s');
 
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let json: unknown;
-    try {
-      json = JSON.parse(utf8.decode(raw));
-    } catch (err) {
-      return reply.code(400).send({ error: 'malformed', reason: err instanceof SyntaxError ? `body is not JSON: ${err.message}` : 'body is not valid UTF-8' });
+    const read = readWebhookBody(raw, ServiceTradeWebhookSchema, (json) => `ServiceTrade webhook${idIn(json, 'messageId') ? ` ${idIn(json, 'messageId')}` : ''}`);
+    if (!read.ok) {
+      req.log.warn({ messageId: idIn(read.json, 'messageId'), fields: read.fields }, `ServiceTrade webhook refused: ${read.response.reason}`);
+      return reply.code(400).send(read.response);
     }
-    const parsed = ServiceTradeWebhookSchema.safeParse(json);
-    if (!parsed.success) {
-      const messageId = (json as { messageId?: unknown } | null)?.messageId;
-      const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-      req.log.warn({ messageId, fields }, 'ServiceTrade webhook refused: invalid body');
-      return reply.code(400).send({
-        error: 'invalid',
-        reason: `ServiceTrade webhook${typeof messageId === 'string' || typeof messageId === 'number' ? ` ${messageId}` : ''} is invalid: ${fields.map((f) => f.field).join(', ')}`,
-        fields,
-      });
-    }
-    const message = parsed.data;
+    const message = read.data;
 
     const outcomes: EntryOutcome[] = [];
     try {
