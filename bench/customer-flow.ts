@@ -20,6 +20,7 @@ import {
   type BenchEngine,
   type Distribution,
   type HistoryFigures,
+  type FlowBenchResult,
   type MachineInfo,
   type PhaseActivities,
   type ResourceFigures,
@@ -58,15 +59,7 @@ export interface CustomerPhaseFigures {
   resources: ResourceFigures;
 }
 
-export interface CustomerBenchResult {
-  bench: 'customer-sync';
-  at: string;
-  machine: MachineInfo;
-  settings: CustomerFlowSettings;
-  startupMs: { temporalCli: number; devServerAndSimulators: number; bundle: number };
-  totalMs: number;
-  phases: Partial<Record<CustomerPhaseName, CustomerPhaseFigures>>;
-}
+export type CustomerBenchResult = FlowBenchResult<'customer-sync', CustomerFlowSettings, CustomerPhaseName, CustomerPhaseFigures>;
 
 export interface CustomerFlowInput {
   engine: BenchEngine;

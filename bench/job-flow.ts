@@ -35,6 +35,7 @@ import {
   type BenchEngine,
   type Distribution,
   type HistoryFigures,
+  type FlowBenchResult,
   type MachineInfo,
   type PhaseActivities,
   type ResourceFigures,
@@ -109,15 +110,7 @@ export interface JobPhaseFigures {
   } | null;
 }
 
-export interface JobBenchResult {
-  bench: 'job-sync';
-  at: string;
-  machine: MachineInfo;
-  settings: JobFlowSettings;
-  startupMs: { temporalCli: number; devServerAndSimulators: number; bundle: number };
-  totalMs: number;
-  phases: Partial<Record<JobPhaseName, JobPhaseFigures>>;
-}
+export type JobBenchResult = FlowBenchResult<'job-sync', JobFlowSettings, JobPhaseName, JobPhaseFigures>;
 
 export interface JobFlowInput {
   engine: BenchEngine;

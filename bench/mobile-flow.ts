@@ -51,6 +51,7 @@ import {
   table,
   type BenchEngine,
   type Distribution,
+  type FlowBenchResult,
   type MachineInfo,
   type ResourceFigures,
 } from './runner';
@@ -157,15 +158,7 @@ export interface MobilePhaseFigures {
   resources: ResourceFigures;
 }
 
-export interface MobileBenchResult {
-  bench: 'work-order-burst';
-  at: string;
-  machine: MachineInfo;
-  settings: MobileFlowSettings;
-  startupMs: { temporalCli: number; devServerAndSimulators: number; bundle: number };
-  totalMs: number;
-  phases: Partial<Record<MobilePhaseName, MobilePhaseFigures>>;
-}
+export type MobileBenchResult = FlowBenchResult<'work-order-burst', MobileFlowSettings, MobilePhaseName, MobilePhaseFigures>;
 
 export interface MobileFlowInput {
   engine: BenchEngine;

@@ -579,3 +579,14 @@ export function reportHeader(title: string, machine: MachineInfo, settingsLine: 
     '',
   ];
 }
+
+/** What one flow's benchmark prints as its BENCH_JSON line. */
+export interface FlowBenchResult<Bench extends string, Settings, Phase extends string, Figures> {
+  bench: Bench;
+  at: string;
+  machine: MachineInfo;
+  settings: Settings;
+  startupMs: { temporalCli: number; devServerAndSimulators: number; bundle: number };
+  totalMs: number;
+  phases: Partial<Record<Phase, Figures>>;
+}
