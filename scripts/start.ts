@@ -18,8 +18,6 @@ import { ensureSearchAttributes } from '../client/operations';
 import { CUSTOMER_SWEEP_SCHEDULE_ID, DEFAULT_SWEEP_INTERVAL, ensureCustomerSweepSchedule, formatInterval } from '../client/schedules';
 import { ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../client/reconcile-schedule';
 import { startJobToWorkOrder, startWorkOrderToMobile } from '../client/starters';
-import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
-import { SearchAttributeType } from '@temporalio/common';
 import { DEMO_JOB_IDS, DEMO_LOCATION_IDS } from '../connectors/servicetrade/demo-data';
 import {
   DEMO_LOCATION_IDS as DEMO_SC_LOCATION_IDS,
@@ -117,16 +115,6 @@ env.SERVICETRADE_WEBHOOK_URL ??= `http://${host}:${ports.receiver}/webhooks/serv
 env.SERVICECHANNEL_WEBHOOK_URL ??= `http://${host}:${ports.receiver}/webhooks/servicechannel`;
 env.SERVICEPOWER_NOTIFICATION_URL ??= `http://${host}:${ports.receiver}/webhooks/servicepower`;
 
-/** The dev server's --search-attribute types, by the SDK's type. */
-const CLI_SEARCH_ATTRIBUTE_TYPES: Partial<Record<SearchAttributeType, string>> = {
-  [SearchAttributeType.KEYWORD]: 'Keyword',
-  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
-  [SearchAttributeType.TEXT]: 'Text',
-  [SearchAttributeType.INT]: 'Int',
-  [SearchAttributeType.DOUBLE]: 'Double',
-  [SearchAttributeType.BOOL]: 'Bool',
-  [SearchAttributeType.DATETIME]: 'Datetime',
-};
 
 const children: Array<{ name: string; proc: ChildProcess }> = [];
 
@@ -311,7 +299,6 @@ async function main(): Promise<void> {
     '--namespace', 'default',
     '--db-filename', join(dataDir, 'temporal.db'),
     '--log-level', 'warn',
-    ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_SEARCH_ATTRIBUTE_TYPES[key.type]}`]),
   ]);
   const connection = await waitForTemporal(`${host}:${ports.temporal}`, 30_000);
   const { added } = await ensureSearchAttributes(connection, 'default');
