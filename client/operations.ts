@@ -15,6 +15,7 @@ import {
   visibilityString,
   WaitingOnKey,
 } from '../common/search-attributes';
+import { failureMessage } from '../common/codec';
 import { SERVICECHANNEL_PERMISSIONS } from '../connectors/servicechannel/schemas';
 import { recheckSignal, syncStateQuery, type SyncState } from '../workflows/definitions';
 import { INDEXED_VALUE_TYPES } from './readiness';
@@ -105,6 +106,8 @@ export async function describeSync(client: Client, workflowId: string): Promise<
   const summary = summarize(description);
   const pending = description.raw.pendingActivities?.[0];
   const nextAttempt = pending?.nextAttemptScheduleTime?.seconds;
+  // Raw failures come back encoded (with encryption on, the message is "Encoded failure"): decode them.
+  const pendingFailureMessage = await failureMessage(client.options.loadedDataConverter, pending?.lastFailure);
   const report: SyncReport = {
     ...summary,
     step: null,
@@ -115,7 +118,7 @@ export async function describeSync(client: Client, workflowId: string): Promise<
       ? {
           type: pending.activityType?.name ?? '?',
           attempt: pending.attempt ?? 1,
-          lastFailure: pending.lastFailure?.message ?? null,
+          lastFailure: pendingFailureMessage,
           nextAttemptAt: nextAttempt ? new Date(Number(nextAttempt) * 1000) : null,
         }
       : null,
@@ -125,7 +128,7 @@ export async function describeSync(client: Client, workflowId: string): Promise<
     const info = pending.lastFailure;
     report.failure = {
       type: info.applicationFailureInfo?.type ?? (info.timeoutFailureInfo ? 'Timeout' : null),
-      message: info.message ?? '',
+      message: pendingFailureMessage ?? '',
       willRetry: !info.applicationFailureInfo?.nonRetryable,
     };
   }

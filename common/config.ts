@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { EncryptionKeyRing, parseKeyList, type EncryptionKey } from './codec';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().positive();
@@ -51,6 +52,57 @@ function whenParsed(...fields: string[]): { when: (payload: z.core.ParsePayload)
   };
 }
 
+/**
+ * Payload encryption keys (common/codec.ts): `keyId:base64-of-32-bytes` entries from a variable
+ * (comma or newline separated) and/or a key file (one per line, `#` comments), the first current
+ * unless currentKeyId names another. Parsed into a key ring that never prints its keys. None given:
+ * no codec, payloads in clear (development only).
+ */
+const EncryptionSchema = z
+  .object({
+    keys: z.preprocess((value) => (Array.isArray(value) ? value.join(',') : value), z.string().optional()),
+    keyFile: z.string().min(1).optional(),
+    currentKeyId: z.string().min(1).optional(),
+  })
+  .transform((e, ctx): EncryptionKeyRing | undefined => {
+    const keys: EncryptionKey[] = [];
+    const from = new Map<string, string>();
+    let failed = false;
+    const problem = (field: 'keys' | 'keyFile' | 'currentKeyId', message: string) => {
+      failed = true;
+      ctx.issues.push({ code: 'custom', path: [field], message, input: undefined });
+    };
+    const add = (field: 'keys' | 'keyFile', text: string, where: string) => {
+      const parsed = parseKeyList(text);
+      for (const p of parsed.problems) problem(field, p);
+      for (const key of parsed.keys) {
+        const earlier = from.get(key.id);
+        if (earlier) problem(field, `key id "${key.id}" is given twice (also in ${earlier}): key ids must be unique`);
+        else {
+          from.set(key.id, where);
+          keys.push(key);
+        }
+      }
+    };
+    if (e.keys !== undefined && e.keys.trim() !== '') add('keys', e.keys, 'FIELDBRIDGE_ENCRYPTION_KEYS');
+    if (e.keyFile) {
+      let text: string | undefined;
+      try {
+        text = readFileSync(e.keyFile, 'utf8');
+      } catch (err) {
+        problem('keyFile', `${e.keyFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+      if (text !== undefined) add('keyFile', text, e.keyFile);
+    }
+    if (keys.length === 0) {
+      if (e.currentKeyId && !failed) problem('currentKeyId', 'names a current key, but no keys are configured (FIELDBRIDGE_ENCRYPTION_KEYS or FIELDBRIDGE_ENCRYPTION_KEY_FILE)');
+      return failed ? z.NEVER : undefined;
+    }
+    const current = e.currentKeyId ?? keys[0].id;
+    if (!from.has(current)) problem('currentKeyId', `"${current}" is not among the configured keys (${[...from.keys()].join(', ')})`);
+    return failed ? z.NEVER : new EncryptionKeyRing(keys, current);
+  });
+
 const TemporalSchema = z.object({
   address: z.string().min(1).default('127.0.0.1:7233'),
   namespace: z.string().min(1).default('default'),
@@ -71,6 +123,8 @@ const TemporalSchema = z.object({
       }
     }, whenParsed('clientCertPath', 'clientKeyPath'))
     .prefault({}),
+  /** Payload encryption (common/codec.ts); absent when no key is configured. */
+  encryption: EncryptionSchema.optional(),
 });
 
 const LogSchema = z.object({
@@ -315,6 +369,21 @@ const MobileSyncSchema = z.object({
   reconcileIntervalMs: positiveMs.default(5 * 60_000),
 });
 
+/** The codec server the Temporal UI decodes payloads with (client/codec-server.ts). */
+const CodecServerSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8234),
+  /** When set, every /encode and /decode needs `Authorization: Bearer <token>`. */
+  token: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Origins (the Temporal UI's) allowed to call it from a browser, comma separated. */
+  corsOrigins: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((o) => o.trim()).filter((o) => o !== '') : value),
+      z.array(httpUrl.transform((o) => new URL(o).origin)),
+    )
+    .default(['http://localhost:8233', 'http://127.0.0.1:8233']),
+});
+
 const ReceiverSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(3000),
@@ -347,6 +416,7 @@ export const ConfigSchema = z.object({
   servicepowerNotification: ServicePowerNotificationSchema,
   mobileSync: MobileSyncSchema.prefault({}),
   receiver: ReceiverSchema.prefault({}),
+  codecServer: CodecServerSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigSection = keyof Config;
@@ -362,6 +432,9 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'temporal.tls.clientKeyPath'],
   ['TEMPORAL_TLS_SERVER_ROOT_CA_PATH', 'temporal.tls.serverRootCaPath'],
   ['TEMPORAL_TLS_SERVER_NAME', 'temporal.tls.serverName'],
+  ['FIELDBRIDGE_ENCRYPTION_KEYS', 'temporal.encryption.keys'],
+  ['FIELDBRIDGE_ENCRYPTION_KEY_FILE', 'temporal.encryption.keyFile'],
+  ['FIELDBRIDGE_ENCRYPTION_KEY_ID', 'temporal.encryption.currentKeyId'],
   ['LOG_LEVEL', 'log.level'],
   ['LOG_FORMAT', 'log.format'],
   ['APP4SALES_BASE_URL', 'app4sales.baseUrl'],
@@ -431,6 +504,10 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['RECEIVER_REQUEST_TIMEOUT_MS', 'receiver.requestTimeoutMs'],
   ['RECEIVER_CONNECTION_TIMEOUT_MS', 'receiver.connectionTimeoutMs'],
   ['RECEIVER_KEEP_ALIVE_TIMEOUT_MS', 'receiver.keepAliveTimeoutMs'],
+  ['CODEC_SERVER_HOST', 'codecServer.host'],
+  ['CODEC_SERVER_PORT', 'codecServer.port'],
+  ['CODEC_SERVER_TOKEN', 'codecServer.token'],
+  ['CODEC_SERVER_CORS_ORIGINS', 'codecServer.corsOrigins'],
 ];
 
 export class ConfigError extends Error {

@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { EncryptionCodec } from './codec';
 import type { Config } from './config';
 
 export interface TemporalConnectionOptions {
@@ -30,7 +32,20 @@ export function temporalConnectionOptions(cfg: Config['temporal']): TemporalConn
   };
 }
 
+/** The module whose `failureConverter` encrypts failure messages and stack traces (encoded attributes). */
+export const ENCRYPTED_FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+/**
+ * The data converter of every FieldBridge client and worker: with encryption keys configured, the
+ * AES-256-GCM codec (common/codec.ts) and a failure converter that moves failure messages and stack
+ * traces into encrypted attributes; without keys, undefined (the SDK's defaults: payloads in clear).
+ */
+export function fieldBridgeDataConverter(cfg: Pick<Config['temporal'], 'encryption'>): DataConverter | undefined {
+  if (!cfg.encryption) return undefined;
+  return { payloadCodecs: [new EncryptionCodec(cfg.encryption)], failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH };
+}
+
 export async function connectClient(cfg: Config['temporal']): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(temporalConnectionOptions(cfg));
-  return { client: new Client({ connection, namespace: cfg.namespace }), connection };
+  return { client: new Client({ connection, namespace: cfg.namespace, dataConverter: fieldBridgeDataConverter(cfg) }), connection };
 }

@@ -5,7 +5,7 @@
 import { createActivities, createServiceChannelActivities } from '../activities';
 import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
-import { connectClient } from '../common/temporal-connection';
+import { connectClient, fieldBridgeDataConverter } from '../common/temporal-connection';
 import { connectWorker } from './connection';
 import { createActivityDeps, serviceChannelRequestsPerMinute, WORKER_CONFIG_SECTIONS } from './deps';
 import { createFieldBridgeWorker, createServiceChannelWorker, installRuntimeLogger } from './worker';
@@ -18,12 +18,16 @@ async function main(): Promise<void> {
   // Activities that read earlier runs or start syncs use an ordinary client on the same cluster.
   const temporalClient = await connectClient(config.temporal);
   const deps = createActivityDeps(config, { client: temporalClient.client, taskQueue: config.temporal.taskQueue });
+  const dataConverter = fieldBridgeDataConverter(config.temporal);
+  if (config.temporal.encryption) logger.info({ currentKeyId: config.temporal.encryption.currentKeyId, keyIds: config.temporal.encryption.keyIds }, 'payload encryption on');
+  else logger.warn('payload encryption off: no FIELDBRIDGE_ENCRYPTION_KEYS or FIELDBRIDGE_ENCRYPTION_KEY_FILE, customer data is stored in clear in Temporal');
   try {
     const worker = await createFieldBridgeWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities: createActivities(deps),
+      dataConverter,
     });
     const requestsPerMinute = serviceChannelRequestsPerMinute(config.servicechannel);
     const scWorker = await createServiceChannelWorker({
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       activities: createServiceChannelActivities(deps),
       requestsPerMinute,
+      dataConverter,
     });
     logger.info(
       { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, serviceChannelRequestsPerMinute: requestsPerMinute },

@@ -3,7 +3,7 @@
  * tests, so every one runs the same workflows, activities, interceptors and tuning.
  */
 import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Duration } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { TemporalPinoLogger, type Logger } from '../common/logger';
 import { vendorErrorInterceptor } from './interceptors';
@@ -18,6 +18,12 @@ export interface FieldBridgeWorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Time running activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: Duration;
+  /**
+   * Payload encryption: fieldBridgeDataConverter(config.temporal) (common/temporal-connection.ts).
+   * A prebuilt workflowBundle must then come from bundleWorkflows(path, dataConverter), so that
+   * workflow failures are encrypted too.
+   */
+  dataConverter?: DataConverter;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -28,8 +34,8 @@ const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() 
  * Bundle workflow code once, without webpack's chatter (tests, replay, benchmark). `workflowsPath`
  * defaults to FieldBridge's workflows/.
  */
-export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quiet });
+export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH, dataConverter?: DataConverter): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: quiet, failureConverterPath: dataConverter?.failureConverterPath, payloadConverterPath: dataConverter?.payloadConverterPath });
 }
 
 let runtimeInstalled = false;
@@ -54,6 +60,7 @@ export function createFieldBridgeWorker(opts: FieldBridgeWorkerOptions): Promise
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: opts.activities,
+    dataConverter: opts.dataConverter,
     interceptors: { activity: [vendorErrorInterceptor] },
     // Activities are HTTP calls that mostly wait on the network; 50 in flight keeps an ERP busy
     // without flooding it. Cached workflows: one per customer being synced, ~1 MB each.
@@ -73,6 +80,8 @@ export interface ServiceChannelWorkerOptions {
   /** Our ceiling on ServiceChannel requests per minute (worker/deps.ts serviceChannelRequestsPerMinute). */
   requestsPerMinute: number;
   shutdownGraceTime?: Duration;
+  /** Payload encryption, as for createFieldBridgeWorker. */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -87,6 +96,7 @@ export function createServiceChannelWorker(opts: ServiceChannelWorkerOptions): P
     namespace: opts.namespace,
     taskQueue: serviceChannelTaskQueue(opts.taskQueue),
     activities: opts.activities,
+    dataConverter: opts.dataConverter,
     interceptors: { activity: [vendorErrorInterceptor] },
     maxTaskQueueActivitiesPerSecond: opts.requestsPerMinute / 60,
     maxConcurrentActivityTaskExecutions: 20,
