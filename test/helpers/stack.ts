@@ -70,10 +70,13 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { registerSearchAttributes?: boolean } = {}): Promise<Stack> {
+/** dbFilename: the dev server keeps its SQLite database in this file (default: in memory). */
+export async function startStack(opts: { registerSearchAttributes?: boolean; dbFilename?: string } = {}): Promise<Stack> {
   installRuntimeLogger(testLogger);
   const [env, app4sales, specter, servicetrade, spectrum, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({ server: devServerOptions(opts.registerSearchAttributes === false ? [] : [...ALL_SEARCH_ATTRIBUTES]) }),
+    TestWorkflowEnvironment.createLocal({
+      server: devServerOptions(opts.registerSearchAttributes === false ? [] : [...ALL_SEARCH_ATTRIBUTES], opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
+    }),
     startApp4SalesSimulator({ apiKey: APP4SALES_API_KEY, logger: false }),
     startSpecterSimulator({ ...SPECTER, logger: false }),
     startServiceTradeSimulator({ clients: [SERVICETRADE], logger: false }),
