@@ -52,6 +52,7 @@ let workerOutput = '';
 let encrypted: { client: Client; connection: Connection };
 let codecServer: FastifyInstance;
 let codecUrl: string;
+let encryptedQueue: string;
 
 function putCustomer(id: string, p: ReturnType<typeof pii>): void {
   stack.app4sales.state.putCustomer(
@@ -114,6 +115,7 @@ beforeAll(async () => {
   writeFileSync(keyFile, `# test key\n${generateKeyEntry('test-2026-12')}\n`);
   chmodSync(keyFile, 0o600);
   stack = await startStack({ dbFilename: dbFile });
+  encryptedQueue = `${stack.taskQueue}-encrypted`;
   const env = { TEMPORAL_ADDRESS: stack.env.address, FIELDBRIDGE_ENCRYPTION_KEY_FILE: keyFile };
   // The client every FieldBridge process uses (connectClient), configured from the environment.
   encrypted = await connectClient(loadConfig(['temporal'], env).temporal);
@@ -131,7 +133,6 @@ afterAll(async () => {
 });
 
 test('a synced customer is ciphertext in the history and the database file, and readable through the codec server', async () => {
-  const encryptedQueue = `${stack.taskQueue}-encrypted`;
   // The production worker process, its keys from a key file (FIELDBRIDGE_ENCRYPTION_KEY_FILE).
   worker = spawn(process.execPath, ['--require', 'tsx/cjs', 'worker/main.ts'], {
     cwd: root,
@@ -203,4 +204,28 @@ test('a synced customer is ciphertext in the history and the database file, and 
   const report = await describeSync(encrypted.client, customerUpsertWorkflowId(secretId));
   expect(report.workflowStatus).toBe('COMPLETED');
   expect(report.targetCode).toBe(secretResult.specterCustomerId);
+});
+
+test('a failure is encrypted too (message and stack), and `fieldbridge status` still reads it', async () => {
+  expect(worker?.exitCode).toBeNull(); // the encrypted worker of the first test
+  const id = `ENC-FAIL-${Date.now()}`;
+  putCustomer(id, pii('failing'));
+  stack.app4sales.state.putCustomer({ ...stack.app4sales.state.customers.get(id)!, CustomerName: '', ContactPersons: [{ Id: 'c', FirstName: 'Only' }] } as never);
+  await startCustomerUpsert(encrypted.client, encryptedQueue, id, { eventId: `evt-${id}` });
+  const err = await encrypted.client.workflow.getHandle(customerUpsertWorkflowId(id)).result().catch((e: Error) => e);
+  expect(err).toBeInstanceOf(Error);
+
+  const exported = await exportHistory(customerUpsertWorkflowId(id));
+  const failedEvent = (exported.json as { events: Array<Record<string, { failure?: { message?: string; applicationFailureInfo?: { type?: string } } }>> }).events.find(
+    (e) => e.workflowExecutionFailedEventAttributes,
+  )!;
+  // In the history: no message, no stack, only the type; the text is in the encrypted attributes.
+  expect(failedEvent.workflowExecutionFailedEventAttributes.failure?.message).toBe('Encoded failure');
+  expect(searchable(exported)).not.toContain('SurName');
+
+  const report = await describeSync(encrypted.client, customerUpsertWorkflowId(id));
+  expect(report.syncStatus).toBe('failed');
+  expect(report.failure?.type).toBe('MissingRequiredFields');
+  expect(report.lastError).toContain(id);
+  expect(report.lastError).toContain('SurName');
 });
