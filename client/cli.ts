@@ -37,12 +37,14 @@ import {
 import { startCustomerUpsert, startJobToWorkOrder, startWorkOrderToMobile, type StartedSync } from './starters';
 import { deleteReconcileSchedule, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID, triggerReconcile } from './reconcile-schedule';
 import type { jobToWorkOrder } from '../workflows/job-to-work-order';
+import { withDevKeyFile } from '../scripts/dev-encryption';
 import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 async function withClient<T>(fn: (client: Client, cfg: Config['temporal'], connection: Connection) => Promise<T>): Promise<T> {
-  const { temporal } = loadConfig(['temporal']);
+  // On npm start's machine, its development key file when no keys are configured (scripts/dev-encryption.ts).
+  const { temporal } = loadConfig(['temporal'], withDevKeyFile(process.env));
   const { client, connection } = await connectClient(temporal);
   try {
     return await fn(client, temporal, connection);

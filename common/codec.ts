@@ -88,9 +88,10 @@ export function parseKeyList(value: string): { keys: EncryptionKey[]; problems: 
   const keys: EncryptionKey[] = [];
   const problems: string[] = [];
   const entries = value
-    .split(/[\n,]/)
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter((line) => line !== '');
+    .split('\n')
+    .flatMap((line) => line.replace(/#.*$/, '').split(','))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   entries.forEach((entry, i) => {
     const colon = entry.indexOf(':');
     const id = colon > 0 ? entry.slice(0, colon).trim() : '';

@@ -30,6 +30,9 @@ import {
 import { SERVICECHANNEL_PERMISSIONS } from '../connectors/servicechannel/schemas';
 import { jobToWorkOrderWorkflowId, workOrderToMobileWorkflowId } from '../workflows/definitions';
 import { createLogger } from '../common/logger';
+import { loadConfig } from '../common/config';
+import { fieldBridgeDataConverter } from '../common/temporal-connection';
+import { ensureDevEncryptionKey } from './dev-encryption';
 import { portFree } from './ports';
 import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';
 import { ensureTemporalCli } from './temporal-cli';
@@ -48,6 +51,7 @@ const ports = {
   servicechannel: Number(process.env.SERVICECHANNEL_SIM_PORT ?? 4050),
   servicepower: Number(process.env.SERVICEPOWER_SIM_PORT ?? 4060),
   receiver: Number(process.env.RECEIVER_PORT ?? 3000),
+  codecServer: Number(process.env.CODEC_SERVER_PORT ?? 8234),
 };
 
 /** Development settings: the simulators' credentials. Anything already in the environment wins. */
@@ -107,6 +111,10 @@ const devEnv: Record<string, string> = {
   MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify(DEMO_MOBILE_SYNC.technicianByTrade),
   RECEIVER_HOST: host,
   RECEIVER_PORT: String(ports.receiver),
+  // The codec server the UI decodes payloads with (loopback only, so no token in development).
+  CODEC_SERVER_HOST: host,
+  CODEC_SERVER_PORT: String(ports.codecServer),
+  CODEC_SERVER_CORS_ORIGINS: `http://${host}:${ports.ui},http://localhost:${ports.ui}`,
 };
 const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(devEnv).filter(([k]) => !process.env[k])) };
 // The ServiceTrade simulator delivers its webhooks to the receiver's ServiceTrade route (the token is the hook URL's secret).
@@ -115,6 +123,8 @@ env.SERVICETRADE_WEBHOOK_URL ??= `http://${host}:${ports.receiver}/webhooks/serv
 env.SERVICECHANNEL_WEBHOOK_URL ??= `http://${host}:${ports.receiver}/webhooks/servicechannel`;
 env.SERVICEPOWER_NOTIFICATION_URL ??= `http://${host}:${ports.receiver}/webhooks/servicepower`;
 
+/** The payload codec of npm start's own clients (demo syncs, schedules), from the same keys as the worker. */
+const dataConverter = () => fieldBridgeDataConverter(loadConfig(['temporal'], env).temporal);
 
 const children: Array<{ name: string; proc: ChildProcess }> = [];
 
@@ -171,7 +181,7 @@ async function syncDemoJobs(): Promise<void> {
   try {
     const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
     try {
-      const client = new Client({ connection, namespace: 'default' });
+      const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter() });
       for (const jobId of Object.values(DEMO_JOB_IDS)) {
         await startJobToWorkOrder(client, env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', jobId, { eventId: `start:demo-job-${jobId}` });
       }
@@ -194,7 +204,7 @@ async function syncDemoWorkOrders(): Promise<void> {
   try {
     const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
     try {
-      const client = new Client({ connection, namespace: 'default' });
+      const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter() });
       for (const workOrderId of Object.values(DEMO_WORK_ORDER_IDS)) {
         await startWorkOrderToMobile(client, env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', workOrderId, {
           eventId: `start:demo-work-order-${workOrderId}`,
@@ -217,7 +227,7 @@ async function ensureReconcile(): Promise<string> {
   try {
     const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
     try {
-      const client = new Client({ connection, namespace: 'default' });
+      const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter() });
       const { created } = await ensureReconcileSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', everyMs });
       const paused = (await client.schedule.getHandle(RECONCILE_SCHEDULE_ID).describe()).state.paused;
       log.info({ scheduleId: RECONCILE_SCHEDULE_ID, every: formatInterval(everyMs), paused }, created ? 'reconcile schedule created' : 'reconcile schedule updated');
@@ -236,7 +246,7 @@ async function ensureSweepSchedule(): Promise<string> {
   try {
     const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
     try {
-      const client = new Client({ connection, namespace: 'default' });
+      const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter() });
       const { created, state } = await ensureCustomerSweepSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', every });
       const interval = state.everyMs === null ? String(every) : formatInterval(state.everyMs);
       log.info({ scheduleId: CUSTOMER_SWEEP_SCHEDULE_ID, every: interval, paused: state.paused }, created ? 'customer sweep schedule created' : 'customer sweep schedule updated');
@@ -283,13 +293,16 @@ async function main(): Promise<void> {
   if (busy.length) {
     throw new Error(
       `already in use: ${busy.join(', ')}. Is another stack running? Override with TEMPORAL_PORT, TEMPORAL_UI_PORT, APP4SALES_SIM_PORT, SPECTER_SIM_PORT, ` +
-        'SERVICETRADE_SIM_PORT, SPECTRUM_SIM_PORT, SERVICECHANNEL_SIM_PORT, SERVICEPOWER_SIM_PORT, RECEIVER_PORT.',
+        'SERVICETRADE_SIM_PORT, SPECTRUM_SIM_PORT, SERVICECHANNEL_SIM_PORT, SERVICEPOWER_SIM_PORT, RECEIVER_PORT, CODEC_SERVER_PORT.',
     );
   }
 
   const cli = await ensureTemporalCli({ log: (msg) => log.info(msg) });
   const dataDir = process.env.FIELDBRIDGE_DATA_DIR ?? join(root, '.data');
   mkdirSync(dataDir, { recursive: true });
+  const encryption = ensureDevEncryptionKey(dataDir, env);
+  log.info({ keyFile: encryption.keyFile }, encryption.created ? 'development encryption key created' : 'payload encryption keys in use');
+  const codecUrl = `http://${host}:${ports.codecServer}`;
   const t0 = Date.now();
   run('temporal', cli.path, [
     'server', 'start-dev',
@@ -299,6 +312,7 @@ async function main(): Promise<void> {
     '--namespace', 'default',
     '--db-filename', join(dataDir, 'temporal.db'),
     '--log-level', 'warn',
+    '--ui-codec-endpoint', codecUrl,
   ]);
   const connection = await waitForTemporal(`${host}:${ports.temporal}`, 30_000);
   const { added } = await ensureSearchAttributes(connection, 'default');
@@ -308,6 +322,7 @@ async function main(): Promise<void> {
   // Node itself with tsx's require hook (no launcher in between), so stop signals reach each process.
   const ts = (entry: string) => ['--require', 'tsx/cjs', entry];
   run('simulators', process.execPath, ts('scripts/simulators.ts'));
+  run('codec-server', process.execPath, ts('client/codec-server.ts'));
   await Promise.all(
     [ports.app4sales, ports.specter, ports.servicetrade, ports.spectrum, ports.servicechannel, ports.servicepower].map((port) =>
       waitForHttp(`http://${host}:${port}/__admin/faults`, 20_000),
@@ -316,6 +331,7 @@ async function main(): Promise<void> {
   run('worker', process.execPath, ts('worker/main.ts'));
   run('receiver', process.execPath, ts('client/receiver-main.ts'));
   await waitForHttp(`http://${host}:${ports.receiver}/healthz`, 30_000);
+  await waitForHttp(`${codecUrl}/healthz`, 30_000);
   const sweep = await ensureSweepSchedule();
   const reconcile = await ensureReconcile();
   await syncDemoJobs();
@@ -332,6 +348,7 @@ FieldBridge is running. Ctrl-C stops all of it.
 
   Temporal UI            http://${host}:${ports.ui}/namespaces/default/workflows
   Temporal gRPC          ${host}:${ports.temporal}   (history in ${join(dataDir, 'temporal.db')})
+  Codec server           ${codecUrl}/decode   (the UI shows payloads decrypted through it; history holds ciphertext; keys: ${encryption.keyFile ?? 'FIELDBRIDGE_ENCRYPTION_KEYS'})
   Webhook receiver       http://${host}:${ports.receiver}/webhooks/app4sales
                          http://${host}:${ports.receiver}/webhooks/servicetrade/<token>   (SERVICETRADE_WEBHOOK_TOKEN)
                          http://${host}:${ports.receiver}/webhooks/servicechannel   (Sign-Data with SERVICECHANNEL_WEBHOOK_KEY)

@@ -7,7 +7,7 @@
  * second start keeps the history.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -30,7 +30,8 @@ let ports: Record<
   | 'SPECTRUM_SIM_PORT'
   | 'SERVICECHANNEL_SIM_PORT'
   | 'SERVICEPOWER_SIM_PORT'
-  | 'RECEIVER_PORT',
+  | 'RECEIVER_PORT'
+  | 'CODEC_SERVER_PORT',
   number
 >;
 let stack: ChildProcess | undefined;
@@ -55,7 +56,7 @@ async function stopWithCtrlC(proc: ChildProcess): Promise<number | null> {
 
 function fieldbridge(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, [join(root, 'bin', 'fieldbridge.js'), ...args], { env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.TEMPORAL_PORT}` } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [join(root, 'bin', 'fieldbridge.js'), ...args], { env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${ports.TEMPORAL_PORT}`, FIELDBRIDGE_ENCRYPTION_KEY_FILE: join(dataDir, 'encryption-keys') } }, (err, stdout, stderr) =>
       err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
     ),
   );
@@ -81,6 +82,7 @@ beforeAll(async () => {
     SERVICECHANNEL_SIM_PORT: await freePort(),
     SERVICEPOWER_SIM_PORT: await freePort(),
     RECEIVER_PORT: await freePort(),
+    CODEC_SERVER_PORT: await freePort(),
   };
 });
 
@@ -91,6 +93,18 @@ afterAll(() => {
 
 test('start, sync a changed customer, stop with Ctrl-C, start again with the same history', async () => {
   const first = await start();
+  // Encryption at rest: a dev key made on first start (owner-only), and the codec server the UI is pointed at.
+  const keyFile = join(dataDir, 'encryption-keys');
+  expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+  const devKey = readFileSync(keyFile, 'utf8');
+  expect(first.output()).toContain(`http://127.0.0.1:${ports.CODEC_SERVER_PORT}/decode`);
+  const preflight = await request(`http://127.0.0.1:${ports.CODEC_SERVER_PORT}/decode`, {
+    method: 'OPTIONS',
+    headers: { origin: `http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+  });
+  expect(preflight.statusCode).toBe(204);
+  expect(preflight.headers['access-control-allow-origin']).toBe(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+  await preflight.body.dump();
   for (const url of [`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`, `127.0.0.1:${ports.TEMPORAL_PORT}`, `http://127.0.0.1:${ports.RECEIVER_PORT}/webhooks/app4sales`, `http://127.0.0.1:${ports.APP4SALES_SIM_PORT}`, `http://127.0.0.1:${ports.SPECTER_SIM_PORT}`]) {
     expect(first.output()).toContain(url);
   }
@@ -177,5 +191,8 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
 
   const second = await start();
   expect(await fieldbridge(['list'])).toContain('customer-upsert:app4sales:A4S-1001');
+  // The same key on the second start: the first start's encrypted histories still read.
+  expect(readFileSync(keyFile, 'utf8')).toBe(devKey);
+  expect(await fieldbridge(['status', 'customer-upsert:app4sales:A4S-1001'])).toContain(specterCustomer.CustomerId);
   expect(await stopWithCtrlC(second.proc)).toBe(0);
 });

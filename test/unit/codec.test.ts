@@ -153,7 +153,7 @@ describe('encryption keys in the configuration', () => {
   });
 
   it('parseKeyList reads commas, lines and comments', () => {
-    const { keys, problems } = parseKeyList(`a:${b64(1)}, b:${b64(2)}\n# c:nope\nc:${b64(3)} # third`);
+    const { keys, problems } = parseKeyList(`# made by npm start, keep older keys below\na:${b64(1)}, b:${b64(2)}\n# c:nope\nc:${b64(3)} # third, newest`);
     expect(problems).toEqual([]);
     expect(keys.map((k) => k.id)).toEqual(['a', 'b', 'c']);
     expect(parseKeyList('  \n# only a comment').problems).toEqual(['holds no key']);
