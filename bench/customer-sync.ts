@@ -36,6 +36,8 @@ import { parseArgs } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities, createServiceChannelActivities, createWorkOrderToMobileActivities } from '../activities';
 import { createLogger } from '../common/logger';
+import { loadConfig } from '../common/config';
+import { fieldBridgeDataConverter } from '../common/temporal-connection';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { startApp4SalesSimulator } from '../connectors/app4sales/simulator';
 import { startServiceTradeSimulator } from '../connectors/servicetrade/simulator';
@@ -222,7 +224,10 @@ async function main(): Promise<number> {
   try {
     const t0 = performance.now();
     const bundleStarted = performance.now();
-    const bundlePromise = bundleWorkflows().then((b) => ({ b, ms: performance.now() - bundleStarted }));
+    // Payload encryption when keys are configured (FIELDBRIDGE_ENCRYPTION_KEYS/_KEY_FILE), as in production.
+    const dataConverter = fieldBridgeDataConverter(loadConfig(['temporal']).temporal);
+    log.info({ encryption: dataConverter ? 'on' : 'off' }, 'payload encryption');
+    const bundlePromise = bundleWorkflows(undefined, dataConverter).then((b) => ({ b, ms: performance.now() - bundleStarted }));
     bundlePromise.catch(() => undefined); // awaited below; don't report it unhandled if the stack fails first
     // The dev server's Prometheus endpoint on a port we know: heartbeats are counted there.
     const metricsPort = await freePort();
@@ -230,6 +235,7 @@ async function main(): Promise<number> {
     const mobile = opts.flows.includes('mobile');
     const [envResult, app4salesResult, specterResult, servicetradeResult, spectrumResult, servicechannelResult, servicepowerResult] = await Promise.allSettled([
       TestWorkflowEnvironment.createLocal({
+        client: { dataConverter },
         server: {
           executable: { type: 'existing-path', path: cli.path },
           searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
@@ -268,7 +274,7 @@ async function main(): Promise<number> {
     const servicepower: ServicePowerSimulator | undefined = ok(servicepowerResult);
     const devServerMs = performance.now() - t0;
     const { b: bundle, ms: bundleMs } = await bundlePromise;
-    const engine: BenchEngine = { env, bundle, devServerPid: findDevServerPid(), metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+    const engine: BenchEngine = { env, bundle, dataConverter, devServerPid: findDevServerPid(), metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
     log.info(
       { devServerPid: engine.devServerPid ?? null, app4sales: app4sales.url, specter: specter.url, servicetrade: servicetrade.url, spectrum: spectrum.wsUrl },
       'stack up',

@@ -234,6 +234,7 @@ export async function runMobileFlow(input: MobileFlowInput): Promise<MobileBench
       taskQueue,
       activities: main,
       workflowBundle: engine.bundle,
+      dataConverter: engine.dataConverter,
       shutdownGraceTime: '1s',
     });
     const scWorker = await createServiceChannelWorker({
@@ -242,6 +243,7 @@ export async function runMobileFlow(input: MobileFlowInput): Promise<MobileBench
       taskQueue,
       activities: scActivities,
       requestsPerMinute: ceiling,
+      dataConverter: engine.dataConverter,
       shutdownGraceTime: '1s',
     });
     const figures = await runBoth(worker, scWorker, async () => {

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { StartedSync } from '../client/starters';
@@ -344,6 +345,8 @@ export async function historyFigures(client: Client, samples: SyncSample[], log:
 export interface BenchEngine {
   env: TestWorkflowEnvironment;
   bundle: WorkflowBundleWithSourceMap;
+  /** Payload encryption (fieldBridgeDataConverter), when keys are configured; the bundle was built with it. */
+  dataConverter?: DataConverter;
   devServerPid: number | undefined;
   /** The dev server's Prometheus endpoint (for heartbeats), when known. */
   metricsUrl: string | undefined;
@@ -391,6 +394,7 @@ export async function runPhase(engine: BenchEngine, run: PhaseRun, settings: Run
     taskQueue: run.taskQueue,
     activities: run.activities,
     workflowBundle: engine.bundle,
+    dataConverter: engine.dataConverter,
     shutdownGraceTime: '1s',
   });
   const heartbeats = async () => (run.countHeartbeats ? settledHeartbeats(engine.metricsUrl) : null);
