@@ -17,7 +17,7 @@ import { request } from 'undici';
 import { buildCodecServer, codecServerOptions } from '../../client/codec-server';
 import { startCustomerUpsert } from '../../client/starters';
 import { describeSync } from '../../client/operations';
-import { generateKeyEntry } from '../../common/codec';
+import { decodeHistoryPayloads, generateKeyEntry } from '../../common/codec';
 import { loadConfig } from '../../common/config';
 import { connectClient } from '../../common/temporal-connection';
 import type { customerUpsert } from '../../workflows/customer-upsert';
@@ -199,6 +199,14 @@ test('a synced customer is ciphertext in the history and the database file, and 
   // And `temporal workflow show` pointed at the codec server, as the UI is: the history in clear.
   const viaCodec = searchable(await exportHistory(customerUpsertWorkflowId(secretId), ['--codec-endpoint', codecUrl, '--codec-auth', `Bearer ${CODEC_TOKEN}`]));
   expect(viaCodec).toContain(secret.email);
+
+  // A history read in code (handle.fetchHistory(), as the CLI's readers do) is ciphertext until decoded with the client's converter.
+  const history = await encrypted.client.workflow.getHandle(customerUpsertWorkflowId(secretId)).fetchHistory();
+  const resultTexts = () =>
+    (history.events ?? []).flatMap((e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? []).map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('latin1')).join('\n');
+  expect(resultTexts()).not.toContain(secret.email);
+  await decodeHistoryPayloads(encrypted.client.options.loadedDataConverter, history);
+  expect(resultTexts()).toContain(secret.email);
 
   // The CLI's readers decode too: status reads the result through the encrypted client.
   const report = await describeSync(encrypted.client, customerUpsertWorkflowId(secretId));
