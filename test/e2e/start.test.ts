@@ -105,6 +105,9 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
   expect(preflight.statusCode).toBe(204);
   expect(preflight.headers['access-control-allow-origin']).toBe(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
   await preflight.body.dump();
+  // The UI is pointed at it (the dev server's --ui-codec-endpoint), so an operator sees payloads decoded.
+  const uiSettings = (await getJson(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/api/v1/settings`)) as { Codec?: { Endpoint?: string } };
+  expect(uiSettings.Codec?.Endpoint).toBe(`http://127.0.0.1:${ports.CODEC_SERVER_PORT}`);
   for (const url of [`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`, `127.0.0.1:${ports.TEMPORAL_PORT}`, `http://127.0.0.1:${ports.RECEIVER_PORT}/webhooks/app4sales`, `http://127.0.0.1:${ports.APP4SALES_SIM_PORT}`, `http://127.0.0.1:${ports.SPECTER_SIM_PORT}`]) {
     expect(first.output()).toContain(url);
   }
