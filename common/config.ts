@@ -315,6 +315,12 @@ const MobileSyncSchema = z.object({
   reconcileIntervalMs: positiveMs.default(5 * 60_000),
 });
 
+/** The worker's Prometheus endpoint (FieldBridge's metrics and the Temporal SDK's, on one port; 0 = off). */
+const WorkerMetricsSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(9464),
+});
+
 const ReceiverSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(3000),
@@ -347,6 +353,7 @@ export const ConfigSchema = z.object({
   servicepowerNotification: ServicePowerNotificationSchema,
   mobileSync: MobileSyncSchema.prefault({}),
   receiver: ReceiverSchema.prefault({}),
+  workerMetrics: WorkerMetricsSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigSection = keyof Config;
@@ -431,6 +438,8 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['RECEIVER_REQUEST_TIMEOUT_MS', 'receiver.requestTimeoutMs'],
   ['RECEIVER_CONNECTION_TIMEOUT_MS', 'receiver.connectionTimeoutMs'],
   ['RECEIVER_KEEP_ALIVE_TIMEOUT_MS', 'receiver.keepAliveTimeoutMs'],
+  ['WORKER_METRICS_HOST', 'workerMetrics.host'],
+  ['WORKER_METRICS_PORT', 'workerMetrics.port'],
 ];
 
 export class ConfigError extends Error {
