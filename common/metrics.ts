@@ -105,7 +105,7 @@ export function enableProcessMetrics(): void {
 /**
  * A request path as a route template: every segment that may be a record id (it holds a digit, an
  * `@`, a percent-escape, or is longer than 32 characters) becomes `{id}`; API versions (`v1`, `v3`)
- * stay. A safety net for calls that name no operation: clients name theirs where an id can be free
+ * and `oauth2` stay. A safety net for calls that name no operation: clients name theirs where an id can be free
  * text (a username).
  */
 export function routeTemplate(path: string): string {
@@ -114,7 +114,7 @@ export function routeTemplate(path: string): string {
     .split('/')
     .map((segment) => {
       if (segment === '') return segment;
-      if (/^v\d+(\.\d+)?$/i.test(segment)) return segment;
+      if (/^(v\d+(\.\d+)?|oauth\d)$/i.test(segment)) return segment;
       if (/\d|@|%|\s/.test(segment) || segment.length > 32) return '{id}';
       return segment;
     })
