@@ -8,7 +8,8 @@ import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState, Time
 import { HttpClient } from '../../common/http';
 import { classifyAnswer, metricsRegistry, operationLabel, routeTemplate } from '../../common/metrics';
 import { webhookOutcome, webhookSourceOf } from '../../client/receiver-metrics';
-import { renderWorkerMetrics } from '../../worker/metrics';
+import { request } from 'undici';
+import { renderWorkerMetrics, startWorkerMetricsServer } from '../../worker/metrics';
 import { failureTypeOf } from '../../workflows/metrics-interceptor';
 import { sampleValue } from '../helpers/prometheus';
 
@@ -109,6 +110,25 @@ describe('the HTTP layer records every call', () => {
     expect(sampleValue(text, 'fieldbridge_external_call_duration_seconds_count', { system: 'specter', operation: 'GET customers/{id}', outcome: 'ok' })).toBe(2);
     // No id, username or URL in any label.
     expect(text).not.toMatch(/C-1|C-2|jdoe|A4S-1|127\.0\.0\.1/);
+  });
+
+  test('the worker endpoint serves the registry and the SDK exporter\'s text on one port; a port in use is refused', async () => {
+    const sdk = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('# TYPE temporal_workflow_completed counter\ntemporal_workflow_completed{workflow_type="customerUpsert"} 7\n'));
+    await new Promise<void>((resolve) => sdk.listen(0, '127.0.0.1', resolve));
+    const server = await startWorkerMetricsServer({ host: '127.0.0.1', port: 0, sdkMetricsUrl: `http://127.0.0.1:${(sdk.address() as { port: number }).port}/metrics` });
+    try {
+      const res = await request(server.url);
+      expect(res.statusCode).toBe(200);
+      const text = await res.body.text();
+      expect(sampleValue(text, 'temporal_workflow_completed', { workflow_type: 'customerUpsert' })).toBe(7);
+      expect(sampleValue(text, 'fieldbridge_sdk_metrics_up', {})).toBe(1);
+      expect(text).toContain('# TYPE fieldbridge_syncs_completed_total counter');
+      const port = Number(new URL(server.url).port);
+      await expect(startWorkerMetricsServer({ host: '127.0.0.1', port })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await server.close();
+      await new Promise((resolve) => sdk.close(resolve));
+    }
   });
 
   test('the worker endpoint serves the registry and says when the SDK exporter did not answer', async () => {
