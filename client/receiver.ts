@@ -10,7 +10,8 @@
  * named in general terms, with an error log line naming it precisely.
  *
  * GET /healthz: liveness (the process answers). GET /readyz: readiness (Temporal reachable, the
- * namespace exists, every FieldBridge search attribute registered).
+ * namespace exists, every FieldBridge search attribute registered). GET /metrics: Prometheus
+ * (webhooks by source and outcome, client/receiver-metrics.ts).
  */
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -19,6 +20,7 @@ import { verifyWebhookSignature } from '../connectors/app4sales/signature';
 import type { Config, ConfigSection } from '../common/config';
 import type { Logger } from '../common/logger';
 import { checkReadiness, classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
+import { instrumentReceiver } from './receiver-metrics';
 import { serviceChannelWebhookRoutes } from './servicechannel-webhook';
 import { servicePowerNotificationRoutes } from './servicepower-notification';
 import { redactServiceTradeUrl, serviceTradeWebhookRoutes, type ServiceTradeWebhookOptions } from './servicetrade-webhook';
@@ -83,6 +85,9 @@ export function buildReceiver(opts: ReceiverOptions): FastifyInstance {
 
   // Keep the raw bytes: the signature is computed over exactly what was sent, then decoded.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // GET /metrics, and every webhook answer counted by source and outcome (before the routes: its hooks cover them all).
+  instrumentReceiver(app, { signatureToleranceSeconds: opts.signatureToleranceSeconds });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

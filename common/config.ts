@@ -384,6 +384,12 @@ const CodecServerSchema = z.object({
     .default(['http://localhost:8233', 'http://127.0.0.1:8233']),
 });
 
+/** The worker's Prometheus endpoint (FieldBridge's metrics and the Temporal SDK's, on one port; 0 = off). */
+const WorkerMetricsSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(9464),
+});
+
 const ReceiverSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(3000),
@@ -417,6 +423,7 @@ export const ConfigSchema = z.object({
   mobileSync: MobileSyncSchema.prefault({}),
   receiver: ReceiverSchema.prefault({}),
   codecServer: CodecServerSchema.prefault({}),
+  workerMetrics: WorkerMetricsSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigSection = keyof Config;
@@ -508,6 +515,8 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['CODEC_SERVER_PORT', 'codecServer.port'],
   ['CODEC_SERVER_TOKEN', 'codecServer.token'],
   ['CODEC_SERVER_CORS_ORIGINS', 'codecServer.corsOrigins'],
+  ['WORKER_METRICS_HOST', 'workerMetrics.host'],
+  ['WORKER_METRICS_PORT', 'workerMetrics.port'],
 ];
 
 export class ConfigError extends Error {

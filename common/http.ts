@@ -5,6 +5,7 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { PermanentError, PermanentErrorTypes, TransientError, type ExternalSystem } from './errors';
+import { classifyAnswer, operationLabel, recordExternalCall } from './metrics';
 
 export interface HttpClientOptions {
   system: ExternalSystem;
@@ -28,6 +29,8 @@ export interface RequestOptions {
   query?: Record<string, string | undefined>;
   headers?: Record<string, string>;
   json?: unknown;
+  /** The metrics' operation label: a route template (`GET api/v1/customers/{id}`); by default derived from the path. */
+  operation?: string;
 }
 
 export interface RawRequestOptions {
@@ -39,6 +42,8 @@ export interface RawRequestOptions {
   body?: string;
   /** Statuses handed back to the caller instead of classified (see sendRaw). */
   returnStatuses?: readonly number[];
+  /** The metrics' operation label: a route template or a SOAP operation; by default derived from the path. */
+  operation?: string;
 }
 
 export interface RawHttpResponse {
@@ -110,6 +115,7 @@ export class HttpClient {
         ...req.headers,
       },
       body: req.json !== undefined ? JSON.stringify(req.json) : undefined,
+      operation: req.operation,
     });
     return { status: res.status, headers: res.headers, body: parseJson(res.text) as T };
   }
@@ -127,6 +133,9 @@ export class HttpClient {
     const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
     const what = `${req.method} ${url.pathname}`;
+    const operation = operationLabel(req.method, req.path, req.operation);
+    const started = performance.now();
+    const elapsed = () => (performance.now() - started) / 1000;
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
@@ -137,6 +146,7 @@ export class HttpClient {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (err) {
+      recordExternalCall(this.opts.system, operation, isTimeout(err) ? 'timeout' : 'network', elapsed());
       throw new TransientError(this.opts.system, `${what} failed: ${describeNetworkError(err)}`, {
         cause: err,
         outcome: NOT_SENT_CODES.has(networkErrorCode(err) ?? '') ? 'not-processed' : 'unknown',
@@ -146,17 +156,21 @@ export class HttpClient {
     try {
       text = await res.body.text();
     } catch (err) {
+      recordExternalCall(this.opts.system, operation, isTimeout(err) ? 'timeout' : 'network', elapsed());
       throw new TransientError(this.opts.system, `${what}: reading the answer failed: ${describeNetworkError(err)}`, {
         status: res.statusCode,
         cause: err,
         outcome: NOT_PROCESSED_STATUSES.has(res.statusCode) ? 'not-processed' : 'unknown',
       });
     }
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    const outcome = classifyAnswer(res.statusCode, { retryAfter: retryAfterMs !== undefined, soapFault: res.statusCode === 500 && /<(\w+:)?Fault[\s>]/.test(text) });
+    recordExternalCall(this.opts.system, operation, outcome, elapsed(), outcome === 'throttled' ? { status: res.statusCode, retryAfterMs } : undefined);
     if (req.returnStatuses?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, text };
     if (TRANSIENT_STATUSES.has(res.statusCode)) {
       throw new TransientError(this.opts.system, `${what} answered ${res.statusCode}: ${summarize(text)}`, {
         status: res.statusCode,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+        retryAfterMs,
         outcome: NOT_PROCESSED_STATUSES.has(res.statusCode) ? 'not-processed' : 'unknown',
       });
     }
@@ -203,6 +217,12 @@ function summarize(text: string): string {
 function networkErrorCode(err: unknown): string | undefined {
   const e = (err ?? {}) as { code?: string; cause?: { code?: string } };
   return e.code ?? e.cause?.code;
+}
+
+/** A deadline (ours or undici's) ran out, rather than the connection failing. */
+function isTimeout(err: unknown): boolean {
+  const e = (err ?? {}) as { name?: string };
+  return err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || e.name === 'TimeoutError' || e.name === 'AbortError';
 }
 
 function describeNetworkError(err: unknown): string {

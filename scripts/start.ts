@@ -52,6 +52,8 @@ const ports = {
   servicepower: Number(process.env.SERVICEPOWER_SIM_PORT ?? 4060),
   receiver: Number(process.env.RECEIVER_PORT ?? 3000),
   codecServer: Number(process.env.CODEC_SERVER_PORT ?? 8234),
+  // The worker's Prometheus endpoint (0 = off).
+  workerMetrics: Number(process.env.WORKER_METRICS_PORT ?? 9464),
 };
 
 /** Development settings: the simulators' credentials. Anything already in the environment wins. */
@@ -115,6 +117,8 @@ const devEnv: Record<string, string> = {
   CODEC_SERVER_HOST: host,
   CODEC_SERVER_PORT: String(ports.codecServer),
   CODEC_SERVER_CORS_ORIGINS: `http://${host}:${ports.ui},http://localhost:${ports.ui}`,
+  WORKER_METRICS_HOST: host,
+  WORKER_METRICS_PORT: String(ports.workerMetrics),
 };
 const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(devEnv).filter(([k]) => !process.env[k])) };
 // The ServiceTrade simulator delivers its webhooks to the receiver's ServiceTrade route (the token is the hook URL's secret).
@@ -289,11 +293,11 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   const busy = [];
-  for (const [name, port] of Object.entries(ports)) if (!(await portFree(port, host))) busy.push(`${name} port ${port}`);
+  for (const [name, port] of Object.entries(ports)) if (port !== 0 && !(await portFree(port, host))) busy.push(`${name} port ${port}`);
   if (busy.length) {
     throw new Error(
       `already in use: ${busy.join(', ')}. Is another stack running? Override with TEMPORAL_PORT, TEMPORAL_UI_PORT, APP4SALES_SIM_PORT, SPECTER_SIM_PORT, ` +
-        'SERVICETRADE_SIM_PORT, SPECTRUM_SIM_PORT, SERVICECHANNEL_SIM_PORT, SERVICEPOWER_SIM_PORT, RECEIVER_PORT, CODEC_SERVER_PORT.',
+        'SERVICETRADE_SIM_PORT, SPECTRUM_SIM_PORT, SERVICECHANNEL_SIM_PORT, SERVICEPOWER_SIM_PORT, RECEIVER_PORT, CODEC_SERVER_PORT, WORKER_METRICS_PORT.',
     );
   }
 
@@ -353,6 +357,8 @@ FieldBridge is running. Ctrl-C stops all of it.
                          http://${host}:${ports.receiver}/webhooks/servicetrade/<token>   (SERVICETRADE_WEBHOOK_TOKEN)
                          http://${host}:${ports.receiver}/webhooks/servicechannel   (Sign-Data with SERVICECHANNEL_WEBHOOK_KEY)
                          http://${host}:${ports.receiver}/webhooks/servicepower     (signed with SERVICEPOWER_NOTIFICATION_SECRET)
+  Metrics (Prometheus)   ${ports.workerMetrics === 0 ? 'worker: off (WORKER_METRICS_PORT=0)' : `http://${host}:${ports.workerMetrics}/metrics   (worker: syncs, external calls, Temporal SDK)`}
+                         http://${host}:${ports.receiver}/metrics   (receiver: webhooks by source and outcome)
   App4Sales simulator    ${a4s}          (admin: ${a4s}/__admin/customers)
   Specter simulator      http://${host}:${ports.specter}          (admin: http://${host}:${ports.specter}/__admin/customers)
   ServiceTrade simulator ${st}/api      (admin: ${st}/__admin/jobs)

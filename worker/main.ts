@@ -8,15 +8,29 @@ import { createLogger } from '../common/logger';
 import { connectClient, fieldBridgeDataConverter } from '../common/temporal-connection';
 import { connectWorker } from './connection';
 import { createActivityDeps, serviceChannelRequestsPerMinute, WORKER_CONFIG_SECTIONS } from './deps';
+import { freeLoopbackPort, registerWaitingSyncsGauge, startWorkerMetricsServer, type WorkerMetricsServer } from './metrics';
 import { createFieldBridgeWorker, createServiceChannelWorker, installRuntimeLogger } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig(WORKER_CONFIG_SECTIONS);
   const logger = createLogger({ name: 'fieldbridge-worker', ...config.log });
-  installRuntimeLogger(logger);
+  // Metrics (WORKER_METRICS_PORT, 0 = off): the SDK's exporter on a loopback port of its own, served
+  // again with FieldBridge's registry on the one endpoint.
+  const sdkMetricsPort = config.workerMetrics.port === 0 ? undefined : await freeLoopbackPort();
+  installRuntimeLogger(logger, { sdkMetricsBindAddress: sdkMetricsPort ? `127.0.0.1:${sdkMetricsPort}` : undefined });
   const connection = await connectWorker(config.temporal);
   // Activities that read earlier runs or start syncs use an ordinary client on the same cluster.
   const temporalClient = await connectClient(config.temporal);
+  let metricsServer: WorkerMetricsServer | undefined;
+  if (sdkMetricsPort) {
+    registerWaitingSyncsGauge(temporalClient.client, { logger });
+    try {
+      metricsServer = await startWorkerMetricsServer({ ...config.workerMetrics, sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`, logger });
+    } catch (err) {
+      // Syncs matter more than their metrics: the worker runs on, and says loudly what is missing.
+      logger.error({ err }, `metrics endpoint not started on ${config.workerMetrics.host}:${config.workerMetrics.port} (WORKER_METRICS_HOST, WORKER_METRICS_PORT): ${(err as Error).message}`);
+    }
+  }
   const deps = createActivityDeps(config, { client: temporalClient.client, taskQueue: config.temporal.taskQueue });
   const dataConverter = fieldBridgeDataConverter(config.temporal);
   if (config.temporal.encryption) logger.info({ currentKeyId: config.temporal.encryption.currentKeyId, keyIds: config.temporal.encryption.keyIds }, 'payload encryption on');
@@ -39,13 +53,14 @@ async function main(): Promise<void> {
       dataConverter,
     });
     logger.info(
-      { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, serviceChannelRequestsPerMinute: requestsPerMinute },
+      { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, serviceChannelRequestsPerMinute: requestsPerMinute, metrics: metricsServer?.url ?? null },
       'worker started',
     );
     // The Temporal Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
     await Promise.all([worker.run(), scWorker.run()]);
     logger.info('worker stopped');
   } finally {
+    await metricsServer?.close();
     await deps.close();
     await temporalClient.connection.close();
     await connection.close();

@@ -7,6 +7,7 @@ import type { DataConverter, Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { TemporalPinoLogger, type Logger } from '../common/logger';
 import { vendorErrorInterceptor } from './interceptors';
+import { metricsSinks, queueWaitInterceptor, WORKFLOW_METRICS_INTERCEPTOR } from './metrics';
 import { serviceChannelTaskQueue } from './task-queues';
 
 export interface FieldBridgeWorkerOptions {
@@ -35,20 +36,31 @@ const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() 
  * defaults to FieldBridge's workflows/.
  */
 export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH, dataConverter?: DataConverter): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quiet, failureConverterPath: dataConverter?.failureConverterPath, payloadConverterPath: dataConverter?.payloadConverterPath });
+  return bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: [WORKFLOW_METRICS_INTERCEPTOR],
+    logger: quiet,
+    failureConverterPath: dataConverter?.failureConverterPath,
+    payloadConverterPath: dataConverter?.payloadConverterPath,
+  });
 }
 
 let runtimeInstalled = false;
 
 /**
  * Route the Temporal runtime's logs (core included), the workflows' and the activities' through
- * pino. The Runtime is process-wide: install once, before any connection is made.
+ * pino. The Runtime is process-wide: install once, before any connection is made. With
+ * `sdkMetricsBindAddress` (host:port), the runtime's Prometheus exporter serves the SDK's metrics
+ * there (worker/metrics.ts serves them again with FieldBridge's own on WORKER_METRICS_PORT).
  */
-export function installRuntimeLogger(logger: Logger): void {
+export function installRuntimeLogger(logger: Logger, opts: { sdkMetricsBindAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   Runtime.install({
     logger: new TemporalPinoLogger(logger),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+      ...(opts.sdkMetricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.sdkMetricsBindAddress, useSecondsForDurations: true } } } : {}),
+    },
   });
   runtimeInstalled = true;
 }
@@ -61,7 +73,9 @@ export function createFieldBridgeWorker(opts: FieldBridgeWorkerOptions): Promise
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: opts.activities,
     dataConverter: opts.dataConverter,
-    interceptors: { activity: [vendorErrorInterceptor] },
+    // A prebuilt bundle (bundleWorkflows) already holds the metrics interceptor module.
+    interceptors: { activity: [vendorErrorInterceptor, queueWaitInterceptor('main')], ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_METRICS_INTERCEPTOR] }) },
+    sinks: metricsSinks(),
     // Activities are HTTP calls that mostly wait on the network; 50 in flight keeps an ERP busy
     // without flooding it. Cached workflows: one per customer being synced, ~1 MB each.
     maxConcurrentActivityTaskExecutions: 50,
@@ -97,7 +111,7 @@ export function createServiceChannelWorker(opts: ServiceChannelWorkerOptions): P
     taskQueue: serviceChannelTaskQueue(opts.taskQueue),
     activities: opts.activities,
     dataConverter: opts.dataConverter,
-    interceptors: { activity: [vendorErrorInterceptor] },
+    interceptors: { activity: [vendorErrorInterceptor, queueWaitInterceptor('servicechannel')] },
     maxTaskQueueActivitiesPerSecond: opts.requestsPerMinute / 60,
     maxConcurrentActivityTaskExecutions: 20,
     shutdownGraceTime: opts.shutdownGraceTime ?? '10s',

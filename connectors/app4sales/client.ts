@@ -57,7 +57,7 @@ export class App4SalesClient {
 
   /** The customer; PermanentError(SourceRecordNotFound) when App4Sales has none with that id. */
   async getCustomer(customerId: string): Promise<Customer> {
-    const res = await this.http.send({ method: 'GET', path: `api/v1/customers/${encodeURIComponent(customerId)}` });
+    const res = await this.http.send({ method: 'GET', path: `api/v1/customers/${encodeURIComponent(customerId)}`, operation: 'GET api/v1/customers/{id}' });
     if (res.status === 404) {
       throw new PermanentError('app4sales', PermanentErrorTypes.SourceRecordNotFound, `customer ${customerId} does not exist in App4Sales`, {
         customerId,
@@ -74,6 +74,7 @@ export class App4SalesClient {
     const res = await this.http.send({
       method: 'GET',
       path: 'api/v1/customers',
+      operation: 'GET api/v1/customers',
       query: {
         changedSince: query.changedSince,
         withoutCode: query.withoutCode === undefined ? undefined : String(query.withoutCode),
@@ -93,14 +94,14 @@ export class App4SalesClient {
 
   /** The sales representative behind a username, or null when the SalesReps table has none. */
   async findSalesRep(username: string): Promise<SalesRep | null> {
-    const res = await this.http.send({ method: 'GET', path: `api/v1/salesreps/${encodeURIComponent(username)}` });
+    const res = await this.http.send({ method: 'GET', path: `api/v1/salesreps/${encodeURIComponent(username)}`, operation: 'GET api/v1/salesreps/{username}' });
     if (res.status === 404) return null;
     return this.parse(res, SalesRepSchema, `sales representative ${username}`);
   }
 
   /** The price list with that code, or null when there is none. */
   async findPriceList(code: string): Promise<PriceList | null> {
-    const res = await this.http.send({ method: 'GET', path: `api/v1/pricelists/${encodeURIComponent(code)}` });
+    const res = await this.http.send({ method: 'GET', path: `api/v1/pricelists/${encodeURIComponent(code)}`, operation: 'GET api/v1/pricelists/{code}' });
     if (res.status === 404) return null;
     return this.parse(res, PriceListSchema, `price list ${code}`);
   }
@@ -110,6 +111,7 @@ export class App4SalesClient {
     const res = await this.http.send({
       method: 'PUT',
       path: `api/v1/customers/${encodeURIComponent(customerId)}/customercode`,
+      operation: 'PUT api/v1/customers/{id}/customercode',
       json: { CustomerCode: customerCode },
     });
     if (res.status === 404) {

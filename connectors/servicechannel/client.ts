@@ -517,6 +517,7 @@ export class ServiceChannelClient {
     const res = await this.tokenHttp.sendRaw({
       method: 'POST',
       path: this.tokenPath,
+      operation: 'POST oauth/token',
       headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
       returnStatuses: [400, 401, 403, 429, 503],

@@ -120,6 +120,7 @@ export class ServicePowerClient {
     return this.http.sendRaw({
       method,
       path: `WorkOrder/${encodeURIComponent(num)}`,
+      operation: `${method} WorkOrder/{WorkOrderNum}`,
       headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
       returnStatuses: HANDLED,

@@ -64,7 +64,7 @@ export class SpecterClient {
    *   (Specter, or something in front of it, refused the request itself), with what it said.
    */
   async postCustomer(customer: SpecterPostCustomer): Promise<SpecterUpsertResult> {
-    const res = await this.http.send({ method: 'POST', path: this.base, headers: this.writeAuth(), json: customer });
+    const res = await this.http.send({ method: 'POST', path: this.base, headers: this.writeAuth(), json: customer, operation: 'POST api/v1/{sbmId}/customers' });
     if (res.status >= 200 && res.status < 300) {
       const parsed = ApiResponseSchema.safeParse(res.body);
       if (!parsed.success) {
@@ -81,7 +81,7 @@ export class SpecterClient {
   }
 
   async getCustomer(customerId: string): Promise<SpecterCustomer | null> {
-    const res = await this.http.send({ method: 'GET', path: `${this.base}/${encodeURIComponent(customerId)}`, headers: this.readAuth() });
+    const res = await this.http.send({ method: 'GET', path: `${this.base}/${encodeURIComponent(customerId)}`, headers: this.readAuth(), operation: 'GET api/v1/{sbmId}/customers/{id}' });
     if (res.status === 404) return null;
     return parseResponse('specter', SpecterCustomerSchema, res.body, `customer ${customerId}`);
   }
@@ -91,6 +91,7 @@ export class SpecterClient {
       method: 'GET',
       path: this.base,
       headers: this.readAuth(),
+      operation: 'GET api/v1/{sbmId}/customers',
       query: { name: lookup.name, email: lookup.email, orgNo: lookup.orgNo },
     });
     return parseResponse('specter', CustomerListSchema, res.body, 'customer lookup').Customers;

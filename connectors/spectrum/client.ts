@@ -186,7 +186,7 @@ export class SpectrumClient {
   private async post(service: SpectrumService, url: string, envelope: string): Promise<RawHttpResponse> {
     const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8', accept: 'text/xml', soapaction: url };
     if (this.config.enhancedAuth) headers.authorization = `Bearer ${await this.accessToken()}`;
-    return this.http.sendRaw({ method: 'POST', path: service, headers, body: envelope, returnStatuses: [500, 401] });
+    return this.http.sendRaw({ method: 'POST', path: service, headers, body: envelope, returnStatuses: [500, 401], operation: service });
   }
 
   /** A reply that is neither rows nor a fault. */
@@ -222,6 +222,7 @@ export class SpectrumClient {
     const res = await this.tokenHttp!.sendRaw({
       method: 'POST',
       path: `${tokenUrl.pathname}${tokenUrl.search}`,
+      operation: 'POST token',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: form.toString(),
       returnStatuses: [400, 401, 403],

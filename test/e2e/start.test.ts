@@ -15,6 +15,7 @@ import { RECONCILE_SCHEDULE_ID } from '../../client/reconcile-schedule';
 import { DEMO_WORK_ORDER_IDS } from '../../connectors/servicechannel/demo-data';
 import { workOrderToMobileWorkflowId } from '../../workflows/definitions';
 import { freePort, portFree } from '../../scripts/ports';
+import { hasMetric, sampleValue } from '../helpers/prometheus';
 import { eventually } from '../helpers/stack';
 
 jest.setTimeout(240_000);
@@ -31,7 +32,8 @@ let ports: Record<
   | 'SERVICECHANNEL_SIM_PORT'
   | 'SERVICEPOWER_SIM_PORT'
   | 'RECEIVER_PORT'
-  | 'CODEC_SERVER_PORT',
+  | 'CODEC_SERVER_PORT'
+  | 'WORKER_METRICS_PORT',
   number
 >;
 let stack: ChildProcess | undefined;
@@ -83,6 +85,7 @@ beforeAll(async () => {
     SERVICEPOWER_SIM_PORT: await freePort(),
     RECEIVER_PORT: await freePort(),
     CODEC_SERVER_PORT: await freePort(),
+    WORKER_METRICS_PORT: await freePort(),
   };
 });
 
@@ -188,6 +191,21 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
     const wo = (await getJson(`${sc}/__admin/workorders/90000201`)) as { CheckIns?: unknown[] };
     return (wo.CheckIns?.length ?? 0) > 0;
   }, 30_000, 'the check-in in ServiceChannel by the notification');
+
+  // Both Prometheus endpoints are printed and scraped: the worker's counts the syncs (and carries the
+  // Temporal SDK's metrics), the receiver's the two unsigned webhooks above.
+  const workerMetrics = `http://127.0.0.1:${ports.WORKER_METRICS_PORT}/metrics`;
+  expect(first.output()).toContain(workerMetrics);
+  expect(first.output()).toContain(`${receiver}/metrics`);
+  const scraped = await eventually(async () => {
+    const res = await request(workerMetrics);
+    const text = await res.body.text();
+    return sampleValue(text, 'fieldbridge_syncs_completed_total', { flow: 'customerUpsert' }) >= 1 ? text : undefined;
+  }, 30_000, 'the worker metrics to count the customer sync');
+  expect(hasMetric(scraped, 'temporal_workflow_completed')).toBe(true);
+  const hooks = await (await request(`${receiver}/metrics`)).body.text();
+  expect(sampleValue(hooks, 'fieldbridge_webhooks_total', { source: 'servicechannel', outcome: 'unsigned' })).toBe(1);
+  expect(sampleValue(hooks, 'fieldbridge_webhooks_total', { source: 'servicepower', outcome: 'unsigned' })).toBe(1);
 
   expect(await stopWithCtrlC(first.proc)).toBe(0);
   for (const port of Object.values(ports)) expect(await portFree(port)).toBe(true);

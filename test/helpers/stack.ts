@@ -231,6 +231,8 @@ export function workerProcessEnv(stack: Stack, extra: Record<string, string> = {
     SERVICECHANNEL_PASSWORD: SERVICECHANNEL.password,
     SERVICEPOWER_BASE_URL: stack.servicepower.url,
     SERVICEPOWER_ACCESS_TOKEN: SERVICEPOWER.accessToken,
+    // No metrics endpoint unless a test asks for one: worker processes of parallel tests would share 9464.
+    WORKER_METRICS_PORT: '0',
     ...extra,
   };
 }

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { metricsSinks } from '../../worker/metrics';
 import { bundleWorkflows } from '../../worker/worker';
 
 const dir = join(__dirname, '..', 'histories');
@@ -30,7 +31,7 @@ test('no recorded history is lost: the files are exactly those of test/histories
 test('every recorded history replays without nondeterminism', async () => {
   const histories = files.map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8'))) }));
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'fieldbridge-replay' }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'fieldbridge-replay', sinks: metricsSinks() }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   expect(failures).toEqual([]);
@@ -41,5 +42,5 @@ test('a workflow change that reorders steps is caught', async () => {
   const altered = await bundleWorkflows(require.resolve('./fixtures/reordered-workflow'));
   const file = files.find((f) => f.includes('new-customer'))!;
   const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-  await expect(Worker.runReplayHistory({ workflowBundle: altered }, history)).rejects.toThrow(/Nondeterminism|TMPRL1100/i);
+  await expect(Worker.runReplayHistory({ workflowBundle: altered, sinks: metricsSinks() }, history)).rejects.toThrow(/Nondeterminism|TMPRL1100/i);
 });
