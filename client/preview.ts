@@ -208,6 +208,7 @@ async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrde
   report.problems.push(...mapping.problems);
   if (!mapping.technician) report.notes.push(`no technician for trade "${wo.Trade ?? ''}" (MOBILE_TECHNICIAN_BY_TRADE): sent undispatched (DispatchStatus ${mapping.dispatchStatus})`);
   const finalStatus = FINAL_SC_STATUSES.includes(wo.Status.Primary.trim().toUpperCase());
+  const refused = mapping.problems.length > 0;
   if (sent?.closed) {
     report.action = 'nothing';
     report.summary = `the sync of ServiceChannel work order ${workOrderId} has ended: a new sync would start over and PUT the work order below`;
@@ -219,7 +220,7 @@ async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrde
     report.requests.push({ system: 'servicepower', operation: `${del.method} ${del.path}`, body: null });
     return report;
   }
-  if (mapping.problems.length > 0) {
+  if (refused) {
     report.action = 'refuse';
     report.syncable = false;
     report.summary = `ServiceChannel work order ${workOrderId} (number ${wo.Number}) cannot become a ServicePower work order as it is: the sync would wait`;
@@ -227,7 +228,7 @@ async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrde
   if (sent?.lastSent && !sent.closed) {
     const patch = buildWorkOrderPatch(sent.lastSent, mapping.workOrder as Record<string, unknown>);
     const rendered = servicepower.renderRequest('PATCH', mapping.workOrderNum, patch);
-    if (report.action !== 'refuse') {
+    if (!refused) {
       report.action = isEmptyPatch(patch) ? 'nothing' : 'patch';
       report.summary = isEmptyPatch(patch)
         ? `mobile work order ${mapping.workOrderNum} already holds ServiceChannel work order ${workOrderId} as it is: nothing would be sent`
@@ -236,14 +237,14 @@ async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrde
     if (!isEmptyPatch(patch)) report.requests.push({ system: 'servicepower', operation: `${rendered.method} ${rendered.path}`, body: rendered.body ?? null, note: 'only what changed since the last document sent' });
     return report;
   }
-  if (report.action !== 'refuse' && !sent?.closed && finalStatus) {
+  if (!refused && !sent?.closed && finalStatus) {
     report.action = 'nothing';
     report.summary = `ServiceChannel work order ${workOrderId} is already ${wo.Status.Primary}: nothing would be dispatched`;
     return report;
   }
   const rendered = servicepower.renderRequest('PUT', mapping.workOrderNum, mapping.workOrder);
   report.requests.push({ system: 'servicepower', operation: `${rendered.method} ${rendered.path}`, body: rendered.body ?? null, note: `${mapping.accountKind} account, DispatchStatus ${mapping.dispatchStatus}${mapping.technician ? ` to ${mapping.technician}` : ''}` });
-  if (report.action !== 'refuse' && !sent?.closed) {
+  if (!refused && !sent?.closed) {
     report.action = 'create';
     report.summary = `PUT mobile work order ${mapping.workOrderNum} for ServiceChannel work order ${workOrderId} (number ${wo.Number})`;
   }

@@ -61,13 +61,22 @@ export interface RetryOutcome {
   nextStep: NextStep | null;
 }
 
+/** Sync kind and source of a workflow type, for a run started without FieldBridge's search attributes. */
+const KIND_OF_TYPE: Record<string, { kind: string; sourceSystem: string }> = {
+  customerUpsert: { kind: 'customer-upsert', sourceSystem: 'app4sales' },
+  jobToWorkOrder: { kind: 'job-to-work-order', sourceSystem: 'servicetrade' },
+  workOrderToMobile: { kind: 'work-order-to-mobile', sourceSystem: 'servicechannel' },
+};
+
 function facts(info: Omit<WorkflowExecutionInfo, 'raw'>, failure: RunFailure | null): SyncFacts {
   const sa = info.typedSearchAttributes;
+  const byType = KIND_OF_TYPE[info.type];
   return {
     workflowId: info.workflowId,
-    kind: sa.get(SyncKindKey) ?? null,
-    sourceSystem: sa.get(SourceSystemKey) ?? null,
-    sourceId: sa.get(SourceIdKey) ?? null,
+    kind: sa.get(SyncKindKey) ?? byType?.kind ?? null,
+    sourceSystem: sa.get(SourceSystemKey) ?? byType?.sourceSystem ?? null,
+    // The workflow ids end with the source id (e.g. customer-upsert:app4sales:42).
+    sourceId: sa.get(SourceIdKey) ?? (byType ? (info.workflowId.split(':').pop() ?? null) : null),
     targetSystem: sa.get(TargetSystemKey) ?? null,
     targetCode: sa.get(TargetCodeKey) ?? null,
     syncStatus: effectiveSyncStatus(sa.get(SyncStatusKey) ?? null, info.status.name),
