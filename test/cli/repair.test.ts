@@ -291,6 +291,29 @@ describe('fieldbridge retry and status', () => {
     });
   });
 
+  test('job, permanent line refusal fixed in ServiceTrade (the item code): retry re-runs from the job load, the fixed code is what Spectrum gets', async () => {
+    const { servicetrade, spectrum } = stack;
+    servicetrade.state.putLibItem({ id: 509, code: 'GASKET-9', name: 'Door gasket' });
+    const job = createJob({ items: [...FIVE_ITEMS, { libItemId: 509, quantity: 2, cost: 18, price: 39, uom: 'each' }] });
+    const workflowId = jobToWorkOrderWorkflowId(job.id);
+    await stack.withWorker(async () => {
+      await startJobToWorkOrder(client, stack.taskQueue, job.id, { eventId: `evt-${job.id}` });
+      expect((await failureOf(client.workflow.getHandle(workflowId).result())).type).toBe('SpectrumRejected');
+      const failedRun = (await client.workflow.getHandle(workflowId).describe()).runId;
+
+      // The fix named by the advice: the item's code in the ServiceTrade item library.
+      servicetrade.state.putLibItem({ id: 509, code: 'FILTER-20', name: 'Door gasket' });
+      const retried = await fieldbridge(['retry', workflowId, '--json']);
+      expect(retried.code).toBe(0);
+      const outcome = JSON.parse(retried.stdout);
+      expect(outcome).toMatchObject({ action: 'reset', runId: failedRun, sourceChanged: true, resetTo: { step: 'loadServiceTradeJob', from: 'source load' }, kept: [] });
+      const result = await client.workflow.getHandle(workflowId, outcome.newRunId).result();
+      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: true });
+      const codes = (spectrum.state.workOrder(`S${job.number}`)?.materials ?? []).map((l) => l.Item_Code).sort();
+      expect(codes).toEqual(['BELT-A42', 'FILTER-20', 'FILTER-20', 'LABOR', 'LABOR', 'MISC']);
+    });
+  });
+
   test('a waiting sync: status names the record to map and `recheck`; retry points to recheck', async () => {
     const job = createJob({ locationId: ST_LOCATION_IDS.harborPointTower });
     const workflowId = jobToWorkOrderWorkflowId(job.id);
