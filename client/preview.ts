@@ -194,7 +194,10 @@ async function lastSentDocument(client: Client, workOrderId: number): Promise<{ 
 async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrderId: number): Promise<PreviewReport> {
   const { load, settings, servicepower } = adapters.workOrder!;
   const report = base('servicechannel-work-order', String(workOrderId));
-  const [wo, loadedSettings, sent] = await Promise.all([load(workOrderId), settings(), lastSentDocument(client, workOrderId)]);
+  const [wo, loadedSettings, earlier] = await Promise.all([load(workOrderId), settings(), lastSentDocument(client, workOrderId)]);
+  // Only a running sync patches; after one has ended, a new sync starts over with a PUT.
+  const sent = earlier && !earlier.closed ? earlier : null;
+  if (earlier?.closed) report.notes.push('the earlier sync of this work order has ended: a new sync starts over (PUT)');
   const mapping = mapWorkOrderToMobile(wo, loadedSettings.mapping, sent?.dispatchUTC ?? new Date().toISOString());
   // The mapping cuts Title and Description to ServicePower's lengths: each cut, with its length.
   const title = [wo.Trade?.trim(), wo.ProblemCode?.trim()].filter(Boolean).join(' - ');
@@ -209,10 +212,6 @@ async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrde
   if (!mapping.technician) report.notes.push(`no technician for trade "${wo.Trade ?? ''}" (MOBILE_TECHNICIAN_BY_TRADE): sent undispatched (DispatchStatus ${mapping.dispatchStatus})`);
   const finalStatus = FINAL_SC_STATUSES.includes(wo.Status.Primary.trim().toUpperCase());
   const refused = mapping.problems.length > 0;
-  if (sent?.closed) {
-    report.action = 'nothing';
-    report.summary = `the sync of ServiceChannel work order ${workOrderId} has ended: a new sync would start over and PUT the work order below`;
-  }
   if (isCancelledInServiceChannel(wo)) {
     report.action = 'nothing';
     report.summary = `ServiceChannel work order ${workOrderId} is cancelled: the sync would delete mobile work order ${mapping.workOrderNum} (if it was sent), nothing else`;
@@ -225,7 +224,7 @@ async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrde
     report.syncable = false;
     report.summary = `ServiceChannel work order ${workOrderId} (number ${wo.Number}) cannot become a ServicePower work order as it is: the sync would wait`;
   }
-  if (sent?.lastSent && !sent.closed) {
+  if (sent?.lastSent) {
     const patch = buildWorkOrderPatch(sent.lastSent, mapping.workOrder as Record<string, unknown>);
     const rendered = servicepower.renderRequest('PATCH', mapping.workOrderNum, patch);
     if (!refused) {
@@ -237,14 +236,14 @@ async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrde
     if (!isEmptyPatch(patch)) report.requests.push({ system: 'servicepower', operation: `${rendered.method} ${rendered.path}`, body: rendered.body ?? null, note: 'only what changed since the last document sent' });
     return report;
   }
-  if (!refused && !sent?.closed && finalStatus) {
+  if (!refused && finalStatus) {
     report.action = 'nothing';
     report.summary = `ServiceChannel work order ${workOrderId} is already ${wo.Status.Primary}: nothing would be dispatched`;
     return report;
   }
   const rendered = servicepower.renderRequest('PUT', mapping.workOrderNum, mapping.workOrder);
   report.requests.push({ system: 'servicepower', operation: `${rendered.method} ${rendered.path}`, body: rendered.body ?? null, note: `${mapping.accountKind} account, DispatchStatus ${mapping.dispatchStatus}${mapping.technician ? ` to ${mapping.technician}` : ''}` });
-  if (!refused && !sent?.closed) {
+  if (!refused) {
     report.action = 'create';
     report.summary = `PUT mobile work order ${mapping.workOrderNum} for ServiceChannel work order ${workOrderId} (number ${wo.Number})`;
   }

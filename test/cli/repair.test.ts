@@ -13,7 +13,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { customerUpsertSearchAttributes, startJobToWorkOrder } from '../../client/starters';
+import { customerUpsertSearchAttributes, startJobToWorkOrder, startWorkOrderToMobile, workOrderToMobileSearchAttributes } from '../../client/starters';
+import { SyncStatusKey } from '../../common/search-attributes';
 import { DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
 import { DEMO_LOCATION_IDS as ST_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';
 import type { customerUpsert } from '../../workflows/customer-upsert';
@@ -22,9 +23,12 @@ import {
   customerUpsertWorkflowId,
   jobToWorkOrderWorkflowId,
   sourceChangedSignal,
+  WORK_ORDER_TO_MOBILE_WORKFLOW,
+  workOrderToMobileWorkflowId,
   type SourceChange,
 } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
+import { DEMO_MOBILE_SYNC } from '../../scripts/simulator-adapter-config';
 import { failureOf } from '../helpers/customer-sync';
 import { FIVE_ITEMS } from '../helpers/job-sync';
 import { eventually, startStack, workerProcessEnv, type Stack } from '../helpers/stack';
@@ -36,9 +40,15 @@ const BIN = join(__dirname, '..', '..', 'bin', 'fieldbridge.js');
 let stack: Stack;
 let client: Client;
 
+/** The CLI with the worker's environment; the stack's worker runs the demo dispatch preferences, so the CLI gets them too. */
 function fieldbridge(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = workerProcessEnv(stack, {
+    LOG_LEVEL: 'warn',
+    MOBILE_MANAGED_ACCOUNTS: JSON.stringify(DEMO_MOBILE_SYNC.managedAccounts),
+    MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify(DEMO_MOBILE_SYNC.technicianByTrade),
+  });
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: workerProcessEnv(stack, { LOG_LEVEL: 'warn' }), timeout: 90_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [BIN, ...args], { env, timeout: 90_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -195,6 +205,53 @@ describe('fieldbridge preview', () => {
     expect(stack.servicepower.state.requests).toEqual([]);
     // ServiceChannel was only read (its request log counts API routes: GETs of work orders).
     expect(stack.servicechannel.state.requests.map((r) => r.route).filter((route) => !/^(get|list)/i.test(route))).toEqual([]);
+  });
+});
+
+describe('fieldbridge preview and retry of a dispatched work order', () => {
+  test('preview shows the PATCH of what changed since the sync last sent it (rebuilt from its history), and sends nothing', async () => {
+    const { servicechannel, servicepower } = stack;
+    await stack.withWorker(
+      async () => {
+        await startWorkOrderToMobile(client, stack.taskQueue, 90000101, { eventId: 'repair-wo-1', eventType: 'WorkOrderCreated', source: 'webhook' });
+        await eventually(() => servicepower.state.workOrders.get('SC1000101'), 60_000, 'the work order dispatched to ServicePower');
+        await eventually(async () => (await describeSync(client, workOrderToMobileWorkflowId(90000101))).targetCode === 'SC1000101', 60_000, 'the dispatch recorded');
+      },
+      { mobile: {} },
+    );
+    servicechannel.state.patchWorkOrder(90000101, { Nte: 750 }, { notify: false });
+    const puts = servicepower.state.callsTo('PUT');
+    const patches = servicepower.state.callsTo('PATCH');
+    const res = await fieldbridge(['preview', 'servicechannel-work-order', '90000101', '--json']);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const json = JSON.parse(res.stdout);
+    expect(json).toMatchObject({ action: 'patch', syncable: true });
+    expect(json.requests).toHaveLength(1);
+    expect(json.requests[0].operation).toBe('PATCH WorkOrder/SC1000101');
+    expect(JSON.parse(json.requests[0].body)).toEqual({ PurchaseOrder: { Amount: 750 } });
+    expect([servicepower.state.callsTo('PUT'), servicepower.state.callsTo('PATCH')]).toEqual([puts, patches]);
+    await client.workflow.getHandle(workOrderToMobileWorkflowId(90000101)).terminate('test over');
+  });
+
+  test('retry of a work order sync marked failed while it keeps running: signals it to read the work order again (no reset)', async () => {
+    const workflowId = workOrderToMobileWorkflowId(90000103);
+    // Marked failed as the workflow marks itself after a ServicePower 410/409; no worker polls this queue.
+    await client.workflow.start(WORK_ORDER_TO_MOBILE_WORKFLOW, {
+      workflowId,
+      taskQueue: `${stack.taskQueue}-idle`,
+      args: [{ workOrderId: 90000103 }],
+      typedSearchAttributes: [...workOrderToMobileSearchAttributes(90000103).filter((p) => p.key.name !== SyncStatusKey.name), { key: SyncStatusKey, value: 'failed' }],
+    });
+    const runId = (await client.workflow.getHandle(workflowId).describe()).runId;
+    const res = await fieldbridge(['retry', workflowId]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`${workflowId}: its workflow keeps running: signalled to read the ServiceChannel work order again`);
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const signals = (history.events ?? []).flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+    expect(signals).toEqual(['serviceChannelEvent']);
+    expect((await client.workflow.getHandle(workflowId).describe()).runId).toBe(runId);
+    await client.workflow.getHandle(workflowId).terminate('test over');
   });
 });
 
