@@ -104,7 +104,8 @@ export function waitKeyRecord(key: string): string {
   return `${systemName(system)} ${record} ${id}`;
 }
 
-function sourceRecord(f: SyncFacts): string {
+/** "App4Sales customer 42", "ServiceTrade job 7", "ServiceChannel work order 90000101". */
+export function sourceRecord(f: Pick<SyncFacts, 'kind' | 'sourceSystem' | 'sourceId'>): string {
   return `${systemName(f.sourceSystem)} ${SOURCE_RECORD[f.kind ?? ''] ?? 'record'} ${f.sourceId ?? '?'}`;
 }
 

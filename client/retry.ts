@@ -26,8 +26,8 @@ import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetCodeKey, TargetSystemKey, visibilityString, WaitingOnKey } from '../common/search-attributes';
 import { effectiveSyncStatus } from './operations';
-import { readRun, decodeFirst, type HistoryStep, type RunFailure, type RunHistory } from './history';
-import { adviceFor, nextStepOf, type NextStep, type SyncFacts } from './next-steps';
+import { readRun, decodeFirst, type HistoryStep, type RunFailure } from './history';
+import { adviceFor, nextStepOf, sourceRecord, type NextStep, type SyncFacts } from './next-steps';
 import { flowOfKind, LOAD_ACTIVITY, sourceIdentity, withFlowAdapters, type Flow, type FlowAdapters } from './source-records';
 import { startWorkOrderToMobile } from './starters';
 
@@ -137,10 +137,21 @@ export async function retrySync(client: Client, workflowId: string, opts: RetryO
   let from: NonNullable<RetryOutcome['resetTo']>['from'] = 'failed step';
   let sourceChanged: boolean | null = null;
   const permanent = failure?.permanent ?? false;
-  if (permanent && flow && loadStep) {
-    const compared = await compareSource(client, opts.taskQueue, flow, withFacts.sourceId!, run, loadStep);
+  if (permanent && flow && failedStep && failedStep.activityType === LOAD_ACTIVITY[flow]) {
+    // The load itself failed for good (e.g. the record did not exist): retry only once it loads.
+    const now = await withFlowAdapters(flow, { client, taskQueue: opts.taskQueue }, (adapters) => loadNow(adapters, flow, withFacts.sourceId!)).then(
+      () => null,
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
+    if (now !== null && !opts.force) {
+      return refused(workflowId, info.runId, `the failure (${failure?.type ?? 'unknown'}) is permanent and ${sourceRecord(withFacts)} still cannot be loaded: ${now}`, { failure, nextStep });
+    }
+    sourceChanged = now === null;
+    target = failedStep;
+  } else if (permanent && flow && loadStep) {
+    const compared = await compareSource(client, opts.taskQueue, flow, withFacts.sourceId!, loadStep);
     if ('error' in compared) {
-      return refused(workflowId, info.runId, `could not load ${withFacts.sourceSystem} record ${withFacts.sourceId} to compare it with the failed run: ${compared.error}`, { failure, nextStep });
+      return refused(workflowId, info.runId, `could not load ${sourceRecord(withFacts)} to compare it with the failed run: ${compared.error}`, { failure, nextStep });
     }
     sourceChanged = compared.changed;
     if (sourceChanged) {
@@ -151,7 +162,7 @@ export async function retrySync(client: Client, workflowId: string, opts: RetryO
       return refused(
         workflowId,
         info.runId,
-        `the failure (${failure?.type ?? 'unknown'}) is permanent and ${nextStep?.fix?.split(':')[0] ?? `the ${withFacts.sourceSystem} record`} has not changed since the failed run: ` +
+        `the failure (${failure?.type ?? 'unknown'}) is permanent and ${sourceRecord(withFacts)} has not changed since the failed run: ` +
           `retrying would fail the same way. Fix ${nextStep?.fix ?? 'the record'} (${advice.what}), then retry` +
           (advice.then === 'retry --force' || failure?.type === 'SpectrumRejected'
             ? `; when the fix is in ${withFacts.targetSystem ?? 'the target'} or a setting, not the record: \`fieldbridge retry --force ${workflowId}\``
@@ -195,7 +206,7 @@ export async function retrySync(client: Client, workflowId: string, opts: RetryO
 }
 
 /** The source record as the failed run loaded it (its load step's result) against the record now. */
-async function compareSource(client: Client, taskQueue: string, flow: Flow, sourceId: string, run: RunHistory, loadStep: HistoryStep): Promise<{ changed: boolean } | { error: string }> {
+async function compareSource(client: Client, taskQueue: string, flow: Flow, sourceId: string, loadStep: HistoryStep): Promise<{ changed: boolean } | { error: string }> {
   const then = await decodeFirst<unknown>(client, loadStep.result);
   try {
     const now = await withFlowAdapters(flow, { client, taskQueue }, (adapters) => loadNow(adapters, flow, sourceId));
