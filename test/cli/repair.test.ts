@@ -288,6 +288,22 @@ describe('fieldbridge retry and status', () => {
     });
   });
 
+  test('customer, the record did not exist (the load failed for good): refused while it still cannot be loaded; once it exists, retried from the load', async () => {
+    const id = `RP-missing-${Date.now()}`;
+    const workflowId = customerUpsertWorkflowId(id);
+    await stack.withWorker(async () => {
+      expect((await failureOf((await syncCustomer(id)).result())).type).toBe('SourceRecordNotFound');
+      const refusedRetry = await fieldbridge(['retry', workflowId]);
+      expect(refusedRetry.code).toBe(1);
+      expect(refusedRetry.stdout).toContain(`refused ${workflowId}: the failure (SourceRecordNotFound) is permanent and App4Sales customer ${id} still cannot be loaded: app4sales: customer ${id} does not exist in App4Sales`);
+
+      stack.app4sales.state.putCustomer(app4salesCustomer({ Id: id }));
+      const retried = JSON.parse((await fieldbridge(['retry', workflowId, '--json'])).stdout);
+      expect(retried).toMatchObject({ action: 'reset', sourceChanged: true, resetTo: { step: 'loadApp4SalesCustomer', from: 'failed step' } });
+      expect(await client.workflow.getHandle<typeof customerUpsert>(workflowId, retried.newRunId).result()).toMatchObject({ customerId: id, created: true });
+    });
+  });
+
   test('customer, transient: the Specter write ran out of attempts; retry re-runs only that step (the load is kept, not done again)', async () => {
     const id = seedCustomer();
     const workflowId = customerUpsertWorkflowId(id);
