@@ -60,6 +60,9 @@ export function maskEnvelope(envelope: string): string {
 export const PREVIEW_GUID = '00000000-0000-0000-0000-000000000000';
 
 export async function previewSync(client: Client, taskQueue: string, flow: Flow, sourceId: string): Promise<PreviewReport> {
+  if (flow !== 'app4sales-customer' && !/^[1-9]\d*$/.test(sourceId)) {
+    throw new Error(`${flow === 'servicetrade-job' ? 'a ServiceTrade job id' : 'a ServiceChannel work order id'} is a positive integer, not "${sourceId}"`);
+  }
   return withFlowAdapters(flow, { client, taskQueue }, async (adapters) => {
     const report =
       flow === 'app4sales-customer'
