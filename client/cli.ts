@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, type Client, type Connection } from '@temporalio/client';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../common/config';
 import { SYNC_KINDS, SYNC_STATUSES } from '../common/search-attributes';
 import { connectClient } from '../common/temporal-connection';
@@ -38,6 +38,10 @@ import { startCustomerUpsert, startJobToWorkOrder, startWorkOrderToMobile, type 
 import { deleteReconcileSchedule, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID, triggerReconcile } from './reconcile-schedule';
 import type { jobToWorkOrder } from '../workflows/job-to-work-order';
 import { withDevKeyFile } from '../scripts/dev-encryption';
+import { nextStepLines } from './next-steps';
+import { previewSync, previewText } from './preview';
+import { nextStepForStatus, retryFailedSyncs, retryLine, retrySync, type RetryOutcome } from './retry';
+import { FLOWS, type Flow } from './source-records';
 import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -206,6 +210,50 @@ async function followWorkOrderSync(client: Client, started: StartedSync, applied
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** `preview` and `retry` (client/preview.ts, client/retry.ts): repairing a sync without a redeploy. */
+function registerRepairCommands(program: Command): void {
+  program
+    .command('preview')
+    .description('Print exactly what a sync of this record would send (JSON body or SOAP envelope), every truncation and missing field; sends nothing, starts nothing')
+    .addArgument(new Argument('<flow>', 'the flow, as `sync` names it').choices([...FLOWS]))
+    .argument('<id>', 'the source record id (App4Sales customer id, ServiceTrade job id, ServiceChannel work order id)')
+    .option('--json', 'print JSON')
+    .action(async (flow: Flow, id: string, opts: { json?: boolean }) =>
+      withClient(async (client, cfg) => {
+        const r = await previewSync(client, cfg.taskQueue, flow, id);
+        out(opts.json ? JSON.stringify(r, null, 2) : previewText(r));
+        if (!r.syncable) process.exitCode = 1;
+      }),
+    );
+
+  program
+    .command('retry')
+    .description(
+      'Re-run a failed sync from the step that failed (a reset; completed steps are kept, signals reapplied); refused when the failure is permanent and the source record has not changed',
+    )
+    .argument('[workflowId]', 'e.g. customer-upsert:app4sales:42')
+    .addOption(new Option('--status <status>', 'every sync whose latest run has this status').choices(['failed']))
+    .addOption(new Option('--kind <kind>', 'with --status: only this sync kind').choices([...SYNC_KINDS]))
+    .option('--since <duration>', 'with --status: only those that failed within this long, e.g. 1h, 30m', duration('--since'))
+    .option('--force', 'retry a permanent failure although the source record has not changed (the fix was made in the target system or a setting)')
+    .option('--dry-run', 'list what would be retried, change nothing')
+    .option('--json', 'print JSON')
+    .action(async (workflowId: string | undefined, opts: { status?: string; kind?: string; since?: string; force?: boolean; dryRun?: boolean; json?: boolean }, command: Command) => {
+      if (workflowId && (opts.status || opts.kind || opts.since)) command.error('error: give either a workflow id or --status failed [--kind K] [--since 1h], not both');
+      if (!workflowId && !opts.status) command.error('error: give a workflow id, or --status failed [--kind K] [--since 1h]');
+      await withClient(async (client, cfg) => {
+        const retryOpts = { taskQueue: cfg.taskQueue, force: opts.force, dryRun: opts.dryRun };
+        const outcomes: RetryOutcome[] = workflowId
+          ? [await retrySync(client, workflowId, retryOpts)]
+          : await retryFailedSyncs(client, { kind: opts.kind, sinceMs: opts.since ? parseInterval(opts.since as Parameters<typeof parseInterval>[0], '--since') : undefined }, retryOpts);
+        if (opts.json) out(JSON.stringify(workflowId ? outcomes[0] : outcomes, null, 2));
+        else if (outcomes.length === 0) out('no failed sync matches');
+        else out(outcomes.flatMap((o) => [retryLine(o), ...(o.action === 'refused' ? nextStepLines(o.nextStep) : [])]).join('\n'));
+        if (outcomes.some((o) => o.action === 'refused')) process.exitCode = 1;
+      });
+    });
 }
 
 export function buildCli(): Command {
@@ -440,9 +488,12 @@ export function buildCli(): Command {
     .action(async (workflowId: string, opts: { json?: boolean }) =>
       withClient(async (client) => {
         const r = await describeSync(client, workflowId);
-        out(opts.json ? JSON.stringify(r, null, 2) : report(r));
+        const next = await nextStepForStatus(client, r);
+        out(opts.json ? JSON.stringify({ ...r, repair: next }, null, 2) : [report(r), ...nextStepLines(next)].join('\n'));
       }),
     );
+
+  registerRepairCommands(program);
 
   program
     .command('list')

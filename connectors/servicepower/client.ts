@@ -50,7 +50,7 @@ export interface PutResult extends WriteResult {
 /** Statuses the client reads itself (everything else is HttpClient's classification). */
 const HANDLED = [200, 201, 204, 400, 404, 405, 409, 410] as const;
 
-type Method = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
 export class ServicePowerClient {
   private readonly http: HttpClient;
@@ -117,14 +117,21 @@ export class ServicePowerClient {
     if (num.trim() === '') {
       throw new PermanentError('servicepower', PermanentErrorTypes.InvalidRequest, `${method} WorkOrder: the work order number is empty`);
     }
-    return this.http.sendRaw({
+    return this.http.sendRaw({ ...this.renderRequest(method, num, body), returnStatuses: HANDLED });
+  }
+
+  /**
+   * The request a work order call sends (path under the base URL, headers, JSON text), without
+   * sending it: shared with request(), so `fieldbridge preview` prints exactly what a sync sends.
+   */
+  renderRequest(method: Method, num: string, body?: unknown): { method: Method; path: string; headers: Record<string, string>; body: string | undefined } {
+    return {
       method,
       path: `WorkOrder/${encodeURIComponent(num)}`,
       operation: `${method} WorkOrder/{WorkOrderNum}`,
       headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
-      returnStatuses: HANDLED,
-    });
+    };
   }
 
   /** Throws the PermanentError a non-2xx answer means. */

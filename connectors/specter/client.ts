@@ -80,6 +80,14 @@ export class SpecterClient {
     throw this.refusal(res.status, res.headers, res.body, customer);
   }
 
+  /**
+   * What postCustomer sends (method and path as the server sees them, the JSON body), without
+   * sending it: `fieldbridge preview` prints it. postCustomer sends this body as JSON.
+   */
+  renderPost(customer: SpecterPostCustomer): { request: string; body: string } {
+    return { request: this.postRequest, body: JSON.stringify(customer) };
+  }
+
   async getCustomer(customerId: string): Promise<SpecterCustomer | null> {
     const res = await this.http.send({ method: 'GET', path: `${this.base}/${encodeURIComponent(customerId)}`, headers: this.readAuth(), operation: 'GET api/v1/{sbmId}/customers/{id}' });
     if (res.status === 404) return null;

@@ -126,8 +126,25 @@ export class SpectrumClient {
     await Promise.all([this.http.close(), this.tokenHttp?.close()]);
   }
 
+  /**
+   * The SOAP envelope a Put service call sends, exactly as put() builds it (Company_Code,
+   * Authorization_ID and GUID included), without sending it: what `fieldbridge preview` prints.
+   * Throws EnvelopeError for a parameter the service does not declare.
+   */
+  renderPutEnvelope(service: SpectrumService, guid: string, fields: Record<string, string | undefined>): string {
+    return buildRequestEnvelope(service, this.callParameters(guid, this.putFields(fields)));
+  }
+
+  private putFields(fields: Record<string, string | undefined>): Record<string, string | undefined> {
+    return { Company_Code: this.config.companyCode ?? '', ...fields };
+  }
+
+  private callParameters(guid: string, fields: Record<string, string | undefined>): Record<string, string | undefined> {
+    return { Authorization_ID: this.config.authorizationId, GUID: guid, ...fields };
+  }
+
   private async put(service: SpectrumService, guid: string, fields: Record<string, string | undefined>, what: string): Promise<SpectrumReply> {
-    const rows = await this.call(service, guid, { Company_Code: this.config.companyCode ?? '', ...fields });
+    const rows = await this.call(service, guid, this.putFields(fields));
     const responseRows: SpectrumResponseRow[] = rows.map((row) => ({
       error_code: row.error_code ?? row.Error_Code ?? '',
       desc: row.desc ?? row.Error_Description ?? '',
@@ -144,7 +161,7 @@ export class SpectrumClient {
   private async call(service: SpectrumService, guid: string, fields: Record<string, string | undefined>): Promise<Record<string, string>[]> {
     let envelope: string;
     try {
-      envelope = buildRequestEnvelope(service, { Authorization_ID: this.config.authorizationId, GUID: guid, ...fields });
+      envelope = buildRequestEnvelope(service, this.callParameters(guid, fields));
     } catch (err) {
       if (err instanceof EnvelopeError) throw new PermanentError('spectrum', PermanentErrorTypes.InvalidRequest, err.message, { service });
       throw err;
