@@ -124,7 +124,7 @@ export class ServicePowerClient {
    * The request a work order call sends (path under the base URL, headers, JSON text), without
    * sending it: shared with request(), so `fieldbridge preview` prints exactly what a sync sends.
    */
-  renderRequest(method: Method, num: string, body?: unknown): { method: Method; path: string; headers: Record<string, string>; body: string | undefined } {
+  renderRequest(method: Method, num: string, body?: unknown): { method: Method; path: string; operation: string; headers: Record<string, string>; body: string | undefined } {
     return {
       method,
       path: `WorkOrder/${encodeURIComponent(num)}`,
