@@ -370,11 +370,20 @@ export async function runChaos(options: ChaosOptions, log: Log = (msg) => proces
     log(`starting the Temporal server (${settings.temporal})`);
     const server = await startServer(settings.temporal, dir, settings.cli, log);
     cleanups.push(() => server.close());
-    const simLogger = pino({ name: 'simulators', level: 'info' }, pino.destination({ dest: join(dir, 'simulators.log'), sync: false }));
+    const simLog = pino.destination({ dest: join(dir, 'simulators.log'), sync: false });
+    const simLogger = pino({ name: 'simulators', level: 'info' }, simLog);
+    let simLogClosed = false;
+    const closeSimLog = () =>
+      new Promise<void>((resolve) => {
+        if (simLogClosed) return resolve();
+        simLogClosed = true;
+        simLog.once('close', () => resolve());
+        simLog.end();
+      });
     const sims = await startSimulators(simulatorEnv(secrets), { logger: simLogger, seed: true });
     cleanups.push(async () => {
       await sims.close();
-      simLogger.flush();
+      await closeSimLog();
     });
 
     const planOpts = { n: settings.n, invalidShare: settings.invalidShare, changedShare: settings.changedShare, seed: settings.seed };
@@ -504,8 +513,7 @@ export async function runChaos(options: ChaosOptions, log: Log = (msg) => proces
     await worker.close();
     await receiver.close();
     await sims.close();
-    simLogger.flush();
-    await sleep(200);
+    await closeSimLog();
     await server.stop();
     const targets: ScanTarget[] = [
       ...logTargets(dir),
