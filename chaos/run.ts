@@ -24,10 +24,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../common/config';
+import { connectClient } from '../common/temporal-connection';
 import pino from 'pino';
 import { request } from 'undici';
 import { z } from 'zod';
@@ -103,6 +105,8 @@ export interface ChaosResult {
   /** Workflows whose source id only a bad webhook names (must be 0); workflows of no planned record. */
   workflowsStartedByBadWebhooks: number;
   unplannedWorkflows: number;
+  /** The machine: cores and its load average (1 min) at the start and the end of the run. */
+  machine: { cpus: number; loadAverageStart: number; loadAverageEnd: number };
   chaos: { workerKills: number; workerStarts: number; workerUnexpectedExits: number; receiverUnexpectedExits: number; serverRestarts: number; serverDowntimeMs: number | null };
   timingsMs: { setup: number; deliveries: number; drain: number; drained: boolean; verify: number; total: number };
   histories: number;
@@ -342,7 +346,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 }
 
 async function startServer(kind: TemporalKind, dir: string, cli: string | undefined, log: Log): Promise<ChaosTemporalServer> {
-  if (kind === 'postgres') return postgresTemporalServer({ dir });
+  if (kind === 'postgres') return postgresTemporalServer({ dir, log });
   const path = cli ?? (await ensureTemporalCli({ log })).path;
   const server = await devTemporalServer({ cli: path, dir });
   await server.start();
@@ -353,6 +357,7 @@ async function startServer(kind: TemporalKind, dir: string, cli: string | undefi
 export async function runChaos(options: ChaosOptions, log: Log = (msg) => process.stderr.write(`[chaos] ${msg}\n`)): Promise<ChaosResult> {
   const settings = ChaosOptionsSchema.parse(options);
   const t0 = performance.now();
+  const loadAverageStart = Math.round(os.loadavg()[0]! * 10) / 10;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = settings.dir ?? join(ROOT, '.data', 'chaos', `${stamp}-${settings.temporal}`);
   mkdirSync(dir, { recursive: true });
@@ -475,9 +480,11 @@ export async function runChaos(options: ChaosOptions, log: Log = (msg) => proces
     }
 
     // The drain: until every record is settled (closed, waiting, or held right by its target).
-    const connection = await Connection.connect({ address: server.address });
+    // The operator's client, configured as the CLI is (with the run's encryption keys, where the codec reads them).
+    const { client, connection } = await connectClient(
+      loadConfig(['temporal'], { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, TEMPORAL_TASK_QUEUE: taskQueue, FIELDBRIDGE_ENCRYPTION_KEYS: secrets.FIELDBRIDGE_ENCRYPTION_KEYS }).temporal,
+    );
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: server.namespace });
     const tDrain = performance.now();
     let drained = false;
     let lastLeft = -1;
@@ -537,6 +544,7 @@ export async function runChaos(options: ChaosOptions, log: Log = (msg) => proces
       webhooks,
       workflowsStartedByBadWebhooks: unexpected.byBadWebhooks,
       unplannedWorkflows: unexpected.unplanned.length,
+      machine: { cpus: os.cpus().length, loadAverageStart, loadAverageEnd: Math.round(os.loadavg()[0]! * 10) / 10 },
       chaos: { workerKills: kills, workerStarts, workerUnexpectedExits: workerUnexpected, receiverUnexpectedExits: receiverUnexpected, serverRestarts, serverDowntimeMs },
       timingsMs: { setup: Math.round(setupMs), deliveries: Math.round(deliveriesMs), drain: Math.round(drainMs), drained, verify: Math.round(verifyMs), total: Math.round(performance.now() - t0) },
       histories: exported.files,
@@ -576,6 +584,7 @@ export function formatReport(r: ChaosResult): string {
   const s = r.settings;
   out.push('', `Chaos run on the ${r.temporal === 'dev' ? 'Temporal dev server (SQLite file)' : 'Temporal server on PostgreSQL'}`);
   out.push(`  settings  n=${s.n} per flow, ${s.deliveries} deliveries per event, ${s.badWebhooks} bad webhooks, worker SIGKILL every ${s.killEverySeconds} s, ${Math.round(s.faultRate * 100)} % faults, ${Math.round(s.invalidShare * 100)} % invalid, ${Math.round(s.changedShare * 100)} % changed`);
+  out.push(`  machine   ${r.machine.cpus} cores, load average ${r.machine.loadAverageStart} at the start, ${r.machine.loadAverageEnd} at the end`);
   out.push(`  chaos     worker killed ${r.chaos.workerKills}x (${r.chaos.workerStarts} starts, ${r.chaos.workerUnexpectedExits} exits on its own), server restarted ${r.chaos.serverRestarts}x (${r.chaos.serverDowntimeMs ?? '-'} ms down)`);
   out.push(`  time      setup ${(r.timingsMs.setup / 1000).toFixed(1)} s, deliveries ${(r.timingsMs.deliveries / 1000).toFixed(1)} s, drain ${(r.timingsMs.drain / 1000).toFixed(1)} s${r.timingsMs.drained ? '' : ' (NOT drained)'}, verify ${(r.timingsMs.verify / 1000).toFixed(1)} s`);
   out.push(`  files     ${r.dir}`, '');

@@ -11,8 +11,8 @@
  * postgres` is looked up at run time in scripts/temporal-server.ts (startPostgresTemporal), which
  * another part of issue 9 adds; until it is there the run says so instead of starting.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -121,7 +121,7 @@ export async function devTemporalServer(settings: DevServerSettings): Promise<Ch
       await server.start();
     },
     filesToScan() {
-      return [dbFile, `${dbFile}-wal`, `${dbFile}-shm`].filter((f) => existsSync(f));
+      return [dbFile, `${dbFile}-wal`, `${dbFile}-shm`, `${dbFile}-journal`].filter((f) => existsSync(f));
     },
     async close() {
       await server.stop();
@@ -132,46 +132,46 @@ export async function devTemporalServer(settings: DevServerSettings): Promise<Ch
 }
 
 /**
- * The PostgreSQL-backed Temporal server, from scripts/temporal-server.ts when that module exists
- * (another part of issue 9). Expected: `startPostgresTemporal(opts)` resolving to an object with
- * `address`, `namespace?`, `stop()`, `start()` (or `restart()`) and optionally `filesToScan()` /
- * `logFiles`. Adapted here to ChaosTemporalServer.
+ * The PostgreSQL-backed Temporal server of scripts/temporal-server.ts (startPostgresTemporal,
+ * another part of issue 9), loaded at run time so this branch builds without it. Its databases get a
+ * name of their own per run (dropped at close). The "database files" for the secrets scan are a
+ * pg_dump of both databases, plus every bytea value in them hex-decoded (pg_dump writes bytea as
+ * hex, in which no e-mail would ever be found; history blobs are bytea).
  */
-export async function postgresTemporalServer(settings: { dir: string }): Promise<ChaosTemporalServer> {
+export async function postgresTemporalServer(settings: { dir: string; log?: (msg: string) => void }): Promise<ChaosTemporalServer> {
   const modulePath = join(__dirname, '..', 'scripts', 'temporal-server');
   let mod: Record<string, unknown>;
   try {
     mod = (await import(modulePath)) as Record<string, unknown>;
   } catch {
-    throw new Error('--temporal postgres needs scripts/temporal-server.ts (startPostgresTemporal), which is not on this branch yet; run with --temporal dev');
+    throw new Error('--temporal postgres needs scripts/temporal-server.ts (startPostgresTemporal), which is not on this branch; run with --temporal dev');
   }
-  const startPostgres = mod.startPostgresTemporal as ((opts: Record<string, unknown>) => Promise<Record<string, unknown>>) | undefined;
-  if (typeof startPostgres !== 'function') throw new Error('scripts/temporal-server.ts exports no startPostgresTemporal; run with --temporal dev');
-  let handle: Record<string, unknown> | undefined;
-  const call = async (name: string) => {
-    const fn = handle?.[name];
-    if (typeof fn === 'function') await (fn as () => Promise<unknown>).call(handle);
-  };
-  handle = await startPostgres({ dataDir: settings.dir, logDir: settings.dir });
-  const address = String(handle.address);
-  const namespace = typeof handle.namespace === 'string' ? handle.namespace : 'default';
-  await waitForFrontend(address, namespace, 300_000);
-  let running = true;
+  type PostgresTemporal = { address: string; namespace: string; databases: { temporal: string; visibility: string }; logFile: string; stop(o?: { dropDatabases?: boolean }): Promise<void>; restart(o?: { hard?: boolean }): Promise<void> };
+  const startPostgres = mod.startPostgresTemporal as ((opts: Record<string, unknown>) => Promise<PostgresTemporal>) | undefined;
+  const freeServerPort = mod.freeServerPort as ((host?: string) => Promise<number>) | undefined;
+  if (typeof startPostgres !== 'function' || typeof freeServerPort !== 'function') throw new Error('scripts/temporal-server.ts exports no startPostgresTemporal / freeServerPort; run with --temporal dev');
+  const dbPrefix = `fieldbridge_chaos_${Date.now().toString(36)}`;
+  const opts = { port: await freeServerPort(HOST), host: HOST, dbPrefix, dataDir: join(settings.dir, 'temporal-postgres'), log: settings.log };
+  let handle: PostgresTemporal | undefined;
+  let stopped = true;
   const server: ChaosTemporalServer = {
     kind: 'postgres',
-    address,
-    namespace,
+    get address() {
+      return handle?.address ?? `${HOST}:${opts.port}`;
+    },
+    get namespace() {
+      return handle?.namespace ?? 'default';
+    },
     async start() {
-      if (running) return;
-      if (typeof handle?.start === 'function') await call('start');
-      else handle = await startPostgres({ dataDir: settings.dir, logDir: settings.dir });
-      running = true;
-      await waitForFrontend(address, namespace, 300_000);
+      if (!stopped) return;
+      handle = await startPostgres(opts);
+      stopped = false;
+      await waitForFrontend(handle.address, handle.namespace, 300_000);
     },
     async stop() {
-      if (!running) return;
-      await call('stop');
-      running = false;
+      if (stopped || !handle) return;
+      await handle.stop();
+      stopped = true;
     },
     async restart(downtimeMs = 2000) {
       await server.stop();
@@ -179,12 +179,26 @@ export async function postgresTemporalServer(settings: { dir: string }): Promise
       await server.start();
     },
     filesToScan() {
-      const files = typeof handle?.filesToScan === 'function' ? (handle.filesToScan as () => string[])() : [];
-      return files.filter((f) => existsSync(f));
+      if (!handle) return [];
+      const files: string[] = [];
+      for (const db of [handle.databases.temporal, handle.databases.visibility]) {
+        const dump = join(settings.dir, `postgres-${db}.sql`);
+        execFileSync('pg_dump', ['--data-only', '-h', HOST, '-U', 'postgres', '-f', dump, db], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const decoded = join(settings.dir, `postgres-${db}.bytea.bin`);
+        const text = readFileSync(dump, 'latin1');
+        const chunks = [...text.matchAll(/\\{1,2}x([0-9a-fA-F]{2,})/g)].map((m) => Buffer.from(m[1]!, 'hex'));
+        writeFileSync(decoded, Buffer.concat(chunks));
+        files.push(dump, decoded);
+      }
+      return files;
     },
     async close() {
-      await server.stop();
+      if (!handle) return;
+      if (!stopped) await handle.stop({ dropDatabases: true });
+      else for (const db of [handle.databases.temporal, handle.databases.visibility]) execFileSync('dropdb', ['--if-exists', '-h', HOST, '-U', 'postgres', db], { stdio: 'ignore' });
+      stopped = true;
     },
   };
+  await server.start();
   return server;
 }

@@ -311,9 +311,14 @@ export function scanSecrets(targets: ScanTarget[], secrets: Record<string, strin
   };
 }
 
-/** Every *.log file under dir (not recursing into the histories). */
-export function logTargets(dir: string): ScanTarget[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.log') && statSync(join(dir, f)).isFile())
-    .map((f) => ({ place: 'logs' as const, name: f, data: readFileSync(join(dir, f)) }));
+/** Every *.log file under dir and its sub-folders (the exported histories are scanned apart). */
+export function logTargets(dir: string, base = dir): ScanTarget[] {
+  const out: ScanTarget[] = [];
+  for (const f of readdirSync(dir)) {
+    const file = join(dir, f);
+    const st = statSync(file);
+    if (st.isDirectory() && f !== 'histories') out.push(...logTargets(file, base));
+    else if (st.isFile() && f.endsWith('.log')) out.push({ place: 'logs', name: file.slice(base.length + 1), data: readFileSync(file) });
+  }
+  return out;
 }
