@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../common/config';
 import { connectClient } from '../common/temporal-connection';
 import pino from 'pino';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { freePort } from '../scripts/ports';
 import { DEMO_MOBILE_SYNC } from '../scripts/simulator-adapter-config';
@@ -269,10 +269,10 @@ interface Sent {
   retryAfterMs?: number;
 }
 
-async function send(d: Delivery, receiverUrl: string): Promise<Sent> {
+async function send(d: Delivery, receiverUrl: string, dispatcher: Agent): Promise<Sent> {
   const { url, headers, body } = d.build(receiverUrl);
   try {
-    const res = await request(url, { method: 'POST', headers, body, headersTimeout: 15_000, bodyTimeout: 15_000 });
+    const res = await request(url, { method: 'POST', headers, body, headersTimeout: 15_000, bodyTimeout: 15_000, dispatcher });
     await res.body.dump();
     const retryAfter = Number(res.headers['retry-after']);
     return { status: res.statusCode, ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}) };
@@ -287,6 +287,8 @@ async function deliverAll(queue: Delivery[], receiverUrl: string, concurrency: n
     good: { sent: 0, accepted: 0, refused: 0, gaveUp: 0, retries: 0, statuses: {} },
     bad: { sent: 0, refused: 0, accepted: 0, other: 0, byKind: {} },
   };
+  // Its own connection pool, closed at the end (no keep-alive socket outlives the run).
+  const dispatcher = new Agent({ connections: concurrency });
   const beforeDone = new Set<Delivery>();
   let next = 0;
   let done = 0;
@@ -299,7 +301,7 @@ async function deliverAll(queue: Delivery[], receiverUrl: string, concurrency: n
         d.before();
       }
       if (d.bad) {
-        const r = await send(d, receiverUrl);
+        const r = await send(d, receiverUrl, dispatcher);
         const key = `${d.route} ${d.bad}`;
         const k = (figures.bad.byKind[key] ??= { sent: 0, refused: 0, statuses: {} });
         k.sent += 1;
@@ -312,7 +314,7 @@ async function deliverAll(queue: Delivery[], receiverUrl: string, concurrency: n
         figures.good.sent += 1;
         const deadline = Date.now() + GOOD_DELIVERY_GIVE_UP_MS;
         for (let attempt = 0; ; attempt += 1) {
-          const r = await send(d, receiverUrl);
+          const r = await send(d, receiverUrl, dispatcher);
           figures.good.statuses[String(r.status)] = (figures.good.statuses[String(r.status)] ?? 0) + 1;
           if (typeof r.status === 'number' && r.status < 300) {
             figures.good.accepted += 1;
@@ -333,7 +335,11 @@ async function deliverAll(queue: Delivery[], receiverUrl: string, concurrency: n
       onProgress(++done);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, slot));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, slot));
+  } finally {
+    await dispatcher.close();
+  }
   return figures;
 }
 
