@@ -346,5 +346,5 @@ export function isBadSourceId(sourceId: string | null): boolean {
   if (!sourceId) return false;
   if (sourceId.startsWith(BAD_CUSTOMER_PREFIX)) return true;
   const n = Number(sourceId);
-  return Number.isInteger(n) && (n > FIRST_BAD_JOB_ID - 1 && n < FIRST_BAD_JOB_ID + 1_000_000 || n > FIRST_BAD_WORK_ORDER_ID - 1);
+  return Number.isInteger(n) && ((n >= FIRST_BAD_JOB_ID && n < FIRST_BAD_JOB_ID + 1_000_000) || n >= FIRST_BAD_WORK_ORDER_ID);
 }

@@ -684,7 +684,10 @@ export function parseArgs(argv: string[]): z.output<typeof ArgsSchema> {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'help') throw new Error(USAGE);
+    if (name === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
     if (inline !== undefined) raw[name] = inline;
     else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) raw[name] = argv[++i]!;
     else raw[name] = true;
@@ -697,32 +700,41 @@ export function parseArgs(argv: string[]): z.output<typeof ArgsSchema> {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const results: ChaosResult[] = [];
+  const failures: Array<{ temporal: TemporalKind; error: string }> = [];
   for (const temporal of args.temporal) {
-    const result = await runChaos({
-      temporal,
-      n: args.n,
-      deliveries: args.deliveries,
-      killEverySeconds: args['kill-every'],
-      minKills: args['min-kills'],
-      faultRate: args['fault-rate'],
-      faultsDuringDrain: args['faults-during-drain'],
-      badWebhooks: args['bad-webhooks'],
-      invalidShare: args['invalid-share'],
-      changedShare: args['changed-share'],
-      restartServer: args['no-server-restart'] ? false : undefined,
-      flows: args.flows,
-      concurrency: args.concurrency,
-      drainTimeoutSeconds: args['drain-timeout'],
-      seed: args.seed,
-      dir: args.dir && args.temporal.length > 1 ? join(args.dir, temporal) : args.dir,
-      workerLogLevel: args['worker-log-level'],
-    });
-    process.stdout.write(`${formatReport(result)}\n`);
-    results.push(result);
+    try {
+      const result = await runChaos({
+        temporal,
+        n: args.n,
+        deliveries: args.deliveries,
+        killEverySeconds: args['kill-every'],
+        minKills: args['min-kills'],
+        faultRate: args['fault-rate'],
+        faultsDuringDrain: args['faults-during-drain'],
+        badWebhooks: args['bad-webhooks'],
+        invalidShare: args['invalid-share'],
+        changedShare: args['changed-share'],
+        restartServer: args['no-server-restart'] ? false : undefined,
+        flows: args.flows,
+        concurrency: args.concurrency,
+        drainTimeoutSeconds: args['drain-timeout'],
+        seed: args.seed,
+        dir: args.dir && args.temporal.length > 1 ? join(args.dir, temporal) : args.dir,
+        workerLogLevel: args['worker-log-level'],
+      });
+      process.stdout.write(`${formatReport(result)}\n`);
+      results.push(result);
+    } catch (err) {
+      // One server failing to run does not lose the other's figures.
+      const error = err instanceof Error ? err.message : String(err);
+      process.stdout.write(`\nChaos run on ${temporal}: could not run: ${error}\n`);
+      failures.push({ temporal, error });
+    }
   }
   if (results.length > 1) process.stdout.write(`${formatSideBySide(results)}\n`);
-  process.stdout.write(`CHAOS_JSON ${JSON.stringify({ ok: results.every((r) => r.ok), runs: results })}\n`);
-  process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+  const ok = failures.length === 0 && results.every((r) => r.ok);
+  process.stdout.write(`CHAOS_JSON ${JSON.stringify({ ok, runs: results, failures })}\n`);
+  process.exitCode = ok ? 0 : 1;
 }
 
 if (require.main === module) {
