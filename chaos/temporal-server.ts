@@ -173,10 +173,11 @@ export async function postgresTemporalServer(settings: { dir: string; log?: (msg
       await handle.stop();
       stopped = true;
     },
-    async restart(downtimeMs = 2000) {
-      await server.stop();
-      await sleep(downtimeMs);
-      await server.start();
+    async restart() {
+      // Its own restart: SIGTERM, then the same databases and ports.
+      if (stopped || !handle) return server.start();
+      await handle.restart();
+      await waitForFrontend(handle.address, handle.namespace, 300_000);
     },
     filesToScan() {
       if (!handle) return [];
