@@ -2,7 +2,8 @@
  * What the receiver needs of Temporal, and how it tells Temporal's failures apart.
  *
  * - classifyTemporalError: Temporal unavailable or slow (gRPC UNAVAILABLE, DEADLINE_EXCEEDED,
- *   including the client's own deadline, RESOURCE_EXHAUSTED) is worth retrying later; anything else
+ *   including the client's own deadline, RESOURCE_EXHAUSTED, and CANCELLED: a call the receiver never
+ *   cancels itself, which the chaos run saw answered under load) is worth retrying later; anything else
  *   (unknown namespace, unregistered search attribute, refused credentials, the unexpected) is a
  *   misconfiguration that retries will not fix until an operator acts.
  * - checkReadiness: Temporal answers for the namespace, and every FieldBridge search attribute is
@@ -35,7 +36,7 @@ const GRPC_STATUS: Record<number, string> = {
 };
 
 /** Temporal down, overloaded or slower than our deadline: the caller should retry later. */
-const UNAVAILABLE_STATUSES = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED']);
+const UNAVAILABLE_STATUSES = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'CANCELLED']);
 
 export type MisconfigurationKind = 'namespace-not-found' | 'search-attribute-not-registered' | 'permission-denied' | 'invalid-request' | 'unexpected';
 

@@ -1,0 +1,127 @@
+/**
+ * FieldBridge's own processes in a chaos run (the worker, the receiver): node itself with tsx's
+ * require hook (no launcher in between, so a SIGKILL reaches the process that holds the work),
+ * stdout and stderr appended to a log file of the run, restarted whenever they exit (a worker that
+ * gives up while Temporal is down comes back like one that was killed).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = join(__dirname, '..');
+
+export interface SupervisedProcess {
+  readonly name: string;
+  /** Started, and printed its ready line. */
+  ready(): Promise<void>;
+  /** SIGKILL the running process (it is started again at once); resolves when the new one is ready. */
+  kill(): Promise<void>;
+  /** Times it was started (1 + restarts). */
+  readonly starts: number;
+  /** Exits that were not ours (crashes, gave up). */
+  readonly unexpectedExits: number;
+  /** Stop for good (SIGTERM, then SIGKILL). */
+  close(): Promise<void>;
+}
+
+export interface SupervisedOptions {
+  name: string;
+  /** Entry file, relative to the project root. */
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  /** A line of its output that says it is ready. */
+  readyText: string;
+  readyTimeoutMs?: number;
+}
+
+export function supervise(opts: SupervisedOptions): SupervisedProcess {
+  const log: WriteStream = createWriteStream(opts.logFile, { flags: 'a' });
+  let child: ChildProcess | undefined;
+  let readyPromise: Promise<void> = Promise.resolve();
+  let closing = false;
+  let killing = false;
+  let starts = 0;
+  let unexpectedExits = 0;
+
+  const launch = () => {
+    starts += 1;
+    log.write(`--- ${opts.name} start #${starts} ${new Date().toISOString()}\n`);
+    const proc = spawn(process.execPath, ['--require', 'tsx/cjs', opts.entry], { cwd: ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    readyPromise = new Promise<void>((resolve, reject) => {
+      let tail = '';
+      const timer = setTimeout(() => reject(new Error(`${opts.name} not ready within ${opts.readyTimeoutMs ?? 120_000} ms`)), opts.readyTimeoutMs ?? 120_000);
+      const onData = (chunk: Buffer) => {
+        tail = (tail + chunk.toString('utf8')).slice(-4096);
+        if (tail.includes(opts.readyText)) {
+          clearTimeout(timer);
+          proc.stdout!.off('data', onData);
+          resolve();
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve(); // a replacement is launched below; its readiness is awaited by the next ready()
+      });
+    });
+    readyPromise.catch(() => undefined);
+    proc.stdout!.pipe(log, { end: false });
+    proc.stderr!.pipe(log, { end: false });
+    proc.once('exit', (code, signal) => {
+      log.write(`--- ${opts.name} exit code=${code} signal=${signal} ${new Date().toISOString()}\n`);
+      if (child === proc) child = undefined;
+      if (closing) return;
+      if (!killing) unexpectedExits += 1;
+      killing = false;
+      // Started again at once, as a process manager would.
+      setTimeout(launch, 200);
+    });
+  };
+  launch();
+
+  const self: SupervisedProcess = {
+    name: opts.name,
+    async ready() {
+      for (;;) {
+        const current = child;
+        await readyPromise;
+        if (current && child === current) return;
+        await sleep(100);
+      }
+    },
+    async kill() {
+      const proc = child;
+      if (!proc) return self.ready();
+      killing = true;
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGKILL');
+      await exited;
+      await sleep(300);
+      await self.ready();
+    },
+    get starts() {
+      return starts;
+    },
+    get unexpectedExits() {
+      return unexpectedExits;
+    },
+    async close() {
+      closing = true;
+      const proc = child;
+      if (proc) {
+        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        proc.kill('SIGTERM');
+        const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+        if (!done) {
+          proc.kill('SIGKILL');
+          await exited;
+        }
+      }
+      await new Promise<void>((resolve) => log.end(() => resolve()));
+    },
+  };
+  return self;
+}
