@@ -331,6 +331,17 @@ const ReceiverSchema = z.object({
   keepAliveTimeoutMs: positiveMs.default(72_000),
 });
 
+/**
+ * `npm start`'s own Temporal (not read by the worker, the receiver or the CLI): the dev server (SQLite
+ * in the data folder) or a Temporal server on PostgreSQL (scripts/temporal-server.ts).
+ */
+const StackSchema = z.object({
+  temporal: z.enum(['dev', 'postgres']).default('dev'),
+  postgresAddress: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').default('127.0.0.1:5432'),
+  postgresUser: z.string().min(1).default('postgres'),
+  postgresPassword: z.string().min(1).optional(),
+});
+
 export const ConfigSchema = z.object({
   temporal: TemporalSchema.prefault({}),
   log: LogSchema.prefault({}),
@@ -347,6 +358,7 @@ export const ConfigSchema = z.object({
   servicepowerNotification: ServicePowerNotificationSchema,
   mobileSync: MobileSyncSchema.prefault({}),
   receiver: ReceiverSchema.prefault({}),
+  stack: StackSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigSection = keyof Config;
@@ -431,6 +443,10 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['RECEIVER_REQUEST_TIMEOUT_MS', 'receiver.requestTimeoutMs'],
   ['RECEIVER_CONNECTION_TIMEOUT_MS', 'receiver.connectionTimeoutMs'],
   ['RECEIVER_KEEP_ALIVE_TIMEOUT_MS', 'receiver.keepAliveTimeoutMs'],
+  ['FIELDBRIDGE_TEMPORAL', 'stack.temporal'],
+  ['FIELDBRIDGE_POSTGRES_ADDRESS', 'stack.postgresAddress'],
+  ['FIELDBRIDGE_POSTGRES_USER', 'stack.postgresUser'],
+  ['FIELDBRIDGE_POSTGRES_PASSWORD', 'stack.postgresPassword'],
 ];
 
 export class ConfigError extends Error {

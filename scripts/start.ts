@@ -33,6 +33,8 @@ import { createLogger } from '../common/logger';
 import { portFree } from './ports';
 import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';
 import { ensureTemporalCli } from './temporal-cli';
+import { loadConfig } from '../common/config';
+import { startPostgresTemporal, type PostgresTemporal } from './temporal-server';
 
 const root = join(__dirname, '..');
 const log = createLogger({ name: 'fieldbridge-start', format: process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty' });
@@ -117,6 +119,12 @@ env.SERVICEPOWER_NOTIFICATION_URL ??= `http://${host}:${ports.receiver}/webhooks
 
 
 const children: Array<{ name: string; proc: ChildProcess }> = [];
+
+// Temporal itself: the dev server (SQLite), or `--temporal postgres` / FIELDBRIDGE_TEMPORAL=postgres for a
+// Temporal server on PostgreSQL (scripts/temporal-server.ts), stopped last by stop().
+const temporalFlag = process.argv.slice(2).find((a, i, all) => all[i - 1] === '--temporal' || a.startsWith('--temporal='))?.replace(/^--temporal=/, '');
+const stackConfig = () => loadConfig(['stack'], temporalFlag ? { ...process.env, FIELDBRIDGE_TEMPORAL: temporalFlag } : process.env).stack;
+let postgresTemporal: PostgresTemporal | undefined;
 
 function run(name: string, command: string, args: string[]): ChildProcess {
   const proc = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -270,6 +278,7 @@ async function stop(code: number): Promise<never> {
         proc.kill('SIGTERM');
       });
     }
+    await postgresTemporal?.stop().catch((err: unknown) => log.warn({ err }, 'Temporal on PostgreSQL did not stop cleanly'));
   }
   process.exit(code);
 }
@@ -287,10 +296,27 @@ async function main(): Promise<void> {
     );
   }
 
-  const cli = await ensureTemporalCli({ log: (msg) => log.info(msg) });
+  const stackCfg = stackConfig();
   const dataDir = process.env.FIELDBRIDGE_DATA_DIR ?? join(root, '.data');
   mkdirSync(dataDir, { recursive: true });
   const t0 = Date.now();
+  let historyIn = join(dataDir, 'temporal.db');
+  if (stackCfg.temporal === 'postgres') {
+    postgresTemporal = await startPostgresTemporal({
+      port: ports.temporal,
+      uiPort: ports.ui,
+      host,
+      postgres: { address: stackCfg.postgresAddress, user: stackCfg.postgresUser, password: stackCfg.postgresPassword },
+      dataDir: join(dataDir, 'temporal-postgres'),
+      log: (msg) => log.info(msg),
+      onUnexpectedExit: () => {
+        if (!stopping) void stop(1);
+      },
+    });
+    historyIn = `PostgreSQL ${stackCfg.postgresAddress}: ${postgresTemporal.databases.temporal}, ${postgresTemporal.databases.visibility}`;
+    log.info({ ms: Date.now() - t0 }, 'Temporal server on PostgreSQL ready');
+  } else {
+  const cli = await ensureTemporalCli({ log: (msg) => log.info(msg) });
   run('temporal', cli.path, [
     'server', 'start-dev',
     '--ip', host,
@@ -304,6 +330,7 @@ async function main(): Promise<void> {
   const { added } = await ensureSearchAttributes(connection, 'default');
   await connection.close();
   log.info({ ms: Date.now() - t0, searchAttributesAdded: added }, 'Temporal dev server ready');
+  }
 
   // Node itself with tsx's require hook (no launcher in between), so stop signals reach each process.
   const ts = (entry: string) => ['--require', 'tsx/cjs', entry];
@@ -331,7 +358,7 @@ async function main(): Promise<void> {
 FieldBridge is running. Ctrl-C stops all of it.
 
   Temporal UI            http://${host}:${ports.ui}/namespaces/default/workflows
-  Temporal gRPC          ${host}:${ports.temporal}   (history in ${join(dataDir, 'temporal.db')})
+  Temporal gRPC          ${host}:${ports.temporal}   (history in ${historyIn})
   Webhook receiver       http://${host}:${ports.receiver}/webhooks/app4sales
                          http://${host}:${ports.receiver}/webhooks/servicetrade/<token>   (SERVICETRADE_WEBHOOK_TOKEN)
                          http://${host}:${ports.receiver}/webhooks/servicechannel   (Sign-Data with SERVICECHANNEL_WEBHOOK_KEY)
