@@ -20,8 +20,8 @@
  * Run directly: `tsx scripts/temporal-server.ts [--build-only]` builds (or finds) the binaries and,
  * without --build-only, starts a server on TEMPORAL_PORT (default 7233) until Ctrl-C.
  *
- * The server listens on `port` (gRPC) and the eight ports above it (HTTP API, history, matching,
- * worker, and the four membership ports): SERVER_PORT_SPAN in all.
+ * The server listens on `port` (gRPC) and the four ports above it (HTTP API, history, matching,
+ * worker), plus four membership ports below 32768 (see MEMBERSHIP_PORT_COUNT).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -50,8 +50,15 @@ const UI_MODULE = 'github.com/temporalio/ui-server/v2';
 const EXE = process.platform === 'win32' ? '.exe' : '';
 const HEARTBEAT_MS = 30_000;
 
-/** Ports a server started on `port` uses: port .. port + SERVER_PORT_SPAN - 1. */
-export const SERVER_PORT_SPAN = 9;
+/** Ports a server started on `port` uses: port .. port + SERVER_PORT_SPAN - 1 (gRPC, HTTP API, history, matching, worker). */
+export const SERVER_PORT_SPAN = 5;
+/**
+ * Plus four membership ports (frontend, history, matching, worker), which Temporal's SQL schema
+ * stores as smallint: all below 32768. Default: the four after the span when they fit, else four
+ * free ones found below 32768.
+ */
+export const MEMBERSHIP_PORT_COUNT = 4;
+const MAX_MEMBERSHIP_PORT = 32_767;
 
 /** A port P such that P .. P + SERVER_PORT_SPAN - 1 are all free right now (for tests, the bench, the chaos run). */
 export async function freeServerPort(host = '127.0.0.1'): Promise<number> {
@@ -63,6 +70,17 @@ export async function freeServerPort(host = '127.0.0.1'): Promise<number> {
     if (free) return base;
   }
   throw new Error(`no ${SERVER_PORT_SPAN} consecutive free ports found`);
+}
+
+/** A port P below 32768 such that P .. P + MEMBERSHIP_PORT_COUNT - 1 are all free right now. */
+export async function freeMembershipPorts(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - 20_000 - MEMBERSHIP_PORT_COUNT));
+    let free = true;
+    for (let p = base; p < base + MEMBERSHIP_PORT_COUNT && free; p++) free = await portFree(p, host);
+    if (free) return base;
+  }
+  throw new Error(`no ${MEMBERSHIP_PORT_COUNT} consecutive free ports found below ${MAX_MEMBERSHIP_PORT + 1}`);
 }
 
 export interface TemporalServerBinaries {
@@ -209,6 +227,8 @@ export interface PostgresConnectionOptions {
 export interface PostgresTemporalOptions {
   /** Frontend gRPC port; the server also uses the SERVER_PORT_SPAN - 1 ports above it. */
   port: number;
+  /** First of the MEMBERSHIP_PORT_COUNT membership ports (each below 32768). Default: see MEMBERSHIP_PORT_COUNT. */
+  membershipPort?: number;
   /** When given, a Temporal UI listens here. */
   uiPort?: number;
   /** Interface to listen on. Default 127.0.0.1. */
@@ -264,7 +284,7 @@ export const POSTGRES_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
   'frontend.persistenceMaxQPS': 10000,
   'history.persistenceMaxQPS': 45000,
   'frontend.namespaceRPS.visibility': 100,
-  'history.cacheHostLevelMaxSize': 8096,
+  'history.hostLevelCacheMaxSize': 8096,
 };
 
 const SQL_PLUGIN = 'postgres12';
@@ -283,21 +303,25 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions): Prom
   const dataDir = path.resolve(opts.dataDir ?? path.join(process.env.FIELDBRIDGE_DATA_DIR ?? path.join(projectDir, '.data'), 'temporal-postgres', dbPrefix));
   const address = `${host}:${opts.port}`;
 
+  const membership =
+    opts.membershipPort ??
+    (opts.port + SERVER_PORT_SPAN + MEMBERSHIP_PORT_COUNT - 1 <= MAX_MEMBERSHIP_PORT ? opts.port + SERVER_PORT_SPAN : await freeMembershipPorts(host));
+  if (membership + MEMBERSHIP_PORT_COUNT - 1 > MAX_MEMBERSHIP_PORT) throw new Error(`membershipPort ${membership}: Temporal stores membership ports as smallint, so they must be below 32768`);
   const ports = {
     grpc: opts.port,
     http: opts.port + 1,
     history: opts.port + 2,
     matching: opts.port + 3,
     worker: opts.port + 4,
-    frontendMembership: opts.port + 5,
-    historyMembership: opts.port + 6,
-    matchingMembership: opts.port + 7,
-    workerMembership: opts.port + 8,
+    frontendMembership: membership,
+    historyMembership: membership + 1,
+    matchingMembership: membership + 2,
+    workerMembership: membership + 3,
   };
   const busy: string[] = [];
   for (const [name, port] of Object.entries(ports)) if (!(await portFree(port, host))) busy.push(`${name} ${port}`);
   if (opts.uiPort !== undefined && !(await portFree(opts.uiPort, host))) busy.push(`UI ${opts.uiPort}`);
-  if (busy.length) throw new Error(`Temporal on PostgreSQL: ports in use: ${busy.join(', ')} (the server uses ${opts.port}..${opts.port + SERVER_PORT_SPAN - 1})`);
+  if (busy.length) throw new Error(`Temporal on PostgreSQL: ports in use: ${busy.join(', ')} (the server uses ${opts.port}..${opts.port + SERVER_PORT_SPAN - 1} and ${membership}..${membership + MEMBERSHIP_PORT_COUNT - 1})`);
 
   const bin = await ensureTemporalServer({ log, projectDir });
   fs.mkdirSync(dataDir, { recursive: true });
@@ -314,16 +338,16 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions): Prom
   const t0 = Date.now();
   for (const [kind, db] of [['temporal', databases.temporal], ['visibility', databases.visibility]] as const) {
     try {
+      // Each step is idempotent: create-database ignores an existing database, setup-schema -v 0.0 only
+      // creates the version tables when they are missing, update-schema applies only what is newer.
       await sqlTool(db, ['create-database']);
-      log(`temporal server: created database ${db}`);
+      await sqlTool(db, ['setup-schema', '-v', '0.0']);
+      await sqlTool(db, ['update-schema', '-d', path.join(bin.schemaDir, kind, 'versioned')]);
     } catch (err) {
-      if (!/already exists/i.test(errMessage(err))) throw new Error(`creating database ${db} on ${pg.host}:${pg.port} as ${pg.user}: ${errMessage(err)}`);
+      throw new Error(`preparing database ${db} on ${pg.host}:${pg.port} as ${pg.user}: ${errMessage(err)}`);
     }
-    // setup-schema -v 0.0 only creates the version tables when they are missing; update-schema applies what is newer.
-    await sqlTool(db, ['setup-schema', '-v', '0.0']);
-    await sqlTool(db, ['update-schema', '-d', path.join(bin.schemaDir, kind, 'versioned')]);
   }
-  log(`temporal server: databases ${databases.temporal} and ${databases.visibility} on ${pg.host}:${pg.port} ready in ${formatMs(Date.now() - t0)}`);
+  log(`temporal server: databases ${databases.temporal} and ${databases.visibility} on ${pg.host}:${pg.port} created if missing and migrated in ${formatMs(Date.now() - t0)}`);
 
   // -- configuration (JSON is YAML)
   const configDir = path.join(dataDir, 'config');
@@ -413,10 +437,10 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions): Prom
     });
   };
 
-  try {
-    await startServer();
-    let uiUrl: string | undefined;
-    if (opts.uiPort !== undefined) {
+  const uiUrl = opts.uiPort === undefined ? undefined : `http://${host}:${opts.uiPort}`;
+  const startUi = async (): Promise<void> => {
+    if (opts.uiPort === undefined || !uiUrl) return;
+    {
       const uiDir = path.join(dataDir, 'ui');
       fs.mkdirSync(uiDir, { recursive: true });
       const uiConfig = {
@@ -432,9 +456,13 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions): Prom
       };
       fs.writeFileSync(path.join(uiDir, 'fieldbridge.yaml'), `${JSON.stringify(uiConfig, null, 2)}\n`);
       ui = spawnLogged('ui', bin.ui, ['--root', uiDir, '--config', '.', '--env', 'fieldbridge', 'start'], uiLogFile);
-      uiUrl = `http://${host}:${opts.uiPort}`;
       await waitForHttp(uiUrl, 30_000, ui, uiLogFile);
     }
+  };
+
+  try {
+    await startServer();
+    await startUi();
     log(`temporal server: on PostgreSQL, up in ${formatMs(Date.now() - started)}${uiUrl ? `; UI ${uiUrl}` : ''}`);
     return {
       address,
@@ -454,7 +482,10 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions): Prom
       async restart(o = {}) {
         expectingExit = true;
         await stopProcess(server, o.hard ? 'SIGKILL' : 'SIGTERM');
+        // The UI's gRPC connection backs off for a long time after the server went away: restart it too.
+        await stopProcess(ui, 'SIGTERM');
         await startServer();
+        await startUi();
       },
     };
   } catch (err) {

@@ -9,7 +9,7 @@
  * FIELDBRIDGE_POSTGRES_USER and FIELDBRIDGE_POSTGRES_PASSWORD override it). The databases have a
  * unique name per run and are dropped afterwards.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -212,3 +212,28 @@ test('two worker processes, one SIGKILLed mid-run: every customer synced to Spec
   expect(described.map((d) => d.status.name)).toEqual(ids.map(() => 'COMPLETED'));
   expect((await client.workflow.count(completedQuery)).count).toBe(N);
 }, 8 * 60_000);
+
+test('`fieldbridge setup` on this SQL-visibility server: registers a missing namespace and its search attributes, then finds them present', async () => {
+  const namespace = `fieldbridge-ops-${randomBytes(3).toString('hex')}`;
+  const run = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(root, 'bin', 'fieldbridge.js'), ...args],
+        { env: { ...process.env, TEMPORAL_ADDRESS: temporal!.address, TEMPORAL_NAMESPACE: namespace }, timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const first = await run(['setup']);
+  expect(first).toMatchObject({ code: 0 });
+  expect(first.stdout).toContain(`registered namespace ${namespace}`);
+  expect(first.stdout).toContain('FieldBridgeWaitingOn');
+  // SQL visibility maps each custom attribute to a column of this namespace: a query on them is accepted.
+  const query = `${SyncKindKey.name} = "customer-upsert" AND FieldBridgeWaitingOn = "servicetrade:location:1"`;
+  const other = new Client({ connection: connection!, namespace });
+  await eventually(async () => (await other.workflow.count(query).then(() => true, () => false)), 30_000, 'the attributes in a visibility query');
+  const second = await run(['setup']);
+  expect(second).toMatchObject({ code: 0 });
+  expect(second.stdout).toMatch(/all search attributes present/);
+  expect(second.stdout).not.toContain('registered namespace');
+}, 3 * 60_000);
