@@ -225,6 +225,7 @@ test('`fieldbridge setup` on this SQL-visibility server: registers a missing nam
       );
     });
   const first = await run(['setup']);
+  expect(first.stderr).toBe('');
   expect(first).toMatchObject({ code: 0 });
   expect(first.stdout).toContain(`registered namespace ${namespace}`);
   expect(first.stdout).toContain('FieldBridgeWaitingOn');
