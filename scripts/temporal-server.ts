@@ -440,24 +440,22 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions): Prom
   const uiUrl = opts.uiPort === undefined ? undefined : `http://${host}:${opts.uiPort}`;
   const startUi = async (): Promise<void> => {
     if (opts.uiPort === undefined || !uiUrl) return;
-    {
-      const uiDir = path.join(dataDir, 'ui');
-      fs.mkdirSync(uiDir, { recursive: true });
-      const uiConfig = {
-        temporalGrpcAddress: address,
-        host,
-        port: opts.uiPort,
-        enableUi: true,
-        defaultNamespace: namespace,
-        cors: { allowOrigins: [`http://${host}:${opts.uiPort}`], cookieInsecure: true },
-        hideLogs: true,
-        notifyOnNewVersion: false,
-        ...(opts.codecEndpoint ? { codec: { endpoint: opts.codecEndpoint, passAccessToken: false, includeCredentials: false } } : {}),
-      };
-      fs.writeFileSync(path.join(uiDir, 'fieldbridge.yaml'), `${JSON.stringify(uiConfig, null, 2)}\n`);
-      ui = spawnLogged('ui', bin.ui, ['--root', uiDir, '--config', '.', '--env', 'fieldbridge', 'start'], uiLogFile);
-      await waitForHttp(uiUrl, 30_000, ui, uiLogFile);
-    }
+    const uiDir = path.join(dataDir, 'ui');
+    fs.mkdirSync(uiDir, { recursive: true });
+    const uiConfig = {
+      temporalGrpcAddress: address,
+      host,
+      port: opts.uiPort,
+      enableUi: true,
+      defaultNamespace: namespace,
+      cors: { allowOrigins: [`http://${host}:${opts.uiPort}`], cookieInsecure: true },
+      hideLogs: true,
+      notifyOnNewVersion: false,
+      ...(opts.codecEndpoint ? { codec: { endpoint: opts.codecEndpoint, passAccessToken: false, includeCredentials: false } } : {}),
+    };
+    fs.writeFileSync(path.join(uiDir, 'fieldbridge.yaml'), `${JSON.stringify(uiConfig, null, 2)}\n`);
+    ui = spawnLogged('ui', bin.ui, ['--root', uiDir, '--config', '.', '--env', 'fieldbridge', 'start'], uiLogFile);
+    await waitForHttp(uiUrl, 30_000, ui, uiLogFile);
   };
 
   try {
