@@ -261,6 +261,8 @@ export interface PostgresTemporal {
   databases: { temporal: string; visibility: string };
   /** The server's own output (and the UI's, in ui.log beside it). */
   logFile: string;
+  /** Process id of the running server (changes with restart()), e.g. to read its CPU time from /proc. */
+  readonly pid: number | undefined;
   /** Stop the UI and the server; with dropDatabases, drop both databases too (tests). */
   stop(opts?: { dropDatabases?: boolean }): Promise<void>;
   /** Stop the server (SIGTERM, or SIGKILL with hard) and start it again on the same databases and ports. */
@@ -468,6 +470,9 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions): Prom
       uiUrl,
       databases,
       logFile,
+      get pid() {
+        return server?.pid;
+      },
       async stop(o = {}) {
         expectingExit = true;
         await stopProcess(ui, 'SIGTERM');
