@@ -43,6 +43,7 @@ import { previewSync, previewText } from './preview';
 import { nextStepForStatus, retryFailedSyncs, retryLine, retrySync, type RetryOutcome } from './retry';
 import { FLOWS, type Flow } from './source-records';
 import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
+import { ensureNamespace } from './namespace';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -513,9 +514,10 @@ export function buildCli(): Command {
 
   program
     .command('setup')
-    .description("Register FieldBridge's search attributes on the namespace (for clusters that lack them)")
+    .description("Register the namespace (when a self-hosted cluster lacks it) and FieldBridge's search attributes on it")
     .action(async () =>
       withClient(async (_client, cfg, connection) => {
+        if ((await ensureNamespace(connection, cfg.namespace)).registered) out(`registered namespace ${cfg.namespace}`);
         const { added, present } = await ensureSearchAttributes(connection, cfg.namespace);
         out(added.length ? `added to ${cfg.namespace}: ${added.join(', ')}` : `all search attributes present on ${cfg.namespace}`);
         if (present.length && added.length) out(`already present: ${present.join(', ')}`);

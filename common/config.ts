@@ -406,6 +406,17 @@ const ReceiverSchema = z.object({
   keepAliveTimeoutMs: positiveMs.default(72_000),
 });
 
+/**
+ * `npm start`'s own Temporal (not read by the worker, the receiver or the CLI): the dev server (SQLite
+ * in the data folder) or a Temporal server on PostgreSQL (scripts/temporal-server.ts).
+ */
+const StackSchema = z.object({
+  temporal: z.enum(['dev', 'postgres']).default('dev'),
+  postgresAddress: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').default('127.0.0.1:5432'),
+  postgresUser: z.string().min(1).default('postgres'),
+  postgresPassword: z.string().min(1).optional(),
+});
+
 export const ConfigSchema = z.object({
   temporal: TemporalSchema.prefault({}),
   log: LogSchema.prefault({}),
@@ -424,6 +435,7 @@ export const ConfigSchema = z.object({
   receiver: ReceiverSchema.prefault({}),
   codecServer: CodecServerSchema.prefault({}),
   workerMetrics: WorkerMetricsSchema.prefault({}),
+  stack: StackSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigSection = keyof Config;
@@ -517,6 +529,10 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['CODEC_SERVER_CORS_ORIGINS', 'codecServer.corsOrigins'],
   ['WORKER_METRICS_HOST', 'workerMetrics.host'],
   ['WORKER_METRICS_PORT', 'workerMetrics.port'],
+  ['FIELDBRIDGE_TEMPORAL', 'stack.temporal'],
+  ['FIELDBRIDGE_POSTGRES_ADDRESS', 'stack.postgresAddress'],
+  ['FIELDBRIDGE_POSTGRES_USER', 'stack.postgresUser'],
+  ['FIELDBRIDGE_POSTGRES_PASSWORD', 'stack.postgresPassword'],
 ];
 
 export class ConfigError extends Error {

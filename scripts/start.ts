@@ -36,6 +36,7 @@ import { ensureDevEncryptionKey } from './dev-encryption';
 import { portFree } from './ports';
 import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';
 import { ensureTemporalCli } from './temporal-cli';
+import { startPostgresTemporal, type PostgresTemporal } from './temporal-server';
 
 const root = join(__dirname, '..');
 const log = createLogger({ name: 'fieldbridge-start', format: process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty' });
@@ -131,6 +132,12 @@ env.SERVICEPOWER_NOTIFICATION_URL ??= `http://${host}:${ports.receiver}/webhooks
 const dataConverter = () => fieldBridgeDataConverter(loadConfig(['temporal'], env).temporal);
 
 const children: Array<{ name: string; proc: ChildProcess }> = [];
+
+// Temporal itself: the dev server (SQLite), or `--temporal postgres` / FIELDBRIDGE_TEMPORAL=postgres for a
+// Temporal server on PostgreSQL (scripts/temporal-server.ts), stopped last by stop().
+const temporalFlag = process.argv.slice(2).find((a, i, all) => all[i - 1] === '--temporal' || a.startsWith('--temporal='))?.replace(/^--temporal=/, '');
+const stackConfig = () => loadConfig(['stack'], temporalFlag ? { ...process.env, FIELDBRIDGE_TEMPORAL: temporalFlag } : process.env).stack;
+let postgresTemporal: PostgresTemporal | undefined;
 
 function run(name: string, command: string, args: string[]): ChildProcess {
   const proc = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -284,6 +291,7 @@ async function stop(code: number): Promise<never> {
         proc.kill('SIGTERM');
       });
     }
+    await postgresTemporal?.stop().catch((err: unknown) => log.warn({ err }, 'Temporal on PostgreSQL did not stop cleanly'));
   }
   process.exit(code);
 }
@@ -301,13 +309,31 @@ async function main(): Promise<void> {
     );
   }
 
-  const cli = await ensureTemporalCli({ log: (msg) => log.info(msg) });
+  const stackCfg = stackConfig();
   const dataDir = process.env.FIELDBRIDGE_DATA_DIR ?? join(root, '.data');
   mkdirSync(dataDir, { recursive: true });
   const encryption = ensureDevEncryptionKey(dataDir, env);
   log.info({ keyFile: encryption.keyFile }, encryption.created ? 'development encryption key created' : 'payload encryption keys in use');
   const codecUrl = `http://${host}:${ports.codecServer}`;
   const t0 = Date.now();
+  let historyIn = join(dataDir, 'temporal.db');
+  if (stackCfg.temporal === 'postgres') {
+    postgresTemporal = await startPostgresTemporal({
+      port: ports.temporal,
+      uiPort: ports.ui,
+      host,
+      postgres: { address: stackCfg.postgresAddress, user: stackCfg.postgresUser, password: stackCfg.postgresPassword },
+      dataDir: join(dataDir, 'temporal-postgres'),
+      codecEndpoint: codecUrl,
+      log: (msg) => log.info(msg),
+      onUnexpectedExit: () => {
+        if (!stopping) void stop(1);
+      },
+    });
+    historyIn = `PostgreSQL ${stackCfg.postgresAddress}: ${postgresTemporal.databases.temporal}, ${postgresTemporal.databases.visibility}`;
+    log.info({ ms: Date.now() - t0 }, 'Temporal server on PostgreSQL ready');
+  } else {
+  const cli = await ensureTemporalCli({ log: (msg) => log.info(msg) });
   run('temporal', cli.path, [
     'server', 'start-dev',
     '--ip', host,
@@ -322,6 +348,7 @@ async function main(): Promise<void> {
   const { added } = await ensureSearchAttributes(connection, 'default');
   await connection.close();
   log.info({ ms: Date.now() - t0, searchAttributesAdded: added }, 'Temporal dev server ready');
+  }
 
   // Node itself with tsx's require hook (no launcher in between), so stop signals reach each process.
   const ts = (entry: string) => ['--require', 'tsx/cjs', entry];
@@ -351,7 +378,7 @@ async function main(): Promise<void> {
 FieldBridge is running. Ctrl-C stops all of it.
 
   Temporal UI            http://${host}:${ports.ui}/namespaces/default/workflows
-  Temporal gRPC          ${host}:${ports.temporal}   (history in ${join(dataDir, 'temporal.db')})
+  Temporal gRPC          ${host}:${ports.temporal}   (history in ${historyIn})
   Codec server           ${codecUrl}/decode   (the UI shows payloads decrypted through it; history holds ciphertext; keys: ${encryption.keyFile ?? 'FIELDBRIDGE_ENCRYPTION_KEYS'})
   Webhook receiver       http://${host}:${ports.receiver}/webhooks/app4sales
                          http://${host}:${ports.receiver}/webhooks/servicetrade/<token>   (SERVICETRADE_WEBHOOK_TOKEN)

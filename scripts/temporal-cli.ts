@@ -188,7 +188,7 @@ export async function ensureTemporalCli(opts: EnsureTemporalCliOptions = {}): Pr
 // candidates
 
 /** Why `p` can't be executed, or undefined if it can. */
-function executableProblem(p: string): string | undefined {
+export function executableProblem(p: string): string | undefined {
   let st: fs.Stats;
   try {
     st = fs.statSync(p);
@@ -224,7 +224,7 @@ async function cliVersion(p: string): Promise<string> {
   return line;
 }
 
-async function findGo(): Promise<{ path: string; version: string } | undefined> {
+export async function findGo(): Promise<{ path: string; version: string } | undefined> {
   const candidates = [
     ...findAllOnPath(`go${EXE}`),
     ...(process.env.GOROOT ? [path.join(process.env.GOROOT, 'bin', `go${EXE}`)] : []),
@@ -417,7 +417,7 @@ interface LockInfo {
   startedAt: number;
 }
 
-async function withBuildLock<T>(projectDir: string, log: (msg: string) => void, fn: () => Promise<T>): Promise<T> {
+export async function withBuildLock<T>(projectDir: string, log: (msg: string) => void, fn: () => Promise<T>): Promise<T> {
   const dir = path.join(projectDir, '.temporal');
   fs.mkdirSync(dir, { recursive: true });
   const lockPath = path.join(dir, 'build.lock');
@@ -573,7 +573,7 @@ function run(cmd: string, args: string[], o: { timeoutMs: number }): Promise<{ s
 }
 
 /** Runs a command, appending its output to logFile; rejects with the output's tail. */
-function runLogged(
+export function runLogged(
   cmd: string,
   args: string[],
   o: { cwd: string; env: NodeJS.ProcessEnv; logFile: string },
@@ -608,18 +608,18 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function errMessage(err: unknown): string {
+export function errMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   const seconds = Math.round(ms / 1000);
   return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-function displayPath(p: string, projectDir: string): string {
+export function displayPath(p: string, projectDir: string): string {
   const rel = path.relative(projectDir, p);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
