@@ -52,7 +52,7 @@ export interface CustomerFlowSettings {
   /** The customer sync's command sequence started (workflows/definitions.ts CUSTOMER_UPSERT_VERSION; 1: as before issue 9). */
   workflowVersion?: number;
   /** How the dev server ran (eager activity dispatch on or off; SQLite in memory or in a file). */
-  devServer?: { eagerActivities: boolean; db: 'memory' | 'file' };
+  devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' };
 }
 
 /** One extra batch's figures (idle: one at a time; paced: a steady rate). */
@@ -369,7 +369,9 @@ export function costTable(now: CustomerBenchResult, baseline: { file: string; re
   const rows = COST_ROWS.map(([key, label, target]) => [label, before ? fmt(before[key]) : '-', fmt(after[key]), target]);
   const server = (r: CustomerBenchResult) =>
     `workflow v${r.settings.workflowVersion ?? 1}, ` +
-    (r.settings.devServer ? `eager ${r.settings.devServer.eagerActivities ? 'on' : 'off'}, SQLite ${r.settings.devServer.db}` : 'eager off, SQLite memory');
+    (r.settings.devServer
+      ? `eager ${r.settings.devServer.eagerActivities ? 'on' : 'off'}, queue polls ${r.settings.devServer.queuePollRps ?? 20}/s, SQLite ${r.settings.devServer.db}`
+      : 'eager off, queue polls 20/s, SQLite memory');
   return [
     `  cost per sync${baseline ? `: before = ${baseline.file} (${baseline.result.at}; ${server(baseline.result)})` : ''}; now: ${server(now)}`,
     table(rows, ['', 'before', 'now', 'target']),

@@ -50,7 +50,7 @@ import { startServiceChannelSimulator, type ServiceChannelSimulator } from '../c
 import { demoServicePowerData } from '../connectors/servicepower/demo-data';
 import { startServicePowerSimulator, type ServicePowerSimulator } from '../connectors/servicepower/simulator';
 import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../scripts/simulator-adapter-config';
-import { devServerDynamicConfigArgs } from '../scripts/dev-server-settings';
+import { devServerDynamicConfigArgs, QUEUE_POLL_RPS } from '../scripts/dev-server-settings';
 import { CUSTOMER_UPSERT_VERSION } from '../workflows/definitions';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { createActivityDeps, serviceChannelRequestsPerMinute } from '../worker/deps';
@@ -101,6 +101,8 @@ interface BenchOptions {
   rate: number;
   /** Dev server: eager activity dispatch (system.enableActivityEagerExecution), SQLite in memory or in a file. */
   eager: boolean;
+  /** Dev server: history queue readers' polls per second (20: the server's default, the "before"). */
+  queuePollRps: number;
   db: 'memory' | 'file';
   /** The customer sync's command sequence: 1 (as before issue 9) or CUSTOMER_UPSERT_VERSION. */
   workflowVersion: number;
@@ -157,6 +159,7 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
   --paced-n      customer syncs at a steady rate     [BENCH_PACED_N, default ${DEFAULT_PACED_N}; 0 skips]
   --rate         that rate, syncs/s                  [BENCH_RATE, default ${DEFAULT_RATE}] (open loop: p99 at 10 syncs/s)
   --eager        dev server's eager activity dispatch [BENCH_EAGER, on|off, default on] (off: the "before")
+  --queue-poll-rps  dev server's history queue reads/s [BENCH_QUEUE_POLL_RPS, default ${QUEUE_POLL_RPS}] (20: the server's default, the "before")
   --db           dev server's SQLite                 [BENCH_DB, memory|file, default memory] (file: as npm start runs it)
   --workflow-version  customer sync's command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: as before)
   --baseline     earlier customer BENCH_JSON file    [BENCH_BASELINE, default ${DEFAULT_BASELINE}; '' for none]
@@ -183,6 +186,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       'paced-n': { type: 'string' },
       rate: { type: 'string' },
       eager: { type: 'string' },
+      'queue-poll-rps': { type: 'string' },
       db: { type: 'string' },
       baseline: { type: 'string' },
       'workflow-version': { type: 'string' },
@@ -237,6 +241,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     pacedN: int('paced-n', values['paced-n'] ?? env.BENCH_PACED_N, DEFAULT_PACED_N, 0),
     rate: int('rate', values.rate ?? env.BENCH_RATE, DEFAULT_RATE, 1),
     eager: oneOf('eager', values.eager ?? env.BENCH_EAGER, ['on', 'off'] as const, 'on') === 'on',
+    queuePollRps: int('queue-poll-rps', values['queue-poll-rps'] ?? env.BENCH_QUEUE_POLL_RPS, QUEUE_POLL_RPS, 1),
     db: oneOf('db', values.db ?? env.BENCH_DB, ['memory', 'file'] as const, 'memory'),
     baseline: values.baseline ?? env.BENCH_BASELINE ?? DEFAULT_BASELINE,
     workflowVersion: Number(oneOf('workflow-version', values['workflow-version'] ?? env.BENCH_WORKFLOW_VERSION, ['1', String(CUSTOMER_UPSERT_VERSION)] as const, String(CUSTOMER_UPSERT_VERSION))),
@@ -280,7 +285,7 @@ async function main(): Promise<number> {
         server: {
           executable: { type: 'existing-path', path: cli.path },
           searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-          extraArgs: ['--metrics-port', String(metricsPort), ...devServerDynamicConfigArgs({ eager: opts.eager })],
+          extraArgs: ['--metrics-port', String(metricsPort), ...devServerDynamicConfigArgs({ eager: opts.eager, queuePollRps: opts.queuePollRps })],
           ...(opts.db === 'file' ? { dbFilename: join(mkdtempSync(join(tmpdir(), 'fieldbridge-bench-')), 'temporal.db') } : {}),
         },
       }),
@@ -346,7 +351,7 @@ async function main(): Promise<number> {
               idleN: opts.idleN,
               pacedN: opts.pacedN,
               rate: opts.rate,
-              devServer: { eagerActivities: opts.eager, db: opts.db },
+              devServer: { eagerActivities: opts.eager, queuePollRps: opts.queuePollRps, db: opts.db },
               workflowVersion: opts.workflowVersion,
             },
             machine,

@@ -10,8 +10,11 @@
  *   npx tsx bench/probe/dispatch.ts --runs 50 --modes memory,memory-eager
  *
  * Modes: memory (SQLite in memory: the SDK's and the bench's default before issue 9), file (SQLite
- * in a file, as `npm start` runs it), *-eager (system.enableActivityEagerExecution=true), and
- * memory-1-partition (matching.numTaskqueue{Read,Write}Partitions=1). Figures only; `PROBE_JSON` line last.
+ * in a file, as `npm start` runs it), *-eager (system.enableActivityEagerExecution=true),
+ * memory-poll-rps (history.{transfer,timer}ProcessorMaxPollRPS=1000 instead of 20), *-fieldbridge
+ * (every setting of scripts/dev-server-settings.ts), memory-1-partition
+ * (matching.numTaskqueue{Read,Write}Partitions=1), and external (a running server at
+ * $PROBE_TEMPORAL_ADDRESS). Figures only; `PROBE_JSON` line last.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, Worker } from '@temporalio/worker';
+import { devServerDynamicConfigArgs } from '../../scripts/dev-server-settings';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
 import { taskTimings } from '../history';
 import { distribution, fmt, table, type Distribution } from '../runner';
@@ -29,11 +33,20 @@ const MODES: Record<string, { file: boolean; args: string[] }> = {
   file: { file: true, args: [] },
   'memory-eager': { file: false, args: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'] },
   'file-eager': { file: true, args: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'] },
+  'memory-poll-rps': {
+    file: false,
+    args: ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000', '--dynamic-config-value', 'history.timerProcessorMaxPollRPS=1000'],
+  },
+  /** Everything FieldBridge's dev server sets (scripts/dev-server-settings.ts). */
+  'memory-fieldbridge': { file: false, args: devServerDynamicConfigArgs() },
+  'file-fieldbridge': { file: true, args: devServerDynamicConfigArgs() },
   'memory-1-partition': {
     file: false,
     args: ['--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1'],
   },
 };
+/** `external`: a dev server already running at $PROBE_TEMPORAL_ADDRESS (e.g. the one `npm start` runs). */
+const EXTERNAL = 'external';
 const WORKFLOWS = ['probeActivities', 'probeLocalActivities', 'probeEmpty'] as const;
 
 interface ModeResult {
@@ -44,7 +57,7 @@ interface ModeResult {
 async function main() {
   const { values } = parseArgs({ options: { runs: { type: 'string' }, modes: { type: 'string' } } });
   const runs = Number(values.runs ?? 20);
-  const modes = (values.modes ?? Object.keys(MODES).join(',')).split(',').filter((m) => MODES[m]);
+  const modes = (values.modes ?? Object.keys(MODES).join(',')).split(',').filter((m) => MODES[m] || m === EXTERNAL);
   Runtime.install({ telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } }, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
   const cli = await ensureTemporalCli({ log: () => undefined });
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
@@ -52,14 +65,17 @@ async function main() {
   const results: ModeResult[] = [];
   for (const mode of modes) {
     const m = MODES[mode];
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: cli.path },
-        extraArgs: m.args,
-        ...(m.file ? { dbFilename: join(mkdtempSync(join(tmpdir(), 'fieldbridge-probe-')), 'temporal.db') } : {}),
-      },
-    });
-    const taskQueue = `probe-${mode}`;
+    const env =
+      mode === EXTERNAL
+        ? await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.PROBE_TEMPORAL_ADDRESS ?? '127.0.0.1:7233' })
+        : await TestWorkflowEnvironment.createLocal({
+            server: {
+              executable: { type: 'existing-path', path: cli.path },
+              extraArgs: m.args,
+              ...(m.file ? { dbFilename: join(mkdtempSync(join(tmpdir(), 'fieldbridge-probe-')), 'temporal.db') } : {}),
+            },
+          });
+    const taskQueue = `probe-${mode}-${Date.now()}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
@@ -73,7 +89,7 @@ async function main() {
         const timings: ReturnType<typeof taskTimings>[] = [];
         for (let i = 0; i < runs + 3; i++) {
           const t0 = performance.now();
-          const handle = await env.client.workflow.start(wf, { taskQueue, workflowId: `${wf}-${mode}-${i}` });
+          const handle = await env.client.workflow.start(wf, { taskQueue, workflowId: `${taskQueue}-${wf}-${i}` });
           await handle.result();
           if (i < 3) continue; // warm-up
           walls.push(performance.now() - t0);
