@@ -52,7 +52,7 @@ export interface CustomerFlowSettings {
   /** The customer sync's command sequence started (workflows/definitions.ts CUSTOMER_UPSERT_VERSION; 1: as before issue 9). */
   workflowVersion?: number;
   /** How the dev server ran (eager activity dispatch on or off; SQLite in memory or in a file). */
-  devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' };
+  devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' | 'file-default' };
 }
 
 /** One extra batch's figures (idle: one at a time; paced: a steady rate). */

@@ -50,7 +50,7 @@ import { startServiceChannelSimulator, type ServiceChannelSimulator } from '../c
 import { demoServicePowerData } from '../connectors/servicepower/demo-data';
 import { startServicePowerSimulator, type ServicePowerSimulator } from '../connectors/servicepower/simulator';
 import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../scripts/simulator-adapter-config';
-import { devServerDynamicConfigArgs, QUEUE_POLL_RPS } from '../scripts/dev-server-settings';
+import { devServerDynamicConfigArgs, devServerFileArgs, QUEUE_POLL_RPS } from '../scripts/dev-server-settings';
 import { CUSTOMER_UPSERT_VERSION } from '../workflows/definitions';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { createActivityDeps, serviceChannelRequestsPerMinute } from '../worker/deps';
@@ -103,7 +103,7 @@ interface BenchOptions {
   eager: boolean;
   /** Dev server: history queue readers' polls per second (20: the server's default, the "before"). */
   queuePollRps: number;
-  db: 'memory' | 'file';
+  db: 'memory' | 'file' | 'file-default';
   /** The customer sync's command sequence: 1 (as before issue 9) or CUSTOMER_UPSERT_VERSION. */
   workflowVersion: number;
   /** Compare with this earlier BENCH_JSON (customer flow), printed side by side; '' for none. */
@@ -160,7 +160,8 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
   --rate         that rate, syncs/s                  [BENCH_RATE, default ${DEFAULT_RATE}] (open loop: p99 at 10 syncs/s)
   --eager        dev server's eager activity dispatch [BENCH_EAGER, on|off, default on] (off: the "before")
   --queue-poll-rps  dev server's history queue reads/s [BENCH_QUEUE_POLL_RPS, default ${QUEUE_POLL_RPS}] (20: the server's default, the "before")
-  --db           dev server's SQLite                 [BENCH_DB, memory|file, default memory] (file: as npm start runs it)
+  --db           dev server's SQLite                 [BENCH_DB, memory|file|file-default, default memory]
+                   (file: as npm start runs it, WAL; file-default: the SQLite defaults, as before issue 9)
   --workflow-version  customer sync's command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: as before)
   --baseline     earlier customer BENCH_JSON file    [BENCH_BASELINE, default ${DEFAULT_BASELINE}; '' for none]
                    printed side by side with this run's figures (before / after)`;
@@ -242,7 +243,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     rate: int('rate', values.rate ?? env.BENCH_RATE, DEFAULT_RATE, 1),
     eager: oneOf('eager', values.eager ?? env.BENCH_EAGER, ['on', 'off'] as const, 'on') === 'on',
     queuePollRps: int('queue-poll-rps', values['queue-poll-rps'] ?? env.BENCH_QUEUE_POLL_RPS, QUEUE_POLL_RPS, 1),
-    db: oneOf('db', values.db ?? env.BENCH_DB, ['memory', 'file'] as const, 'memory'),
+    db: oneOf('db', values.db ?? env.BENCH_DB, ['memory', 'file', 'file-default'] as const, 'memory'),
     baseline: values.baseline ?? env.BENCH_BASELINE ?? DEFAULT_BASELINE,
     workflowVersion: Number(oneOf('workflow-version', values['workflow-version'] ?? env.BENCH_WORKFLOW_VERSION, ['1', String(CUSTOMER_UPSERT_VERSION)] as const, String(CUSTOMER_UPSERT_VERSION))),
   };
@@ -285,8 +286,13 @@ async function main(): Promise<number> {
         server: {
           executable: { type: 'existing-path', path: cli.path },
           searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-          extraArgs: ['--metrics-port', String(metricsPort), ...devServerDynamicConfigArgs({ eager: opts.eager, queuePollRps: opts.queuePollRps })],
-          ...(opts.db === 'file' ? { dbFilename: join(mkdtempSync(join(tmpdir(), 'fieldbridge-bench-')), 'temporal.db') } : {}),
+          extraArgs: [
+            '--metrics-port',
+            String(metricsPort),
+            ...devServerDynamicConfigArgs({ eager: opts.eager, queuePollRps: opts.queuePollRps }),
+            ...(opts.db === 'file' ? devServerFileArgs() : []),
+          ],
+          ...(opts.db !== 'memory' ? { dbFilename: join(mkdtempSync(join(tmpdir(), 'fieldbridge-bench-')), 'temporal.db') } : {}),
         },
       }),
       startApp4SalesSimulator({ apiKey: APP4SALES_API_KEY, logger: false }),

@@ -31,7 +31,7 @@ import { SERVICECHANNEL_PERMISSIONS } from '../connectors/servicechannel/schemas
 import { jobToWorkOrderWorkflowId, workOrderToMobileWorkflowId } from '../workflows/definitions';
 import { createLogger } from '../common/logger';
 import { portFree } from './ports';
-import { devServerDynamicConfigArgs } from './dev-server-settings';
+import { devServerDynamicConfigArgs, devServerFileArgs } from './dev-server-settings';
 import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';
 import { ensureTemporalCli } from './temporal-cli';
 
@@ -300,7 +300,8 @@ async function main(): Promise<void> {
     '--namespace', 'default',
     '--db-filename', join(dataDir, 'temporal.db'),
     '--log-level', 'warn',
-    ...devServerDynamicConfigArgs(), // eager activity dispatch: scripts/dev-server-settings.ts
+    ...devServerDynamicConfigArgs(), // eager activity dispatch, fast queue reads: scripts/dev-server-settings.ts
+    ...devServerFileArgs(), // SQLite write-ahead log
   ]);
   const connection = await waitForTemporal(`${host}:${ports.temporal}`, 30_000);
   const { added } = await ensureSearchAttributes(connection, 'default');
