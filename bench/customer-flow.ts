@@ -4,9 +4,13 @@
  * each customer triggered as the webhook receiver does (startCustomerUpsert: signal-with-start).
  * Its table and BENCH_JSON line are what `npm run bench` printed before the job flow existed.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Activities, LoadApp4SalesCustomerInput, LoadedCustomer } from '../activities';
-import { startCustomerUpsert } from '../client/starters';
+import type { Client } from '@temporalio/client';
+import { customerUpsertSearchAttributes, startCustomerUpsert, type StartedSync } from '../client/starters';
+import type { customerUpsert } from '../workflows/customer-upsert';
+import { CUSTOMER_UPSERT_WORKFLOW, customerUpsertWorkflowId, sourceChangedSignal, type SourceChange } from '../workflows/definitions';
 import type { Logger } from '../common/logger';
 import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
 import type { SpecterSimulator } from '../connectors/specter/simulator';
@@ -25,6 +29,8 @@ import {
   type PhaseActivities,
   type ResourceFigures,
   historyFigures,
+  fmt,
+  table,
 } from './runner';
 
 export type CustomerPhaseName = 'real' | 'null';
@@ -38,6 +44,26 @@ export interface CustomerFlowSettings {
   concurrency: number;
   warmup: number;
   syncTimeoutMs: number;
+  /** Syncs run one at a time after the measured ones (each phase): the idle engine's latency and dispatch. */
+  idleN?: number;
+  /** Syncs triggered at `rate` per second, open loop (real phase): p50/p99 under a steady load, CPU per sync. */
+  pacedN?: number;
+  rate?: number;
+  /** The customer sync's command sequence started (workflows/definitions.ts CUSTOMER_UPSERT_VERSION; 1: as before issue 9). */
+  workflowVersion?: number;
+  /** How the dev server ran (eager activity dispatch on or off; SQLite in memory or in a file). */
+  devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' | 'file-default' };
+}
+
+/** One extra batch's figures (idle: one at a time; paced: a steady rate). */
+export interface CustomerBatchFigures {
+  syncs: number;
+  completed: number;
+  ratePerSecond: number | null;
+  latencyMs: { toSpecter: Distribution | null; toCompletion: Distribution | null };
+  history: HistoryFigures;
+  /** CPU per completed sync during the batch: this process (worker, client, simulators) and the dev server. */
+  cpuPerSyncMs: { bench: number; devServer: number | null };
 }
 
 export interface CustomerPhaseFigures {
@@ -57,6 +83,9 @@ export interface CustomerPhaseFigures {
   verified: { specterRecords: number; customerCodesWrittenBack: number } | null;
   history: HistoryFigures;
   resources: ResourceFigures;
+  /** Syncs one at a time (idle engine), and at a steady rate (real phase). */
+  idle?: CustomerBatchFigures | null;
+  paced?: CustomerBatchFigures | null;
 }
 
 export type CustomerBenchResult = FlowBenchResult<'customer-sync', CustomerFlowSettings, CustomerPhaseName, CustomerPhaseFigures>;
@@ -93,6 +122,8 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
   const realCustomers = [
     ...Array.from({ length: settings.warmup }, (_, i) => benchCustomer('RW', i + 1)),
     ...Array.from({ length: settings.n }, (_, i) => benchCustomer('R', i + 1)),
+    ...Array.from({ length: settings.idleN ?? 0 }, (_, i) => benchCustomer('RI', i + 1)),
+    ...Array.from({ length: settings.pacedN ?? 0 }, (_, i) => benchCustomer('RP', i + 1)),
   ];
   app4sales.seed({ customers: realCustomers, salesReps: [BENCH_SALES_REP], priceLists: [BENCH_PRICE_LIST] });
   const names = new Map(realCustomers.map((c) => [c.Id, c.CustomerName ?? '']));
@@ -105,15 +136,24 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
   for (const name of settings.phases) {
     const spec = specs[name];
     const keys = Array.from({ length: settings.n }, (_, i) => benchCustomerId(spec.batch, i + 1));
+    const idleKeys = (b: string, n: number) => Array.from({ length: n }, (_, i) => benchCustomerId(`${b}I`, i + 1));
+    const pacedKeys = (b: string, n: number) => Array.from({ length: n }, (_, i) => benchCustomerId(`${b}P`, i + 1));
     const run = await runPhase(
       engine,
       {
         name: spec.name,
         taskQueue: spec.taskQueue,
         activities: spec.activities,
-        start: (client, taskQueue, customerId) => startCustomerUpsert(client, taskQueue, customerId, { eventId: `bench-${customerId}` }),
+        start: (client, taskQueue, customerId) =>
+          settings.workflowVersion === 1
+            ? startFirstSequence(client, taskQueue, customerId, { eventId: `bench-${customerId}` })
+            : startCustomerUpsert(client, taskQueue, customerId, { eventId: `bench-${customerId}` }),
         warmupKeys: Array.from({ length: settings.warmup }, (_, i) => benchCustomerId(`${spec.batch}W`, i + 1)),
         keys,
+        extraBatches: [
+          { label: 'idle', keys: idleKeys(spec.batch, settings.idleN ?? 0), concurrency: 1 },
+          ...(spec.name === 'real' ? [{ label: 'paced', keys: pacedKeys(spec.batch, settings.pacedN ?? 0), ratePerSecond: settings.rate ?? 10 }] : []),
+        ],
       },
       settings,
       log,
@@ -130,6 +170,21 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
     }
     log.info({ phase: spec.name, completed: f.completed }, 'fetching histories');
     const history = await historyFigures(engine.env.client, samples, log);
+    const batch = async (label: 'idle' | 'paced', ratePerSecond: number | null): Promise<CustomerBatchFigures | null> => {
+      const b = run.extra[label];
+      if (!b) return null;
+      const bf = batchFigures(b.samples);
+      const res = b.resources;
+      const per = (ms: number | undefined) => (ms === undefined ? null : Math.round((ms / Math.max(1, bf.completed)) * 10) / 10);
+      return {
+        syncs: bf.syncs,
+        completed: bf.completed,
+        ratePerSecond,
+        latencyMs: { toSpecter: nameOf ? latenciesTo(b.samples, (id) => specterStoredAt.get(nameOf(id))) : null, toCompletion: bf.toCompletion },
+        history: await historyFigures(engine.env.client, b.samples, log),
+        cpuPerSyncMs: { bench: per(res?.cpuMs) ?? 0, devServer: per(res?.devServer?.cpuMs) },
+      };
+    };
     phases[name] = {
       taskQueue: spec.taskQueue,
       syncs: f.syncs,
@@ -146,6 +201,8 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
       verified,
       history,
       resources: run.resources,
+      idle: await batch('idle', null),
+      paced: spec.name === 'real' ? await batch('paced', settings.rate ?? 10) : null,
     };
   }
   return {
@@ -157,6 +214,20 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
     totalMs: Math.round(performance.now() - input.began),
     phases,
   };
+}
+
+/** Signal-with-start as startCustomerUpsert does, but without a version: the command sequence of runs started before issue 9. */
+async function startFirstSequence(client: Client, taskQueue: string, customerId: string, change: SourceChange): Promise<StartedSync> {
+  const workflowId = customerUpsertWorkflowId(customerId);
+  const handle = await client.workflow.signalWithStart<typeof customerUpsert, [SourceChange]>(CUSTOMER_UPSERT_WORKFLOW, {
+    workflowId,
+    taskQueue,
+    args: [{ customerId }],
+    signal: sourceChangedSignal,
+    signalArgs: [change],
+    typedSearchAttributes: customerUpsertSearchAttributes(customerId),
+  });
+  return { workflowId, runId: handle.signaledRunId };
 }
 
 /** No-op activities of the same names and shapes: the engine's share of a sync. */
@@ -196,7 +267,118 @@ function watchSpecterStores(specter: SpecterSimulator): Map<string, number> {
   return storedAt;
 }
 
-export function customerReport(result: CustomerBenchResult): string {
+/** The figures issue 9 sets targets for, from one customer BENCH_JSON (this run's or an earlier one). */
+export interface CostFigures {
+  /** Syncs one at a time: trigger -> Specter holds it, p50 (ms). */
+  idleToSpecterP50: number | null;
+  idleToCompletionP50: number | null;
+  /** A steady `rate` syncs/s: trigger -> Specter p50 / p99 (ms). */
+  pacedRate: number | null;
+  pacedToSpecterP50: number | null;
+  pacedToSpecterP99: number | null;
+  actionsPerSync: number | null;
+  workflowTasksPerSync: number | null;
+  activityTasksPerSync: number | null;
+  /** Idle: scheduled -> started of each workflow / activity task, and a workflow task's time on the worker (ms). */
+  idleWorkflowTaskQueueMs: number | null;
+  idleWorkflowTaskRunMs: number | null;
+  idleActivityQueueMs: number | null;
+  idleActivityRunMs: number | null;
+  /** CPU per sync at the steady rate: worker process (with client and simulators), dev server, both (ms). */
+  cpuPerSyncBenchMs: number | null;
+  cpuPerSyncDevServerMs: number | null;
+  cpuPerSyncMs: number | null;
+  /** Closed loop at `concurrency`: real, null (the engine's ceiling) and real / null. */
+  realSyncsPerSecond: number | null;
+  nullSyncsPerSecond: number | null;
+  realOverNull: number | null;
+}
+
+export function costFigures(result: CustomerBenchResult): CostFigures {
+  const real = result.phases.real;
+  const nul = result.phases.null;
+  const idle = real?.idle ?? null;
+  const paced = real?.paced ?? null;
+  const cpuBench = paced ? paced.cpuPerSyncMs.bench : real ? real.resources.cpuMs / Math.max(1, real.completed) : null;
+  const cpuServer = paced ? paced.cpuPerSyncMs.devServer : real?.resources.devServer ? real.resources.devServer.cpuMs / Math.max(1, real.completed) : null;
+  const r1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? null : Math.round(v * 10) / 10);
+  return {
+    idleToSpecterP50: r1(idle?.latencyMs.toSpecter?.p50),
+    idleToCompletionP50: r1(idle?.latencyMs.toCompletion?.p50),
+    pacedRate: paced?.ratePerSecond ?? null,
+    pacedToSpecterP50: r1(paced?.latencyMs.toSpecter?.p50),
+    pacedToSpecterP99: r1(paced?.latencyMs.toSpecter?.p99),
+    actionsPerSync: r1(real?.history.actionsPerSync.mean),
+    workflowTasksPerSync: r1(real?.history.timingMs.workflowTasksPerSync),
+    activityTasksPerSync: r1(real?.history.timingMs.activityTasksPerSync),
+    idleWorkflowTaskQueueMs: r1(idle?.history.timingMs.workflowTaskQueuePerTask),
+    idleWorkflowTaskRunMs: r1(idle?.history.timingMs.workflowTaskRunPerTask),
+    idleActivityQueueMs: r1(idle?.history.timingMs.activityQueuePerTask),
+    idleActivityRunMs: r1(idle?.history.timingMs.activityRunPerTask),
+    cpuPerSyncBenchMs: r1(cpuBench),
+    cpuPerSyncDevServerMs: r1(cpuServer),
+    cpuPerSyncMs: cpuBench === null ? null : r1(cpuBench + (cpuServer ?? 0)),
+    realSyncsPerSecond: r1(real?.syncsPerSecond),
+    nullSyncsPerSecond: r1(nul?.syncsPerSecond),
+    realOverNull: real && nul && nul.syncsPerSecond > 0 ? Math.round((real.syncsPerSecond / nul.syncsPerSecond) * 100) / 100 : null,
+  };
+}
+
+/** An earlier customer BENCH_JSON (a file holding the JSON, or bench output with a `BENCH_JSON` line), or null. */
+export function loadBaseline(file: string, log: Logger): { file: string; result: CustomerBenchResult } | null {
+  if (!file) return null;
+  if (!existsSync(file)) {
+    log.info({ file }, 'no baseline file: nothing to compare with');
+    return null;
+  }
+  try {
+    const text = readFileSync(file, 'utf8');
+    const line = text.split('\n').find((l) => l.startsWith('BENCH_JSON ') && l.includes('"customer-sync"'));
+    const result = JSON.parse(line ? line.slice('BENCH_JSON '.length) : text) as CustomerBenchResult;
+    return result.bench === 'customer-sync' ? { file, result } : null;
+  } catch (err) {
+    log.warn({ err, file }, 'baseline file unreadable: nothing to compare with');
+    return null;
+  }
+}
+
+const COST_ROWS: Array<[keyof CostFigures, string, string]> = [
+  ['idleToSpecterP50', 'idle: trigger -> Specter p50 (ms)', '<= 60'],
+  ['idleToCompletionP50', 'idle: trigger -> completed p50 (ms)', ''],
+  ['pacedToSpecterP50', 'steady rate: trigger -> Specter p50 (ms)', ''],
+  ['pacedToSpecterP99', 'steady rate: trigger -> Specter p99 (ms)', '<= 250 at 10/s'],
+  ['actionsPerSync', 'actions per sync', '<= 5'],
+  ['workflowTasksPerSync', 'workflow tasks per sync', ''],
+  ['activityTasksPerSync', 'activity tasks per sync', ''],
+  ['idleWorkflowTaskQueueMs', 'idle: workflow task scheduled -> started (ms)', ''],
+  ['idleWorkflowTaskRunMs', 'idle: workflow task started -> completed (ms)', ''],
+  ['idleActivityQueueMs', 'idle: activity scheduled -> started (ms)', ''],
+  ['idleActivityRunMs', 'idle: activity started -> completed (ms)', ''],
+  ['cpuPerSyncBenchMs', 'CPU per sync, worker process (ms)', ''],
+  ['cpuPerSyncDevServerMs', 'CPU per sync, dev server (ms)', ''],
+  ['cpuPerSyncMs', 'CPU per sync, both (ms)', '<= 55'],
+  ['realSyncsPerSecond', 'throughput real (syncs/s)', ''],
+  ['nullSyncsPerSecond', 'throughput null = ceiling (syncs/s)', 'x 1.5'],
+  ['realOverNull', 'real / null', '>= 0.90'],
+];
+
+/** Before (the baseline) and now, figure by figure, with issue 9's targets. */
+export function costTable(now: CustomerBenchResult, baseline: { file: string; result: CustomerBenchResult } | null): string {
+  const after = costFigures(now);
+  const before = baseline ? costFigures(baseline.result) : null;
+  const rows = COST_ROWS.map(([key, label, target]) => [label, before ? fmt(before[key]) : '-', fmt(after[key]), target]);
+  const server = (r: CustomerBenchResult) =>
+    `workflow v${r.settings.workflowVersion ?? 1}, ` +
+    (r.settings.devServer
+      ? `eager ${r.settings.devServer.eagerActivities ? 'on' : 'off'}, queue polls ${r.settings.devServer.queuePollRps ?? 20}/s, SQLite ${r.settings.devServer.db}`
+      : 'eager off, queue polls 20/s, SQLite memory');
+  return [
+    `  cost per sync${baseline ? `: before = ${baseline.file} (${baseline.result.at}; ${server(baseline.result)})` : ''}; now: ${server(now)}`,
+    table(rows, ['', 'before', 'now', 'target']),
+  ].join('\n');
+}
+
+export function customerReport(result: CustomerBenchResult, baseline: { file: string; result: CustomerBenchResult } | null = null): string {
   const phases = result.settings.phases.map((name) => ({ name, title: PHASE_TITLES[name], p: result.phases[name]! }));
   const s = result.settings;
   const out = [
@@ -216,6 +398,6 @@ export function customerReport(result: CustomerBenchResult): string {
   for (const { name, p } of phases) {
     if (p.errors.length > 0) out.push(`  ${name} phase errors (${p.failed}): ${p.errors.join(' | ')}`);
   }
-  out.push('');
+  out.push('', costTable(result, baseline), '');
   return out.join('\n');
 }

@@ -31,6 +31,9 @@
  * Output, per flow: a table on stdout, then one line `BENCH_JSON {...}` with every figure of that
  * flow (`"bench": "customer-sync"` or `"job-sync"`); log lines (pino) go to stderr.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -49,10 +52,12 @@ import { startServiceChannelSimulator, type ServiceChannelSimulator } from '../c
 import { demoServicePowerData } from '../connectors/servicepower/demo-data';
 import { startServicePowerSimulator, type ServicePowerSimulator } from '../connectors/servicepower/simulator';
 import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../scripts/simulator-adapter-config';
+import { devServerDynamicConfigArgs, devServerFileArgs, QUEUE_POLL_RPS } from '../scripts/dev-server-settings';
+import { CUSTOMER_UPSERT_VERSION } from '../workflows/definitions';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { createActivityDeps, serviceChannelRequestsPerMinute } from '../worker/deps';
 import { bundleWorkflows, installRuntimeLogger } from '../worker/worker';
-import { customerReport, runCustomerFlow, type CustomerPhaseName } from './customer-flow';
+import { customerReport, loadBaseline, runCustomerFlow, type CustomerPhaseName } from './customer-flow';
 import { jobReport, runJobFlow, type JobPhaseName } from './job-flow';
 import { benchServiceTradeSeed, benchSpectrumSeed } from './jobs';
 import { ceilingBoundMs, mobileReport, runMobileFlow, type MobilePhaseName } from './mobile-flow';
@@ -92,6 +97,19 @@ interface BenchOptions {
   burst: number;
   copies: number;
   scCeiling: number;
+  /** Customer flow: syncs one at a time (the idle engine) and syncs at a steady rate, per real/null phase. */
+  idleN: number;
+  pacedN: number;
+  rate: number;
+  /** Dev server: eager activity dispatch (system.enableActivityEagerExecution), SQLite in memory or in a file. */
+  eager: boolean;
+  /** Dev server: history queue readers' polls per second (20: the server's default, the "before"). */
+  queuePollRps: number;
+  db: 'memory' | 'file' | 'file-default';
+  /** The customer sync's command sequence: 1 (as before issue 9) or CUSTOMER_UPSERT_VERSION. */
+  workflowVersion: number;
+  /** Compare with this earlier BENCH_JSON (customer flow), printed side by side; '' for none. */
+  baseline: string;
 }
 
 const DEFAULT_N = 200;
@@ -102,6 +120,10 @@ const DEFAULT_BURST = 300;
 const DEFAULT_COPIES = 3;
 /** Production: 300 requests/min per client id; our ceiling 90 % of it (worker/deps.ts). */
 const DEFAULT_SC_CEILING = serviceChannelRequestsPerMinute({ environment: 'production' });
+const DEFAULT_IDLE_N = 40;
+const DEFAULT_PACED_N = 150;
+const DEFAULT_RATE = 10;
+const DEFAULT_BASELINE = 'bench/baseline/customer-sync-before.json';
 const DEFAULT_BURST_S = Math.round(ceilingBoundMs(DEFAULT_BURST, DEFAULT_MOBILE_N, DEFAULT_SC_CEILING) / 1000);
 const BURST_1000_S = Math.round(ceilingBoundMs(1000, 100, DEFAULT_SC_CEILING) / 1000);
 
@@ -134,7 +156,17 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
   --sc-ceiling   our ServiceChannel requests/min     [BENCH_SC_CEILING, default ${DEFAULT_SC_CEILING}: 90 % of production's 300;
                    the simulator runs production limits; the mobile-null phase's ceiling is lifted]
                  --concurrency is the mobile burst's deliveries in flight; --timeout-ms the time its
-                 drain may take beyond what the ceiling needs`;
+                 drain may take beyond what the ceiling needs
+  --idle-n       customer syncs one at a time        [BENCH_IDLE_N, default ${DEFAULT_IDLE_N}; 0 skips] (latency of an idle engine)
+  --paced-n      customer syncs at a steady rate     [BENCH_PACED_N, default ${DEFAULT_PACED_N}; 0 skips]
+  --rate         that rate, syncs/s                  [BENCH_RATE, default ${DEFAULT_RATE}] (open loop: p99 at 10 syncs/s)
+  --eager        dev server's eager activity dispatch [BENCH_EAGER, on|off, default on] (off: the "before")
+  --queue-poll-rps  dev server's history queue reads/s [BENCH_QUEUE_POLL_RPS, default ${QUEUE_POLL_RPS}] (20: the server's default, the "before")
+  --db           dev server's SQLite                 [BENCH_DB, memory|file|file-default, default memory]
+                   (file: as npm start runs it, WAL; file-default: the SQLite defaults, as before issue 9)
+  --workflow-version  customer sync's command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: as before)
+  --baseline     earlier customer BENCH_JSON file    [BENCH_BASELINE, default ${DEFAULT_BASELINE}; '' for none]
+                   printed side by side with this run's figures (before / after)`;
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const { values } = parseArgs({
@@ -153,6 +185,14 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       burst: { type: 'string' },
       copies: { type: 'string' },
       'sc-ceiling': { type: 'string' },
+      'idle-n': { type: 'string' },
+      'paced-n': { type: 'string' },
+      rate: { type: 'string' },
+      eager: { type: 'string' },
+      'queue-poll-rps': { type: 'string' },
+      db: { type: 'string' },
+      baseline: { type: 'string' },
+      'workflow-version': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -175,6 +215,11 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     }
     return items.length > 0 ? (items as T[]) : [...allowed];
   };
+  const oneOf = <T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T => {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    if (!allowed.includes(raw.trim() as T)) throw new Error(`${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(raw)})\n${USAGE}`);
+    return raw.trim() as T;
+  };
   const rawN = values.n ?? env.BENCH_N;
   const n = int('n', rawN, DEFAULT_N, 1);
   const nGiven = rawN !== undefined && rawN.trim() !== '';
@@ -195,6 +240,14 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     burst,
     copies: int('copies', values.copies ?? env.BENCH_COPIES, DEFAULT_COPIES, 1),
     scCeiling: int('sc-ceiling', values['sc-ceiling'] ?? env.BENCH_SC_CEILING, DEFAULT_SC_CEILING, 1),
+    idleN: int('idle-n', values['idle-n'] ?? env.BENCH_IDLE_N, DEFAULT_IDLE_N, 0),
+    pacedN: int('paced-n', values['paced-n'] ?? env.BENCH_PACED_N, DEFAULT_PACED_N, 0),
+    rate: int('rate', values.rate ?? env.BENCH_RATE, DEFAULT_RATE, 1),
+    eager: oneOf('eager', values.eager ?? env.BENCH_EAGER, ['on', 'off'] as const, 'on') === 'on',
+    queuePollRps: int('queue-poll-rps', values['queue-poll-rps'] ?? env.BENCH_QUEUE_POLL_RPS, QUEUE_POLL_RPS, 1),
+    db: oneOf('db', values.db ?? env.BENCH_DB, ['memory', 'file', 'file-default'] as const, 'memory'),
+    baseline: values.baseline ?? env.BENCH_BASELINE ?? DEFAULT_BASELINE,
+    workflowVersion: Number(oneOf('workflow-version', values['workflow-version'] ?? env.BENCH_WORKFLOW_VERSION, ['1', String(CUSTOMER_UPSERT_VERSION)] as const, String(CUSTOMER_UPSERT_VERSION))),
   };
 }
 
@@ -239,7 +292,13 @@ async function main(): Promise<number> {
         server: {
           executable: { type: 'existing-path', path: cli.path },
           searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-          extraArgs: ['--metrics-port', String(metricsPort)],
+          extraArgs: [
+            '--metrics-port',
+            String(metricsPort),
+            ...devServerDynamicConfigArgs({ eager: opts.eager, queuePollRps: opts.queuePollRps }),
+            ...(opts.db === 'file' ? devServerFileArgs() : []),
+          ],
+          ...(opts.db !== 'memory' ? { dbFilename: join(mkdtempSync(join(tmpdir(), 'fieldbridge-bench-')), 'temporal.db') } : {}),
         },
       }),
       startApp4SalesSimulator({ apiKey: APP4SALES_API_KEY, logger: false }),
@@ -297,13 +356,22 @@ async function main(): Promise<number> {
             app4sales,
             specter,
             activities,
-            settings: { phases: opts.phases as CustomerPhaseName[], n: opts.n, ...common },
+            settings: {
+              phases: opts.phases as CustomerPhaseName[],
+              n: opts.n,
+              ...common,
+              idleN: opts.idleN,
+              pacedN: opts.pacedN,
+              rate: opts.rate,
+              devServer: { eagerActivities: opts.eager, queuePollRps: opts.queuePollRps, db: opts.db },
+              workflowVersion: opts.workflowVersion,
+            },
             machine,
             startupMs,
             began,
             log,
           });
-          process.stdout.write(customerReport(result));
+          process.stdout.write(customerReport(result, loadBaseline(opts.baseline, log)));
           process.stdout.write(`BENCH_JSON ${JSON.stringify(result)}\n`);
         } else if (flow === 'mobile') {
           const result = await runMobileFlow({

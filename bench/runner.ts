@@ -241,7 +241,27 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 /** How a flow triggers one sync, as its receiver does (signal-with-start). */
 export type StartSync = (client: Client, taskQueue: string, key: string) => Promise<StartedSync>;
 
-/** Trigger one sync per key, at most `concurrency` in flight, each awaited to completion. */
+/** Trigger one sync, await it to completion, and fill in its sample. */
+async function runOne(client: Client, taskQueue: string, start: StartSync, timeoutMs: number, sample: SyncSample): Promise<void> {
+  try {
+    const started = await start(client, taskQueue, sample.key);
+    sample.startRpcMs = performance.now() - sample.triggeredAt;
+    sample.workflowId = started.workflowId;
+    sample.runId = started.runId;
+    const result = client.workflow.getHandle(started.workflowId, started.runId).result();
+    result.catch(() => undefined); // a timed-out sync's long poll may reject later
+    await withTimeout(result, timeoutMs, started.workflowId);
+    sample.completedAt = performance.now();
+  } catch (err) {
+    sample.error = err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * Trigger one sync per key, each awaited to completion: at most `concurrency` in flight (closed
+ * loop), or, with `ratePerSecond`, one trigger every 1/rate s whatever is in flight (open loop: a
+ * steady arrival rate, as webhooks come).
+ */
 export async function runSyncs(
   client: Client,
   taskQueue: string,
@@ -249,28 +269,29 @@ export async function runSyncs(
   start: StartSync,
   concurrency: number,
   timeoutMs: number,
+  ratePerSecond?: number,
 ): Promise<SyncSample[]> {
   const samples: SyncSample[] = new Array(keys.length);
+  if (ratePerSecond !== undefined && ratePerSecond > 0) {
+    const began = performance.now();
+    const runs: Promise<void>[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const due = began + (i * 1000) / ratePerSecond;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      samples[i] = { key: keys[i], triggeredAt: performance.now() };
+      runs.push(runOne(client, taskQueue, start, timeoutMs, samples[i]));
+    }
+    await Promise.all(runs);
+    return samples;
+  }
   let next = 0;
   const slot = async () => {
     for (;;) {
       const i = next++;
       if (i >= keys.length) return;
-      const key = keys[i];
-      const sample: SyncSample = { key, triggeredAt: performance.now() };
-      samples[i] = sample;
-      try {
-        const started = await start(client, taskQueue, key);
-        sample.startRpcMs = performance.now() - sample.triggeredAt;
-        sample.workflowId = started.workflowId;
-        sample.runId = started.runId;
-        const result = client.workflow.getHandle(started.workflowId, started.runId).result();
-        result.catch(() => undefined); // a timed-out sync's long poll may reject later
-        await withTimeout(result, timeoutMs, started.workflowId);
-        sample.completedAt = performance.now();
-      } catch (err) {
-        sample.error = err instanceof Error ? err.message : String(err);
-      }
+      samples[i] = { key: keys[i], triggeredAt: performance.now() };
+      await runOne(client, taskQueue, start, timeoutMs, samples[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, slot));
@@ -369,14 +390,20 @@ export interface PhaseRun {
   keys: string[];
   /** Count the activity heartbeats that reach the server in each batch (waits for the server's metrics to settle). */
   countHeartbeats?: boolean;
-  /** Further unmeasured-for-throughput batches run by the same worker after the measured syncs (e.g. bigger records). */
-  extraBatches?: Array<{ label: string; keys: string[] }>;
+  /**
+   * Further unmeasured-for-throughput batches run by the same worker after the measured syncs (e.g.
+   * bigger records; one at a time to see an idle engine; a steady arrival rate). Each batch's
+   * resources are sampled too.
+   */
+  extraBatches?: Array<{ label: string; keys: string[]; concurrency?: number; ratePerSecond?: number }>;
 }
 
 export interface BatchRun {
   samples: SyncSample[];
   /** Heartbeats that reached the server during the batch; null when not counted or without metrics. */
   heartbeats: number | null;
+  /** CPU and memory during the batch (extra batches). */
+  resources?: ResourceFigures;
 }
 
 export interface PhaseRunResult {
@@ -417,13 +444,15 @@ export async function runPhase(engine: BenchEngine, run: PhaseRun, settings: Run
     resources = sampler.stop();
     let after = await heartbeats();
     measured = { samples, heartbeats: delta(before, after) };
-    for (const { label, keys } of run.extraBatches ?? []) {
+    for (const { label, keys, concurrency, ratePerSecond } of run.extraBatches ?? []) {
       if (keys.length === 0) continue;
-      log.info({ phase: run.name, batch: label, n: keys.length }, 'extra syncs');
+      log.info({ phase: run.name, batch: label, n: keys.length, concurrency, ratePerSecond }, 'extra syncs');
       before = after;
-      const extraSamples = await runSyncs(client, run.taskQueue, keys, run.start, settings.concurrency, settings.syncTimeoutMs);
+      const batchSampler = new ResourceSampler(engine.devServerPid);
+      const extraSamples = await runSyncs(client, run.taskQueue, keys, run.start, concurrency ?? settings.concurrency, settings.syncTimeoutMs, ratePerSecond);
+      const batchResources = batchSampler.stop();
       after = await heartbeats();
-      extra[label] = { samples: extraSamples, heartbeats: delta(before, after) };
+      extra[label] = { samples: extraSamples, heartbeats: delta(before, after), resources: batchResources };
     }
   });
   return { measured: measured!, resources: resources!, extra };

@@ -9,6 +9,7 @@ import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetSystemK
 import type { customerUpsert } from '../workflows/customer-upsert';
 import type { jobToWorkOrder } from '../workflows/job-to-work-order';
 import {
+  CUSTOMER_UPSERT_VERSION,
   CUSTOMER_UPSERT_WORKFLOW,
   customerUpsertWorkflowId,
   JOB_TO_WORK_ORDER_WORKFLOW,
@@ -53,7 +54,7 @@ export async function startCustomerUpsert(
   const handle = await client.workflow.signalWithStart<typeof customerUpsert, [SourceChange]>(CUSTOMER_UPSERT_WORKFLOW, {
     workflowId,
     taskQueue,
-    args: [{ customerId }],
+    args: [{ customerId, version: CUSTOMER_UPSERT_VERSION }],
     signal: sourceChangedSignal,
     signalArgs: [change],
     typedSearchAttributes: customerUpsertSearchAttributes(customerId),

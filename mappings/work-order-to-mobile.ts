@@ -21,7 +21,8 @@
  *   life of the work order so a later PATCH does not move it); else 2 assigned, 1 scheduled, or 0.
  */
 import { dispatchStatusFor } from '../connectors/servicepower/dispatch';
-import { OrderType, type DispatchStatusCode, type OrderTypeCode, type ServicePowerContact, type ServicePowerWorkOrderInput } from '../connectors/servicepower/schemas';
+import { OrderType, type DispatchStatusCode, type OrderTypeCode } from '../connectors/servicepower/codes';
+import type { ServicePowerContact, ServicePowerWorkOrderInput } from '../connectors/servicepower/schemas';
 import type { ServiceChannelWorkOrder } from '../connectors/servicechannel/schemas';
 
 export interface ManagedAccount {

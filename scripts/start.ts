@@ -34,6 +34,7 @@ import { loadConfig } from '../common/config';
 import { fieldBridgeDataConverter } from '../common/temporal-connection';
 import { ensureDevEncryptionKey } from './dev-encryption';
 import { portFree } from './ports';
+import { devServerDynamicConfigArgs, devServerFileArgs } from './dev-server-settings';
 import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';
 import { ensureTemporalCli } from './temporal-cli';
 import { startPostgresTemporal, type PostgresTemporal } from './temporal-server';
@@ -343,6 +344,8 @@ async function main(): Promise<void> {
     '--db-filename', join(dataDir, 'temporal.db'),
     '--log-level', 'warn',
     '--ui-codec-endpoint', codecUrl,
+    ...devServerDynamicConfigArgs(), // eager activity dispatch, fast queue reads: scripts/dev-server-settings.ts
+    ...devServerFileArgs(), // SQLite write-ahead log
   ]);
   const connection = await waitForTemporal(`${host}:${ports.temporal}`, 30_000);
   const { added } = await ensureSearchAttributes(connection, 'default');

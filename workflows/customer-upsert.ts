@@ -11,6 +11,22 @@
  * code, the sync keeps it (in its state, across continue-as-new, and in FieldBridgeTargetCode for a
  * later run) and updates that customer from then on, even while App4Sales lacks the CustomerCode.
  * A write-back App4Sales refuses parks the sync as `waiting`, the code known and the reason shown.
+ *
+ * Two command sequences (input.version, chosen at start; workflows/definitions.ts):
+ *   - runs started without a version (before CUSTOMER_UPSERT_VERSION existed): the load and the
+ *     write-back are activities, FieldBridgeTargetCode is upserted as soon as the code is known and
+ *     each status change is its own upsert: 4 workflow tasks, 3 activity tasks, 6 actions for a new
+ *     customer. Kept as it was, so their histories replay (test/histories/v1-*).
+ *   - version 2: the load (an idempotent read) is a local activity run inside the first workflow
+ *     task, the write-back is first tried as a local activity (a few quick attempts, inside the
+ *     workflow task that got Specter's answer), and FieldBridgeTargetCode rides on the next status
+ *     upsert: 2 workflow tasks, 1 activity task, 5 actions. When the quick write-back fails, the code
+ *     is upserted on its own first and the write-back continues as the activity with the day-long
+ *     retry policy, so a sync parked on App4Sales holds its code in FieldBridgeTargetCode exactly as
+ *     before, and a later run recovers it. A run terminated while its quick write-back runs (at most
+ *     ~20 s, usually milliseconds) has not yet published the code; App4Sales has it if the write-back
+ *     landed, else the next run creates anew (the window the first sequence had between Specter's
+ *     answer and the next workflow task).
  */
 import {
   ActivityFailure,
@@ -20,6 +36,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -44,6 +61,21 @@ const { loadApp4SalesCustomer, recordCustomerCode } = proxyActivities<CustomerUp
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 });
+
+/** Version 2: the App4Sales read as a local activity, same retry policy (backoffs past 10 s become durable timers). */
+const localReads = proxyLocalActivities<CustomerUpsertActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  localRetryThreshold: '10s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+});
+
+/** Version 2: the write-back's quick tries, inside the workflow task (then the activity above takes over). */
+const quickRecord = proxyLocalActivities<CustomerUpsertActivities>({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '20s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+}).recordCustomerCode;
 
 /** Attempts at the Specter write before the sync fails (12 span about 10 minutes). */
 const SPECTER_WRITE_ATTEMPTS = 12;
@@ -101,15 +133,59 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
     dirty = true;
   });
 
+  const v2 = (input.version ?? 1) >= 2;
+  // Version 2: the FieldBridgeTargetCode not yet upserted; it goes with the next status upsert.
+  let unpublishedCode: string | null = null;
+  const publishCode = () => {
+    if (unpublishedCode === null) return;
+    upsertSearchAttributes([{ key: TargetCodeKey, value: unpublishedCode }]);
+    unpublishedCode = null;
+  };
   const setStatus = (status: SyncStatus) => {
     if (state.status === status) return;
     state.status = status;
+    if (v2 && unpublishedCode !== null) {
+      upsertSearchAttributes([
+        { key: SyncStatusKey, value: status },
+        { key: TargetCodeKey, value: unpublishedCode },
+      ]);
+      unpublishedCode = null;
+      return;
+    }
     upsertSearchAttributes([{ key: SyncStatusKey, value: status }]);
   };
+  const steps: Steps = v2
+    ? {
+        load: localReads.loadApp4SalesCustomer,
+        targetCode(code) {
+          if (!code || state.targetCode === code) return;
+          state.targetCode = code;
+          unpublishedCode = code;
+        },
+        async record(args) {
+          try {
+            await quickRecord(args);
+          } catch (err) {
+            if (isCancellation(err)) throw err;
+            log.info('quick CustomerCode write-back failed: publishing the code, then retrying as an activity', {
+              customerId,
+              error: innermostMessage(err),
+            });
+            publishCode();
+            await recordCustomerCode(args);
+          }
+        },
+      }
+    : {
+        load: loadApp4SalesCustomer,
+        targetCode: (code) => setTargetCode(state, code),
+        record: recordCustomerCode,
+      };
 
   let result: Omit<CustomerUpsertResult, 'passes'> | undefined;
   while (dirty) {
     if (state.passes >= maxPasses) {
+      if (v2) publishCode();
       await continueAsNew<typeof customerUpsert>({
         customerId,
         seenEventIds: [...seen].slice(-SEEN_EVENTS_KEPT),
@@ -117,6 +193,7 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
         sourceFingerprint: synced.fingerprint,
         maxPassesPerRun: input.maxPassesPerRun,
         specterWriteMaxAttempts: input.specterWriteMaxAttempts,
+        ...(v2 ? { version: input.version } : {}),
       });
     }
     dirty = false;
@@ -126,7 +203,7 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
     try {
       // Signals that arrive during the pass set `dirty` again (the SDK delivers them before the
       // activity results of the same activation), so no change is left unsynced.
-      const outcome = await syncOnce(customerId, state, synced, upsertSpecterCustomer);
+      const outcome = await syncOnce(customerId, state, synced, upsertSpecterCustomer, steps);
       if (outcome.kind === 'parked') {
         setStatus('waiting');
         // Until App4Sales takes the code: the next change, an operator's sync, or the recheck.
@@ -156,6 +233,13 @@ export async function customerUpsert(input: CustomerUpsertInput): Promise<Custom
   return { ...result!, passes: state.passes };
 }
 
+/** How a pass loads, publishes the code and writes it back: per command sequence (input.version). */
+interface Steps {
+  load: CustomerUpsertActivities['loadApp4SalesCustomer'];
+  targetCode(code: string | null): void;
+  record: CustomerUpsertActivities['recordCustomerCode'];
+}
+
 /** Keep FieldBridgeTargetCode current; each change is one search-attribute upsert (one action). */
 function setTargetCode(state: SyncState, code: string | null): void {
   if (!code || state.targetCode === code) return;
@@ -168,9 +252,10 @@ async function syncOnce(
   state: SyncState,
   synced: Synced,
   upsertSpecterCustomer: ReturnType<typeof specterWrite>,
+  steps: Steps,
 ): Promise<PassOutcome> {
   state.step = 'loading';
-  const source = await loadApp4SalesCustomer({ customerId, recall: synced.code === null });
+  const source = await steps.load({ customerId, recall: synced.code === null });
   if (synced.code === null && source.earlierSync) {
     synced.code = source.earlierSync.specterCustomerId;
     synced.fingerprint = source.earlierSync.sourceFingerprint;
@@ -186,7 +271,7 @@ async function syncOnce(
   // The customer to update: App4Sales' CustomerCode, else the one this sync already knows. Only a
   // customer known to neither is created.
   const code = sourceCode ?? synced.code;
-  setTargetCode(state, code);
+  steps.targetCode(code);
 
   state.step = 'mapping';
   const mapping = mapCustomerToSpecter(code && !sourceCode ? withCustomerCode(source, code) : source);
@@ -216,12 +301,12 @@ async function syncOnce(
     synced.fingerprint = source.sourceFingerprint ?? null;
   }
   const specterCustomerId = upserted?.code ?? code!;
-  setTargetCode(state, specterCustomerId);
+  steps.targetCode(specterCustomerId);
 
   state.step = 'recording';
   if (sourceCode !== specterCustomerId) {
     try {
-      await recordCustomerCode({ app4salesCustomerId: customerId, customerCode: specterCustomerId });
+      await steps.record({ app4salesCustomerId: customerId, customerCode: specterCustomerId });
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Specter holds the customer and this sync keeps its code: a later pass updates it, never

@@ -60,7 +60,21 @@ export interface CustomerUpsertInput {
   maxPassesPerRun?: number;
   /** Attempts at the Specter write before giving up (default 12, about 10 minutes); tests lower it. */
   specterWriteMaxAttempts?: number;
+  /**
+   * The command sequence of this run, chosen when it starts (CUSTOMER_UPSERT_VERSION by the starters
+   * and by continue-as-new): absent for runs started before it existed, which keep their original
+   * sequence, so their histories replay. See workflows/customer-upsert.ts.
+   */
+  version?: number;
 }
+
+/**
+ * 2: the App4Sales reads and the first tries of the code write-back are local activities, and
+ * FieldBridgeTargetCode goes with the next status upsert (2 workflow tasks, 1 activity task, 5 actions
+ * per new customer instead of 4, 3 and 6). A version in the input, not patched(): core records each
+ * patch with an extra TemporalChangeVersion search-attribute upsert, one more action in every run.
+ */
+export const CUSTOMER_UPSERT_VERSION = 2;
 
 export interface CustomerUpsertResult {
   customerId: string;

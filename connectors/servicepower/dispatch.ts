@@ -11,7 +11,7 @@
  * REST API page says "User". Read here as *(assumed)*: the work order has its mobile worker when
  * `UserName` or `PrimaryUserName` is non-empty (`technicianOf`); FieldBridge sets both.
  */
-import { DISPATCH_STATUS_NAMES, DispatchStatus, type DispatchStatusCode } from './schemas';
+import { DISPATCH_STATUS_NAMES, DispatchStatus, type DispatchStatusCode } from './codes';
 
 export interface DispatchFacts {
   UserName?: string;

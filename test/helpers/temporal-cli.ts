@@ -4,6 +4,7 @@
  *   const env = await TestWorkflowEnvironment.createLocal({ server: devServerOptions([MY_SA_KEY]) });
  */
 import type { DevServerConfig, LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
+import { devServerDynamicConfigArgs } from '../../scripts/dev-server-settings';
 
 export const TEMPORAL_CLI_ENV = 'FIELDBRIDGE_TEMPORAL_CLI';
 
@@ -26,8 +27,10 @@ export function temporalCliPath(): string {
 }
 
 /**
- * Dev server options that run the provisioned CLI instead of letting the SDK download one.
- * `overrides` are merged last (e.g. `{ namespace: 'x' }`, `{ extraArgs: [...] }`).
+ * Dev server options that run the provisioned CLI instead of letting the SDK download one, with the
+ * server settings `npm start` and the bench use (scripts/dev-server-settings.ts: eager activity
+ * dispatch). `overrides` are merged last (e.g. `{ namespace: 'x' }`); `overrides.extraArgs` are added
+ * after those settings.
  */
 export function devServerOptions(
   searchAttributes?: DevServerSearchAttributes,
@@ -37,5 +40,6 @@ export function devServerOptions(
     executable: { type: 'existing-path', path: temporalCliPath() },
     ...(searchAttributes && searchAttributes.length > 0 ? { searchAttributes } : {}),
     ...overrides,
+    extraArgs: [...devServerDynamicConfigArgs(), ...(overrides.extraArgs ?? [])],
   };
 }

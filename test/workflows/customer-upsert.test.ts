@@ -208,14 +208,16 @@ test('a lost answer from Specter after it created the customer does not create a
 
 test('a worker stopped between "created in Specter" and "code recorded" is replaced and no second customer appears', async () => {
   const id = seedCustomer();
-  // The write-back hangs, as if App4Sales or the network stalled while the first worker went down.
-  stack.app4sales.faults.set({ timeoutRate: 1, routes: ['setCustomerCode'], count: 1 });
+  // The write-back hangs, as if App4Sales or the network stalled while the first worker went down
+  // (every try, while that worker lives: a graceful shutdown lets local activities finish).
+  stack.app4sales.faults.set({ timeoutRate: 1, routes: ['setCustomerCode'], count: 1000 });
   const first = await stack.createWorker();
   const running = first.worker.run();
   try {
-    const handle = await sync(id);
+    await sync(id);
     await eventually(
-      async () => stack.specter.state.customers.size === 1 && (await handle.query(syncStateQuery)).step === 'recording',
+      // Specter holds it and the write-back's first request is in (hanging).
+      () => stack.specter.state.customers.size === 1 && (stack.app4sales.faults.state().remaining ?? 1000) < 1000,
       20_000,
       'Specter to hold the customer while the code is being recorded',
     );
@@ -226,6 +228,7 @@ test('a worker stopped between "created in Specter" and "code recorded" is repla
   }
   const handle = stack.env.client.workflow.getHandle<typeof customerUpsert>(customerUpsertWorkflowId(id));
   expect(stack.app4sales.state.customers.get(id)?.CustomerCode ?? null).toBeNull();
+  stack.app4sales.faults.clear();
 
   const result = await stack.withWorker(() => handle.result());
   expect(stack.specter.state.customers.size).toBe(1);
