@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../client/operations';
+import { devServerDynamicConfigArgs, devServerFileArgs } from '../scripts/dev-server-settings';
 import { freePort } from '../scripts/ports';
 
 export type TemporalKind = 'dev' | 'postgres';
@@ -91,7 +92,7 @@ export async function devTemporalServer(settings: DevServerSettings): Promise<Ch
       log.write(`--- start ${new Date().toISOString()}\n`);
       const child = spawn(
         settings.cli,
-        ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--headless', '--namespace', namespace, '--db-filename', dbFile, '--log-level', 'warn'],
+        ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--headless', '--namespace', namespace, '--db-filename', dbFile, '--log-level', 'warn', ...devServerDynamicConfigArgs(), ...devServerFileArgs()],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       child.stdout!.pipe(log, { end: false });

@@ -30,6 +30,7 @@ import { Connection } from '@temporalio/client';
 import { ensureNamespace } from '../client/namespace';
 import { ensureSearchAttributes } from '../client/operations';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
+import { QUEUE_POLL_RPS } from './dev-server-settings';
 import { freePort, portFree } from './ports';
 import {
   displayPath,
@@ -275,6 +276,11 @@ export interface PostgresTemporal {
  */
 export const POSTGRES_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
   'system.enableActivityEagerExecution': true,
+  // The history queue readers' poll cap, as on FieldBridge's dev server (scripts/dev-server-settings.ts):
+  // the default 20/s makes every task wait for the next 50 ms read slot of its shard.
+  'history.transferProcessorMaxPollRPS': QUEUE_POLL_RPS,
+  'history.timerProcessorMaxPollRPS': QUEUE_POLL_RPS,
+  'history.visibilityProcessorMaxPollRPS': QUEUE_POLL_RPS,
   'frontend.enableServerVersionCheck': false,
   'frontend.enableUpdateWorkflowExecution': true,
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
