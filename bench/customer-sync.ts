@@ -62,6 +62,7 @@ import { jobReport, runJobFlow, type JobPhaseName } from './job-flow';
 import { benchServiceTradeSeed, benchSpectrumSeed } from './jobs';
 import { ceilingBoundMs, mobileReport, runMobileFlow, type MobilePhaseName } from './mobile-flow';
 import { findDevServerPid, freePort, machineInfo, type BenchEngine } from './runner';
+import { runOncePerServer, startPostgresEngine } from './temporal-servers';
 
 const APP4SALES_API_KEY = 'bench-app4sales-key';
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
@@ -110,7 +111,12 @@ interface BenchOptions {
   workflowVersion: number;
   /** Compare with this earlier BENCH_JSON (customer flow), printed side by side; '' for none. */
   baseline: string;
+  /** The Temporal server(s): the CLI's dev server, the PostgreSQL-backed server, or each in turn, side by side. */
+  temporal: TemporalKind[];
 }
+
+const TEMPORAL_KINDS = ['dev', 'postgres'] as const;
+type TemporalKind = (typeof TEMPORAL_KINDS)[number];
 
 const DEFAULT_N = 200;
 const DEFAULT_JOB_N = 100;
@@ -166,7 +172,10 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
                    (file: as npm start runs it, WAL; file-default: the SQLite defaults, as before issue 9)
   --workflow-version  customer sync's command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: as before)
   --baseline     earlier customer BENCH_JSON file    [BENCH_BASELINE, default ${DEFAULT_BASELINE}; '' for none]
-                   printed side by side with this run's figures (before / after)`;
+                   printed side by side with this run's figures (before / after)
+  --temporal     Temporal server(s)                  [BENCH_TEMPORAL, dev|postgres|dev,postgres, default dev]
+                   (postgres: scripts/temporal-server.ts on the machine's PostgreSQL, databases dropped after;
+                    two: the bench runs once per server and prints the headline figures side by side)`;
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const { values } = parseArgs({
@@ -193,6 +202,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       db: { type: 'string' },
       baseline: { type: 'string' },
       'workflow-version': { type: 'string' },
+      temporal: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -228,6 +238,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   if (burst < mobileN) throw new Error(`burst (${burst}) must be at least mobile-n (${mobileN}): the first events create the work orders\n${USAGE}`);
   return {
     flows: list('flows', values.flows ?? env.BENCH_FLOWS, FLOW_NAMES),
+    temporal: (values.temporal ?? env.BENCH_TEMPORAL) ? list('temporal', values.temporal ?? env.BENCH_TEMPORAL, TEMPORAL_KINDS) : ['dev'],
     phases: list('phases', values.phases ?? env.BENCH_PHASES, PHASE_KINDS),
     n,
     jobN: int('job-n', values['job-n'] ?? env.BENCH_JOB_N, nGiven ? n : DEFAULT_JOB_N, 1),
@@ -264,6 +275,9 @@ async function main(): Promise<number> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
+  // Several servers: the bench once per server, the figures side by side.
+  if (opts.temporal.length > 1) return runOncePerServer(opts.temporal, process.argv.slice(2));
+  const postgres = opts.temporal[0] === 'postgres';
 
   // The worker's (and the SDK's) logs: warnings and errors only, on stderr.
   installRuntimeLogger(createLogger({ name: 'worker', level: 'warn', format: 'json', destination: process.stderr }));
@@ -274,6 +288,7 @@ async function main(): Promise<number> {
 
   const closers: Array<() => Promise<void>> = [];
   let envTeardown: (() => Promise<void>) | undefined;
+  let postgresServer: Awaited<ReturnType<typeof startPostgresEngine>> | undefined;
   try {
     const t0 = performance.now();
     const bundleStarted = performance.now();
@@ -287,7 +302,12 @@ async function main(): Promise<number> {
     // allSettled: whatever started is stopped again, even when something else failed to start.
     const mobile = opts.flows.includes('mobile');
     const [envResult, app4salesResult, specterResult, servicetradeResult, spectrumResult, servicechannelResult, servicepowerResult] = await Promise.allSettled([
-      TestWorkflowEnvironment.createLocal({
+      postgres
+        ? startPostgresEngine({ dataConverter, eager: opts.eager, queuePollRps: opts.queuePollRps, log }).then((pg) => {
+            postgresServer = pg;
+            return pg.env;
+          })
+        : TestWorkflowEnvironment.createLocal({
         client: { dataConverter },
         server: {
           executable: { type: 'existing-path', path: cli.path },
@@ -323,7 +343,7 @@ async function main(): Promise<number> {
       mobile ? startServicePowerSimulator({ tokens: [MOBILE_FLOW.servicepower.accessToken], seed: demoServicePowerData, logger: false }) : Promise.resolve(undefined),
     ]);
     const started = [envResult, app4salesResult, specterResult, servicetradeResult, spectrumResult, servicechannelResult, servicepowerResult] as const;
-    if (envResult.status === 'fulfilled') envTeardown = () => envResult.value.teardown();
+    if (envResult.status === 'fulfilled') envTeardown = () => (postgresServer ? postgresServer.teardown() : envResult.value.teardown());
     for (const r of started.slice(1)) if (r.status === 'fulfilled' && r.value) closers.push(() => (r.value as { close(): Promise<void> }).close());
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     const ok = <T>(r: PromiseSettledResult<T>) => (r as PromiseFulfilledResult<T>).value;
@@ -333,7 +353,10 @@ async function main(): Promise<number> {
     const servicepower: ServicePowerSimulator | undefined = ok(servicepowerResult);
     const devServerMs = performance.now() - t0;
     const { b: bundle, ms: bundleMs } = await bundlePromise;
-    const engine: BenchEngine = { env, bundle, dataConverter, devServerPid: findDevServerPid(), metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+    const engine: BenchEngine = postgresServer
+      ? // The server's own CPU (PostgreSQL's processes not counted); its heartbeats are not counted.
+        { env, bundle, dataConverter, devServerPid: postgresServer.server.pid, metricsUrl: undefined }
+      : { env, bundle, dataConverter, devServerPid: findDevServerPid(), metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
     log.info(
       { devServerPid: engine.devServerPid ?? null, app4sales: app4sales.url, specter: specter.url, servicetrade: servicetrade.url, spectrum: spectrum.wsUrl },
       'stack up',
