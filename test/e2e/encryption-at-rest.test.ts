@@ -202,8 +202,15 @@ test('a synced customer is ciphertext in the history and the database file, and 
 
   // A history read in code (handle.fetchHistory(), as the CLI's readers do) is ciphertext until decoded with the client's converter.
   const history = await encrypted.client.workflow.getHandle(customerUpsertWorkflowId(secretId)).fetchHistory();
+  // Activity results: an activity's in ActivityTaskCompleted, a local activity's (the App4Sales load) in its marker's details.
   const resultTexts = () =>
-    (history.events ?? []).flatMap((e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? []).map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('latin1')).join('\n');
+    (history.events ?? [])
+      .flatMap((e) => [
+        ...(e.activityTaskCompletedEventAttributes?.result?.payloads ?? []),
+        ...Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((d) => d.payloads ?? []),
+      ])
+      .map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('latin1'))
+      .join('\n');
   expect(resultTexts()).not.toContain(secret.email);
   await decodeHistoryPayloads(encrypted.client.options.loadedDataConverter, history);
   expect(resultTexts()).toContain(secret.email);
