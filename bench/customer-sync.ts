@@ -113,6 +113,10 @@ interface BenchOptions {
   baseline: string;
   /** The Temporal server(s): the CLI's dev server, the PostgreSQL-backed server, or each in turn, side by side. */
   temporal: TemporalKind[];
+  /** Customer flow: the worker in a process of its own (its CPU alone) or in this one. */
+  workerProcess: 'child' | 'inline';
+  /** Customer flow, worker in its own process: write its CPU profiles (node --cpu-prof) here. */
+  workerCpuProf: string;
 }
 
 const TEMPORAL_KINDS = ['dev', 'postgres'] as const;
@@ -173,6 +177,11 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
   --workflow-version  customer sync's command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: as before)
   --baseline     earlier customer BENCH_JSON file    [BENCH_BASELINE, default ${DEFAULT_BASELINE}; '' for none]
                    printed side by side with this run's figures (before / after)
+  --worker-process  customer flow's worker           [BENCH_WORKER_PROCESS, child|inline, default child]
+                   (child: a process of its own, so "CPU per sync, worker alone" is the worker's; the client
+                    and the simulators stay in the bench process; inline: all in one process, as before)
+  --worker-cpu-prof DIR  profile that worker process  [BENCH_WORKER_CPU_PROF] (node --cpu-prof; then
+                   npx tsx bench/probe/cpu-profile-summary.ts DIR/*.cpuprofile)
   --temporal     Temporal server(s)                  [BENCH_TEMPORAL, dev|postgres|dev,postgres, default dev]
                    (postgres: scripts/temporal-server.ts on the machine's PostgreSQL, databases dropped after;
                     two: the bench runs once per server and prints the headline figures side by side)`;
@@ -203,6 +212,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       baseline: { type: 'string' },
       'workflow-version': { type: 'string' },
       temporal: { type: 'string' },
+      'worker-process': { type: 'string' },
+      'worker-cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -258,6 +269,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     queuePollRps: int('queue-poll-rps', values['queue-poll-rps'] ?? env.BENCH_QUEUE_POLL_RPS, QUEUE_POLL_RPS, 1),
     db: oneOf('db', values.db ?? env.BENCH_DB, ['memory', 'file', 'file-default'] as const, 'memory'),
     baseline: values.baseline ?? env.BENCH_BASELINE ?? DEFAULT_BASELINE,
+    workerProcess: oneOf('worker-process', values['worker-process'] ?? env.BENCH_WORKER_PROCESS, ['child', 'inline'] as const, 'child'),
+    workerCpuProf: values['worker-cpu-prof'] ?? env.BENCH_WORKER_CPU_PROF ?? '',
     workflowVersion: Number(oneOf('workflow-version', values['workflow-version'] ?? env.BENCH_WORKFLOW_VERSION, ['1', String(CUSTOMER_UPSERT_VERSION)] as const, String(CUSTOMER_UPSERT_VERSION))),
   };
 }
@@ -388,7 +401,9 @@ async function main(): Promise<number> {
               rate: opts.rate,
               devServer: { eagerActivities: opts.eager, queuePollRps: opts.queuePollRps, db: opts.db },
               workflowVersion: opts.workflowVersion,
+              workerProcess: opts.workerProcess,
             },
+            workerProcess: { adapters, depsTaskQueue: 'fieldbridge-bench-real', ...(opts.workerCpuProf ? { cpuProfDir: opts.workerCpuProf } : {}) },
             machine,
             startupMs,
             began,
