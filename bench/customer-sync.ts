@@ -21,7 +21,9 @@
  * Self-contained: the provisioned Temporal CLI's dev server (in-memory), the four simulators
  * in-process on random ports, and one production-built worker per phase (same factory, interceptors
  * and tuning as worker/main.ts, same workflow bundle), all running in this process except the dev
- * server. Flows run one after the other on the same dev server, each phase on its own task queue.
+ * server and the customer flow's worker, which runs in a process of its own (bench/worker-process.ts;
+ * `--worker-process inline` keeps it here), so that its CPU is measured alone. Flows run one after
+ * the other on the same dev server, each phase on its own task queue.
  *
  * A sync is triggered as the webhook receiver does (signal-with-start) and awaited to completion; at
  * most `concurrency` syncs are in flight. Latencies are measured from the trigger to the moment the
