@@ -55,7 +55,7 @@ export interface CustomerFlowSettings {
   /** The customer sync's command sequence started (workflows/definitions.ts CUSTOMER_UPSERT_VERSION; 1: as before issue 9). */
   workflowVersion?: number;
   /** How the dev server ran (eager activity dispatch on or off; SQLite in memory or in a file). */
-  devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' | 'file-default' };
+  devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' | 'file-default'; dynamicConfig?: string[]; gogc?: string };
   /**
    * Where the worker runs: 'child' (a process of its own, bench/worker-process.ts: its CPU measured
    * alone) or 'inline' (in the bench process with the client and the simulators, as before). Absent: inline.
@@ -385,7 +385,9 @@ export function costTable(now: CustomerBenchResult, baseline: { file: string; re
   const server = (r: CustomerBenchResult) =>
     `workflow v${r.settings.workflowVersion ?? 1}, worker ${r.settings.workerProcess === 'child' ? 'in its own process' : 'inline'}, ` +
     (r.settings.devServer
-      ? `eager ${r.settings.devServer.eagerActivities ? 'on' : 'off'}, queue polls ${r.settings.devServer.queuePollRps ?? 20}/s, SQLite ${r.settings.devServer.db}`
+      ? `eager ${r.settings.devServer.eagerActivities ? 'on' : 'off'}, queue polls ${r.settings.devServer.queuePollRps ?? 20}/s, SQLite ${r.settings.devServer.db}` +
+        (r.settings.devServer.dynamicConfig ? `, ${r.settings.devServer.dynamicConfig.join(', ')}` : '') +
+        (r.settings.devServer.gogc ? `, GOGC=${r.settings.devServer.gogc}` : '')
       : 'eager off, queue polls 20/s, SQLite memory');
   return [
     `  cost per sync${baseline ? `: before = ${baseline.file} (${baseline.result.at}; ${server(baseline.result)})` : ''}; now: ${server(now)}`,

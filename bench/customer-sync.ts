@@ -119,6 +119,8 @@ interface BenchOptions {
   workerProcess: 'child' | 'inline';
   /** Customer flow, worker in its own process: write its CPU profiles (node --cpu-prof) here. */
   workerCpuProf: string;
+  /** More dynamic config for the dev server (`key=value`), after FieldBridge's own: to measure a setting. */
+  dynamicConfig: string[];
 }
 
 const TEMPORAL_KINDS = ['dev', 'postgres'] as const;
@@ -184,6 +186,8 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
                     and the simulators stay in the bench process; inline: all in one process, as before)
   --worker-cpu-prof DIR  profile that worker process  [BENCH_WORKER_CPU_PROF] (node --cpu-prof; then
                    npx tsx bench/probe/cpu-profile-summary.ts DIR/*.cpuprofile)
+  --dynamic-config K=V[,K=V]  more dev server dynamic config [BENCH_DYNAMIC_CONFIG] (to measure a server setting;
+                   e.g. matching.numTaskqueueReadPartitions=1,matching.numTaskqueueWritePartitions=1)
   --temporal     Temporal server(s)                  [BENCH_TEMPORAL, dev|postgres|dev,postgres, default dev]
                    (postgres: scripts/temporal-server.ts on the machine's PostgreSQL, databases dropped after;
                     two: the bench runs once per server and prints the headline figures side by side)`;
@@ -216,6 +220,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       temporal: { type: 'string' },
       'worker-process': { type: 'string' },
       'worker-cpu-prof': { type: 'string' },
+      'dynamic-config': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -273,6 +278,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     baseline: values.baseline ?? env.BENCH_BASELINE ?? DEFAULT_BASELINE,
     workerProcess: oneOf('worker-process', values['worker-process'] ?? env.BENCH_WORKER_PROCESS, ['child', 'inline'] as const, 'child'),
     workerCpuProf: values['worker-cpu-prof'] ?? env.BENCH_WORKER_CPU_PROF ?? '',
+    dynamicConfig: (values['dynamic-config'] ?? env.BENCH_DYNAMIC_CONFIG ?? '').split(',').map((kv) => kv.trim()).filter(Boolean),
     workflowVersion: Number(oneOf('workflow-version', values['workflow-version'] ?? env.BENCH_WORKFLOW_VERSION, ['1', String(CUSTOMER_UPSERT_VERSION)] as const, String(CUSTOMER_UPSERT_VERSION))),
   };
 }
@@ -331,6 +337,7 @@ async function main(): Promise<number> {
             '--metrics-port',
             String(metricsPort),
             ...devServerDynamicConfigArgs({ eager: opts.eager, queuePollRps: opts.queuePollRps }),
+            ...opts.dynamicConfig.flatMap((kv) => ['--dynamic-config-value', kv]),
             ...(opts.db === 'file' ? devServerFileArgs() : []),
           ],
           ...(opts.db !== 'memory' ? { dbFilename: join(mkdtempSync(join(tmpdir(), 'fieldbridge-bench-')), 'temporal.db') } : {}),
@@ -401,7 +408,13 @@ async function main(): Promise<number> {
               idleN: opts.idleN,
               pacedN: opts.pacedN,
               rate: opts.rate,
-              devServer: { eagerActivities: opts.eager, queuePollRps: opts.queuePollRps, db: opts.db },
+              devServer: {
+                eagerActivities: opts.eager,
+                queuePollRps: opts.queuePollRps,
+                db: opts.db,
+                ...(opts.dynamicConfig.length > 0 ? { dynamicConfig: opts.dynamicConfig } : {}),
+                ...(process.env.GOGC ? { gogc: process.env.GOGC } : {}),
+              },
               workflowVersion: opts.workflowVersion,
               workerProcess: opts.workerProcess,
             },
