@@ -27,6 +27,7 @@ import {
   type BenchEngine,
   type Distribution,
   type HistoryFigures,
+  type IdleCpu,
   type FlowBenchResult,
   type MachineInfo,
   type PhaseActivities,
@@ -94,6 +95,8 @@ export interface CustomerPhaseFigures {
   verified: { specterRecords: number; customerCodesWrittenBack: number } | null;
   history: HistoryFigures;
   resources: ResourceFigures;
+  /** CPU burnt per second with nothing running, after the warm-up (5 s). */
+  idleCpu?: IdleCpu | null;
   /** Syncs one at a time (idle engine), and at a steady rate (real phase). */
   idle?: CustomerBatchFigures | null;
   paced?: CustomerBatchFigures | null;
@@ -176,6 +179,7 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
           settings.workflowVersion === 1
             ? startFirstSequence(client, taskQueue, customerId, { eventId: `bench-${customerId}` })
             : startCustomerUpsert(client, taskQueue, customerId, { eventId: `bench-${customerId}` }),
+        idleCpuProbeMs: 5000,
         warmupKeys: Array.from({ length: settings.warmup }, (_, i) => benchCustomerId(`${spec.batch}W`, i + 1)),
         keys,
         extraBatches: [
@@ -229,6 +233,7 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
       verified,
       history,
       resources: run.resources,
+      idleCpu: run.idleCpu ?? null,
       idle: await batch('idle', null),
       paced: spec.name === 'real' ? await batch('paced', settings.rate ?? 10) : null,
     };
@@ -298,6 +303,9 @@ export interface CostFigures {
   cpuPerSyncDevServerMs: number | null;
   cpuPerSyncMs: number | null;
   cpuPerSyncAllMs: number | null;
+  /** CPU burnt per second with nothing running (ms/s): the worker's process (or the bench process when inline), the dev server. */
+  idleCpuWorkerMsPerS: number | null;
+  idleCpuDevServerMsPerS: number | null;
   /** Closed loop at `concurrency`: real, null (the engine's ceiling) and real / null. */
   realSyncsPerSecond: number | null;
   nullSyncsPerSecond: number | null;
@@ -331,6 +339,8 @@ export function costFigures(result: CustomerBenchResult): CostFigures {
     cpuPerSyncDevServerMs: r1(cpuServer),
     cpuPerSyncMs: cpuWorker !== null ? r1(cpuWorker + (cpuServer ?? 0)) : cpuBench === null ? null : r1(cpuBench + (cpuServer ?? 0)),
     cpuPerSyncAllMs: cpuBench === null ? null : r1(cpuBench + (cpuWorker ?? 0) + (cpuServer ?? 0)),
+    idleCpuWorkerMsPerS: r1(real?.idleCpu ? (real.idleCpu.workerMsPerS ?? real.idleCpu.benchMsPerS) : null),
+    idleCpuDevServerMsPerS: r1(real?.idleCpu?.devServerMsPerS),
     realSyncsPerSecond: r1(real?.syncsPerSecond),
     nullSyncsPerSecond: r1(nul?.syncsPerSecond),
     realOverNull: real && nul && nul.syncsPerSecond > 0 ? Math.round((real.syncsPerSecond / nul.syncsPerSecond) * 100) / 100 : null,
@@ -372,6 +382,8 @@ const COST_ROWS: Array<[keyof CostFigures, string, string]> = [
   ['cpuPerSyncDevServerMs', 'CPU per sync, dev server (ms)', ''],
   ['cpuPerSyncMs', 'CPU per sync, worker + dev server (ms)', '<= 55'],
   ['cpuPerSyncAllMs', 'CPU per sync, all processes (ms)', ''],
+  ['idleCpuWorkerMsPerS', 'idle, nothing running: worker CPU (ms per s)', ''],
+  ['idleCpuDevServerMsPerS', 'idle, nothing running: dev server CPU (ms per s)', ''],
   ['realSyncsPerSecond', 'throughput real (syncs/s)', ''],
   ['nullSyncsPerSecond', 'throughput null = ceiling (syncs/s)', 'x 1.5'],
   ['realOverNull', 'real / null', '>= 0.90'],

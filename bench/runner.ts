@@ -416,6 +416,16 @@ export interface PhaseRun {
    * that its CPU is measured alone; `activities` is then unused.
    */
   startWorkerProcess?: () => Promise<{ pid: number; stop(): Promise<void> }>;
+  /** After the warm-up, sample CPU for this long with nothing running: what each process burns idle. */
+  idleCpuProbeMs?: number;
+}
+
+/** CPU burnt per second with no sync running (pollers waiting, timers, GC): ms of CPU per s of wall time. */
+export interface IdleCpu {
+  wallMs: number;
+  benchMsPerS: number;
+  workerMsPerS: number | null;
+  devServerMsPerS: number | null;
 }
 
 export interface BatchRun {
@@ -427,6 +437,7 @@ export interface BatchRun {
 }
 
 export interface PhaseRunResult {
+  idleCpu?: IdleCpu | null;
   measured: BatchRun;
   resources: ResourceFigures;
   extra: Record<string, BatchRun>;
@@ -465,6 +476,7 @@ export async function runPhase(engine: BenchEngine, run: PhaseRun, settings: Run
 
   let measured: BatchRun | undefined;
   let resources: ResourceFigures | undefined;
+  let idleCpu: IdleCpu | null = null;
   const extra: Record<string, BatchRun> = {};
   await runUntil(async () => {
     if (run.warmupKeys.length > 0) {
@@ -472,6 +484,16 @@ export async function runPhase(engine: BenchEngine, run: PhaseRun, settings: Run
       const warm = await runSyncs(client, run.taskQueue, run.warmupKeys, run.start, settings.concurrency, settings.syncTimeoutMs);
       const failed = warm.filter((s) => s.error);
       if (failed.length > 0) log.warn({ phase: run.name, failed: failed.length, first: failed[0].error }, 'warm-up syncs failed');
+    }
+    if (run.idleCpuProbeMs && run.idleCpuProbeMs > 0) {
+      const idleSampler = new ResourceSampler(engine.devServerPid, workerPid);
+      const t0 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, run.idleCpuProbeMs));
+      const r = idleSampler.stop();
+      const wallMs = performance.now() - t0;
+      const perS = (ms: number) => round2((ms / wallMs) * 1000);
+      idleCpu = { wallMs: Math.round(wallMs), benchMsPerS: perS(r.cpuMs), workerMsPerS: r.worker ? perS(r.worker.cpuMs) : null, devServerMsPerS: r.devServer ? perS(r.devServer.cpuMs) : null };
+      log.info({ phase: run.name, ...idleCpu }, 'idle CPU');
     }
     log.info({ phase: run.name, n: run.keys.length, concurrency: settings.concurrency, taskQueue: run.taskQueue }, 'measured syncs');
     let before = await heartbeats();
@@ -491,7 +513,7 @@ export async function runPhase(engine: BenchEngine, run: PhaseRun, settings: Run
       extra[label] = { samples: extraSamples, heartbeats: delta(before, after), resources: batchResources };
     }
   });
-  return { measured: measured!, resources: resources!, extra };
+  return { idleCpu, measured: measured!, resources: resources!, extra };
 }
 
 export interface BatchFigures {
