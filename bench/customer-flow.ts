@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Activities, LoadApp4SalesCustomerInput, LoadedCustomer } from '../activities';
+import type { Activities } from '../activities';
 import type { Client } from '@temporalio/client';
 import { customerUpsertSearchAttributes, startCustomerUpsert, type StartedSync } from '../client/starters';
 import type { customerUpsert } from '../workflows/customer-upsert';
@@ -14,7 +14,10 @@ import { CUSTOMER_UPSERT_WORKFLOW, customerUpsertWorkflowId, sourceChangedSignal
 import type { Logger } from '../common/logger';
 import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
 import type { SpecterSimulator } from '../connectors/specter/simulator';
+import type { AdapterConfig } from '../worker/deps';
 import { BENCH_PRICE_LIST, BENCH_SALES_REP, benchCustomer, benchCustomerId } from './customers';
+import { nullCustomerActivities } from './null-activities';
+import { startWorkerProcess } from './worker-process';
 import {
   batchFigures,
   latenciesTo,
@@ -24,6 +27,7 @@ import {
   type BenchEngine,
   type Distribution,
   type HistoryFigures,
+  type IdleCpu,
   type FlowBenchResult,
   type MachineInfo,
   type PhaseActivities,
@@ -52,7 +56,12 @@ export interface CustomerFlowSettings {
   /** The customer sync's command sequence started (workflows/definitions.ts CUSTOMER_UPSERT_VERSION; 1: as before issue 9). */
   workflowVersion?: number;
   /** How the dev server ran (eager activity dispatch on or off; SQLite in memory or in a file). */
-  devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' | 'file-default' };
+  devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' | 'file-default'; dynamicConfig?: string[]; gogc?: string };
+  /**
+   * Where the worker runs: 'child' (a process of its own, bench/worker-process.ts: its CPU measured
+   * alone) or 'inline' (in the bench process with the client and the simulators, as before). Absent: inline.
+   */
+  workerProcess?: 'child' | 'inline';
 }
 
 /** One extra batch's figures (idle: one at a time; paced: a steady rate). */
@@ -62,8 +71,11 @@ export interface CustomerBatchFigures {
   ratePerSecond: number | null;
   latencyMs: { toSpecter: Distribution | null; toCompletion: Distribution | null };
   history: HistoryFigures;
-  /** CPU per completed sync during the batch: this process (worker, client, simulators) and the dev server. */
-  cpuPerSyncMs: { bench: number; devServer: number | null };
+  /**
+   * CPU per completed sync during the batch: the bench process (client and simulators, plus the
+   * worker when it runs inline), the dev server, and the worker's own process (null when inline).
+   */
+  cpuPerSyncMs: { bench: number; devServer: number | null; worker?: number | null };
 }
 
 export interface CustomerPhaseFigures {
@@ -83,6 +95,8 @@ export interface CustomerPhaseFigures {
   verified: { specterRecords: number; customerCodesWrittenBack: number } | null;
   history: HistoryFigures;
   resources: ResourceFigures;
+  /** CPU burnt per second with nothing running, after the warm-up (5 s). */
+  idleCpu?: IdleCpu | null;
   /** Syncs one at a time (idle engine), and at a steady rate (real phase). */
   idle?: CustomerBatchFigures | null;
   paced?: CustomerBatchFigures | null;
@@ -96,6 +110,8 @@ export interface CustomerFlowInput {
   specter: SpecterSimulator;
   /** The worker's real activities, pointed at the simulators. */
   activities: Activities;
+  /** For a worker in its own process (settings.workerProcess 'child'): the same activities' configuration, and a profile directory. */
+  workerProcess?: { adapters: AdapterConfig; depsTaskQueue: string; cpuProfDir?: string };
   settings: CustomerFlowSettings;
   machine: MachineInfo;
   startupMs: CustomerBenchResult['startupMs'];
@@ -144,10 +160,26 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
         name: spec.name,
         taskQueue: spec.taskQueue,
         activities: spec.activities,
+        ...(settings.workerProcess === 'child' && input.workerProcess
+          ? {
+              startWorkerProcess: () =>
+                startWorkerProcess({
+                  address: engine.env.address,
+                  namespace: engine.env.namespace ?? 'default',
+                  taskQueue: spec.taskQueue,
+                  bundle: engine.bundle,
+                  activities: spec.name === 'real' ? 'real' : 'null-customer',
+                  adapters: input.workerProcess!.adapters,
+                  depsTaskQueue: input.workerProcess!.depsTaskQueue,
+                  cpuProfDir: input.workerProcess!.cpuProfDir,
+                }),
+            }
+          : {}),
         start: (client, taskQueue, customerId) =>
           settings.workflowVersion === 1
             ? startFirstSequence(client, taskQueue, customerId, { eventId: `bench-${customerId}` })
             : startCustomerUpsert(client, taskQueue, customerId, { eventId: `bench-${customerId}` }),
+        idleCpuProbeMs: 5000,
         warmupKeys: Array.from({ length: settings.warmup }, (_, i) => benchCustomerId(`${spec.batch}W`, i + 1)),
         keys,
         extraBatches: [
@@ -182,7 +214,7 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
         ratePerSecond,
         latencyMs: { toSpecter: nameOf ? latenciesTo(b.samples, (id) => specterStoredAt.get(nameOf(id))) : null, toCompletion: bf.toCompletion },
         history: await historyFigures(engine.env.client, b.samples, log),
-        cpuPerSyncMs: { bench: per(res?.cpuMs) ?? 0, devServer: per(res?.devServer?.cpuMs) },
+        cpuPerSyncMs: { bench: per(res?.cpuMs) ?? 0, devServer: per(res?.devServer?.cpuMs), worker: per(res?.worker?.cpuMs ?? undefined) },
       };
     };
     phases[name] = {
@@ -201,6 +233,7 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
       verified,
       history,
       resources: run.resources,
+      idleCpu: run.idleCpu ?? null,
       idle: await batch('idle', null),
       paced: spec.name === 'real' ? await batch('paced', settings.rate ?? 10) : null,
     };
@@ -228,31 +261,6 @@ async function startFirstSequence(client: Client, taskQueue: string, customerId:
     typedSearchAttributes: customerUpsertSearchAttributes(customerId),
   });
   return { workflowId, runId: handle.signaledRunId };
-}
-
-/** No-op activities of the same names and shapes: the engine's share of a sync. */
-function nullCustomerActivities(): Pick<Activities, 'loadApp4SalesCustomer' | 'upsertSpecterCustomer' | 'findLostSpecterCustomer' | 'recordCustomerCode'> {
-  const template = benchCustomer('NULL', 0);
-  return {
-    async loadApp4SalesCustomer(input: LoadApp4SalesCustomerInput | string): Promise<LoadedCustomer> {
-      const customerId = typeof input === 'string' ? input : input.customerId;
-      return {
-        customer: { ...template, Id: customerId },
-        salesRepResIdString: BENCH_SALES_REP.ResIdString,
-        priceListCurrency: BENCH_PRICE_LIST.Currency ?? null,
-        defaultCustomerGroupId: null,
-        sourceFingerprint: customerId,
-        earlierSync: null,
-      };
-    },
-    async upsertSpecterCustomer() {
-      return { code: '90001', created: true, message: 'Customer created' };
-    },
-    async findLostSpecterCustomer() {
-      return null;
-    },
-    async recordCustomerCode() {},
-  };
 }
 
 /** Record when the Specter simulator first stores each customer name (its state is a Map in this process). */
@@ -284,10 +292,20 @@ export interface CostFigures {
   idleWorkflowTaskRunMs: number | null;
   idleActivityQueueMs: number | null;
   idleActivityRunMs: number | null;
-  /** CPU per sync at the steady rate: worker process (with client and simulators), dev server, both (ms). */
+  /**
+   * CPU per sync at the steady rate (ms): the worker's own process (null when the worker ran inline,
+   * as every run before bench --worker-process); the bench process (client and simulators, plus the
+   * worker when inline); the dev server; worker + dev server (issue 9's target; when the worker ran
+   * inline, bench process + dev server, which overstates it); everything.
+   */
+  cpuPerSyncWorkerMs: number | null;
   cpuPerSyncBenchMs: number | null;
   cpuPerSyncDevServerMs: number | null;
   cpuPerSyncMs: number | null;
+  cpuPerSyncAllMs: number | null;
+  /** CPU burnt per second with nothing running (ms/s): the worker's process (or the bench process when inline), the dev server. */
+  idleCpuWorkerMsPerS: number | null;
+  idleCpuDevServerMsPerS: number | null;
   /** Closed loop at `concurrency`: real, null (the engine's ceiling) and real / null. */
   realSyncsPerSecond: number | null;
   nullSyncsPerSecond: number | null;
@@ -301,6 +319,7 @@ export function costFigures(result: CustomerBenchResult): CostFigures {
   const paced = real?.paced ?? null;
   const cpuBench = paced ? paced.cpuPerSyncMs.bench : real ? real.resources.cpuMs / Math.max(1, real.completed) : null;
   const cpuServer = paced ? paced.cpuPerSyncMs.devServer : real?.resources.devServer ? real.resources.devServer.cpuMs / Math.max(1, real.completed) : null;
+  const cpuWorker = paced ? (paced.cpuPerSyncMs.worker ?? null) : real?.resources.worker ? real.resources.worker.cpuMs / Math.max(1, real.completed) : null;
   const r1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? null : Math.round(v * 10) / 10);
   return {
     idleToSpecterP50: r1(idle?.latencyMs.toSpecter?.p50),
@@ -315,9 +334,13 @@ export function costFigures(result: CustomerBenchResult): CostFigures {
     idleWorkflowTaskRunMs: r1(idle?.history.timingMs.workflowTaskRunPerTask),
     idleActivityQueueMs: r1(idle?.history.timingMs.activityQueuePerTask),
     idleActivityRunMs: r1(idle?.history.timingMs.activityRunPerTask),
+    cpuPerSyncWorkerMs: r1(cpuWorker),
     cpuPerSyncBenchMs: r1(cpuBench),
     cpuPerSyncDevServerMs: r1(cpuServer),
-    cpuPerSyncMs: cpuBench === null ? null : r1(cpuBench + (cpuServer ?? 0)),
+    cpuPerSyncMs: cpuWorker !== null ? r1(cpuWorker + (cpuServer ?? 0)) : cpuBench === null ? null : r1(cpuBench + (cpuServer ?? 0)),
+    cpuPerSyncAllMs: cpuBench === null ? null : r1(cpuBench + (cpuWorker ?? 0) + (cpuServer ?? 0)),
+    idleCpuWorkerMsPerS: r1(real?.idleCpu ? (real.idleCpu.workerMsPerS ?? real.idleCpu.benchMsPerS) : null),
+    idleCpuDevServerMsPerS: r1(real?.idleCpu?.devServerMsPerS),
     realSyncsPerSecond: r1(real?.syncsPerSecond),
     nullSyncsPerSecond: r1(nul?.syncsPerSecond),
     realOverNull: real && nul && nul.syncsPerSecond > 0 ? Math.round((real.syncsPerSecond / nul.syncsPerSecond) * 100) / 100 : null,
@@ -354,9 +377,13 @@ const COST_ROWS: Array<[keyof CostFigures, string, string]> = [
   ['idleWorkflowTaskRunMs', 'idle: workflow task started -> completed (ms)', ''],
   ['idleActivityQueueMs', 'idle: activity scheduled -> started (ms)', ''],
   ['idleActivityRunMs', 'idle: activity started -> completed (ms)', ''],
-  ['cpuPerSyncBenchMs', 'CPU per sync, worker process (ms)', ''],
+  ['cpuPerSyncWorkerMs', 'CPU per sync, worker alone (ms)', ''],
+  ['cpuPerSyncBenchMs', 'CPU per sync, bench process: client + simulators (+ worker if inline) (ms)', ''],
   ['cpuPerSyncDevServerMs', 'CPU per sync, dev server (ms)', ''],
-  ['cpuPerSyncMs', 'CPU per sync, both (ms)', '<= 55'],
+  ['cpuPerSyncMs', 'CPU per sync, worker + dev server (ms)', '<= 55'],
+  ['cpuPerSyncAllMs', 'CPU per sync, all processes (ms)', ''],
+  ['idleCpuWorkerMsPerS', 'idle, nothing running: worker CPU (ms per s)', ''],
+  ['idleCpuDevServerMsPerS', 'idle, nothing running: dev server CPU (ms per s)', ''],
   ['realSyncsPerSecond', 'throughput real (syncs/s)', ''],
   ['nullSyncsPerSecond', 'throughput null = ceiling (syncs/s)', 'x 1.5'],
   ['realOverNull', 'real / null', '>= 0.90'],
@@ -368,13 +395,18 @@ export function costTable(now: CustomerBenchResult, baseline: { file: string; re
   const before = baseline ? costFigures(baseline.result) : null;
   const rows = COST_ROWS.map(([key, label, target]) => [label, before ? fmt(before[key]) : '-', fmt(after[key]), target]);
   const server = (r: CustomerBenchResult) =>
-    `workflow v${r.settings.workflowVersion ?? 1}, ` +
+    `workflow v${r.settings.workflowVersion ?? 1}, worker ${r.settings.workerProcess === 'child' ? 'in its own process' : 'inline'}, ` +
     (r.settings.devServer
-      ? `eager ${r.settings.devServer.eagerActivities ? 'on' : 'off'}, queue polls ${r.settings.devServer.queuePollRps ?? 20}/s, SQLite ${r.settings.devServer.db}`
+      ? `eager ${r.settings.devServer.eagerActivities ? 'on' : 'off'}, queue polls ${r.settings.devServer.queuePollRps ?? 20}/s, SQLite ${r.settings.devServer.db}` +
+        (r.settings.devServer.dynamicConfig ? `, ${r.settings.devServer.dynamicConfig.join(', ')}` : '') +
+        (r.settings.devServer.gogc ? `, GOGC=${r.settings.devServer.gogc}` : '')
       : 'eager off, queue polls 20/s, SQLite memory');
   return [
     `  cost per sync${baseline ? `: before = ${baseline.file} (${baseline.result.at}; ${server(baseline.result)})` : ''}; now: ${server(now)}`,
     table(rows, ['', 'before', 'now', 'target']),
+    ...(before && before.cpuPerSyncWorkerMs === null && after.cpuPerSyncWorkerMs !== null
+      ? ['  (before: the worker ran inline, so its "worker + dev server" is bench process + dev server: worker, client and simulators)']
+      : []),
   ].join('\n');
 }
 
@@ -385,7 +417,8 @@ export function customerReport(result: CustomerBenchResult, baseline: { file: st
     ...reportHeader(
       'FieldBridge customer-sync benchmark',
       result.machine,
-      `N=${s.n} per phase, concurrency ${s.concurrency}, warm-up ${s.warmup}; worker, client and simulators share this process`,
+      `N=${s.n} per phase, concurrency ${s.concurrency}, warm-up ${s.warmup}; ` +
+        (s.workerProcess === 'child' ? 'the worker in its own process; client and simulators in this one' : 'worker, client and simulators share this process'),
       result.startupMs,
     ),
     phaseTable(phases, { target: { label: 'Specter holds the record', pick: (p) => p.latencyMs.toSpecter } }),

@@ -21,7 +21,9 @@
  * Self-contained: the provisioned Temporal CLI's dev server (in-memory), the four simulators
  * in-process on random ports, and one production-built worker per phase (same factory, interceptors
  * and tuning as worker/main.ts, same workflow bundle), all running in this process except the dev
- * server. Flows run one after the other on the same dev server, each phase on its own task queue.
+ * server and the customer flow's worker, which runs in a process of its own (bench/worker-process.ts;
+ * `--worker-process inline` keeps it here), so that its CPU is measured alone. Flows run one after
+ * the other on the same dev server, each phase on its own task queue.
  *
  * A sync is triggered as the webhook receiver does (signal-with-start) and awaited to completion; at
  * most `concurrency` syncs are in flight. Latencies are measured from the trigger to the moment the
@@ -113,6 +115,12 @@ interface BenchOptions {
   baseline: string;
   /** The Temporal server(s): the CLI's dev server, the PostgreSQL-backed server, or each in turn, side by side. */
   temporal: TemporalKind[];
+  /** Customer flow: the worker in a process of its own (its CPU alone) or in this one. */
+  workerProcess: 'child' | 'inline';
+  /** Customer flow, worker in its own process: write its CPU profiles (node --cpu-prof) here. */
+  workerCpuProf: string;
+  /** More dynamic config for the dev server (`key=value`), after FieldBridge's own: to measure a setting. */
+  dynamicConfig: string[];
 }
 
 const TEMPORAL_KINDS = ['dev', 'postgres'] as const;
@@ -173,6 +181,13 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
   --workflow-version  customer sync's command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: as before)
   --baseline     earlier customer BENCH_JSON file    [BENCH_BASELINE, default ${DEFAULT_BASELINE}; '' for none]
                    printed side by side with this run's figures (before / after)
+  --worker-process  customer flow's worker           [BENCH_WORKER_PROCESS, child|inline, default child]
+                   (child: a process of its own, so "CPU per sync, worker alone" is the worker's; the client
+                    and the simulators stay in the bench process; inline: all in one process, as before)
+  --worker-cpu-prof DIR  profile that worker process  [BENCH_WORKER_CPU_PROF] (node --cpu-prof; then
+                   npx tsx bench/probe/cpu-profile-summary.ts DIR/*.cpuprofile)
+  --dynamic-config K=V[,K=V]  more dev server dynamic config [BENCH_DYNAMIC_CONFIG] (to measure a server setting;
+                   e.g. matching.numTaskqueueReadPartitions=1,matching.numTaskqueueWritePartitions=1)
   --temporal     Temporal server(s)                  [BENCH_TEMPORAL, dev|postgres|dev,postgres, default dev]
                    (postgres: scripts/temporal-server.ts on the machine's PostgreSQL, databases dropped after;
                     two: the bench runs once per server and prints the headline figures side by side)`;
@@ -203,6 +218,9 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       baseline: { type: 'string' },
       'workflow-version': { type: 'string' },
       temporal: { type: 'string' },
+      'worker-process': { type: 'string' },
+      'worker-cpu-prof': { type: 'string' },
+      'dynamic-config': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -258,6 +276,9 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     queuePollRps: int('queue-poll-rps', values['queue-poll-rps'] ?? env.BENCH_QUEUE_POLL_RPS, QUEUE_POLL_RPS, 1),
     db: oneOf('db', values.db ?? env.BENCH_DB, ['memory', 'file', 'file-default'] as const, 'memory'),
     baseline: values.baseline ?? env.BENCH_BASELINE ?? DEFAULT_BASELINE,
+    workerProcess: oneOf('worker-process', values['worker-process'] ?? env.BENCH_WORKER_PROCESS, ['child', 'inline'] as const, 'child'),
+    workerCpuProf: values['worker-cpu-prof'] ?? env.BENCH_WORKER_CPU_PROF ?? '',
+    dynamicConfig: (values['dynamic-config'] ?? env.BENCH_DYNAMIC_CONFIG ?? '').split(',').map((kv) => kv.trim()).filter(Boolean),
     workflowVersion: Number(oneOf('workflow-version', values['workflow-version'] ?? env.BENCH_WORKFLOW_VERSION, ['1', String(CUSTOMER_UPSERT_VERSION)] as const, String(CUSTOMER_UPSERT_VERSION))),
   };
 }
@@ -316,6 +337,7 @@ async function main(): Promise<number> {
             '--metrics-port',
             String(metricsPort),
             ...devServerDynamicConfigArgs({ eager: opts.eager, queuePollRps: opts.queuePollRps }),
+            ...opts.dynamicConfig.flatMap((kv) => ['--dynamic-config-value', kv]),
             ...(opts.db === 'file' ? devServerFileArgs() : []),
           ],
           ...(opts.db !== 'memory' ? { dbFilename: join(mkdtempSync(join(tmpdir(), 'fieldbridge-bench-')), 'temporal.db') } : {}),
@@ -386,9 +408,17 @@ async function main(): Promise<number> {
               idleN: opts.idleN,
               pacedN: opts.pacedN,
               rate: opts.rate,
-              devServer: { eagerActivities: opts.eager, queuePollRps: opts.queuePollRps, db: opts.db },
+              devServer: {
+                eagerActivities: opts.eager,
+                queuePollRps: opts.queuePollRps,
+                db: opts.db,
+                ...(opts.dynamicConfig.length > 0 ? { dynamicConfig: opts.dynamicConfig } : {}),
+                ...(process.env.GOGC ? { gogc: process.env.GOGC } : {}),
+              },
               workflowVersion: opts.workflowVersion,
+              workerProcess: opts.workerProcess,
             },
+            workerProcess: { adapters, depsTaskQueue: 'fieldbridge-bench-real', ...(opts.workerCpuProf ? { cpuProfDir: opts.workerCpuProf } : {}) },
             machine,
             startupMs,
             began,

@@ -102,38 +102,49 @@ function processStats(pid: number): { rss: number; cpuMs: number } | undefined {
 }
 
 export interface ResourceFigures {
-  /** Bench process (worker, client, simulators): RSS and V8 heapUsed, MiB. */
+  /** Bench process (client, simulators, and the worker unless it runs in a process of its own): RSS and V8 heapUsed, MiB. */
   rssMiB: { start: number; peak: number; end: number };
   heapUsedMiB: { start: number; peak: number; end: number };
   /** Bench process CPU time (user + system) during the measured syncs. */
   cpuMs: number;
   /** Dev server process, when found (Linux). */
   devServer: { rssPeakMiB: number; rssEndMiB: number; cpuMs: number } | null;
+  /** The worker's own process (bench --worker-process child), when it runs in one; null when it shares the bench process. */
+  worker?: { rssPeakMiB: number; rssEndMiB: number; cpuMs: number } | null;
 }
 
 export class ResourceSampler {
   private readonly startMem = process.memoryUsage();
   private readonly startCpu = process.cpuUsage();
   private readonly startServer: { rss: number; cpuMs: number } | undefined;
+  private readonly startWorker: { rss: number; cpuMs: number } | undefined;
   private peakRss = this.startMem.rss;
   private peakHeap = this.startMem.heapUsed;
   private peakServerRss = 0;
+  private peakWorkerRss = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly devServerPid: number | undefined) {
+  constructor(
+    private readonly devServerPid: number | undefined,
+    private readonly workerPid?: number,
+  ) {
     this.startServer = devServerPid === undefined ? undefined : processStats(devServerPid);
     this.peakServerRss = this.startServer?.rss ?? 0;
+    this.startWorker = workerPid === undefined ? undefined : processStats(workerPid);
+    this.peakWorkerRss = this.startWorker?.rss ?? 0;
     this.timer = setInterval(() => this.sample(), SAMPLE_EVERY_MS);
     this.timer.unref();
   }
 
-  private sample(): { rss: number; heapUsed: number; server?: { rss: number; cpuMs: number } } {
+  private sample(): { rss: number; heapUsed: number; server?: { rss: number; cpuMs: number }; worker?: { rss: number; cpuMs: number } } {
     const { rss, heapUsed } = process.memoryUsage();
     this.peakRss = Math.max(this.peakRss, rss);
     this.peakHeap = Math.max(this.peakHeap, heapUsed);
     const server = this.devServerPid === undefined ? undefined : processStats(this.devServerPid);
     if (server) this.peakServerRss = Math.max(this.peakServerRss, server.rss);
-    return { rss, heapUsed, server };
+    const worker = this.workerPid === undefined ? undefined : processStats(this.workerPid);
+    if (worker) this.peakWorkerRss = Math.max(this.peakWorkerRss, worker.rss);
+    return { rss, heapUsed, server, worker };
   }
 
   stop(): ResourceFigures {
@@ -147,6 +158,10 @@ export class ResourceSampler {
       devServer:
         this.startServer && end.server
           ? { rssPeakMiB: toMiB(this.peakServerRss), rssEndMiB: toMiB(end.server.rss), cpuMs: end.server.cpuMs - this.startServer.cpuMs }
+          : null,
+      worker:
+        this.startWorker && end.worker
+          ? { rssPeakMiB: toMiB(this.peakWorkerRss), rssEndMiB: toMiB(end.worker.rss), cpuMs: end.worker.cpuMs - this.startWorker.cpuMs }
           : null,
     };
   }
@@ -396,6 +411,21 @@ export interface PhaseRun {
    * resources are sampled too.
    */
   extraBatches?: Array<{ label: string; keys: string[]; concurrency?: number; ratePerSecond?: number }>;
+  /**
+   * Run the phase's worker in a process of its own (bench/worker-process.ts) instead of this one, so
+   * that its CPU is measured alone; `activities` is then unused.
+   */
+  startWorkerProcess?: () => Promise<{ pid: number; stop(): Promise<void> }>;
+  /** After the warm-up, sample CPU for this long with nothing running: what each process burns idle. */
+  idleCpuProbeMs?: number;
+}
+
+/** CPU burnt per second with no sync running (pollers waiting, timers, GC): ms of CPU per s of wall time. */
+export interface IdleCpu {
+  wallMs: number;
+  benchMsPerS: number;
+  workerMsPerS: number | null;
+  devServerMsPerS: number | null;
 }
 
 export interface BatchRun {
@@ -407,6 +437,7 @@ export interface BatchRun {
 }
 
 export interface PhaseRunResult {
+  idleCpu?: IdleCpu | null;
   measured: BatchRun;
   resources: ResourceFigures;
   extra: Record<string, BatchRun>;
@@ -415,31 +446,58 @@ export interface PhaseRunResult {
 /** One phase: a production-built worker on the phase's task queue; warm-up, measured syncs (sampled), extra batches. */
 export async function runPhase(engine: BenchEngine, run: PhaseRun, settings: RunSettings, log: Logger): Promise<PhaseRunResult> {
   const client = engine.env.client;
-  const worker = await createFieldBridgeWorker({
-    connection: engine.env.nativeConnection,
-    namespace: engine.env.namespace ?? 'default',
-    taskQueue: run.taskQueue,
-    activities: run.activities,
-    workflowBundle: engine.bundle,
-    dataConverter: engine.dataConverter,
-    shutdownGraceTime: '1s',
-  });
+  let workerPid: number | undefined;
+  let runUntil: (fn: () => Promise<void>) => Promise<void>;
+  if (run.startWorkerProcess) {
+    const child = await run.startWorkerProcess();
+    workerPid = child.pid;
+    log.info({ phase: run.name, workerPid }, 'worker process ready');
+    runUntil = async (fn) => {
+      try {
+        await fn();
+      } finally {
+        await child.stop();
+      }
+    };
+  } else {
+    const worker = await createFieldBridgeWorker({
+      connection: engine.env.nativeConnection,
+      namespace: engine.env.namespace ?? 'default',
+      taskQueue: run.taskQueue,
+      activities: run.activities,
+      workflowBundle: engine.bundle,
+      dataConverter: engine.dataConverter,
+      shutdownGraceTime: '1s',
+    });
+    runUntil = (fn) => worker.runUntil(fn);
+  }
   const heartbeats = async () => (run.countHeartbeats ? settledHeartbeats(engine.metricsUrl) : null);
   const delta = (before: number | null, after: number | null) => (before === null || after === null ? null : after - before);
 
   let measured: BatchRun | undefined;
   let resources: ResourceFigures | undefined;
+  let idleCpu: IdleCpu | null = null;
   const extra: Record<string, BatchRun> = {};
-  await worker.runUntil(async () => {
+  await runUntil(async () => {
     if (run.warmupKeys.length > 0) {
       log.info({ phase: run.name, warmup: run.warmupKeys.length }, 'warm-up syncs');
       const warm = await runSyncs(client, run.taskQueue, run.warmupKeys, run.start, settings.concurrency, settings.syncTimeoutMs);
       const failed = warm.filter((s) => s.error);
       if (failed.length > 0) log.warn({ phase: run.name, failed: failed.length, first: failed[0].error }, 'warm-up syncs failed');
     }
+    if (run.idleCpuProbeMs && run.idleCpuProbeMs > 0) {
+      const idleSampler = new ResourceSampler(engine.devServerPid, workerPid);
+      const t0 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, run.idleCpuProbeMs));
+      const r = idleSampler.stop();
+      const wallMs = performance.now() - t0;
+      const perS = (ms: number) => round2((ms / wallMs) * 1000);
+      idleCpu = { wallMs: Math.round(wallMs), benchMsPerS: perS(r.cpuMs), workerMsPerS: r.worker ? perS(r.worker.cpuMs) : null, devServerMsPerS: r.devServer ? perS(r.devServer.cpuMs) : null };
+      log.info({ phase: run.name, ...idleCpu }, 'idle CPU');
+    }
     log.info({ phase: run.name, n: run.keys.length, concurrency: settings.concurrency, taskQueue: run.taskQueue }, 'measured syncs');
     let before = await heartbeats();
-    const sampler = new ResourceSampler(engine.devServerPid);
+    const sampler = new ResourceSampler(engine.devServerPid, workerPid);
     const samples = await runSyncs(client, run.taskQueue, run.keys, run.start, settings.concurrency, settings.syncTimeoutMs);
     resources = sampler.stop();
     let after = await heartbeats();
@@ -448,14 +506,14 @@ export async function runPhase(engine: BenchEngine, run: PhaseRun, settings: Run
       if (keys.length === 0) continue;
       log.info({ phase: run.name, batch: label, n: keys.length, concurrency, ratePerSecond }, 'extra syncs');
       before = after;
-      const batchSampler = new ResourceSampler(engine.devServerPid);
+      const batchSampler = new ResourceSampler(engine.devServerPid, workerPid);
       const extraSamples = await runSyncs(client, run.taskQueue, keys, run.start, concurrency ?? settings.concurrency, settings.syncTimeoutMs, ratePerSecond);
       const batchResources = batchSampler.stop();
       after = await heartbeats();
       extra[label] = { samples: extraSamples, heartbeats: delta(before, after), resources: batchResources };
     }
   });
-  return { measured: measured!, resources: resources!, extra };
+  return { idleCpu, measured: measured!, resources: resources!, extra };
 }
 
 export interface BatchFigures {
@@ -594,6 +652,11 @@ export function phaseTable<P extends CommonPhaseFigures>(phases: Array<{ title: 
   add('bench process heapUsed start / peak / end (MiB)', (p) => `${p.resources.heapUsedMiB.start} / ${p.resources.heapUsedMiB.peak} / ${p.resources.heapUsedMiB.end}`);
   add('bench process CPU per sync (ms)', (p) => fmt(p.resources.cpuMs / Math.max(1, p.completed)));
   add('bench process CPU, cores busy (mean)', (p) => fmt(p.resources.cpuMs / Math.max(1, p.wallMs), 2));
+  if (phases.some(({ p }) => p.resources.worker)) {
+    add('worker process RSS peak (MiB)', (p) => fmt(p.resources.worker?.rssPeakMiB));
+    add('worker process CPU per sync (ms)', (p) => fmt(p.resources.worker ? p.resources.worker.cpuMs / Math.max(1, p.completed) : null));
+    add('worker process CPU, cores busy (mean)', (p) => fmt(p.resources.worker ? p.resources.worker.cpuMs / Math.max(1, p.wallMs) : null, 2));
+  }
   add('dev server RSS peak (MiB)', (p) => fmt(p.resources.devServer?.rssPeakMiB));
   add('dev server CPU per sync (ms)', (p) => fmt(p.resources.devServer ? p.resources.devServer.cpuMs / Math.max(1, p.completed) : null));
   add('dev server CPU, cores busy (mean)', (p) => fmt(p.resources.devServer ? p.resources.devServer.cpuMs / Math.max(1, p.wallMs) : null, 2));

@@ -57,11 +57,15 @@ export class TemporalPinoLogger implements TemporalLogger {
   constructor(private readonly logger: Logger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    const method = LEVELS[level] ?? 'info';
+    // Below the logger's level: return before building the line (the SDK logs every activity's start
+    // and completion at DEBUG, every workflow task's and local activity's too, with their metadata).
+    if (!this.logger.isLevelEnabled(method)) return;
     // The SDK passes failures as `error`; pino serializes Errors (message, type, stack) under `err`.
     // The task token is an opaque blob: the workflow/activity ids beside it say the same.
     const { sdkComponent, error, taskToken: _taskToken, ...rest } = meta ?? {};
     const failureType = (error as { type?: unknown } | undefined)?.type;
-    this.logger[LEVELS[level] ?? 'info'](
+    this.logger[method](
       { component: sdkComponent, ...(error !== undefined ? { err: error } : {}), ...(typeof failureType === 'string' ? { failureType } : {}), ...rest },
       message,
     );
