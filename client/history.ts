@@ -85,9 +85,10 @@ export async function readRun(client: Client, workflowId: string, runId: string)
     }
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName === 'core_local_activity') {
-      const data = await decodeFirst<{ activityType?: string }>(client, marker.details?.data).catch(() => undefined);
+      // Core writes the marker's data in snake case (activity_type); accept either spelling.
+      const data = await decodeFirst<{ activity_type?: string; activityType?: string }>(client, marker.details?.data).catch(() => undefined);
       steps.set(id, {
-        activityType: data?.activityType ?? '?',
+        activityType: data?.activity_type ?? data?.activityType ?? '?',
         scheduledEventId: id,
         workflowTaskCompletedEventId: num(marker.workflowTaskCompletedEventId),
         local: true,

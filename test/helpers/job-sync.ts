@@ -137,10 +137,11 @@ export async function activityRuns(stack: Stack, jobId: number, runId?: string):
     const id = Number(event.eventId);
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName === 'core_local_activity' && marker.details?.data?.payloads?.length) {
-      const data = await decodeFromPayloadsAtIndex<{ activityType?: string; attempt?: number }>(client.options.loadedDataConverter, 0, marker.details.data.payloads);
+      // Core writes the marker's data in snake case (activity_type).
+      const data = await decodeFromPayloadsAtIndex<{ activity_type?: string; attempt?: number }>(client.options.loadedDataConverter, 0, marker.details.data.payloads);
       const failure = marker.failure;
       runs.set(id, {
-        activityType: data?.activityType ?? '',
+        activityType: data?.activity_type ?? '',
         attempt: data?.attempt ?? 0,
         lastFailure: null,
         outcome: !failure ? 'completed' : failure.canceledFailureInfo ? 'cancelled' : failure.timeoutFailureInfo || failure.cause?.timeoutFailureInfo ? 'timed-out' : 'failed',
