@@ -86,11 +86,11 @@ function facts(info: Omit<WorkflowExecutionInfo, 'raw'>, failure: RunFailure | n
 }
 
 /**
- * The step a run's failure names: the activity by its scheduled event, or, for a local activity (whose
- * failure carries no scheduled event; its marker is the step), the last failed marker of that type.
+ * The step a run's failure names: the activity by its scheduled event, or a local activity by its
+ * marker (client/history.ts matches a local failure to its marker), else the last failed marker of that type.
  */
 function failedStepOf(steps: HistoryStep[], activity: NonNullable<RunFailure['activity']>): HistoryStep | null {
-  const scheduled = steps.find((s) => !s.local && s.scheduledEventId === activity.scheduledEventId);
+  const scheduled = steps.find((s) => s.scheduledEventId === activity.scheduledEventId);
   if (scheduled) return scheduled;
   return steps.filter((s) => s.local && s.activityType === activity.activityType && s.outcome === 'failed').pop() ?? null;
 }

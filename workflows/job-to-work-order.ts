@@ -367,12 +367,17 @@ function describeMissingMappings(jobId: number, loaded: LoadedJob, deadline: num
   );
 }
 
-/** A Spectrum call; when Spectrum says the session (GUID) timed out, renew it once and call again. */
+/**
+ * A Spectrum call; when Spectrum says the session (GUID) timed out, renew it once and call again. An
+ * activity's failure is an ActivityFailure around the ApplicationFailure; a local activity's (the
+ * header in version 2) is the ApplicationFailure itself.
+ */
 async function withSession<T>(session: { guid: string }, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PermanentErrorTypes.SpectrumSessionExpired)) throw err;
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (!(cause instanceof ApplicationFailure && cause.type === PermanentErrorTypes.SpectrumSessionExpired)) throw err;
     const expired = session.guid;
     session.guid = uuid4();
     log.info('Spectrum session timed out: new GUID', { expired, renewed: session.guid });

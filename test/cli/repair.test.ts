@@ -31,7 +31,7 @@ import { app4salesCustomer } from '../fixtures/customers';
 import { DEMO_MOBILE_SYNC } from '../../scripts/simulator-adapter-config';
 import { failureOf } from '../helpers/customer-sync';
 import { FIVE_ITEMS } from '../helpers/job-sync';
-import { eventually, startStack, workerProcessEnv, type Stack } from '../helpers/stack';
+import { SPECTRUM_AUTHORIZATION_ID, eventually, startStack, workerProcessEnv, type Stack } from '../helpers/stack';
 import { describeSync } from '../../client/operations';
 
 jest.setTimeout(180_000);
@@ -392,6 +392,27 @@ describe('fieldbridge retry and status', () => {
       expect(spectrum.state.callsTo('WorkOrderHeader').length).toBe(headersBefore + 1);
       expect(spectrum.state.workOrders.size).toBe(1);
       expect(spectrum.state.workOrder(`S${job.number}`)?.materials).toHaveLength(6);
+    });
+  });
+
+  test('job (version 2), the header refused for good (a local activity): --force once the permission is granted re-runs from the header, found by its marker', async () => {
+    const { spectrum } = stack;
+    const job = createJob();
+    const workflowId = jobToWorkOrderWorkflowId(job.id);
+    const all = ['WorkOrderHeader', 'AddWOMaterialCost', 'DeleteWOMaterial', 'WOHeaderNotes', 'GetCustomers'];
+    spectrum.state.setPermissions(SPECTRUM_AUTHORIZATION_ID, all.filter((p) => p !== 'WorkOrderHeader'));
+    await stack.withWorker(async () => {
+      await startJobToWorkOrder(client, stack.taskQueue, job.id, { eventId: `evt-${job.id}` });
+      expect((await failureOf(client.workflow.getHandle(workflowId).result())).type).toBe('SpectrumNotAuthorized');
+
+      spectrum.state.setPermissions(SPECTRUM_AUTHORIZATION_ID, all);
+      const retried = await fieldbridge(['retry', '--force', workflowId, '--json']);
+      expect(retried.code).toBe(0);
+      const outcome = JSON.parse(retried.stdout);
+      expect(outcome).toMatchObject({ action: 'reset', sourceChanged: false, resetTo: { step: 'upsertWorkOrderHeader', from: 'failed step' }, kept: [] });
+      const result = await client.workflow.getHandle(workflowId, outcome.newRunId).result();
+      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 5, numberRecorded: true });
+      expect(spectrum.state.workOrders.size).toBe(1);
     });
   });
 
