@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
 import { loadedJobSettings, type ConvergeLinesInput, type ConvergeLinesResult, type JobSyncSettings, type JobToWorkOrderActivities, type LoadedJob } from '../activities';
 import { startJobToWorkOrder } from '../client/starters';
+import { JOB_TO_WORK_ORDER_VERSION } from '../workflows/definitions';
 import type { Logger } from '../common/logger';
 import type { ServiceTradeSimulator } from '../connectors/servicetrade/simulator';
 import type { SpectrumSimulator } from '../connectors/spectrum/simulator';
@@ -59,6 +60,8 @@ export interface JobFlowSettings {
   /** Items per job of the extra measurement (actions per sync only); extraN jobs per phase, 0: none. */
   extraItems: number;
   extraN: number;
+  /** The job sync's command sequence: 1 (as before issue 9: every step an activity) or JOB_TO_WORK_ORDER_VERSION. */
+  workflowVersion?: number;
 }
 
 /** Actions per sync: the history's, plus the heartbeats that reached the server (null without metrics). */
@@ -161,7 +164,8 @@ export async function runJobFlow(input: JobFlowInput): Promise<JobBenchResult> {
         name,
         taskQueue,
         activities: real ? input.activities : nullJobActivities(input.jobSync, (id) => itemsOf.get(id) ?? settings.items),
-        start: (client, queue, key) => startJobToWorkOrder(client, queue, Number(key), { eventId: `bench-${key}` }),
+        start: (client, queue, key) =>
+          startJobToWorkOrder(client, queue, Number(key), { eventId: `bench-${key}` }, settings.workflowVersion === 1 ? null : (settings.workflowVersion ?? JOB_TO_WORK_ORDER_VERSION)),
         warmupKeys: batches.warmup.map(String),
         keys: batches.measured.map(String),
         extraBatches: [{ label: EXTRA, keys: batches.extra.map(String) }],
@@ -332,6 +336,7 @@ export function jobReport(result: JobBenchResult): string {
       result.machine,
       `N=${s.n} jobs of ${s.items} items per phase, concurrency ${s.concurrency}, warm-up ${s.warmup}` +
         (s.extraN > 0 ? `; then ${s.extraN} jobs of ${x} items per phase (actions per sync)` : '') +
+        `; workflow v${s.workflowVersion ?? JOB_TO_WORK_ORDER_VERSION}` +
         '; worker, client and simulators share this process',
       result.startupMs,
     ),

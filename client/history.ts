@@ -67,6 +67,8 @@ export async function readRun(client: Client, workflowId: string, runId: string)
   const steps = new Map<number, HistoryStep>();
   let input: unknown;
   let failureEvent: temporal.api.failure.v1.IFailure | null = null;
+  /** Failed local activities' markers: event id -> the failure's message. */
+  const localFailures = new Map<number, string>();
   for (const event of events) {
     const id = num(event.eventId);
     const started = event.workflowExecutionStartedEventAttributes;
@@ -85,9 +87,11 @@ export async function readRun(client: Client, workflowId: string, runId: string)
     }
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName === 'core_local_activity') {
-      const data = await decodeFirst<{ activityType?: string }>(client, marker.details?.data).catch(() => undefined);
+      if (marker.failure) localFailures.set(id, marker.failure.message ?? '');
+      // Core writes the marker's data in snake case (activity_type); accept either spelling.
+      const data = await decodeFirst<{ activity_type?: string; activityType?: string }>(client, marker.details?.data).catch(() => undefined);
       steps.set(id, {
-        activityType: data?.activityType ?? '?',
+        activityType: data?.activity_type ?? data?.activityType ?? '?',
         scheduledEventId: id,
         workflowTaskCompletedEventId: num(marker.workflowTaskCompletedEventId),
         local: true,
@@ -112,7 +116,14 @@ export async function readRun(client: Client, workflowId: string, runId: string)
     }
     if (event.workflowExecutionFailedEventAttributes) failureEvent = event.workflowExecutionFailedEventAttributes.failure ?? null;
   }
-  return { workflowId, runId, events, steps: [...steps.values()], input, failure: failureEvent ? await readFailure(client, failureEvent) : null };
+  const failure = failureEvent ? await readFailure(client, failureEvent) : null;
+  if (failure && !failure.activity && failureEvent) {
+    // A local activity's failure reaches the workflow without an ActivityFailure around it: the
+    // step is the last failed marker whose failure is the one the run failed with.
+    const local = [...steps.values()].filter((s) => s.local && s.outcome === 'failed' && localFailures.get(s.scheduledEventId) === (failureEvent!.message ?? '')).pop();
+    if (local) failure.activity = { activityType: local.activityType, scheduledEventId: local.scheduledEventId };
+  }
+  return { workflowId, runId, events, steps: [...steps.values()], input, failure };
 }
 
 async function readFailure(client: Client, raw: temporal.api.failure.v1.IFailure): Promise<RunFailure> {

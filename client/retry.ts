@@ -85,6 +85,16 @@ function facts(info: Omit<WorkflowExecutionInfo, 'raw'>, failure: RunFailure | n
   };
 }
 
+/**
+ * The step a run's failure names: the activity by its scheduled event, or a local activity by its
+ * marker (client/history.ts matches a local failure to its marker), else the last failed marker of that type.
+ */
+function failedStepOf(steps: HistoryStep[], activity: NonNullable<RunFailure['activity']>): HistoryStep | null {
+  const scheduled = steps.find((s) => s.scheduledEventId === activity.scheduledEventId);
+  if (scheduled) return scheduled;
+  return steps.filter((s) => s.local && s.activityType === activity.activityType && s.outcome === 'failed').pop() ?? null;
+}
+
 function refused(workflowId: string, runId: string, reason: string, extra: Partial<RetryOutcome> = {}): RetryOutcome {
   return { workflowId, runId, action: 'refused', reason, kept: [], failure: null, sourceChanged: null, nextStep: null, ...extra };
 }
@@ -129,7 +139,7 @@ export async function retrySync(client: Client, workflowId: string, opts: RetryO
   const withFacts = facts(info, failure);
   const nextStep = nextStepOf(withFacts);
   const flow = flowOfKind(withFacts.kind);
-  const failedStep = failure?.activity ? (run.steps.find((s) => s.scheduledEventId === failure.activity!.scheduledEventId) ?? null) : null;
+  const failedStep = failure?.activity ? failedStepOf(run.steps, failure.activity) : null;
   const before = failedStep?.scheduledEventId ?? Number.MAX_SAFE_INTEGER;
   const loadStep = flow ? (run.steps.filter((s) => s.activityType === LOAD_ACTIVITY[flow] && s.scheduledEventId < before && s.outcome === 'completed').pop() ?? null) : null;
 
@@ -190,7 +200,12 @@ export async function retrySync(client: Client, workflowId: string, opts: RetryO
       from = 'compensated step';
     }
   }
-  const kept = run.steps.filter((s) => s.scheduledEventId < target!.scheduledEventId && s.outcome === 'completed').map((s) => s.activityType);
+  // Kept: the steps of earlier workflow tasks. The reset runs the target's workflow task again, so
+  // local activities of that task (a job sync of version 2: the load and the header, in the task that
+  // schedules the lines) run again too; they are idempotent (a read, a create-or-update).
+  const kept = run.steps
+    .filter((s) => s.workflowTaskCompletedEventId < target!.workflowTaskCompletedEventId && s.outcome === 'completed')
+    .map((s) => s.activityType);
   const resetTo = { step: target.activityType, eventId: target.workflowTaskCompletedEventId, from };
   const what = `re-run from ${target.activityType} (${from === 'source load' ? `the source record changed since the failed run` : from === 'compensated step' ? 'its effects were undone by the compensation' : `the step that failed${permanent ? ', --force' : ''}`})`;
   if (opts.dryRun) return { workflowId, runId: info.runId, action: 'would-reset', reason: `would ${what}`, resetTo, kept, failure, sourceChanged, nextStep };

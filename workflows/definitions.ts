@@ -108,7 +108,21 @@ export interface JobToWorkOrderInput {
   maxPassesPerRun?: number;
   /** Heartbeat timeout of the lines activity (default 2 min): how soon a dead worker's attempt is retried; tests lower it. */
   linesHeartbeatTimeoutMs?: number;
+  /**
+   * The command sequence of this run, chosen when it starts (JOB_TO_WORK_ORDER_VERSION by the starter
+   * and by continue-as-new): absent for runs started before it existed, which keep their original
+   * sequence, so their histories replay. See workflows/job-to-work-order.ts.
+   */
+  version?: number;
 }
+
+/**
+ * 2: the ServiceTrade load (with the mapping checks) and the Spectrum header (create-or-update) are
+ * local activities run in the first workflow task, and the first tries of the number write-back are a
+ * local activity in the workflow task that got the lines (2 workflow tasks, 1 activity task, 6 actions
+ * per new job instead of 5, 4 and 7). A version in the input, not patched(), as for the customer sync.
+ */
+export const JOB_TO_WORK_ORDER_VERSION = 2;
 
 export interface JobToWorkOrderResult {
   jobId: number;

@@ -13,6 +13,22 @@
  * exactly the job's current items (the line rule is written in activities/job-to-work-order.ts).
  * When a step after the header fails for good, the saga undoes this run's lines and appends a note
  * saying why, so a re-run starts clean.
+ *
+ * Two command sequences (input.version, chosen at start; workflows/definitions.ts):
+ *   - runs started without a version (before JOB_TO_WORK_ORDER_VERSION existed): every step is an
+ *     activity: 5 workflow tasks, 4 activity tasks, 7 actions for a new job of any size (6 in the
+ *     history and the lines' first heartbeat). Kept as it was, so their histories replay
+ *     (test/histories/v1-job-to-work-order-*).
+ *   - version 2: the load (an idempotent read, with the mapping checks) and the header (WorkOrderHeader
+ *     with the explicit number: create-or-update, safe to repeat) are local activities run inside the
+ *     first workflow task, with the same day-long retry policies (a backoff past 10 s becomes a
+ *     durable timer); the lines stay one activity with its heartbeats; the number write-back is first
+ *     tried as a local activity (a few quick attempts, in the workflow task that got the lines) and,
+ *     when those fail transiently, continues as the activity with the day-long retry policy. 2
+ *     workflow tasks, 1 activity task, 6 actions for a new job. A worker that dies inside the first
+ *     workflow task loses nothing that counts: the task is retried and reads and writes the header
+ *     again (the same create-or-update a retried activity makes). The saga, the waits on mappings,
+ *     the GUID renewal and the lines' heartbeats are the same in both.
  */
 import {
   ActivityFailure,
@@ -22,6 +38,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -78,6 +95,29 @@ function linesActivity(heartbeatTimeoutMs: number) {
   }).convergeWorkOrderLines;
 }
 
+/** Version 2: the ServiceTrade read as a local activity, same retry policy (backoffs past 10 s become durable timers). */
+const localReads = proxyLocalActivities<JobToWorkOrderActivities>({
+  startToCloseTimeout: '60s',
+  scheduleToCloseTimeout: '24h',
+  localRetryThreshold: '10s',
+  retry,
+});
+
+/** Version 2: the header (create-or-update, safe to repeat) as a local activity, same retry policy as the activity. */
+const localHeader = proxyLocalActivities<JobToWorkOrderActivities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '24h',
+  localRetryThreshold: '10s',
+  retry,
+}).upsertWorkOrderHeader;
+
+/** Version 2: the number write-back's quick tries, inside the workflow task (then the activity takes over). */
+const quickRecord = proxyLocalActivities<JobToWorkOrderActivities>({
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '20s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+}).recordWorkOrderNumber;
+
 /** Passes per run before the history is rolled over with continue-as-new. */
 const MAX_PASSES_PER_RUN = 25;
 /** Event ids remembered for de-duplication. */
@@ -91,7 +131,24 @@ export async function jobToWorkOrder(input: JobToWorkOrderInput): Promise<JobToW
   /** One Spectrum session (GUID) for all of this sync's calls, renewed when Spectrum says it timed out. */
   const session = { guid: input.guid ?? uuid4() };
   const convergeWorkOrderLines = linesActivity(input.linesHeartbeatTimeoutMs ?? LINES_HEARTBEAT_TIMEOUT_MS);
-  const sync: SyncContext = { jobId, state, session, written: input.written ?? null, wake: { dirty: true, recheck: false }, convergeWorkOrderLines };
+  const v2 = (input.version ?? 1) >= 2;
+  const steps: Steps = v2
+    ? {
+        load: localReads.loadServiceTradeJob,
+        header: localHeader,
+        async record(args) {
+          try {
+            await quickRecord(args);
+          } catch (err) {
+            // A refusal fails as it is (the saga undoes the lines); a transient failure goes on as the day-long activity.
+            if (isCancellation(err) || isPermanent(err)) throw err;
+            log.info('quick write-back of the work order number failed: retrying as an activity', { jobId, error: innermostMessage(err) });
+            await recordWorkOrderNumber(args);
+          }
+        },
+      }
+    : { load: loadServiceTradeJob, header: upsertWorkOrderHeader, record: recordWorkOrderNumber };
+  const sync: SyncContext = { jobId, state, session, written: input.written ?? null, wake: { dirty: true, recheck: false }, convergeWorkOrderLines, steps };
 
   setHandler(syncStateQuery, () => ({ ...state, waitingOn: [...(state.waitingOn ?? [])] }));
   setHandler(sourceChangedSignal, ({ eventId }) => {
@@ -118,6 +175,7 @@ export async function jobToWorkOrder(input: JobToWorkOrderInput): Promise<JobToW
         guid: session.guid,
         maxPassesPerRun: input.maxPassesPerRun,
         linesHeartbeatTimeoutMs: input.linesHeartbeatTimeoutMs,
+        ...(v2 ? { version: input.version } : {}),
       });
     }
     sync.wake.dirty = false;
@@ -157,6 +215,20 @@ interface SyncContext {
   written: WrittenWorkOrder | null;
   wake: { dirty: boolean; recheck: boolean };
   convergeWorkOrderLines: ReturnType<typeof linesActivity>;
+  steps: Steps;
+}
+
+/** How a pass loads the job, writes the header and records the number: per command sequence (input.version). */
+interface Steps {
+  load: JobToWorkOrderActivities['loadServiceTradeJob'];
+  header: JobToWorkOrderActivities['upsertWorkOrderHeader'];
+  record: JobToWorkOrderActivities['recordWorkOrderNumber'];
+}
+
+/** A failure retrying cannot fix (non-retryable, or one of the permanent types). */
+function isPermanent(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && (cause.nonRetryable === true || NON_RETRYABLE_ERROR_TYPES.includes(cause.type ?? ''));
 }
 
 /** Status and what it waits on, in one search-attribute upsert (one action) when either changes. */
@@ -171,7 +243,7 @@ function setStatus(state: SyncState, status: SyncStatus, extra: SearchAttributeU
 async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'passes'>> {
   const { jobId, state, session } = sync;
   state.step = 'loading';
-  let loaded = await loadServiceTradeJob({ jobId, recall: sync.written === null, guid: session.guid });
+  let loaded = await sync.steps.load({ jobId, recall: sync.written === null, guid: session.guid });
   if (sync.written === null && loaded.earlierSync) sync.written = loaded.earlierSync;
 
   state.step = 'verifying';
@@ -195,7 +267,7 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
 
   const workOrderNumber = mapping.workOrderNumber;
   state.step = 'upserting';
-  await withSession(session, () => upsertWorkOrderHeader({ jobId, guid: session.guid, header: mapping.header }));
+  await withSession(session, () => sync.steps.header({ jobId, guid: session.guid, header: mapping.header }));
 
   const groups = lineGroups(mapping.lines);
   const previous = sync.written?.workOrderNumber === workOrderNumber ? sync.written.lineGroups : {};
@@ -213,7 +285,7 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
 
     state.step = 'recording';
     if (!loaded.recordedIds.includes(workOrderNumber)) {
-      await recordWorkOrderNumber({ jobId, workOrderNumber });
+      await sync.steps.record({ jobId, workOrderNumber });
       numberRecorded = true;
     }
   } catch (err) {
@@ -273,7 +345,7 @@ async function waitForMappings(sync: SyncContext, first: LoadedJob): Promise<Loa
     sync.wake.recheck = false;
     sync.wake.dirty = false;
     state.step = 'loading';
-    loaded = await loadServiceTradeJob({ jobId, guid: sync.session.guid });
+    loaded = await sync.steps.load({ jobId, guid: sync.session.guid });
     state.step = 'verifying';
   }
   state.lastError = null;
@@ -295,12 +367,17 @@ function describeMissingMappings(jobId: number, loaded: LoadedJob, deadline: num
   );
 }
 
-/** A Spectrum call; when Spectrum says the session (GUID) timed out, renew it once and call again. */
+/**
+ * A Spectrum call; when Spectrum says the session (GUID) timed out, renew it once and call again. An
+ * activity's failure is an ActivityFailure around the ApplicationFailure; a local activity's (the
+ * header in version 2) is the ApplicationFailure itself.
+ */
 async function withSession<T>(session: { guid: string }, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PermanentErrorTypes.SpectrumSessionExpired)) throw err;
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (!(cause instanceof ApplicationFailure && cause.type === PermanentErrorTypes.SpectrumSessionExpired)) throw err;
     const expired = session.guid;
     session.guid = uuid4();
     log.info('Spectrum session timed out: new GUID', { expired, renewed: session.guid });

@@ -31,7 +31,7 @@ import { app4salesCustomer } from '../fixtures/customers';
 import { DEMO_MOBILE_SYNC } from '../../scripts/simulator-adapter-config';
 import { failureOf } from '../helpers/customer-sync';
 import { FIVE_ITEMS } from '../helpers/job-sync';
-import { eventually, startStack, workerProcessEnv, type Stack } from '../helpers/stack';
+import { SPECTRUM_AUTHORIZATION_ID, eventually, startStack, workerProcessEnv, type Stack } from '../helpers/stack';
 import { describeSync } from '../../client/operations';
 
 jest.setTimeout(180_000);
@@ -331,13 +331,13 @@ describe('fieldbridge retry and status', () => {
     });
   });
 
-  test('job, permanent line refusal: refused while nothing changed; fixed in Spectrum, retry --force re-runs the lines only (the header is not sent again)', async () => {
+  test('job (a run started before version 2), permanent line refusal: refused while nothing changed; fixed in Spectrum, retry --force re-runs the lines only (the header is not sent again)', async () => {
     const { servicetrade, spectrum } = stack;
     servicetrade.state.putLibItem({ id: 509, code: 'GASKET-9', name: 'Door gasket' });
     const job = createJob({ items: [...FIVE_ITEMS, { libItemId: 509, quantity: 2, cost: 18, price: 39, uom: 'each' }] });
     const workflowId = jobToWorkOrderWorkflowId(job.id);
     await stack.withWorker(async () => {
-      await startJobToWorkOrder(client, stack.taskQueue, job.id, { eventId: `evt-${job.id}` });
+      await startJobToWorkOrder(client, stack.taskQueue, job.id, { eventId: `evt-${job.id}` }, null);
       const failure = await failureOf(client.workflow.getHandle(workflowId).result());
       expect(failure.type).toBe('SpectrumRejected');
       expect(spectrum.state.workOrder(`S${job.number}`)?.materials).toEqual([]);
@@ -361,6 +361,58 @@ describe('fieldbridge retry and status', () => {
       expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: true });
       expect(spectrum.state.callsTo('WorkOrderHeader').length).toBe(headersBefore);
       expect(spectrum.state.workOrder(`S${job.number}`)?.materials).toHaveLength(6);
+    });
+  });
+
+  test('job (version 2), permanent line refusal fixed in Spectrum: retry --force re-runs the first workflow task (the load and the header, local activities) and the lines; one work order, six lines', async () => {
+    const { servicetrade, spectrum } = stack;
+    servicetrade.state.putLibItem({ id: 509, code: 'GASKET-9', name: 'Door gasket' });
+    const job = createJob({ items: [...FIVE_ITEMS, { libItemId: 509, quantity: 2, cost: 18, price: 39, uom: 'each' }] });
+    const workflowId = jobToWorkOrderWorkflowId(job.id);
+    await stack.withWorker(async () => {
+      await startJobToWorkOrder(client, stack.taskQueue, job.id, { eventId: `evt-${job.id}` });
+      const failure = await failureOf(client.workflow.getHandle(workflowId).result());
+      expect(failure.type).toBe('SpectrumRejected');
+      const headersBefore = spectrum.state.callsTo('WorkOrderHeader').length;
+
+      const refusedRetry = await fieldbridge(['retry', workflowId]);
+      expect(refusedRetry.code).toBe(1);
+      expect(refusedRetry.stdout).toContain(`fieldbridge retry --force ${workflowId}`);
+
+      spectrum.state.seed({ items: [{ Item_Code: 'GASKET-9', Description: 'Door gasket' }] });
+      const retried = await fieldbridge(['retry', '--force', workflowId, '--json']);
+      expect(retried.code).toBe(0);
+      const outcome = JSON.parse(retried.stdout);
+      expect(outcome).toMatchObject({ action: 'reset', sourceChanged: false, resetTo: { step: 'convergeWorkOrderLines', from: 'failed step' } });
+      // The lines were scheduled by the workflow task that ran the load and the header: they run again with it.
+      expect(outcome.kept).toEqual([]);
+      const result = await client.workflow.getHandle(workflowId, outcome.newRunId).result();
+      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: true });
+      // The header once more (create-or-update of the same work order), one work order with the six lines.
+      expect(spectrum.state.callsTo('WorkOrderHeader').length).toBe(headersBefore + 1);
+      expect(spectrum.state.workOrders.size).toBe(1);
+      expect(spectrum.state.workOrder(`S${job.number}`)?.materials).toHaveLength(6);
+    });
+  });
+
+  test('job (version 2), the header refused for good (a local activity): --force once the permission is granted re-runs from the header, found by its marker', async () => {
+    const { spectrum } = stack;
+    const job = createJob();
+    const workflowId = jobToWorkOrderWorkflowId(job.id);
+    const all = ['WorkOrderHeader', 'AddWOMaterialCost', 'DeleteWOMaterial', 'WOHeaderNotes', 'GetCustomers'];
+    spectrum.state.setPermissions(SPECTRUM_AUTHORIZATION_ID, all.filter((p) => p !== 'WorkOrderHeader'));
+    await stack.withWorker(async () => {
+      await startJobToWorkOrder(client, stack.taskQueue, job.id, { eventId: `evt-${job.id}` });
+      expect((await failureOf(client.workflow.getHandle(workflowId).result())).type).toBe('SpectrumNotAuthorized');
+
+      spectrum.state.setPermissions(SPECTRUM_AUTHORIZATION_ID, all);
+      const retried = await fieldbridge(['retry', '--force', workflowId, '--json']);
+      expect(retried.code).toBe(0);
+      const outcome = JSON.parse(retried.stdout);
+      expect(outcome).toMatchObject({ action: 'reset', sourceChanged: false, resetTo: { step: 'upsertWorkOrderHeader', from: 'failed step' }, kept: [] });
+      const result = await client.workflow.getHandle(workflowId, outcome.newRunId).result();
+      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 5, numberRecorded: true });
+      expect(spectrum.state.workOrders.size).toBe(1);
     });
   });
 

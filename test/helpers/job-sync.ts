@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { jobToWorkOrderSearchAttributes, startJobToWorkOrder } from '../../client/starters';
 import { DEMO_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';
@@ -123,12 +124,29 @@ export interface ActivityRun {
   outcome: 'completed' | 'failed' | 'timed-out' | 'cancelled' | 'open';
 }
 
-/** The activities of a job sync's run (default: its latest run), in the order they were scheduled. */
+/**
+ * The activities of a job sync's run (default: its latest run), in the order they were scheduled;
+ * local activities (a run of version 2: the load, the header, the quick write-back) from their
+ * markers, with the attempt that ended them.
+ */
 export async function activityRuns(stack: Stack, jobId: number, runId?: string): Promise<ActivityRun[]> {
-  const history = await stack.env.client.workflow.getHandle(jobToWorkOrderWorkflowId(jobId), runId).fetchHistory();
+  const client = stack.env.client;
+  const history = await client.workflow.getHandle(jobToWorkOrderWorkflowId(jobId), runId).fetchHistory();
   const runs = new Map<number, ActivityRun>();
   for (const event of history.events ?? []) {
     const id = Number(event.eventId);
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity' && marker.details?.data?.payloads?.length) {
+      // Core writes the marker's data in snake case (activity_type).
+      const data = await decodeFromPayloadsAtIndex<{ activity_type?: string; attempt?: number }>(client.options.loadedDataConverter, 0, marker.details.data.payloads);
+      const failure = marker.failure;
+      runs.set(id, {
+        activityType: data?.activity_type ?? '',
+        attempt: data?.attempt ?? 0,
+        lastFailure: null,
+        outcome: !failure ? 'completed' : failure.canceledFailureInfo ? 'cancelled' : failure.timeoutFailureInfo || failure.cause?.timeoutFailureInfo ? 'timed-out' : 'failed',
+      });
+    }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) runs.set(id, { activityType: scheduled.activityType?.name ?? '', attempt: 0, lastFailure: null, outcome: 'open' });
     const started = event.activityTaskStartedEventAttributes;

@@ -95,6 +95,31 @@ test('the GUID expires while the lines are written: the sync renews it and compl
   await keepJobHistory(t.stack, 'guid-renewed', job.id);
 });
 
+test('the GUID expires while the header is written (a local activity in version 2): the sync renews it and completes, one work order', async () => {
+  const job = t.createJob();
+  const spectrum = t.stack.spectrum;
+  spectrum.faults.set({ hold: true, routes: ['WorkOrderHeader'], count: 1 });
+
+  const result = await t.stack.withWorker(async () => {
+    const handle = await t.sync(job.id);
+    await soon(() => spectrum.faults.held === 1, 'the WorkOrderHeader to be held');
+    const { guid } = spectrum.state.callsTo('WorkOrderHeader')[0];
+    expect(spectrum.state.expireGuid(guid)).toBeGreaterThan(0);
+    spectrum.faults.release();
+    return handle.result();
+  });
+
+  expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 5, numberRecorded: true });
+  const headers = spectrum.state.callsTo('WorkOrderHeader');
+  expect(headers).toHaveLength(2);
+  expect(headers[0].rows?.[0].desc).toMatch(/^Time out has occurred/);
+  expect(headers[1].guid).not.toBe(headers[0].guid);
+  expect(linesOf(t.workOrder(job.number))).toEqual(FIVE_LINES);
+  expect(workOrderCount()).toBe(1);
+  expect((await attemptsOf(job.id)).upsertWorkOrderHeader).toEqual([1, 1]);
+  await keepJobHistory(t.stack, 'header-guid-renewed', job.id);
+});
+
 test('transient faults (ServiceTrade 503 twice, Spectrum "Error executing Web Service" twice, a truncated reply) are retried: one work order, five lines', async () => {
   const job = t.createJob();
   const { servicetrade, spectrum } = t.stack;

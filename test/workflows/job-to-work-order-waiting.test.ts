@@ -15,7 +15,7 @@ import { SyncStatusKey, WaitingOnKey } from '../../common/search-attributes';
 import { DEMO_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';
 import { jobToWorkOrderWorkflowId, recheckSignal, syncStateQuery } from '../../workflows/definitions';
 import { failureOf } from '../helpers/customer-sync';
-import { keepJobHistory, linesOf, useJobSyncStack, spectrumWrites } from '../helpers/job-sync';
+import { activityRuns, keepJobHistory, linesOf, useJobSyncStack, spectrumWrites } from '../helpers/job-sync';
 import { eventually, testLogger } from '../helpers/stack';
 
 jest.setTimeout(120_000);
@@ -58,10 +58,10 @@ async function untilWaiting(jobId: number) {
   );
 }
 
-/** How many times the sync has loaded the job (activities scheduled), from its history. */
+/** How many times the sync has loaded the job (activities scheduled, or local-activity markers), from its history. */
 async function loadsOf(workflowId: string): Promise<number> {
-  const history = await t.stack.env.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadServiceTradeJob').length;
+  const jobId = Number(workflowId.split(':').pop());
+  return (await activityRuns(t.stack, jobId)).filter((r) => r.activityType === 'loadServiceTradeJob').length;
 }
 
 test('an unmapped location: the sync waits, names the record, and completes after the fix and an operator recheck', async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { eventually, workerProcessEnv } from '../helpers/stack';
 import { activityRuns, itemCodeOf, keepJobHistory, linesOf, useJobSyncStack } from '../helpers/job-sync';
+import { JOB_TO_WORK_ORDER_VERSION } from '../../workflows/definitions';
 
 jest.setTimeout(90_000);
 
@@ -49,7 +50,7 @@ test('SIGKILL while the lines are written (two of five added): the next worker p
 
   const first = await startWorkerProcess();
   // The lines activity's heartbeat timeout (2 min in production) shortened to 20 s: the lost attempt is retried sooner.
-  const handle = await t.sync(job.id, `evt-crash-${job.id}`, { linesHeartbeatTimeoutMs: 20_000 });
+  const handle = await t.sync(job.id, `evt-crash-${job.id}`, { linesHeartbeatTimeoutMs: 20_000, version: JOB_TO_WORK_ORDER_VERSION });
   // Let the first two lines (BELT-A42, FILTER-20) through one at a time; the third (LABOR) stays held.
   for (let n = 1; n <= 2; n += 1) {
     await eventually(() => adds().length === n && spectrum.faults.held === 1, 30_000, `AddWOMaterialCost ${n} held`);
