@@ -55,6 +55,7 @@ import { demoServicePowerData } from '../connectors/servicepower/demo-data';
 import { startServicePowerSimulator, type ServicePowerSimulator } from '../connectors/servicepower/simulator';
 import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../scripts/simulator-adapter-config';
 import { devServerDynamicConfigArgs, devServerFileArgs, QUEUE_POLL_RPS } from '../scripts/dev-server-settings';
+import { freePort } from '../scripts/ports';
 import { CUSTOMER_UPSERT_VERSION } from '../workflows/definitions';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { createActivityDeps, serviceChannelRequestsPerMinute } from '../worker/deps';
@@ -63,7 +64,7 @@ import { customerReport, loadBaseline, runCustomerFlow, type CustomerPhaseName }
 import { jobReport, runJobFlow, type JobPhaseName } from './job-flow';
 import { benchServiceTradeSeed, benchSpectrumSeed } from './jobs';
 import { ceilingBoundMs, mobileReport, runMobileFlow, type MobilePhaseName } from './mobile-flow';
-import { findDevServerPid, freePort, machineInfo, type BenchEngine } from './runner';
+import { findDevServerPid, machineInfo, type BenchEngine } from './runner';
 import { runOncePerServer, startPostgresEngine } from './temporal-servers';
 
 const APP4SALES_API_KEY = 'bench-app4sales-key';

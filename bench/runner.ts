@@ -8,7 +8,6 @@
  * activities are and what "the target system holds it" means; the rest is here.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -169,19 +168,6 @@ export class ResourceSampler {
 
 // ---------------------------------------------------------------------------------------------
 // the dev server's own counters
-
-/** A free TCP port on loopback (for the dev server's /metrics endpoint). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const HEARTBEAT_OPERATIONS = ['RecordActivityTaskHeartbeat', 'RecordActivityTaskHeartbeatById'];
 

@@ -15,10 +15,10 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../client/operations';
 import { devServerDynamicConfigArgs, devServerFileArgs } from '../scripts/dev-server-settings';
 import { freePort } from '../scripts/ports';
+import { waitForTemporal } from '../scripts/temporal-ready';
 
 export type TemporalKind = 'dev' | 'postgres';
 export const TEMPORAL_KINDS: readonly TemporalKind[] = ['dev', 'postgres'];
@@ -51,26 +51,14 @@ export interface DevServerSettings {
 
 const HOST = '127.0.0.1';
 
-/** Wait until a gRPC connection to the frontend succeeds, then register FieldBridge's search attributes. */
+/** Wait until the frontend answers, then register FieldBridge's search attributes (as `npm start` does). */
 export async function waitForFrontend(address: string, namespace: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 2000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        await ensureSearchAttributes(connection, namespace);
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch (err) {
-      lastError = err;
-      await sleep(250);
-    }
+  const connection = await waitForTemporal(address, timeoutMs);
+  try {
+    await ensureSearchAttributes(connection, namespace);
+  } finally {
+    await connection.close();
   }
-  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs} ms: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
 }
 
 /** The Temporal CLI's dev server on a SQLite file: `temporal server start-dev --db-filename <dir>/temporal.db --headless`. */

@@ -12,8 +12,10 @@ export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
 
 /** A port the OS reports free right now. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, host, () => {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });

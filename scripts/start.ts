@@ -34,6 +34,7 @@ import { loadConfig } from '../common/config';
 import { fieldBridgeDataConverter } from '../common/temporal-connection';
 import { ensureDevEncryptionKey } from './dev-encryption';
 import { portFree } from './ports';
+import { waitForTemporal } from './temporal-ready';
 import { devServerDynamicConfigArgs, devServerFileArgs } from './dev-server-settings';
 import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';
 import { ensureTemporalCli } from './temporal-cli';
@@ -150,20 +151,6 @@ function run(name: string, command: string, args: string[]): ChildProcess {
     }
   });
   return proc;
-}
-
-async function waitForTemporal(address: string, timeoutMs: number): Promise<Connection> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      await connection.workflowService.getSystemInfo({});
-      return connection;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal did not answer on ${address} within ${timeoutMs} ms: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {

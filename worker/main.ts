@@ -8,7 +8,8 @@ import { createLogger } from '../common/logger';
 import { connectClient, fieldBridgeDataConverter } from '../common/temporal-connection';
 import { connectWorker } from './connection';
 import { createActivityDeps, serviceChannelRequestsPerMinute, WORKER_CONFIG_SECTIONS } from './deps';
-import { freeLoopbackPort, registerWaitingSyncsGauge, startWorkerMetricsServer, type WorkerMetricsServer } from './metrics';
+import { freePort } from '../scripts/ports';
+import { registerWaitingSyncsGauge, startWorkerMetricsServer, type WorkerMetricsServer } from './metrics';
 import { createFieldBridgeWorker, createServiceChannelWorker, installRuntimeLogger } from './worker';
 
 async function main(): Promise<void> {
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'fieldbridge-worker', ...config.log });
   // Metrics (WORKER_METRICS_PORT, 0 = off): the SDK's exporter on a loopback port of its own, served
   // again with FieldBridge's registry on the one endpoint.
-  const sdkMetricsPort = config.workerMetrics.port === 0 ? undefined : await freeLoopbackPort();
+  const sdkMetricsPort = config.workerMetrics.port === 0 ? undefined : await freePort(); // the runtime's exporter, on loopback
   installRuntimeLogger(logger, { sdkMetricsBindAddress: sdkMetricsPort ? `127.0.0.1:${sdkMetricsPort}` : undefined });
   const connection = await connectWorker(config.temporal);
   // Activities that read earlier runs or start syncs use an ordinary client on the same cluster.

@@ -6,7 +6,6 @@
  * on an internal loopback port (see installRuntimeLogger).
  */
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import { request } from 'undici';
@@ -84,18 +83,6 @@ export function registerWaitingSyncsGauge(client: Client, opts: { cacheMs?: numb
         });
       await pending;
     },
-  });
-}
-
-/** A loopback port free right now, for the Temporal runtime's internal Prometheus exporter. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 
