@@ -30,7 +30,7 @@ import {
 import { app4salesCustomer } from '../fixtures/customers';
 import { DEMO_MOBILE_SYNC } from '../../scripts/simulator-adapter-config';
 import { failureOf } from '../helpers/customer-sync';
-import { FIVE_ITEMS } from '../helpers/job-sync';
+import { FIVE_ITEMS, testJob } from '../helpers/job-sync';
 import { SPECTRUM_AUTHORIZATION_ID, eventually, startStack, workerProcessEnv, type Stack } from '../helpers/stack';
 import { describeSync } from '../../client/operations';
 
@@ -102,21 +102,7 @@ async function scheduled(workflowId: string, runId: string): Promise<string[]> {
 let nextJobId = 70_000 + Math.floor(Math.random() * 1000) * 10;
 function createJob(overrides: Record<string, unknown> = {}): { id: number; number: string } {
   const id = nextJobId++;
-  const job = stack.servicetrade.state.createJob(
-    {
-      id,
-      number: String(id),
-      name: `Repair job ${id}`,
-      type: 'repair',
-      description: 'Rooftop unit not cooling',
-      locationId: ST_LOCATION_IDS.northwindHq,
-      created: 1_767_603_600,
-      services: [{ serviceLineId: 11, description: 'Repair' }],
-      items: FIVE_ITEMS,
-      ...overrides,
-    },
-    { notify: false },
-  );
+  const job = stack.servicetrade.state.createJob(testJob(id, overrides), { notify: false });
   return { id: job.id, number: job.number };
 }
 

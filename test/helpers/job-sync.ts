@@ -36,6 +36,22 @@ export interface JobSyncTests {
 }
 
 /** The demo job's five items: four library items (two LABOR lines) and one that is not in the library. */
+/** A ServiceTrade repair job at a mapped location with FIVE_ITEMS (below), as the job-sync tests create them. */
+export function testJob(id: number, overrides: Partial<JobInput> = {}): JobInput {
+  return {
+    id,
+    number: String(id),
+    name: `Test job ${id}`,
+    type: 'repair',
+    description: 'Rooftop unit not cooling',
+    locationId: DEMO_LOCATION_IDS.northwindHq,
+    created: 1_767_603_600,
+    services: [{ serviceLineId: 11, description: 'Repair' }],
+    items: FIVE_ITEMS,
+    ...overrides,
+  };
+}
+
 export const FIVE_ITEMS: NonNullable<JobInput['items']> = [
   { libItemId: 501, quantity: 4, cost: 6.5, price: 14, uom: 'each' },
   { libItemId: 502, quantity: 2, cost: 9.25, price: 22.5, uom: 'each' },
@@ -68,22 +84,7 @@ export function useJobSyncStack(): JobSyncTests {
       return stack;
     },
     createJob(overrides = {}) {
-      const id = nextJobId++;
-      const job = stack!.servicetrade.state.createJob(
-        {
-          id,
-          number: String(id),
-          name: `Test job ${id}`,
-          type: 'repair',
-          description: 'Rooftop unit not cooling',
-          locationId: DEMO_LOCATION_IDS.northwindHq,
-          created: 1_767_603_600,
-          services: [{ serviceLineId: 11, description: 'Repair' }],
-          items: FIVE_ITEMS,
-          ...overrides,
-        },
-        { notify: false },
-      );
+      const job = stack!.servicetrade.state.createJob(testJob(nextJobId++, overrides), { notify: false });
       return { id: job.id, number: job.number };
     },
     async sync(jobId, eventId = `evt-${jobId}-${Date.now()}`, input) {
