@@ -7,10 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Activities } from '../activities';
-import type { Client } from '@temporalio/client';
-import { customerUpsertSearchAttributes, startCustomerUpsert, type StartedSync } from '../client/starters';
-import type { customerUpsert } from '../workflows/customer-upsert';
-import { CUSTOMER_UPSERT_WORKFLOW, customerUpsertWorkflowId, sourceChangedSignal, type SourceChange } from '../workflows/definitions';
+import { startCustomerUpsert } from '../client/starters';
 import type { Logger } from '../common/logger';
 import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
 import type { SpecterSimulator } from '../connectors/specter/simulator';
@@ -176,9 +173,7 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
             }
           : {}),
         start: (client, taskQueue, customerId) =>
-          settings.workflowVersion === 1
-            ? startFirstSequence(client, taskQueue, customerId, { eventId: `bench-${customerId}` })
-            : startCustomerUpsert(client, taskQueue, customerId, { eventId: `bench-${customerId}` }),
+          startCustomerUpsert(client, taskQueue, customerId, { eventId: `bench-${customerId}` }, settings.workflowVersion === 1 ? null : undefined),
         idleCpuProbeMs: 5000,
         warmupKeys: Array.from({ length: settings.warmup }, (_, i) => benchCustomerId(`${spec.batch}W`, i + 1)),
         keys,
@@ -247,20 +242,6 @@ export async function runCustomerFlow(input: CustomerFlowInput): Promise<Custome
     totalMs: Math.round(performance.now() - input.began),
     phases,
   };
-}
-
-/** Signal-with-start as startCustomerUpsert does, but without a version: the command sequence of runs started before issue 9. */
-async function startFirstSequence(client: Client, taskQueue: string, customerId: string, change: SourceChange): Promise<StartedSync> {
-  const workflowId = customerUpsertWorkflowId(customerId);
-  const handle = await client.workflow.signalWithStart<typeof customerUpsert, [SourceChange]>(CUSTOMER_UPSERT_WORKFLOW, {
-    workflowId,
-    taskQueue,
-    args: [{ customerId }],
-    signal: sourceChangedSignal,
-    signalArgs: [change],
-    typedSearchAttributes: customerUpsertSearchAttributes(customerId),
-  });
-  return { workflowId, runId: handle.signaledRunId };
 }
 
 /** Record when the Specter simulator first stores each customer name (its state is a Map in this process). */
