@@ -176,8 +176,14 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
 }
 
 /** Every activity here makes one ServiceChannel request; they run on the rate-limited task queue. */
-export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps, 'servicechannel'>) {
+export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps, 'servicechannel'> & { mobileSync?: Pick<MobileSyncSettings, 'subscriptionTrades' | 'subscriptionCategories' | 'subscriptionStatuses'> }) {
   const sc = deps.servicechannel;
+  // The webhook subscription's filters: the reconciliation lists only what the subscription announces.
+  const subscription = {
+    trades: deps.mobileSync?.subscriptionTrades ?? [],
+    categories: deps.mobileSync?.subscriptionCategories ?? [],
+    statuses: deps.mobileSync?.subscriptionStatuses ?? [],
+  };
   return {
     async getServiceChannelWorkOrder(input: { workOrderId: number }): Promise<ServiceChannelWorkOrder> {
       return sc.getWorkOrder(input.workOrderId);
@@ -205,7 +211,7 @@ export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps,
      * once per page, so every ServiceChannel activity stays one request under the task queue's rate limit.
      */
     async listChangedServiceChannelWorkOrdersPage(input: { since: string; pageSize: number; cursor: ChangedSinceCursor | null }): Promise<{ rows: ChangedWorkOrder[]; next: ChangedSinceCursor | null }> {
-      const page = await sc.listWorkOrdersChangedSincePage(new Date(input.since), { pageSize: input.pageSize, cursor: input.cursor });
+      const page = await sc.listWorkOrdersChangedSincePage(new Date(input.since), { pageSize: input.pageSize, cursor: input.cursor, subscription });
       return { rows: page.workOrders.filter((r) => r.UpdatedDate).map((r) => ({ workOrderId: r.Id, updatedDate: r.UpdatedDate! })), next: page.next };
     },
     /**
@@ -214,7 +220,7 @@ export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps,
      * listChangedServiceChannelWorkOrdersPage.
      */
     async listChangedServiceChannelWorkOrders(input: { since: string; pageSize: number }): Promise<ChangedWorkOrder[]> {
-      const rows = await sc.listWorkOrdersChangedSince(new Date(input.since), { pageSize: input.pageSize });
+      const rows = await sc.listWorkOrdersChangedSince(new Date(input.since), { pageSize: input.pageSize, subscription });
       return rows.filter((r) => r.UpdatedDate).map((r) => ({ workOrderId: r.Id, updatedDate: r.UpdatedDate! }));
     },
   };

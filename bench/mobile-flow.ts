@@ -34,6 +34,7 @@ import type { Worker } from '@temporalio/worker';
 import type { LoadedMobileSettings, MobileWorkOrderRead, PatchOutcome } from '../activities';
 import type { Logger } from '../common/logger';
 import type { ServiceChannelSimulator } from '../connectors/servicechannel/simulator';
+import { WorkOrderSchema } from '../connectors/servicechannel/schemas';
 import type { ServicePowerWorkOrderInput, ServicePowerWorkOrderPatch } from '../connectors/servicepower/schemas';
 import type { ServicePowerSimulator } from '../connectors/servicepower/simulator';
 import { workOrderToMobileWorkflowId } from '../workflows/definitions';
@@ -479,7 +480,9 @@ function nullMobileActivities(loadSettings: () => Promise<LoadedMobileSettings>,
 function nullServiceChannelActivities(servicechannel: ServiceChannelSimulator): ActivityMap {
   return {
     async getServiceChannelWorkOrder({ workOrderId }: { workOrderId: number }) {
-      return JSON.parse(JSON.stringify(servicechannel.state.workOrder(workOrderId))) as unknown;
+      // As the client returns it: the whole location (no GET /locations needed), FieldBridge's flat ids added.
+      const { Notes: _notes, CheckIns: _checkIns, ...wo } = servicechannel.state.adminWorkOrder(workOrderId) ?? {};
+      return JSON.parse(JSON.stringify(WorkOrderSchema.parse(wo))) as unknown;
     },
     async setServiceChannelStatus() {},
     async addServiceChannelNote() {},

@@ -369,7 +369,7 @@ export function verifyBurst(
     check.patchableEvents += expected.patchable;
     if (puts === 1) check.putOnce += 1;
     if (patches > expected.patchable) check.workOrdersOverPatched += 1;
-    const scWo = sc.workOrder(id);
+    const scWo = sc.adminWorkOrder(id);
     const sp = held(num);
     if (sp?.dispatchStatus === 3) check.dispatched += 1;
     if (scWo && sp && scWo.Nte === expected.nte && sp.amount === scWo.Nte) check.nteRight += 1;

@@ -226,7 +226,7 @@ export function planWorkOrders(sims: Simulators, secrets: ChaosSecrets, opts: Ch
     sc.createWorkOrder(input, { notify: false });
     const change = !bad && changed.has(i);
     records.push({ flow: 'mobile', sourceId: String(id), expect: bad ? 'invalid' : 'valid', invalidBecause: bad ? 'location without a street address (ServicePower needs one)' : undefined, changed: change });
-    const created = JSON.stringify({ EventType: 'WorkOrderCreated', Object: sc.workOrder(id) });
+    const created = JSON.stringify({ EventType: 'WorkOrderCreated', Object: sc.eventObject(id) });
     events.push({ route: 'servicechannel', flow: 'mobile', eventKey: `mobile:${id}:created`, build: serviceChannelEvent(secrets.SERVICECHANNEL_WEBHOOK_KEY, () => created) });
     if (change) {
       let patched: string | undefined;
@@ -236,7 +236,7 @@ export function planWorkOrders(sims: Simulators, secrets: ChaosSecrets, opts: Ch
         eventKey: `mobile:${id}:nte`,
         before: () => {
           sc.patchWorkOrder(id, { Nte: 650 }, { notify: false });
-          patched = JSON.stringify({ EventType: 'WorkOrderNteChanged', Object: sc.workOrder(id) });
+          patched = JSON.stringify({ EventType: 'WorkOrderNteChanged', Object: sc.eventObject(id) });
         },
         build: serviceChannelEvent(secrets.SERVICECHANNEL_WEBHOOK_KEY, () => patched!),
       });

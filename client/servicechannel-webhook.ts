@@ -6,8 +6,10 @@
  * (connectors/servicechannel/signature.ts). Unsigned, another sign type, a wrong signature or an
  * altered body: 401, a warning, nothing started.
  *
- * The body `{EventType, Object: {Id, UpdatedDate, ...}}` is validated with zod (400 naming the field).
- * Then, by EventType:
+ * The body `{EventType, Object}` is validated with zod (400 naming the field). The work order is
+ * `Object.Id` for work order events (a `WorkOrderObject`) and `Object.WorkOrderId` for check-in/out
+ * events (a `CheckInAndOutObject`, which has no Id) — webhook reference FieldAdv.ServiceChannel.Webhooks.
+ * A work order event naming neither is a 400. Then, by EventType:
  * - a work order event (WorkOrderCreated, ...StatusChanged, ...NteChanged, ...ScheduledDateChanged,
  *   ...NoteAdded, ...CheckIn, ...CheckOut): signal-with-start of the work order's workflow
  *   (`work-order-to-mobile:servicechannel:<Object.Id>`) with the event. The workflow reads the work
@@ -15,7 +17,8 @@
  * - Proposal* and Invoice*: 202, acknowledged and logged, nothing started.
  * - anything else: 202 and a log line, nothing started.
  *
- * The event id is serviceChannelEventId(body) (`<EventType>:<Id>:<UpdatedDate>[:note-<id>|:checkin-<id>]`):
+ * The event id is serviceChannelEventId(body) (`<EventType>:<Id>:<UpdatedDate>[:note-<id>]`, or
+ * `<EventType>:<WorkOrderId>:<Date>` for a check-in/out):
  * computed from the signed body, so it is the same on every delivery attempt and cannot be changed by
  * anyone without the key. The simulator's `X-ServiceChannel-Event-Id` header carries the same value;
  * it is not signed, so it is only compared (a difference is logged), never trusted.
@@ -29,11 +32,13 @@ import type { FastifyInstance } from 'fastify';
 import {
   EVENT_ID_HEADER,
   isAcknowledgedEventType,
+  isCheckInOutEventType,
   isWorkOrderEventType,
   ServiceChannelWebhookSchema,
   SIGN_DATA_HEADER,
   SIGN_TYPE_HEADER,
   serviceChannelEventId,
+  workOrderIdOf,
 } from '../connectors/servicechannel/schemas';
 import { verifyServiceChannelSignature } from '../connectors/servicechannel/signature';
 import type { ServiceChannelEvent } from '../workflows/definitions';
@@ -76,8 +81,8 @@ export async function serviceChannelWebhookRoutes(app: FastifyInstance, opts: Se
       return reply.code(400).send(read.response);
     }
     const body = read.data;
-    const workOrderId = body.Object.Id;
     const eventType = body.EventType;
+    const workOrderId = workOrderIdOf(body);
     const eventId = serviceChannelEventId(body);
     const headerEventId = req.headers[EVENT_ID_HEADER];
     if (typeof headerEventId === 'string' && headerEventId !== eventId) {
@@ -92,8 +97,14 @@ export async function serviceChannelWebhookRoutes(app: FastifyInstance, opts: Se
       req.log.info({ eventType, objectId: workOrderId, eventId }, `ServiceChannel event type ${eventType} is unknown to FieldBridge: acknowledged, nothing started`);
       return reply.code(202).send({ accepted: false, eventType, reason: `FieldBridge does not act on ${eventType} events` });
     }
+    if (workOrderId === null) {
+      const field = isCheckInOutEventType(eventType) ? 'Object.WorkOrderId' : 'Object.Id';
+      req.log.warn({ eventType, fields: [field] }, `ServiceChannel webhook refused: ${eventType} names no work order`);
+      return reply.code(400).send({ error: 'invalid', reason: `ServiceChannel ${eventType} is invalid: ${field}`, fields: [{ field, message: 'the work order\'s id is required' }] });
+    }
 
-    const event: ServiceChannelEvent = { eventId, eventType, source: 'webhook', ...(body.Object.UpdatedDate ? { occurredAt: body.Object.UpdatedDate } : {}) };
+    const occurredAt = body.Object.UpdatedDate ?? body.Object.Date;
+    const event: ServiceChannelEvent = { eventId, eventType, source: 'webhook', ...(occurredAt ? { occurredAt } : {}) };
     try {
       const started = await opts.client.withDeadline(Date.now() + opts.startDeadlineMs, () => startWorkOrderToMobile(opts.client, opts.taskQueue, workOrderId, event));
       req.log.info({ eventId, eventType, workOrderId, ...started }, 'work order sync signalled');

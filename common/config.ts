@@ -345,6 +345,11 @@ export const DEFAULT_FIELD_STATUS_MAP: Record<string, z.input<typeof FieldStatus
   '1001': { status: { primary: 'ON HOLD', extended: 'REJECTED' }, note: 'The technician rejected mobile work order {num}. {note}' },
 };
 
+/** A comma-separated list (empty entries dropped); default none. */
+const commaList = z
+  .preprocess((value) => (typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value), z.array(z.string().min(1)))
+  .default([]);
+
 /** The ServiceChannel -> ServicePower dispatch preferences, read by the worker's activities. */
 const MobileSyncSchema = z.object({
   /** ServicePower WorkOrderNum = this prefix + the ServiceChannel work order number. */
@@ -367,6 +372,13 @@ const MobileSyncSchema = z.object({
   rereadIntervalMs: positiveMs.default(15 * 60_000),
   /** How often the reconciliation Schedule lists ServiceChannel work orders changed since its last run. */
   reconcileIntervalMs: positiveMs.default(5 * 60_000),
+  /**
+   * The ServiceChannel webhook subscription's filters (trades, categories, statuses; comma separated,
+   * empty = all): the reconciliation lists only the work orders the subscription would announce.
+   */
+  subscriptionTrades: commaList,
+  subscriptionCategories: commaList,
+  subscriptionStatuses: commaList,
 });
 
 /** The codec server the Temporal UI decodes payloads with (client/codec-server.ts). */
@@ -515,6 +527,9 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['MOBILE_FIELD_STATUS_MAP', 'mobileSync.fieldStatusMap'],
   ['MOBILE_REREAD_INTERVAL_MS', 'mobileSync.rereadIntervalMs'],
   ['SERVICECHANNEL_RECONCILE_INTERVAL_MS', 'mobileSync.reconcileIntervalMs'],
+  ['SERVICECHANNEL_SUBSCRIPTION_TRADES', 'mobileSync.subscriptionTrades'],
+  ['SERVICECHANNEL_SUBSCRIPTION_CATEGORIES', 'mobileSync.subscriptionCategories'],
+  ['SERVICECHANNEL_SUBSCRIPTION_STATUSES', 'mobileSync.subscriptionStatuses'],
   ['RECEIVER_HOST', 'receiver.host'],
   ['RECEIVER_PORT', 'receiver.port'],
   ['RECEIVER_BODY_LIMIT_BYTES', 'receiver.bodyLimitBytes'],

@@ -41,6 +41,9 @@ export const DEMO_MOBILE_SYNC: Config['mobileSync'] = {
   ),
   rereadIntervalMs: 15 * 60_000,
   reconcileIntervalMs: 5 * 60_000,
+  subscriptionTrades: [],
+  subscriptionCategories: [],
+  subscriptionStatuses: [],
 };
 
 /** The job-flow credentials the simulators are started with when a caller names none. */

@@ -30,20 +30,32 @@ import { PermanentError, PermanentErrorTypes, TransientError } from '../../commo
 import { HttpClient, parseResponse, parseRetryAfter, type RawHttpResponse, type RawRequestOptions } from '../../common/http';
 import {
   ErrorBodySchema,
+  LOCATION_NOT_FOUND_ERROR_CODE,
   LOGIN_LIMIT_HEADER,
+  LocationSchema,
+  NOT_FOUND_ERROR_CODE,
+  NOTES_PAGE_SIZE,
+  ODATA_MAX_LOOKBACK_DAYS,
+  ODATA_PAGE_SIZE,
   PERMISSION_ERROR_CODE,
   SERVICECHANNEL_LOGIN_INTERVAL_MS,
-  SERVICECHANNEL_PERMISSIONS,
   ThrottledBodySchema,
   TokenResponseSchema,
+  WORK_TYPE_REPAIR,
   WorkOrderListSchema,
   WorkOrderNoteListSchema,
   WorkOrderSchema,
+  isMarkedNote,
+  locationHasAddress,
+  markNote,
   permissionsForStatus,
+  type CheckOutPrimaryStatus,
   type ServiceChannelErrorBody,
+  type ServiceChannelLocation,
   type ServiceChannelNote,
   type ServiceChannelPermission,
   type ServiceChannelWorkOrder,
+  type ServiceChannelWorkOrderListRow,
 } from './schemas';
 
 export interface ServiceChannelClientConfig {
@@ -77,23 +89,58 @@ export interface NoteInput {
   visibleToSubscriber?: boolean;
 }
 
+/**
+ * A check-in (reference `CheckInRequest`). ServiceChannel requires the technician's position
+ * (Latitude/Longitude) for a Repair check-in unless the subscriber granted the XML check-in/out
+ * permission (`IVR Check IN/OUT`), which is also what lets the caller give the time.
+ */
 export interface CheckInInput {
-  /** ISO 8601; setting the time needs `IVR Check IN/OUT` (without it ServiceChannel stamps its own time). */
+  latitude?: number;
+  longitude?: number;
+  /** ISO 8601, the visit's real start (sent as CheckInTime; needs `IVR Check IN/OUT`). */
   time?: string;
   techsCount?: number;
+  /** WorkTypeId: 1 Repair (default), 2 Travel. */
+  workTypeId?: number;
 }
 
+/** A check-out (reference `CheckOutRequest`); same position and time rules as the check-in. */
 export interface CheckOutInput {
-  /** ISO 8601; setting the time needs `IVR Check IN/OUT`. */
+  latitude?: number;
+  longitude?: number;
+  /** ISO 8601, the visit's real end (sent as CheckOutTime; needs `IVR Check IN/OUT`). */
   time?: string;
+  /** What was done (Resolution). */
   resolution?: string;
+  /** PrimaryStatus set on the work order at check-out (ServiceChannel's default: NoStatusChange). */
+  primaryStatus?: CheckOutPrimaryStatus;
+  /** ExtendedStatus with the primary status. */
+  extendedStatus?: string;
+  techsCount?: number;
+  /** WorkTypeId: 1 Repair (default), 2 Travel. */
+  workTypeId?: number;
+}
+
+/**
+ * The webhook subscription's filters (seed 003: a subscription may be limited to trades, categories
+ * and statuses): the reconciliation lists only what the subscription would have announced. Empty or
+ * absent: no filter on that field.
+ */
+export interface SubscriptionFilter {
+  trades?: readonly string[];
+  categories?: readonly string[];
+  statuses?: readonly string[];
 }
 
 export interface ChangedSinceOptions {
   /** Only this subscriber's work orders. */
   subscriberId?: number;
-  /** Rows per request; default 100. */
+  /** Rows per request; at most ODATA_PAGE_SIZE (50, ServiceChannel's page), the default. */
   pageSize?: number;
+  /** The webhook subscription's filters. */
+  subscription?: SubscriptionFilter;
+  /** "Now", for the CallDate bound (default the clock). */
+  now?: Date;
 }
 
 /** Where the next page of the changed-since list starts (keyset paging: a lower bound and rows to skip at it). */
@@ -104,12 +151,12 @@ export interface ChangedSinceCursor {
 
 export interface ChangedSincePage {
   /** This page's rows, oldest change first. */
-  workOrders: ServiceChannelWorkOrder[];
+  workOrders: ServiceChannelWorkOrderListRow[];
   /** The next page's cursor; null when this page was the last. */
   next: ChangedSinceCursor | null;
 }
 
-/** A note of a work order; `fromProvider`: written through the provider API (our own notes), not by the subscriber. */
+/** A note of a work order; `fromProvider`: written by FieldBridge (marked, or by its API user), not by the subscriber. */
 export type ServiceChannelWorkOrderNote = ServiceChannelNote & { fromProvider: boolean };
 
 interface CachedToken {
@@ -150,6 +197,8 @@ interface Operation {
   permissions?: ServiceChannelPermission[];
   /** Look the subscriber up (GET the work order) when a permission refusal does not name it; default true. */
   lookUpSubscriber?: boolean;
+  /** What does not exist when ServiceChannel answers "not found" (default: the work order). */
+  notFound?: string;
 }
 
 class RefreshRefused extends Error {}
@@ -184,25 +233,43 @@ export class ServiceChannelClient {
     this.log = logger?.child({ system: 'servicechannel' });
   }
 
-  /** The work order; PermanentError(SourceRecordNotFound) naming `work order <id>` when ServiceChannel has none. */
+  /**
+   * The work order (`GET /workorders/{id}`), with its location's address: when the work order's
+   * `Location` carries none (ServiceChannel may send only the location's id and name, and LocationId
+   * 0), the location is read with `GET /locations/{locationId}` and put in `Location`.
+   * PermanentError(SourceRecordNotFound) naming `work order <id>` when ServiceChannel has none.
+   */
   async getWorkOrder(id: number): Promise<ServiceChannelWorkOrder> {
-    return this.guard(() => this.getWorkOrderAs(id, { what: `work order ${id}`, workOrderId: id }));
+    const wo = await this.guard(() => this.getWorkOrderAs(id, { what: `work order ${id}`, workOrderId: id }));
+    if (locationHasAddress(wo.Location) || wo.LocationId <= 0) return wo;
+    const location = await this.getLocation(wo.LocationId, id);
+    return { ...wo, Location: { ...(wo.Location ?? {}), ...location } };
   }
 
-  /** `PUT /workorders/{id}/status {Status: {Primary, Extended}, Note}`. */
+  /** `GET /locations/{locationId}`; SourceRecordNotFound naming the location (and the work order) when ServiceChannel has none. */
+  async getLocation(locationId: number, workOrderId?: number): Promise<ServiceChannelLocation> {
+    const what = `location ${locationId}${workOrderId !== undefined ? ` of work order ${workOrderId}` : ''}`;
+    const op: Operation = { what, lookUpSubscriber: false, notFound: what };
+    return this.guard(async () => this.parse(await this.call({ method: 'GET', path: `locations/${locationId}` }, op), LocationSchema, what, op));
+  }
+
+  /**
+   * `PUT /workorders/{id}/status {Status: {Primary, Extended}, Note}`: Extended is required by
+   * ServiceChannel and sent as an empty string when there is none. The note gets FieldBridge's mark.
+   */
   async updateStatus(id: number, update: StatusUpdate): Promise<void> {
     const status = update.extended ? `${update.primary} / ${update.extended}` : update.primary;
     await this.write(
-      { method: 'PUT', path: `workorders/${id}/status`, json: { Status: { Primary: update.primary, Extended: update.extended ?? null }, ...(update.note !== undefined ? { Note: update.note } : {}) } },
+      { method: 'PUT', path: `workorders/${id}/status`, json: { Status: { Primary: update.primary, Extended: update.extended ?? '' }, ...(update.note !== undefined ? { Note: markNote(update.note) } : {}) } },
       { what: `status update of work order ${id} to ${status}`, workOrderId: id, permissions: permissionsForStatus(update.primary, update.extended) },
     );
   }
 
   /**
-   * `POST /workorders/{id}/notes {Note, MailedTo?, Visibility}` *(assumed route and body; see
-   * schemas.NoteBodySchema)*. Needs `Note Creation`, and `Allow to use MAIL_TO` when mailedTo is given.
-   * ServiceChannel has no provider-only visibility: visibleToSubscriber false sends Visibility 1 (not
-   * visible to an external subscriber); otherwise 0 (everyone).
+   * `POST /workorders/{id}/notes {Note, MailedTo?, Visibility}`. Needs `Note Creation`, and `Allow to
+   * use MAIL_TO` when mailedTo is given. ServiceChannel has no provider-only visibility:
+   * visibleToSubscriber false sends Visibility 1 (not visible to an external subscriber); otherwise 0
+   * (everyone). The note gets FieldBridge's mark (FIELDBRIDGE_NOTE_MARK), by which listNotes knows it.
    */
   async addNote(id: number, input: NoteInput): Promise<void> {
     const mailedTo = input.mailedTo?.filter((a) => a.trim() !== '') ?? [];
@@ -212,73 +279,116 @@ export class ServiceChannelClient {
       {
         method: 'POST',
         path: `workorders/${id}/notes`,
-        json: { Note: input.note, ...(mailedTo.length > 0 ? { MailedTo: mailedTo.join(',') } : {}), Visibility: input.visibleToSubscriber === false ? 1 : 0 },
+        json: { Note: markNote(input.note), ...(mailedTo.length > 0 ? { MailedTo: mailedTo.join(',') } : {}), Visibility: input.visibleToSubscriber === false ? 1 : 0 },
       },
       { what: `note on work order ${id}`, workOrderId: id, permissions },
     );
   }
 
-  /** `POST /workorders/{id}/universalCheckIn {CheckInTime?, TechsCount?}` *(assumed route and body)*. */
+  /**
+   * `POST /workorders/{id}/universalCheckIn` (reference `CheckInRequest`: WorkTypeId, TechsCount,
+   * Latitude, Longitude, CheckInTime). Without a position, ServiceChannel refuses a Repair check-in
+   * (400, code 503) unless the subscriber granted `IVR Check IN/OUT`; giving the time needs it too.
+   */
   async checkIn(id: number, input: CheckInInput = {}): Promise<void> {
+    const json = compact({
+      WorkTypeId: input.workTypeId ?? WORK_TYPE_REPAIR,
+      TechsCount: input.techsCount,
+      Latitude: input.latitude,
+      Longitude: input.longitude,
+      CheckInTime: input.time,
+    });
     await this.write(
-      { method: 'POST', path: `workorders/${id}/universalCheckIn`, json: { ...(input.time ? { CheckInTime: input.time } : {}), ...(input.techsCount ? { TechsCount: input.techsCount } : {}) } },
-      { what: `check-in on work order ${id}${input.time ? ` at ${input.time}` : ''}`, workOrderId: id, permissions: input.time ? ['IVR Check IN/OUT'] : [] },
+      { method: 'POST', path: `workorders/${id}/universalCheckIn`, json },
+      { what: `check-in on work order ${id}${input.time ? ` at ${input.time}` : ''}${positionText(input)}`, workOrderId: id, permissions: checkInOutPermissions(input) },
     );
   }
 
-  /** `POST /workorders/{id}/universalCheckOut {CheckOutTime?, Resolution?}` *(assumed route and body)*. */
+  /**
+   * `POST /workorders/{id}/universalCheckOut` (reference `CheckOutRequest`: WorkTypeId, PrimaryStatus,
+   * ExtendedStatus, Resolution, TechsCount, Latitude, Longitude, CheckOutTime); same position and time
+   * rules as checkIn.
+   */
   async checkOut(id: number, input: CheckOutInput = {}): Promise<void> {
+    const json = compact({
+      WorkTypeId: input.workTypeId ?? WORK_TYPE_REPAIR,
+      PrimaryStatus: input.primaryStatus,
+      ExtendedStatus: input.extendedStatus,
+      Resolution: input.resolution,
+      TechsCount: input.techsCount,
+      Latitude: input.latitude,
+      Longitude: input.longitude,
+      CheckOutTime: input.time,
+    });
     await this.write(
-      { method: 'POST', path: `workorders/${id}/universalCheckOut`, json: { ...(input.time ? { CheckOutTime: input.time } : {}), ...(input.resolution ? { Resolution: input.resolution } : {}) } },
-      { what: `check-out on work order ${id}${input.time ? ` at ${input.time}` : ''}`, workOrderId: id, permissions: input.time ? ['IVR Check IN/OUT'] : [] },
+      { method: 'POST', path: `workorders/${id}/universalCheckOut`, json },
+      { what: `check-out on work order ${id}${input.time ? ` at ${input.time}` : ''}${positionText(input)}`, workOrderId: id, permissions: checkInOutPermissions(input) },
     );
   }
 
-  /** `PUT /workorders/{id}/scheduledate {ScheduledDate, Note?}` *(assumed body)*; needs `ScheduleDate Update`. */
-  async updateScheduledDate(id: number, input: { scheduledDate: string; note?: string }): Promise<void> {
+  /** `PUT /workorders/{id}/scheduledate {Value}` (reference `ChangeWoFieldsRequest`); needs `ScheduleDate Update`. */
+  async updateScheduledDate(id: number, input: { scheduledDate: string }): Promise<void> {
     await this.write(
-      { method: 'PUT', path: `workorders/${id}/scheduledate`, json: { ScheduledDate: input.scheduledDate, ...(input.note !== undefined ? { Note: input.note } : {}) } },
+      { method: 'PUT', path: `workorders/${id}/scheduledate`, json: { Value: input.scheduledDate } },
       { what: `schedule date update of work order ${id}`, workOrderId: id, permissions: ['ScheduleDate Update'] },
     );
   }
 
-  /** `PUT /workorders/{id}/nte {Nte, Note?}` *(assumed body)*; needs `NTE Update`. */
-  async updateNte(id: number, input: { nte: number; note?: string }): Promise<void> {
+  /** `PUT /workorders/{id}/nte {Value}` (reference `ChangeWoNteRequest`, the amount as a string); needs `NTE Update`. */
+  async updateNte(id: number, input: { nte: number }): Promise<void> {
     await this.write(
-      { method: 'PUT', path: `workorders/${id}/nte`, json: { Nte: input.nte, ...(input.note !== undefined ? { Note: input.note } : {}) } },
+      { method: 'PUT', path: `workorders/${id}/nte`, json: { Value: String(input.nte) } },
       { what: `NTE update of work order ${id}`, workOrderId: id, permissions: ['NTE Update'] },
     );
   }
 
   /**
-   * `GET /workorders/{id}/notes` *(assumed route and answer, like the notes POST: see
-   * schemas.WorkOrderNoteSchema)*, oldest first. A note is `fromProvider` when ServiceChannel says it
-   * was written through the provider API (`CreatedByProvider`), or, without that flag, when its
-   * CreatedBy is this client's user. 404 -> SourceRecordNotFound naming the work order.
+   * Every note of the work order, oldest first: `GET /workorders/{id}/notes?paging=<page>:<size>`
+   * (reference: `{Notes: [...]}`, newest first, "1:10" unless `paging` says otherwise), page after page
+   * until a short page or AllNotesCount. The list has no "written by the provider" flag: a note is
+   * `fromProvider` when it carries FieldBridge's mark (every note FieldBridge writes does), or when its
+   * CreatedBy is this client's user. SourceRecordNotFound naming the work order when there is none.
    */
   async listNotes(id: number): Promise<ServiceChannelWorkOrderNote[]> {
     const op: Operation = { what: `notes of work order ${id}`, workOrderId: id };
-    const notes = await this.guard(async () => this.parse(await this.call({ method: 'GET', path: `workorders/${id}/notes` }, op), WorkOrderNoteListSchema, op.what, op));
+    const byId = new Map<number, ServiceChannelNote>();
+    for (let page = 1; page <= MAX_PAGES; page += 1) {
+      const answer = await this.guard(async () =>
+        this.parse(await this.call({ method: 'GET', path: `workorders/${id}/notes`, query: { paging: `${page}:${NOTES_PAGE_SIZE}` } }, op), WorkOrderNoteListSchema, `${op.what} (page ${page})`, op),
+      );
+      for (const note of answer.Notes) byId.set(note.Id, note);
+      const total = answer.AllNotesCount ?? null;
+      if (answer.Notes.length < NOTES_PAGE_SIZE || (total !== null && byId.size >= total)) break;
+    }
     const me = this.config.username.trim().toLowerCase();
-    return notes
-      .map((n) => ({ ...n, fromProvider: n.CreatedByProvider ?? (n.CreatedBy?.trim().toLowerCase() === me) }))
+    return [...byId.values()]
+      .map((n) => ({ ...n, fromProvider: isMarkedNote(n.NoteData) || n.CreatedBy?.trim().toLowerCase() === me }))
       .sort((a, b) => Date.parse(a.DateCreated ?? '') - Date.parse(b.DateCreated ?? '') || a.Id - b.Id);
   }
 
   /**
    * ONE request of the changed-since list: the work orders whose UpdatedDate is at or after
-   * `cursor.from` (first page: `since`, skip 0), oldest change first. Reads `GET
-   * /odata/workorders?$filter=UpdatedDate ge <from>&$orderby=UpdatedDate asc,Id asc&$top=&$skip=`
-   * *(assumed OData query)*. A full page gives the next cursor, moving the lower bound to the last
-   * UpdatedDate read (keyset paging), so work orders that change while the list is read are not
-   * skipped; a work order may then appear on two pages (its newer version later).
+   * `cursor.from` (first page: `since`, skip 0), oldest change first. Reads `GET /odata/workorders`
+   * with `$filter=UpdatedDate ge <from> and CallDate ge <now - 365 days> [and the subscription's
+   * trades, categories, statuses]`, `$orderby=UpdatedDate asc,Id asc`, `$top` (at most 50, the
+   * server's page) and `$skip`. The CallDate bound is needed: without it ServiceChannel lists only
+   * the work orders called in the last 90 days, so an open work order older than that would never be
+   * reconciled (365 days is the most it allows). A full page gives the next cursor, moving the lower
+   * bound to the last UpdatedDate read (keyset paging), so work orders that change while the list is
+   * read are not skipped; a work order may then appear on two pages (its newer version later).
    */
   async listWorkOrdersChangedSincePage(since: Date, options: ChangedSinceOptions & { cursor?: ChangedSinceCursor | null } = {}): Promise<ChangedSincePage> {
-    const pageSize = options.pageSize ?? 100;
+    const pageSize = Math.max(1, Math.min(options.pageSize ?? ODATA_PAGE_SIZE, ODATA_PAGE_SIZE));
     const from = options.cursor?.from ?? since.toISOString();
     const skip = options.cursor?.skip ?? 0;
     const what = `work orders changed since ${since.toISOString()}`;
-    const filter = `UpdatedDate ge ${from}${options.subscriberId !== undefined ? ` and SubscriberId eq ${options.subscriberId}` : ''}`;
+    const calledSince = new Date((options.now ?? new Date()).getTime() - ODATA_MAX_LOOKBACK_DAYS * 86_400_000 + 60_000).toISOString();
+    const filter = [
+      `UpdatedDate ge ${from}`,
+      `CallDate ge ${calledSince}`,
+      ...(options.subscriberId !== undefined ? [`SubscriberId eq ${options.subscriberId}`] : []),
+      ...subscriptionClauses(options.subscription),
+    ].join(' and ');
     const res = await this.guard(() => this.call(
       { method: 'GET', path: 'odata/workorders', query: { $filter: filter, $orderby: 'UpdatedDate asc,Id asc', $top: String(pageSize), $skip: String(skip) } },
       { what },
@@ -300,8 +410,8 @@ export class ServiceChannelClient {
    * latest version): `listWorkOrdersChangedSincePage` page after page, in this one call (for callers
    * outside a workflow; the reconciliation pages one activity per request).
    */
-  async listWorkOrdersChangedSince(since: Date, options: ChangedSinceOptions = {}): Promise<ServiceChannelWorkOrder[]> {
-    const seen = new Map<number, ServiceChannelWorkOrder>();
+  async listWorkOrdersChangedSince(since: Date, options: ChangedSinceOptions = {}): Promise<ServiceChannelWorkOrderListRow[]> {
+    const seen = new Map<number, ServiceChannelWorkOrderListRow>();
     let cursor: ChangedSinceCursor | null = null;
     for (let page = 1; ; page += 1) {
       const result: ChangedSincePage = await this.listWorkOrdersChangedSincePage(since, { ...options, cursor });
@@ -395,15 +505,16 @@ export class ServiceChannelClient {
         { status: res.status, retryAfterMs, outcome: 'not-processed' },
       );
     }
-    if (isPermissionRefusal(res) || (res.status === 403 && (op.permissions?.length ?? 0) > 0)) {
+    if (isPermissionRefusal(res)) {
       return this.permissionFailure(res, body, op);
     }
     if (res.status === 401 || res.status === 403) {
       return new PermanentError('servicechannel', PermanentErrorTypes.AuthenticationFailed, `${op.what}: ServiceChannel refused client ${this.config.clientId} / user ${this.config.username} (${res.status}: ${said})`, details);
     }
-    if (res.status === 404) {
-      const subject = op.workOrderId !== undefined ? `work order ${op.workOrderId}` : op.what;
-      return new PermanentError('servicechannel', PermanentErrorTypes.SourceRecordNotFound, `${subject} does not exist in ServiceChannel, or this provider cannot see it (404: ${said})`, details);
+    const codes = errorCodesOf(body);
+    if (res.status === 404 || (res.status === 400 && (codes.includes(NOT_FOUND_ERROR_CODE) || codes.includes(LOCATION_NOT_FOUND_ERROR_CODE)))) {
+      const subject = op.notFound ?? (op.workOrderId !== undefined ? `work order ${op.workOrderId}` : op.what);
+      return new PermanentError('servicechannel', PermanentErrorTypes.SourceRecordNotFound, `${subject} does not exist in ServiceChannel, or this provider cannot see it (${res.status}: ${said})`, details);
     }
     if (res.status >= 400 && res.status < 500) {
       return new PermanentError('servicechannel', PermanentErrorTypes.InvalidRequest, `ServiceChannel refused the ${op.what} (${res.status}): ${said}`, details);
@@ -413,24 +524,24 @@ export class ServiceChannelClient {
 
   /** A permission refusal, to be completed with the subscriber by guard(). */
   private permissionFailure(res: RawHttpResponse, body: ServiceChannelErrorBody | null, op: Operation): Error {
-    const named = body?.Permission && (SERVICECHANNEL_PERMISSIONS as readonly string[]).includes(body.Permission) ? body.Permission : undefined;
+    // ServiceChannel's refusal does not name the permission: the call's own (seed 003's names) do.
     const needed = op.permissions ?? [];
-    const permission = named ?? (needed.length === 1 ? needed[0] : needed.length > 1 ? `one of ${needed.map((p) => `"${p}"`).join(', ')}` : undefined);
+    const permission = needed.length === 1 ? needed[0] : needed.length > 1 ? `one of ${needed.map((p) => `"${p}"`).join(', ')}` : undefined;
     return new PendingPermissionError(res, body, op, permission);
   }
 
   /** Completes a permission refusal with the subscriber (from the answer, else from the work order). */
   private async completePermissionError(err: PendingPermissionError): Promise<PermanentError> {
     const { res, body, op, permission } = err;
-    let subscriberId = body?.SubscriberId;
-    if (subscriberId === undefined && op.workOrderId !== undefined && op.lookUpSubscriber !== false) {
+    let subscriberId: number | undefined;
+    if (op.workOrderId !== undefined && op.lookUpSubscriber !== false) {
       try {
         subscriberId = (await this.getWorkOrderAs(op.workOrderId, { what: `work order ${op.workOrderId}`, workOrderId: op.workOrderId, lookUpSubscriber: false })).SubscriberId;
       } catch {
         subscriberId = undefined;
       }
     }
-    const what = permission ? (permission.startsWith('one of') ? permission : `"${permission}"`) : 'a permission';
+    const what = permission ? (permission.startsWith('one of') ? permission : `"${permission}"`) : 'the permission this call needs';
     const subscriber = subscriberId !== undefined ? `subscriber ${subscriberId}` : 'the subscriber';
     return new PermanentError(
       'servicechannel',
@@ -586,30 +697,30 @@ function errorBodyOf(text: string): ServiceChannelErrorBody | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** The in-body error codes (`ErrorCodes` and `ErrorCode`), as numbers (a numeric string counts). */
 function errorCodesOf(body: ServiceChannelErrorBody | null): number[] {
-  return (body?.ErrorCodes ?? []).map((c) => (typeof c === 'number' ? c : c.Code)).filter((c): c is number => typeof c === 'number');
+  const all = [...(body?.ErrorCodes ?? []), ...(body?.ErrorCode !== undefined && body?.ErrorCode !== null ? [body.ErrorCode] : [])];
+  return [...new Set(all.map((c) => (typeof c === 'number' ? c : /^\d+$/.test(c.trim()) ? Number(c) : Number.NaN)).filter((c) => !Number.isNaN(c)))];
 }
 
-/** A 401 or 403 whose body carries error code 504 (API call rejected by security permissions). */
+/**
+ * A refusal by the subscriber's permissions: HTTP 401 with error code 504 ("API call rejected by
+ * security permissions"), not a bad token (which is a 401 without it). A 403 is read the same way.
+ */
 function isPermissionRefusal(res: RawHttpResponse): boolean {
   if (res.status !== 401 && res.status !== 403) return false;
-  const body = errorBodyOf(res.text);
-  return errorCodesOf(body).includes(PERMISSION_ERROR_CODE) || body?.Permission !== undefined;
+  return errorCodesOf(errorBodyOf(res.text)).includes(PERMISSION_ERROR_CODE);
 }
 
 /** ServiceChannel's message (Message, the error codes' messages, Reason), else the body, shortened. */
 function describeBody(text: string): string {
   const body = parseJson(text);
   if (body && typeof body === 'object') {
-    const b = body as { Message?: unknown; Reason?: unknown; ErrorCodes?: unknown };
+    const b = body as { Message?: unknown; Reason?: unknown; ErrorCodes?: unknown; ErrorCode?: unknown; ErrorMessage?: unknown };
     const parts: string[] = [];
+    if (typeof b.ErrorMessage === 'string') parts.push(`${b.ErrorMessage}${b.ErrorCode !== undefined && b.ErrorCode !== null ? ` (code ${String(b.ErrorCode)})` : ''}`);
     if (typeof b.Message === 'string') parts.push(b.Message);
     if (typeof b.Reason === 'string') parts.push(b.Reason);
-    if (Array.isArray(b.ErrorCodes)) {
-      for (const c of b.ErrorCodes) {
-        if (c && typeof c === 'object' && typeof (c as { Message?: unknown }).Message === 'string') parts.push((c as { Message: string }).Message);
-      }
-    }
     if (parts.length > 0) return shorten(parts.join('; '));
   }
   return shorten(typeof body === 'string' ? body : JSON.stringify(body ?? ''));
@@ -626,4 +737,40 @@ function describeOAuthError(text: string): string {
 function shorten(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine || '(empty body)';
+}
+
+/** Drop undefined properties of a request body. */
+function compact<T extends Record<string, unknown>>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The permission a check-in/out may need: `IVR Check IN/OUT` (the XML check-in/out permission) when
+ * it gives the time, or when a Repair one comes without the technician's position.
+ */
+function checkInOutPermissions(input: { latitude?: number; longitude?: number; time?: string; workTypeId?: number }): ServiceChannelPermission[] {
+  const positionMissing = (input.workTypeId ?? WORK_TYPE_REPAIR) === WORK_TYPE_REPAIR && (input.latitude === undefined || input.longitude === undefined);
+  return input.time || positionMissing ? ['IVR Check IN/OUT'] : [];
+}
+
+function positionText(input: { latitude?: number; longitude?: number }): string {
+  return input.latitude !== undefined && input.longitude !== undefined ? ` (position ${input.latitude},${input.longitude})` : ' (no position)';
+}
+
+/** An OData string literal (single quotes doubled). */
+function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The subscription's filters as `$filter` clauses: `(Trade eq 'A' or Trade eq 'B')`, and the same for Category and Status/Primary. */
+function subscriptionClauses(subscription: SubscriptionFilter | undefined): string[] {
+  const clauses: string[] = [];
+  const any = (field: string, values: readonly string[] | undefined) => {
+    const list = (values ?? []).map((v) => v.trim()).filter((v) => v !== '');
+    if (list.length > 0) clauses.push(`(${list.map((v) => `${field} eq ${odataString(v)}`).join(' or ')})`);
+  };
+  any('Trade', subscription?.trades);
+  any('Category', subscription?.categories);
+  any('Status/Primary', subscription?.statuses);
+  return clauses;
 }

@@ -87,8 +87,14 @@ export const StatusSchema = z.object({
 });
 export type ServiceChannelStatus = z.infer<typeof StatusSchema>;
 
+/**
+ * A location (reference: `Location.Location`, and `LocationWithTimezoneName` from `GET
+ * /locations/{locationId}`). Inside a work order it may carry only its id and name, without the
+ * address: every field is optional.
+ */
 export const LocationSchema = z.looseObject({
-  Id: id,
+  Id: z.coerce.number().int().nonnegative().nullish().transform((v) => v ?? null),
+  SubscriberId: z.coerce.number().int().nullish().transform((v) => v ?? null),
   StoreId: nullableText,
   Name: nullableText,
   Address1: nullableText,
@@ -104,56 +110,110 @@ export const LocationSchema = z.looseObject({
 });
 export type ServiceChannelLocation = z.infer<typeof LocationSchema>;
 
-/** The work order as `GET /workorders/{id}` answers it (the fields FieldBridge uses; others are kept). */
-export const WorkOrderSchema = z.looseObject({
-  Id: id,
-  Number: z.coerce.string().min(1),
-  PurchaseNumber: nullableText,
-  SubscriberId: id,
-  ProviderId: id,
-  LocationId: id,
-  Location: LocationSchema.nullish().transform((v) => v ?? null),
-  Status: StatusSchema,
-  CallDate: dateTime,
-  Priority: nullableText,
-  Trade: nullableText,
-  Category: nullableText,
-  ProblemCode: nullableText,
-  ScheduledDate: dateTime,
-  ExpirationDate: dateTime,
-  Nte: nullableNumber,
-  CurrencyAlphabeticalCode: nullableText,
-  Description: nullableText,
-  Caller: nullableText,
-  CreatedBy: nullableText,
-  /** When ServiceChannel last stored a change to the work order; the changed-since list filters on it. */
-  UpdatedDate: dateTime,
-});
-export type ServiceChannelWorkOrder = z.infer<typeof WorkOrderSchema>;
+/** Whether a location carries an address FieldBridge can send to the field (a street line or a city). */
+export function locationHasAddress(location: Pick<ServiceChannelLocation, 'Address1' | 'Address2' | 'City'> | null | undefined): boolean {
+  return Boolean(location && (location.Address1?.trim() || location.Address2?.trim() || location.City?.trim()));
+}
 
-/** `GET /odata/workorders` *(assumed OData answer)*: `{"@odata.count"?, value: [...]}`. */
-export const WorkOrderListSchema = z.object({
-  '@odata.count': z.coerce.number().int().nonnegative().optional(),
-  value: z.array(WorkOrderSchema),
-});
+/** A party of the work order (reference: `Subscribers.Subscriber`, `Providers.Provider`): its Id is what FieldBridge reads. */
+const PartySchema = z.looseObject({ Id: id, Name: nullableText });
 
 /**
- * A note as `GET /workorders/{id}/notes` answers it *(assumed route and shape, like the notes POST:
- * an array of `{Id, NoteData, CreatedBy, DateCreated, MailedTo?, Visibility?, CreatedByProvider?}`;
- * `CreatedByProvider` (true for a note written through the provider API) is this project's reading,
- * the simulator sends it; without it the client falls back to comparing CreatedBy with its own user)*.
+ * The work order as `GET /workorders/{workorderId}` answers it (reference: `Workorders.WorkOrder`):
+ * the subscriber and the provider are objects (`Subscriber{Id,...}`, `Provider{Id,...}`), `LocationId`
+ * may be 0 (it is meant for OData calls) with the location in `Location`, which may carry no address,
+ * and the currency is `Currency{AlphabeticalCode}`. The parse adds FieldBridge's flat ids:
+ * `SubscriberId` (Subscriber.Id), `ProviderId` (Provider.Id) and `LocationId` (LocationId when
+ * positive, else Location.Id; 0 when neither names it).
+ */
+export const WorkOrderSchema = z
+  .looseObject({
+    Id: id,
+    Number: z.coerce.string().min(1),
+    PurchaseNumber: nullableText,
+    Subscriber: PartySchema,
+    Provider: PartySchema.nullish().transform((v) => v ?? null),
+    LocationId: z.coerce.number().int().nonnegative().nullish().transform((v) => v ?? 0),
+    Location: LocationSchema.nullish().transform((v) => v ?? null),
+    Status: StatusSchema,
+    CallDate: dateTime,
+    Priority: nullableText,
+    Trade: nullableText,
+    Category: nullableText,
+    ProblemCode: nullableText,
+    ScheduledDate: dateTime,
+    ExpirationDate: dateTime,
+    Nte: nullableNumber,
+    Currency: z.looseObject({ AlphabeticalCode: nullableText }).nullish().transform((v) => v ?? null),
+    Description: nullableText,
+    Caller: nullableText,
+    CreatedBy: nullableText,
+    /** When ServiceChannel last stored a change to the work order; the changed-since list filters on it. */
+    UpdatedDate: dateTime,
+  })
+  .transform((wo) => ({
+    ...wo,
+    SubscriberId: wo.Subscriber.Id,
+    ProviderId: wo.Provider?.Id ?? null,
+    LocationId: wo.LocationId > 0 ? wo.LocationId : (wo.Location?.Id ?? 0),
+  }));
+export type ServiceChannelWorkOrder = z.infer<typeof WorkOrderSchema>;
+
+/**
+ * `GET /odata/workorders`: the reference declares the 200 answer as an array of `WorkOrder`; an OData
+ * service wraps it as `{"@odata.context", "@odata.count"?, value: [...]}` *(assumed envelope; both are
+ * read)*. A row need not carry `Subscriber` (the reconciliation reads only Id and UpdatedDate).
+ */
+export const WorkOrderListRowSchema = z.looseObject({ Id: id, UpdatedDate: dateTime, CallDate: dateTime, Status: StatusSchema.optional() });
+export const WorkOrderListSchema = z.union([
+  z.object({ '@odata.count': z.coerce.number().int().nonnegative().optional(), value: z.array(WorkOrderListRowSchema) }),
+  z.array(WorkOrderListRowSchema).transform((value) => ({ value, '@odata.count': undefined })),
+]);
+export type ServiceChannelWorkOrderListRow = z.infer<typeof WorkOrderListRowSchema>;
+/** `/odata/workorders` answers 50 rows unless told otherwise; FieldBridge never asks for more per request. */
+export const ODATA_PAGE_SIZE = 50;
+/** Without a CallDate bound in `$filter`, `/odata/workorders` covers the work orders called in the last 90 days. */
+export const ODATA_DEFAULT_LOOKBACK_DAYS = 90;
+/** The widest CallDate range `/odata/workorders` accepts: 365 days before now. */
+export const ODATA_MAX_LOOKBACK_DAYS = 365;
+
+/**
+ * A note of `GET /workorders/{workorderId}/notes` (reference: `Notes.Note`): `{Id, Number, NoteData,
+ * DateCreated, CreatedBy, CompanyName, MailedTo, Visibility, NoteType, ...}`. There is no flag for a
+ * note the provider wrote: FieldBridge recognises its own by FIELDBRIDGE_NOTE_MARK (client.listNotes).
  */
 export const WorkOrderNoteSchema = z.looseObject({
   Id: id,
-  NoteData: z.string(),
+  Number: z.coerce.number().int().nullish(),
+  NoteData: z.string().nullish().transform((v) => v ?? ''),
   CreatedBy: nullableText,
+  CompanyName: nullableText,
   DateCreated: dateTime,
   MailedTo: nullableText,
-  Visibility: z.number().int().nullish(),
-  CreatedByProvider: z.boolean().nullish(),
+  NoteType: nullableText,
 });
 export type ServiceChannelNote = z.infer<typeof WorkOrderNoteSchema>;
-export const WorkOrderNoteListSchema = z.union([z.array(WorkOrderNoteSchema), z.object({ value: z.array(WorkOrderNoteSchema) }).transform((v) => v.value)]);
+/** The notes list (reference: `Notes.GetNotesResponse`): `{Notes: [...], AllNotesCount, ...}`, newest first, one page. */
+export const WorkOrderNoteListSchema = z.looseObject({
+  Notes: z.array(WorkOrderNoteSchema).nullish().transform((v) => v ?? []),
+  AllNotesCount: z.coerce.number().int().nonnegative().nullish(),
+});
+/** The notes list's page size when `paging` is not given ("1:10"), and the one FieldBridge asks for. */
+export const NOTES_DEFAULT_PAGE_SIZE = 10;
+export const NOTES_PAGE_SIZE = 100;
+
+/**
+ * The mark FieldBridge puts at the end of every note it writes (notes, status and check-out notes), so
+ * that it recognises its own notes in the list (which has no "created by the provider" flag) and never
+ * sends them back to the field.
+ */
+export const FIELDBRIDGE_NOTE_MARK = '[FieldBridge]';
+export function markNote(text: string): string {
+  return text.trimEnd().endsWith(FIELDBRIDGE_NOTE_MARK) ? text : `${text.trimEnd()} ${FIELDBRIDGE_NOTE_MARK}`;
+}
+export function isMarkedNote(text: string | null | undefined): boolean {
+  return (text ?? '').trimEnd().endsWith(FIELDBRIDGE_NOTE_MARK);
+}
 
 /** The token endpoint's answer (RFC 6749); ServiceChannel sends a refresh token with the password grant. */
 export const TokenResponseSchema = z.object({
@@ -168,35 +228,47 @@ export type ServiceChannelTokenResponse = z.infer<typeof TokenResponseSchema>;
 export const ThrottledBodySchema = z.object({ Reason: z.string() });
 
 /**
- * An error body *(assumed)*: `{Message, ErrorCodes: [{Code, Message}]}`; code 504 is "API call
- * rejected by security permissions" (the code ServiceChannel's generated SDK lists), and a permission
- * refusal also names `Permission` and `SubscriberId`. Every field is optional: the client reads what
- * is there.
+ * An error body (reference: `ErrorResponse`): `{ErrorCodes: [...], ErrorCode, ErrorMessage}`. The
+ * reference's operations list numeric in-body codes (504 "API call rejected by security permissions",
+ * 502 "work order not found", 503 "required data missing or incorrect", ...) while its schema
+ * declares the codes as an enum of names: both are read. A 401 for a bad token comes from the web
+ * framework as `{Message}` *(assumed)*.
  */
 export const ErrorBodySchema = z.looseObject({
+  ErrorCodes: z.array(z.union([z.number(), z.string()])).nullish(),
+  ErrorCode: z.union([z.number(), z.string()]).nullish(),
+  ErrorMessage: z.string().nullish(),
   Message: z.string().optional(),
-  ErrorCodes: z.array(z.union([z.number(), z.looseObject({ Code: z.coerce.number().optional(), Message: z.string().optional() })])).optional(),
-  Permission: z.string().optional(),
-  SubscriberId: z.coerce.number().optional(),
 });
 export type ServiceChannelErrorBody = z.infer<typeof ErrorBodySchema>;
-/** The error code of a call the subscriber's permissions reject. */
+/** The error code of a call the subscriber's permissions reject (HTTP 401). */
 export const PERMISSION_ERROR_CODE = 504;
+/** The error code of "work order not found" on the write routes (HTTP 400). */
+export const NOT_FOUND_ERROR_CODE = 502;
+/** The error code of "required data missing or incorrect" (HTTP 400), e.g. a check-in without the technician's position. */
+export const VALIDATION_ERROR_CODE = 503;
+/** The error code of "Location is not found" (`GET /locations/{id}`, HTTP 400). */
+export const LOCATION_NOT_FOUND_ERROR_CODE = 601;
 
 // ---- request bodies ----------------------------------------------------------------------------
 
+/**
+ * `PUT /workorders/{id}/status` (reference: `ChangeWoStatusRequestExt`, `WorkorderStatusExt`):
+ * `Status.Primary` and `Status.Extended` are both required; Extended "can be empty" (an empty string).
+ */
 export const StatusUpdateBodySchema = z
   .object({
-    Status: z.object({ Primary: z.string().trim().min(1, 'Status.Primary is required'), Extended: z.string().nullish() }),
+    Status: z.object({ Primary: z.string().trim().min(1, 'Status.Primary is required'), Extended: z.string({ error: 'Status.Extended is required (an empty string when none)' }) }).strict(),
     Note: z.string().optional(),
+    Actor: z.string().optional(),
   })
   .strict();
 export type StatusUpdateBody = z.infer<typeof StatusUpdateBodySchema>;
 
 /**
- * `POST /workorders/{id}/notes` *(assumed: ServiceChannel's published SDK names these fields; the
- * API-NOTES did not find the endpoint)*. `MailedTo` is a comma-separated list of e-mail addresses;
- * `Visibility` 0 = everyone, 1 = not the external subscriber, 2 = not the provider, 3 = subscriber only.
+ * `POST /workorders/{id}/notes` (reference: `CreateWoNoteRequest`). `MailedTo` is a comma-separated
+ * list of e-mail addresses; `Visibility` 0 = everyone, 1 = not the external subscriber, 2 = not the
+ * provider, 3 = subscriber only.
  */
 export const NoteBodySchema = z
   .object({
@@ -205,23 +277,60 @@ export const NoteBodySchema = z
     ActionRequired: z.boolean().optional(),
     Visibility: z.number().int().min(0).max(3).optional(),
     NotifyFollowers: z.boolean().optional(),
+    Actor: z.string().optional(),
   })
   .strict();
 export type NoteBody = z.infer<typeof NoteBodySchema>;
 
-/** `POST /workorders/{id}/universalCheckIn` *(assumed body)*. A time needs `IVR Check IN/OUT`. */
-export const CheckInBodySchema = z
-  .object({ CheckInTime: z.iso.datetime({ offset: true }).optional(), TechsCount: z.number().int().positive().optional() })
-  .strict();
-/** `POST /workorders/{id}/universalCheckOut` *(assumed body)*. A time needs `IVR Check IN/OUT`. */
-export const CheckOutBodySchema = z
-  .object({ CheckOutTime: z.iso.datetime({ offset: true }).optional(), Resolution: z.string().optional() })
-  .strict();
+/** Work types of a check-in/out (reference: `WorkTypeId`, default 1). */
+export const WORK_TYPE_REPAIR = 1;
+export const WORK_TYPE_TRAVEL = 2;
+/** Check-out primary statuses (reference: `CheckOutRequest.PrimaryStatus`). */
+export const CHECK_OUT_PRIMARY_STATUSES = ['NoStatusChange', 'InProgress', 'Completed', 'WaitingForQuote', 'PartsOnOrder', 'Incomplete'] as const;
+export type CheckOutPrimaryStatus = (typeof CHECK_OUT_PRIMARY_STATUSES)[number];
 
-/** `PUT /workorders/{id}/scheduledate` *(assumed body)*. */
-export const ScheduledDateBodySchema = z.object({ ScheduledDate: z.iso.datetime({ offset: true }), Note: z.string().optional() }).strict();
-/** `PUT /workorders/{id}/nte` *(assumed body)*. */
-export const NteBodySchema = z.object({ Nte: z.number().nonnegative(), Note: z.string().optional() }).strict();
+/**
+ * `POST /workorders/{id}/universalCheckIn` (reference: `CheckInRequest`). Latitude and Longitude are
+ * required for the Repair work type unless the subscriber granted the XML check-in/out permission
+ * (`IVR Check IN/OUT`), which is also the one that lets the caller give `CheckInTime`.
+ */
+export const CheckInBodySchema = z
+  .object({
+    WorkTypeId: z.number().int().positive().optional(),
+    UserId: z.number().int().optional(),
+    TechsCount: z.number().int().positive().optional(),
+    Latitude: z.number().min(-90).max(90).optional(),
+    Longitude: z.number().min(-180).max(180).optional(),
+    CheckInTime: z.iso.datetime({ offset: true }).optional(),
+    Actor: z.string().optional(),
+  })
+  .strict();
+export type CheckInBody = z.infer<typeof CheckInBodySchema>;
+/** `POST /workorders/{id}/universalCheckOut` (reference: `CheckOutRequest`); same position and time rules. */
+export const CheckOutBodySchema = z
+  .object({
+    WorkTypeId: z.number().int().positive().optional(),
+    PrimaryStatus: z.enum(CHECK_OUT_PRIMARY_STATUSES).optional(),
+    ExtendedStatus: z.string().optional(),
+    ActionStatus: z.enum(['Complete', 'Cancel']).optional(),
+    Resolution: z.string().optional(),
+    UserId: z.number().int().optional(),
+    TechsCount: z.number().int().positive().optional(),
+    Latitude: z.number().min(-90).max(90).optional(),
+    Longitude: z.number().min(-180).max(180).optional(),
+    CheckOutTime: z.iso.datetime({ offset: true }).optional(),
+    CheckoutAll: z.boolean().optional(),
+    Actor: z.string().optional(),
+  })
+  .strict();
+export type CheckOutBody = z.infer<typeof CheckOutBodySchema>;
+
+/** `PUT /workorders/{id}/scheduledate` (reference: `ChangeWoFieldsRequest`): `{Value, Actor?}`, Value the new date-time. */
+export const ScheduledDateBodySchema = z.object({ Value: z.iso.datetime({ offset: true }), Actor: z.string().optional() }).strict();
+/** `PUT /workorders/{id}/nte` (reference: `ChangeWoNteRequest`): `{Value}`, the amount as a string. */
+export const NteBodySchema = z
+  .object({ Value: z.string().regex(/^\d+(\.\d+)?$/, 'Value must be the NTE amount as a decimal string'), CurrencyId: z.number().int().optional(), ProviderEmail: z.string().optional(), Actor: z.string().optional() })
+  .strict();
 
 // ---- webhooks ----------------------------------------------------------------------------------
 
@@ -252,59 +361,68 @@ export const SIGN_TYPE_HEADER = 'sign-type';
 export const SIGN_DATA_HEADER = 'sign-data';
 export const SIGN_TYPE_HMACSHA256 = 'HMACSHA256';
 
-/** A note as the simulator adds it to a `WorkOrderNoteAdded` event's Object *(assumed)*. */
-export const WebhookNoteSchema = z.looseObject({ Id: id, NoteData: z.string(), CreatedBy: nullableText, DateCreated: dateTime });
-/** A check-in/out as the simulator adds it to `WorkOrderCheckIn`/`CheckOut` events' Object *(assumed)*. */
-export const WebhookCheckInSchema = z.looseObject({
-  Id: id,
-  CheckInTime: dateTime,
-  CheckOutTime: dateTime,
-  TechsCount: nullableNumber,
-  Resolution: nullableText,
-});
+/** A note of a work order event's `Notes` (webhook reference: `Note`). */
+export const WebhookNoteSchema = z.looseObject({ Id: id, NoteData: z.string().nullish(), CreatedBy: nullableText, DateCreated: dateTime });
+
+/** The check-in/out events (webhook reference: `CheckInAndOut`): their Object names the work order `WorkOrderId`. */
+export const CHECK_IN_OUT_EVENT_TYPES = ['WorkOrderCheckIn', 'WorkOrderCheckOut'] as const;
+export function isCheckInOutEventType(type: string): boolean {
+  return (CHECK_IN_OUT_EVENT_TYPES as readonly string[]).includes(type);
+}
 
 /**
- * The webhook body: `{Object: {...}, EventType}`. For work order events Object is the work order (its
- * id, number, subscriber, status, ...); a note event also carries `Note`, a check-in/out event
- * `CheckIn` *(assumed)*. Proposal and invoice objects are not read: only their `Id` is required.
+ * The webhook body (webhook reference: `WebhookRoot`): `{EventType, Type?, Action?, Version?, Object}`.
+ * For work order events Object is the flat `WorkOrderObject` (`Id`, `Number`, `SubscriberId`,
+ * `ProviderId`, `LocationId`, `Status`, `UpdatedDate`, ..., and `Notes[]` for a note event); for
+ * check-in/out events it is `CheckInAndOutObject` (`WorkOrderId`, `Date`, `Action`, `CheckinAction`,
+ * ...), with no `Id`. Proposal and invoice objects are not read. Only what FieldBridge reads is
+ * checked here; workOrderIdOf names the work order.
  */
 export const ServiceChannelWebhookSchema = z.object({
   EventType: z.string().min(1),
   Object: z.looseObject({
-    Id: id,
-    Number: z.coerce.string().optional(),
-    SubscriberId: id.optional(),
-    ProviderId: id.optional(),
-    LocationId: id.optional(),
-    Status: StatusSchema.optional(),
+    Id: id.nullish(),
+    WorkOrderId: id.nullish(),
+    Number: z.coerce.string().nullish(),
+    SubscriberId: z.coerce.number().int().nullish(),
+    Status: StatusSchema.nullish(),
     UpdatedDate: dateTime,
-    Note: WebhookNoteSchema.optional(),
-    CheckIn: WebhookCheckInSchema.optional(),
+    Date: dateTime,
+    Action: nullableText,
+    Notes: z.array(WebhookNoteSchema).nullish(),
   }),
 });
 export type ServiceChannelWebhook = z.infer<typeof ServiceChannelWebhookSchema>;
 
-/** A work order event's body, validated further: the Object must be a whole work order. */
-export const ServiceChannelWorkOrderWebhookSchema = z.object({
-  EventType: z.enum(WORK_ORDER_EVENT_TYPES),
-  Object: WorkOrderSchema.extend({ Note: WebhookNoteSchema.optional(), CheckIn: WebhookCheckInSchema.optional() }),
-});
-export type ServiceChannelWorkOrderWebhook = z.infer<typeof ServiceChannelWorkOrderWebhookSchema>;
+/** The work order an event is about: `Object.WorkOrderId` (check-in/out), else `Object.Id` (work order events); null when neither. */
+/** What serviceChannelEventId and workOrderIdOf read of a webhook body. */
+export interface WebhookIdentity {
+  EventType: string;
+  Object: { Id?: number | null; WorkOrderId?: number | null; UpdatedDate?: string | null; Date?: string | null; Notes?: ReadonlyArray<{ Id: number }> | null };
+}
+
+export function workOrderIdOf(body: WebhookIdentity): number | null {
+  const o = body.Object;
+  return (isCheckInOutEventType(body.EventType) ? (o.WorkOrderId ?? o.Id) : (o.Id ?? o.WorkOrderId)) ?? null;
+}
 
 /**
- * The id of a webhook event *(assumed: ServiceChannel's body carries none)*:
- * `<EventType>:<Object.Id>:<Object.UpdatedDate>` plus `:<Note.Id>` or `:<CheckIn.Id>` when present.
- * It is the same for every delivery attempt of one event (the body does not change between
- * attempts) and differs between two changes of one work order (each change moves UpdatedDate; the
- * simulator stamps it with milliseconds and never twice the same for one work order). The simulator
- * also sends it as the `X-ServiceChannel-Event-Id` header *(a simulator convenience; not to be relied on
- * with the real ServiceChannel)*.
+ * The id of a webhook event *(assumed: ServiceChannel's body carries none)*: for a work order event
+ * `<EventType>:<Object.Id>:<Object.UpdatedDate>` plus `:note-<id>` of its newest note when it carries
+ * `Notes`; for a check-in/out `<EventType>:<Object.WorkOrderId>:<Object.Date>`. It is the same for every
+ * delivery attempt of one event (the body does not change between attempts) and differs between two
+ * changes of one work order (each change moves UpdatedDate; the simulator stamps it with milliseconds
+ * and never twice the same for one work order). The simulator also sends it as the
+ * `X-ServiceChannel-Event-Id` header *(a simulator convenience; not to be relied on with the real
+ * ServiceChannel)*.
  */
-export function serviceChannelEventId(body: Pick<ServiceChannelWebhook, 'EventType' | 'Object'>): string {
+export function serviceChannelEventId(body: WebhookIdentity): string {
   const o = body.Object;
-  const parts: string[] = [body.EventType, String(o.Id), o.UpdatedDate ?? ''];
-  if (o.Note) parts.push(`note-${o.Note.Id}`);
-  if (o.CheckIn) parts.push(`checkin-${o.CheckIn.Id}`);
+  const workOrderId = workOrderIdOf(body);
+  if (isCheckInOutEventType(body.EventType)) return [body.EventType, String(workOrderId ?? ''), o.Date ?? o.UpdatedDate ?? ''].join(':');
+  const parts: string[] = [body.EventType, String(workOrderId ?? ''), o.UpdatedDate ?? ''];
+  const notes = o.Notes ?? [];
+  if (notes.length > 0) parts.push(`note-${Math.max(...notes.map((n) => n.Id))}`);
   return parts.join(':');
 }
 export const EVENT_ID_HEADER = 'x-servicechannel-event-id';

@@ -15,10 +15,18 @@ import {
   SERVICECHANNEL_RATE_LIMITS,
   ServiceChannelPermissionSchema,
   permissionsForStatus,
+  CHECK_OUT_PRIMARY_STATUSES,
+  LOCATION_NOT_FOUND_ERROR_CODE,
+  NOT_FOUND_ERROR_CODE,
+  NOTES_DEFAULT_PAGE_SIZE,
+  ODATA_DEFAULT_LOOKBACK_DAYS,
+  ODATA_MAX_LOOKBACK_DAYS,
+  VALIDATION_ERROR_CODE,
+  WORK_TYPE_REPAIR,
+  type CheckInBody,
+  type CheckOutBody,
   type ServiceChannelEnvironment,
-  type ServiceChannelLocation,
   type ServiceChannelPermission,
-  type ServiceChannelWorkOrder,
   type WorkOrderEventType,
 } from './schemas';
 import { HttpError } from '../../simulators/http';
@@ -138,6 +146,11 @@ export interface CheckInRecord {
   TimeGiven: boolean;
   TechsCount: number | null;
   Resolution: string | null;
+  /** The technician's position given with the check-in. */
+  Latitude: number | null;
+  Longitude: number | null;
+  /** The check-out's PrimaryStatus, when given. */
+  PrimaryStatus: string | null;
 }
 
 interface WorkOrderRecord {
@@ -165,8 +178,41 @@ interface WorkOrderRecord {
   checkIns: CheckInRecord[];
 }
 
-/** A work order as the admin endpoints show it: the API's work order plus its notes and check-ins. */
-export type AdminWorkOrder = ServiceChannelWorkOrder & { Notes: NoteRecord[]; CheckIns: CheckInRecord[] };
+/** A JSON object as the API answers it (null fields left out, as the reference's models declare no nullable field). */
+export type ApiObject = Record<string, unknown>;
+
+/** A work order as `GET /workorders/{id}` answers it (reference `Workorders.WorkOrder`; the fields tests read typed). */
+export type ApiWorkOrder = ApiObject & {
+  Id: number;
+  Number: string;
+  Subscriber: { Id: number; Name: string };
+  Provider: { Id: number; Name: string };
+  LocationId: number;
+  Location?: ApiObject;
+  Status: { Primary: string; Extended?: string };
+  Nte?: number;
+  ScheduledDate?: string;
+  UpdatedDate: string;
+};
+
+/**
+ * A work order as the admin endpoints show it: the API's work order (Subscriber{}, Provider{},
+ * Location{} whole), the flat ids the admin input uses, and its notes and check-ins.
+ */
+export type AdminWorkOrder = ApiObject & {
+  Id: number;
+  Number: string;
+  SubscriberId: number;
+  ProviderId: number;
+  LocationId: number;
+  Status: { Primary: string; Extended: string | null };
+  UpdatedDate: string;
+  Nte?: number;
+  ScheduledDate?: string;
+  Trade?: string;
+  Notes: NoteRecord[];
+  CheckIns: CheckInRecord[];
+};
 
 export interface OAuthClient {
   clientId: string;
@@ -193,13 +239,13 @@ export interface RequestRecord {
   throttled: boolean;
 }
 
-/** An event to announce by webhook (`{Object, EventType}`). */
+/** An event to announce by webhook (`{Object, EventType}`): a WorkOrderObject, or a CheckInAndOutObject (no Id, WorkOrderId). */
 export interface ServiceChannelEvent {
   EventType: WorkOrderEventType | string;
-  Object: Record<string, unknown> & { Id: number };
+  Object: Record<string, unknown>;
 }
 
-/** A refusal by the subscriber's permissions: answered 403 with error code 504. */
+/** A refusal by the subscriber's permissions: answered 401 with error code 504. */
 export interface PermissionRefusal {
   permission: ServiceChannelPermission;
   subscriberId: number;
@@ -230,6 +276,12 @@ export interface ServiceChannelStateOptions {
   permissions?: Record<number, readonly ServiceChannelPermission[]>;
   /** Announce the provider's own API changes (status, note, check-in/out, schedule, NTE) by webhook too; default true. */
   webhookOnApiChanges?: boolean;
+  /**
+   * How `GET /workorders/{id}` shows the location: `reference` (default, what the real API may do):
+   * LocationId 0 and a Location with only its Id, StoreId and Name, the address to be read from
+   * `GET /locations/{id}`; `whole`: LocationId and the whole Location.
+   */
+  workOrderLocation?: 'reference' | 'whole';
   clock?: () => number;
 }
 
@@ -280,6 +332,7 @@ export class ServiceChannelState {
   readonly refreshTokenTtlSeconds: number;
   readonly providerId: number;
   readonly webhookOnApiChanges: boolean;
+  readonly workOrderLocation: 'reference' | 'whole';
   private readonly startPermissions: Record<number, readonly ServiceChannelPermission[]>;
   private readonly clock: () => number;
   private readonly accessTokens = new Map<string, { clientId: string; username: string; expiresAt: number }>();
@@ -304,6 +357,7 @@ export class ServiceChannelState {
     this.refreshTokenTtlSeconds = options.refreshTokenTtlSeconds ?? 30 * 86_400;
     this.providerId = options.providerId ?? DEFAULT_PROVIDER_ID;
     this.webhookOnApiChanges = options.webhookOnApiChanges ?? true;
+    this.workOrderLocation = options.workOrderLocation ?? 'reference';
     this.startPermissions = { ...(options.permissions ?? {}) };
     this.clock = options.clock ?? Date.now;
   }
@@ -471,55 +525,177 @@ export class ServiceChannelState {
 
   // ---- reads ----------------------------------------------------------------------------------
 
-  workOrder(id: number): ServiceChannelWorkOrder | undefined {
+  /** `GET /workorders/{id}` (reference `Workorders.WorkOrder`); undefined when there is no such work order. */
+  workOrder(id: number): ApiWorkOrder | undefined {
     const order = this.workOrders.get(id);
-    return order ? this.view(order) : undefined;
+    return order ? (this.view(order, this.workOrderLocation) as ApiWorkOrder) : undefined;
+  }
+
+  /** `GET /locations/{id}` (reference `Location.LocationWithTimezoneName`); undefined when unknown. */
+  location(id: number): ApiObject | undefined {
+    const location = this.locations.get(id);
+    return location ? locationView(location) : undefined;
   }
 
   adminWorkOrder(id: number): AdminWorkOrder | undefined {
     const order = this.workOrders.get(id);
-    return order ? { ...this.view(order), Notes: order.notes.map((n) => ({ ...n })), CheckIns: order.checkIns.map((c) => ({ ...c })) } : undefined;
+    if (!order) return undefined;
+    return {
+      ...this.view(order, 'whole'),
+      SubscriberId: order.SubscriberId,
+      ProviderId: order.ProviderId,
+      LocationId: order.LocationId,
+      Status: { ...order.Status },
+      Notes: order.notes.map((n) => ({ ...n })),
+      CheckIns: order.checkIns.map((c) => ({ ...c })),
+    } as AdminWorkOrder;
   }
 
   /**
-   * `GET /workorders/{id}/notes` *(assumed)*: the notes the provider may see (not Visibility 2, "not
-   * the provider"), oldest first; undefined when there is no such work order.
+   * `GET /workorders/{id}/notes?paging=<page>:<size>` (reference `Notes.GetNotesResponse`): the notes
+   * the provider may see (not Visibility 2, "not the provider"), NEWEST first, one page ("1:10" by
+   * default); undefined when there is no such work order. A bad `paging` is 400 code 922.
    */
-  notesFor(id: number): Array<{ Id: number; NoteData: string; CreatedBy: string; DateCreated: string; MailedTo: string | null; Visibility: number; CreatedByProvider: boolean }> | undefined {
+  notesFor(id: number, paging?: string): ApiObject | undefined {
     const order = this.workOrders.get(id);
     if (!order) return undefined;
-    return order.notes
-      .filter((n) => n.Visibility !== 2)
-      .map((n) => ({ Id: n.Id, NoteData: n.NoteData, CreatedBy: n.CreatedBy, DateCreated: n.DateCreated, MailedTo: n.MailedTo, Visibility: n.Visibility, CreatedByProvider: n.ByProvider }));
-  }
-
-  /** Work orders with UpdatedDate at or after `since` (and of one subscriber), by UpdatedDate then Id. */
-  changedSince(sinceMs: number, subscriberId?: number): ServiceChannelWorkOrder[] {
-    return [...this.workOrders.values()]
-      .filter((o) => o.updatedMs >= sinceMs && (subscriberId === undefined || o.SubscriberId === subscriberId))
-      .sort((a, b) => a.updatedMs - b.updatedMs || a.Id - b.Id)
-      .map((o) => this.view(o));
-  }
-
-  private view(order: WorkOrderRecord): ServiceChannelWorkOrder {
-    const location = this.locations.get(order.LocationId);
-    const { updatedMs, notes: _notes, checkIns: _checkIns, ...fields } = order;
+    const match = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(paging ?? `1:${NOTES_DEFAULT_PAGE_SIZE}`);
+    const page = match ? Number(match[1]) : 0;
+    const size = match ? Number(match[2]) : 0;
+    if (page < 1 || size < 1) throw new HttpError(400, `Invalid paging parameter "${paging}": expected "pageNumber:pageSize", pageNumber from 1`, scErrorCode(922));
+    const visible = order.notes.filter((n) => n.Visibility !== 2).sort((a, b) => b.DateCreated.localeCompare(a.DateCreated) || b.Id - a.Id);
+    const pageNotes = visible.slice((page - 1) * size, page * size);
     return {
-      ...fields,
-      Status: { ...order.Status },
-      Location: location ? locationView(location) : null,
-      UpdatedDate: new Date(updatedMs).toISOString(),
-    } as ServiceChannelWorkOrder;
+      Notes: pageNotes.map((n) =>
+        dropNulls({ Id: n.Id, Number: n.Id, NoteData: n.NoteData, DateCreated: n.DateCreated, ActionRequired: false, MailedTo: n.MailedTo, CreatedBy: n.CreatedBy, CompanyName: n.ByProvider ? 'FieldBridge Provider' : 'Subscriber', Visibility: String(n.Visibility), NoteType: 'UsersNote' }),
+      ),
+      AllNotesCount: visible.length,
+      UserNotesCount: visible.length,
+      SystemNotesCount: 0,
+    };
+  }
+
+  /**
+   * `GET /odata/workorders`: work orders with UpdatedDate at or after `since` (and of one subscriber,
+   * trades, categories, statuses), by UpdatedDate then Id, limited like the real list to the work
+   * orders called since `calledSinceMs` (ServiceChannel: the last 90 days unless `$filter` names a
+   * CallDate bound, at most 365 days back).
+   */
+  changedSince(sinceMs: number, filter: { subscriberId?: number; calledSinceMs?: number; trades?: string[]; categories?: string[]; statuses?: string[] } = {}): ApiObject[] {
+    const calledSince = filter.calledSinceMs ?? this.now() - ODATA_DEFAULT_LOOKBACK_DAYS * 86_400_000;
+    if (calledSince < this.now() - ODATA_MAX_LOOKBACK_DAYS * 86_400_000 - 86_400_000) {
+      throw new HttpError(400, `The date range between the work order CallDate and the current date cannot exceed ${ODATA_MAX_LOOKBACK_DAYS} days`, scErrorCode(VALIDATION_ERROR_CODE));
+    }
+    const within = (value: string | null, list?: string[]) => !list || list.length === 0 || list.some((v) => v.toUpperCase() === (value ?? '').toUpperCase());
+    return [...this.workOrders.values()]
+      .filter(
+        (o) =>
+          o.updatedMs >= sinceMs &&
+          Date.parse(o.CallDate) >= calledSince &&
+          (filter.subscriberId === undefined || o.SubscriberId === filter.subscriberId) &&
+          within(o.Trade, filter.trades) &&
+          within(o.Category, filter.categories) &&
+          within(o.Status.Primary, filter.statuses),
+      )
+      .sort((a, b) => a.updatedMs - b.updatedMs || a.Id - b.Id)
+      .map((o) => this.view(o, 'list'));
+  }
+
+  /**
+   * The work order as the API shows it (reference `Workorders.WorkOrder`): `Subscriber{Id, Name}`,
+   * `Provider{Id, Name}`, `Currency{AlphabeticalCode}`, and the location per `mode` (see
+   * workOrderLocation; `list`: LocationId only, Location not expanded, as OData lists it).
+   */
+  private view(order: WorkOrderRecord, mode: 'reference' | 'whole' | 'list'): ApiObject {
+    const location = this.locations.get(order.LocationId);
+    const subscriber = this.subscribers.get(order.SubscriberId);
+    const locationPart =
+      mode === 'list'
+        ? { LocationId: order.LocationId }
+        : mode === 'whole'
+          ? { LocationId: order.LocationId, Location: location ? locationView(location) : undefined }
+          : { LocationId: 0, Location: location ? dropNulls({ Id: location.Id, SubscriberId: location.SubscriberId, StoreId: location.StoreId, Name: location.Name }) : undefined };
+    return dropNulls({
+      Id: order.Id,
+      Number: order.Number,
+      PurchaseNumber: order.PurchaseNumber,
+      Subscriber: { Id: order.SubscriberId, Name: subscriber?.Name ?? `Subscriber ${order.SubscriberId}` },
+      Provider: { Id: order.ProviderId, Name: 'FieldBridge Provider' },
+      ...locationPart,
+      Status: dropNulls({ Primary: order.Status.Primary, Extended: order.Status.Extended }),
+      Caller: order.Caller,
+      CreatedBy: order.CreatedBy,
+      CallDate: order.CallDate,
+      Priority: order.Priority,
+      Trade: order.Trade,
+      ScheduledDate: order.ScheduledDate,
+      ExpirationDate: order.ExpirationDate,
+      UpdatedDate: new Date(order.updatedMs).toISOString(),
+      Description: order.Description,
+      Category: order.Category,
+      Nte: order.Nte,
+      Currency: order.CurrencyAlphabeticalCode ? { AlphabeticalCode: order.CurrencyAlphabeticalCode } : undefined,
+      ProblemCode: order.ProblemCode,
+    });
+  }
+
+  /** The work order as a work order event's Object (webhook reference `WorkOrderObject`: flat ids, no Location). */
+  private eventView(order: WorkOrderRecord, notes: NoteRecord[] = []): ApiObject {
+    const location = this.locations.get(order.LocationId);
+    return dropNulls({
+      Id: order.Id,
+      Number: order.Number,
+      PurchaseNumber: order.PurchaseNumber,
+      SubscriberId: order.SubscriberId,
+      ProviderId: order.ProviderId,
+      LocationId: order.LocationId,
+      LocationName: location?.Name,
+      LocationStoreId: location?.StoreId,
+      Status: dropNulls({ Primary: order.Status.Primary, Extended: order.Status.Extended }),
+      Caller: order.Caller,
+      CreatedBy: order.CreatedBy,
+      CallDate: order.CallDate,
+      Priority: order.Priority,
+      Trade: order.Trade,
+      ScheduledDate: order.ScheduledDate,
+      ExpirationDate: order.ExpirationDate,
+      Description: order.Description,
+      Category: order.Category,
+      Nte: order.Nte,
+      CurrencyAlphabeticalCode: order.CurrencyAlphabeticalCode,
+      ProblemCode: order.ProblemCode,
+      UpdatedDate: new Date(order.updatedMs).toISOString(),
+      ...(notes.length > 0 ? { Notes: notes.map(noteEventView) } : {}),
+    });
+  }
+
+  /** A check-in/out as its event's Object (webhook reference `CheckInAndOutObject`: the work order is `WorkOrderId`). */
+  private checkInEventView(order: WorkOrderRecord, record: CheckInRecord, action: 'CheckIn' | 'CheckOut'): ApiObject {
+    const date = action === 'CheckIn' ? record.CheckInTime : (record.CheckOutTime ?? record.CheckInTime);
+    return dropNulls({
+      SubscriberId: order.SubscriberId,
+      ProviderId: order.ProviderId,
+      LocationId: order.LocationId,
+      CheckinAction: action === 'CheckIn' ? 1 : 2,
+      WorkOrderId: order.Id,
+      Date: date,
+      DateDTO: date,
+      Action: action,
+      WorkType: 'Repair',
+      WorkorderStatus: dropNulls({ Primary: order.Status.Primary, Extended: order.Status.Extended }),
+      Trade: order.Trade,
+      TechsCount: record.TechsCount ?? 1,
+    });
   }
 
   // ---- provider writes (the API) --------------------------------------------------------------
 
   /** `PUT /workorders/{id}/status`: a refusal, or the change applied (and announced). */
-  updateStatus(id: number, status: { Primary: string; Extended?: string | null }, note?: string): PermissionRefusal | null {
+  updateStatus(id: number, status: { Primary: string; Extended: string }, note?: string): PermissionRefusal | null {
     const order = this.requireWorkOrder(id);
     const primary = status.Primary.trim().toUpperCase();
     if (!(PROVIDER_SETTABLE_STATUSES as readonly string[]).includes(primary)) {
-      throw new HttpError(400, `Status "${status.Primary}" cannot be set by a provider; allowed: ${PROVIDER_SETTABLE_STATUSES.join(', ')}`, 'ERROR_BAD_REQUEST');
+      throw new HttpError(400, `Status "${status.Primary}" cannot be set by a provider; allowed: ${PROVIDER_SETTABLE_STATUSES.join(', ')}`, scErrorCode(904));
     }
     const extended = status.Extended?.trim() ? status.Extended.trim().toUpperCase() : null;
     const refused = this.refusal(order, permissionsForStatus(primary, extended));
@@ -527,8 +703,13 @@ export class ServiceChannelState {
     order.Status = { Primary: primary, Extended: extended };
     if (note?.trim()) order.notes.push(this.note(note, null, 'provider'));
     this.touch(order);
-    this.announce('WorkOrderStatusChanged', order, {}, this.webhookOnApiChanges);
+    this.announce('WorkOrderStatusChanged', order, this.webhookOnApiChanges);
     return null;
+  }
+
+  /** The id of the work order's latest check-in record (the API's MechanicId). */
+  lastCheckInId(id: number): number {
+    return this.workOrders.get(id)?.checkIns.at(-1)?.Id ?? 0;
   }
 
   /** `POST /workorders/{id}/notes`: MailedTo needs `Allow to use MAIL_TO`. */
@@ -541,15 +722,21 @@ export class ServiceChannelState {
     const note = this.note(body.Note, body.MailedTo ?? null, 'provider', body.Visibility ?? 0);
     order.notes.push(note);
     this.touch(order);
-    this.announce('WorkOrderNoteAdded', order, { Note: noteView(note) }, this.webhookOnApiChanges);
+    this.announce('WorkOrderNoteAdded', order, this.webhookOnApiChanges, [note]);
     return { refusal: null, note };
   }
 
-  /** `POST /workorders/{id}/universalCheckIn`: a given time needs `IVR Check IN/OUT` (seed 003). */
-  checkIn(id: number, body: { CheckInTime?: string; TechsCount?: number }): PermissionRefusal | null {
+  /**
+   * `POST /workorders/{id}/universalCheckIn` (reference `CheckInRequest`): a given CheckInTime needs the
+   * XML check-in/out permission (`IVR Check IN/OUT`); a Repair check-in (WorkTypeId 1, the default)
+   * without Latitude and Longitude is refused (400, code 503 "Provide your location to perform
+   * check-in or check-out") unless that permission is granted.
+   */
+  checkIn(id: number, body: CheckInBody): PermissionRefusal | null {
     const order = this.requireWorkOrder(id);
     const refused = this.refusal(order, body.CheckInTime ? ['IVR Check IN/OUT'] : []);
     if (refused) return refused;
+    this.requirePosition(order, body);
     const record: CheckInRecord = {
       Id: this.nextIds.checkIn++,
       CheckInTime: body.CheckInTime ? new Date(body.CheckInTime).toISOString() : new Date(this.now()).toISOString(),
@@ -557,25 +744,46 @@ export class ServiceChannelState {
       TimeGiven: body.CheckInTime !== undefined,
       TechsCount: body.TechsCount ?? null,
       Resolution: null,
+      Latitude: body.Latitude ?? null,
+      Longitude: body.Longitude ?? null,
+      PrimaryStatus: null,
     };
     order.checkIns.push(record);
     this.touch(order);
-    this.announce('WorkOrderCheckIn', order, { CheckIn: checkInView(record) }, this.webhookOnApiChanges);
+    this.announceCheckIn('WorkOrderCheckIn', order, record);
     return null;
   }
 
-  /** `POST /workorders/{id}/universalCheckOut`: closes the latest open check-in; 400 when none is open. */
-  checkOut(id: number, body: { CheckOutTime?: string; Resolution?: string }): PermissionRefusal | null {
+  /**
+   * `POST /workorders/{id}/universalCheckOut` (reference `CheckOutRequest`): closes the latest open
+   * check-in (400 when none is open); the same time and position rules as the check-in, except that
+   * `ActionStatus: Cancel` needs no position. PrimaryStatus Completed/InProgress/Incomplete moves the
+   * work order's status.
+   */
+  checkOut(id: number, body: CheckOutBody): PermissionRefusal | null {
     const order = this.requireWorkOrder(id);
     const refused = this.refusal(order, body.CheckOutTime ? ['IVR Check IN/OUT'] : []);
     if (refused) return refused;
+    if (body.ActionStatus !== 'Cancel') this.requirePosition(order, body);
     const open = [...order.checkIns].reverse().find((c) => c.CheckOutTime === null);
-    if (!open) throw new HttpError(400, `Work order ${id} has no open check-in to check out of`, 'ERROR_BAD_REQUEST');
+    if (!open) throw new HttpError(400, `Work order ${id} has no open check-in to check out of`, scErrorCode(VALIDATION_ERROR_CODE));
     open.CheckOutTime = body.CheckOutTime ? new Date(body.CheckOutTime).toISOString() : new Date(this.now()).toISOString();
     open.Resolution = body.Resolution ?? null;
+    open.PrimaryStatus = body.PrimaryStatus ?? null;
+    const primary = body.PrimaryStatus && CHECK_OUT_STATUS_MOVES[body.PrimaryStatus];
+    if (primary) order.Status = { Primary: primary, Extended: body.ExtendedStatus?.trim() ? body.ExtendedStatus.trim().toUpperCase() : null };
+    if (body.Resolution?.trim()) order.notes.push(this.note(body.Resolution, null, 'provider'));
     this.touch(order);
-    this.announce('WorkOrderCheckOut', order, { CheckIn: checkInView(open) }, this.webhookOnApiChanges);
+    this.announceCheckIn('WorkOrderCheckOut', order, open);
     return null;
+  }
+
+  /** A Repair check-in/out needs the technician's position unless the XML check-in/out permission is granted. */
+  private requirePosition(order: WorkOrderRecord, body: { WorkTypeId?: number; Latitude?: number; Longitude?: number }): void {
+    if ((body.WorkTypeId ?? WORK_TYPE_REPAIR) !== WORK_TYPE_REPAIR) return;
+    if (body.Latitude !== undefined && body.Longitude !== undefined) return;
+    if (this.permissionsOf(order.SubscriberId).includes('IVR Check IN/OUT') && this.permissionsOf(order.SubscriberId).includes('Incoming XML Active')) return;
+    throw new HttpError(400, 'Provide your location to perform check-in or check-out', scErrorCode(VALIDATION_ERROR_CODE));
   }
 
   /** `PUT /workorders/{id}/scheduledate`: needs `ScheduleDate Update`. */
@@ -586,7 +794,7 @@ export class ServiceChannelState {
     order.ScheduledDate = new Date(scheduledDate).toISOString();
     if (note?.trim()) order.notes.push(this.note(note, null, 'provider'));
     this.touch(order);
-    this.announce('WorkOrderScheduledDateChanged', order, {}, this.webhookOnApiChanges);
+    this.announce('WorkOrderScheduledDateChanged', order, this.webhookOnApiChanges);
     return null;
   }
 
@@ -598,7 +806,7 @@ export class ServiceChannelState {
     order.Nte = nte;
     if (note?.trim()) order.notes.push(this.note(note, null, 'provider'));
     this.touch(order);
-    this.announce('WorkOrderNteChanged', order, {}, this.webhookOnApiChanges);
+    this.announce('WorkOrderNteChanged', order, this.webhookOnApiChanges);
     return null;
   }
 
@@ -641,7 +849,7 @@ export class ServiceChannelState {
     };
     this.workOrders.set(id, order);
     this.touch(order);
-    this.announce('WorkOrderCreated', order, {}, options.notify !== false);
+    this.announce('WorkOrderCreated', order, options.notify !== false);
     return this.adminWorkOrder(id)!;
   }
 
@@ -671,7 +879,7 @@ export class ServiceChannelState {
     if (patch.CallDate !== undefined) order.CallDate = new Date(patch.CallDate).toISOString();
     if (patch.ExpirationDate !== undefined) order.ExpirationDate = patch.ExpirationDate ? new Date(patch.ExpirationDate).toISOString() : null;
     this.touch(order);
-    for (const type of events) this.announce(type, order, {}, options.notify !== false);
+    for (const type of events) this.announce(type, order, options.notify !== false);
     return this.adminWorkOrder(id)!;
   }
 
@@ -682,7 +890,7 @@ export class ServiceChannelState {
     const note = this.note(body.Note, body.MailedTo ?? null, body.CreatedBy, 0, false);
     order.notes.push(note);
     this.touch(order);
-    this.announce('WorkOrderNoteAdded', order, { Note: noteView(note) }, options.notify !== false);
+    this.announce('WorkOrderNoteAdded', order, options.notify !== false, [note]);
     return note;
   }
 
@@ -697,7 +905,7 @@ export class ServiceChannelState {
 
   /** The work order as a webhook's Object (for an arbitrary event sent over admin). */
   eventObject(id: number): ServiceChannelEvent['Object'] {
-    return this.view(this.requireWorkOrder(id)) as unknown as ServiceChannelEvent['Object'];
+    return this.eventView(this.requireWorkOrder(id));
   }
 
   // ---- seed and reset -------------------------------------------------------------------------
@@ -786,9 +994,10 @@ export class ServiceChannelState {
     return subscriber;
   }
 
+  /** The work order a write is about; the write routes answer an unknown one 400 with code 502 (reference). */
   private requireWorkOrder(id: number): WorkOrderRecord {
     const order = this.workOrders.get(id);
-    if (!order) throw new HttpError(404, `Work order ${id} not found`, 'ERROR_NOT_FOUND');
+    if (!order) throw new HttpError(400, `Work order ${id} not found`, scErrorCode(NOT_FOUND_ERROR_CODE));
     return order;
   }
 
@@ -806,35 +1015,55 @@ export class ServiceChannelState {
     return { Id: this.nextIds.note++, NoteData: textValue, MailedTo: mailedTo?.trim() ? mailedTo.trim() : null, Visibility: visibility, CreatedBy: createdBy, DateCreated: new Date(this.now()).toISOString(), ByProvider: byProvider };
   }
 
-  private announce(type: WorkOrderEventType, order: WorkOrderRecord, extra: Record<string, unknown>, notify: boolean): void {
+  private announce(type: WorkOrderEventType, order: WorkOrderRecord, notify: boolean, notes: NoteRecord[] = []): void {
     if (!notify) return;
-    this.onEvent({ EventType: type, Object: { ...(this.view(order) as unknown as Record<string, unknown>), ...extra, Id: order.Id } });
+    this.onEvent({ EventType: type, Object: this.eventView(order, notes) });
+  }
+
+  private announceCheckIn(type: 'WorkOrderCheckIn' | 'WorkOrderCheckOut', order: WorkOrderRecord, record: CheckInRecord): void {
+    if (!this.webhookOnApiChanges) return;
+    this.onEvent({ EventType: type, Object: this.checkInEventView(order, record, type === 'WorkOrderCheckIn' ? 'CheckIn' : 'CheckOut') });
   }
 }
 
-function locationView(l: LocationRecord): ServiceChannelLocation {
-  return {
+/** The code field of an HttpError that the simulator answers as `{ErrorCodes: [n], ErrorCode: n, ErrorMessage}`. */
+export function scErrorCode(code: number): string {
+  return `SC_${code}`;
+}
+
+/** The API leaves null fields out (the reference's models declare no nullable field). */
+export function dropNulls<T extends Record<string, unknown>>(obj: T): ApiObject {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/** Check-out PrimaryStatus -> the work order's primary status (NoStatusChange and the others leave it). */
+const CHECK_OUT_STATUS_MOVES: Partial<Record<(typeof CHECK_OUT_PRIMARY_STATUSES)[number], string>> = {
+  InProgress: 'IN PROGRESS',
+  Completed: 'COMPLETED',
+  Incomplete: 'IN PROGRESS',
+};
+
+/** A location as `GET /locations/{id}` answers it (reference `Location.LocationWithTimezoneName`). */
+function locationView(l: LocationRecord): ApiObject {
+  return dropNulls({
     Id: l.Id,
-    StoreId: l.StoreId ?? null,
+    SubscriberId: l.SubscriberId,
+    StoreId: l.StoreId,
     Name: l.Name,
-    Address1: l.Address1 ?? null,
-    Address2: l.Address2 ?? null,
-    City: l.City ?? null,
-    State: l.State ?? null,
-    Zip: l.Zip ?? null,
-    Country: l.Country ?? null,
-    Phone: l.Phone ?? null,
-    Email: l.Email ?? null,
-    Latitude: l.Latitude ?? null,
-    Longitude: l.Longitude ?? null,
-  };
+    Address1: l.Address1,
+    Address2: l.Address2,
+    City: l.City,
+    State: l.State,
+    Zip: l.Zip,
+    Country: l.Country,
+    Phone: l.Phone,
+    Email: l.Email,
+    Latitude: l.Latitude,
+    Longitude: l.Longitude,
+  });
 }
 
-function noteView(note: NoteRecord) {
-  return { Id: note.Id, NoteData: note.NoteData, CreatedBy: note.CreatedBy, DateCreated: note.DateCreated, MailedTo: note.MailedTo };
+/** A note in a work order event's `Notes` (webhook reference `Note`). */
+function noteEventView(note: NoteRecord): ApiObject {
+  return dropNulls({ Id: note.Id, Number: note.Id, NoteData: note.NoteData, DateCreated: note.DateCreated, ActionRequired: false, CreatedBy: note.CreatedBy });
 }
-
-function checkInView(c: CheckInRecord) {
-  return { Id: c.Id, CheckInTime: c.CheckInTime, CheckOutTime: c.CheckOutTime, TechsCount: c.TechsCount, Resolution: c.Resolution };
-}
-

@@ -10,7 +10,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { EVENT_ID_HEADER, SIGN_TYPE_HMACSHA256, serviceChannelEventId } from './schemas';
+import { EVENT_ID_HEADER, SIGN_TYPE_HMACSHA256, serviceChannelEventId, workOrderIdOf, type WebhookIdentity } from './schemas';
 import { signServiceChannelWebhook } from './signature';
 import type { ServiceChannelEvent } from './simulator-state';
 import { HttpError } from '../../simulators/http';
@@ -42,7 +42,7 @@ export interface WebhookDelivery {
   /** The event id (schemas.serviceChannelEventId), also sent as X-ServiceChannel-Event-Id. */
   eventId: string;
   EventType: string;
-  /** Object.Id (the work order's id for work order events). */
+  /** The work order's id (Object.Id, or Object.WorkOrderId for check-in/out events); 0 when the Object names none. */
   objectId: number;
   /** The raw body as sent (signed as is). */
   body: string;
@@ -107,9 +107,9 @@ export class WebhookDispatcher {
   emit(event: ServiceChannelEvent): WebhookDelivery {
     const body = JSON.stringify({ Object: event.Object, EventType: event.EventType });
     const delivery: WebhookDelivery = {
-      eventId: serviceChannelEventId({ EventType: event.EventType, Object: event.Object as never }),
+      eventId: serviceChannelEventId(event as WebhookIdentity),
       EventType: event.EventType,
-      objectId: event.Object.Id,
+      objectId: workOrderIdOf(event as WebhookIdentity) ?? 0,
       body,
       status: 'pending',
       attempts: 0,

@@ -13,11 +13,15 @@ import { z } from 'zod';
 import {
   CheckInBodySchema,
   CheckOutBodySchema,
+  LOCATION_NOT_FOUND_ERROR_CODE,
+  NOT_FOUND_ERROR_CODE,
   NoteBodySchema,
   NteBodySchema,
+  ODATA_PAGE_SIZE,
   PERMISSION_ERROR_CODE,
   ScheduledDateBodySchema,
   StatusUpdateBodySchema,
+  VALIDATION_ERROR_CODE,
   type ServiceChannelEnvironment,
   type ServiceChannelPermission,
 } from './schemas';
@@ -29,6 +33,7 @@ import {
   ServiceChannelSeedSchema,
   type ServiceChannelSeed,
   ServiceChannelState,
+  scErrorCode,
   type User,
   WorkOrderInputSchema,
   WorkOrderPatchSchema,
@@ -52,6 +57,7 @@ export const SERVICECHANNEL_ROUTE_IDS = [
   'updateScheduledDate',
   'updateNte',
   'listWorkOrders',
+  'getLocation',
 ] as const;
 type RouteId = (typeof SERVICECHANNEL_ROUTE_IDS)[number];
 
@@ -89,10 +95,28 @@ export interface ServiceChannelSimulatorOptions extends ListenOptions {
   webhookDisableAfterFailures?: number;
   /** Announce the provider's own API changes by webhook too; default true. */
   webhookOnApiChanges?: boolean;
-  /** Most rows one `$top` may ask of the changed-since list; default 100. */
+  /** Most rows one page of `/odata/workorders` holds (a larger `$top` gets this many); default 50, ServiceChannel's. */
   maxPageSize?: number;
+  /** How `GET /workorders/{id}` shows the location: `reference` (default: LocationId 0, Location without address) or `whole`. */
+  workOrderLocation?: 'reference' | 'whole';
+  /** Called with every API exchange (request and answer), for contract tests. */
+  onExchange?: (exchange: ServiceChannelExchange) => void;
   /** Data loaded at start, without webhooks (e.g. demoServiceChannelData). */
   seed?: ServiceChannelSeed;
+}
+
+/** One request to the simulator's API (not admin) and its answer, as a contract test checks them. */
+export interface ServiceChannelExchange {
+  routeId: string | undefined;
+  method: string;
+  /** The route's path pattern (e.g. `/v3/workorders/:id`). */
+  route: string | undefined;
+  url: string;
+  query: Record<string, unknown>;
+  contentType: string | undefined;
+  requestBody: unknown;
+  status: number;
+  responseBody: unknown;
 }
 
 export interface ServiceChannelSimulator {
@@ -114,6 +138,7 @@ interface Context {
   webhooks: WebhookDispatcher;
   initialWebhook: WebhookTarget | null;
   maxPageSize: number;
+  onExchange?: (exchange: ServiceChannelExchange) => void;
 }
 
 const IdParamsSchema = z.object({ id: z.coerce.number().int().positive() });
@@ -129,8 +154,36 @@ const TokenRequestSchema = z.object({
   client_secret: z.string().optional(),
 });
 
-/** `$filter` this simulator reads *(assumed OData subset)*. */
-const FILTER = /^\s*UpdatedDate\s+ge\s+(\S+?)\s*(?:and\s+SubscriberId\s+eq\s+(\d+)\s*)?$/i;
+/**
+ * The `$filter` clauses this simulator reads *(an OData subset)*, joined by `and`: `UpdatedDate ge <t>`
+ * (required), `CallDate ge <t>`, `SubscriberId eq <n>`, and `(<Field> eq '<v>' or ...)` for Trade,
+ * Category and Status/Primary.
+ */
+function parseFilter(filter: string): { since: number; calledSince?: number; subscriberId?: number; trades?: string[]; categories?: string[]; statuses?: string[] } | string {
+  const clauses = filter.split(/\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)/i).map((c) => c.trim());
+  const out: ReturnType<typeof parseFilter> & object = { since: Number.NaN };
+  for (const clause of clauses) {
+    let m = /^UpdatedDate\s+ge\s+(\S+)$/i.exec(clause);
+    if (m) { out.since = Date.parse(m[1]!); continue; }
+    m = /^CallDate\s+ge\s+(\S+)$/i.exec(clause);
+    if (m) { out.calledSince = Date.parse(m[1]!); if (Number.isNaN(out.calledSince)) return `bad CallDate in "${clause}"`; continue; }
+    m = /^SubscriberId\s+eq\s+(\d+)$/i.exec(clause);
+    if (m) { out.subscriberId = Number(m[1]); continue; }
+    m = /^\(?\s*(Trade|Category|Status\/Primary)\s+eq\s+'/i.exec(clause);
+    if (m) {
+      const field = m[1]!.toLowerCase();
+      const values = [...clause.matchAll(/(Trade|Category|Status\/Primary)\s+eq\s+'((?:[^']|'')*)'/gi)].map((v) => v[2]!.replace(/''/g, "'"));
+      if (field === 'trade') out.trades = values;
+      else if (field === 'category') out.categories = values;
+      else out.statuses = values;
+      continue;
+    }
+    return `unsupported clause "${clause}"`;
+  }
+  return Number.isNaN(out.since) ? 'UpdatedDate ge <ISO date-time> is required' : out;
+}
+const NotesQuerySchema = z.object({ paging: z.string().optional() }).strict();
+const LocationParamsSchema = z.object({ id: z.coerce.number().int().positive() });
 const ListQuerySchema = z
   .object({
     $filter: z.string().min(1, '$filter is required (UpdatedDate ge <ISO date-time>)'),
@@ -152,28 +205,52 @@ function clientCredentials(request: FastifyRequest, body: z.infer<typeof TokenRe
   return { id: body.client_id, secret: body.client_secret };
 }
 
-/** The answer to a call the subscriber's permissions refuse *(assumed shape)*: 403, error code 504. */
-function refusePermission(reply: FastifyReply, refusal: PermissionRefusal) {
-  return reply.code(403).send({
-    Message: 'API call rejected by security permissions',
-    ErrorCodes: [
-      {
-        Code: PERMISSION_ERROR_CODE,
-        Message: `Subscriber ${refusal.subscriberId} has not granted provider ${refusal.providerId} the permission "${refusal.permission}"`,
-      },
-    ],
-    Permission: refusal.permission,
-    SubscriberId: refusal.subscriberId,
-  });
+/**
+ * The answer to a call the subscriber's permissions refuse (reference: 401, error code 504 "API call
+ * rejected by security permissions"). It does not name the permission nor the subscriber.
+ */
+function refusePermission(reply: FastifyReply, _refusal: PermissionRefusal) {
+  return reply.code(401).send(errorBody(PERMISSION_ERROR_CODE, 'API call rejected by security permissions'));
 }
 
-function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize }: Context): void {
+/** The reference's ErrorResponse `{ErrorCodes, ErrorCode, ErrorMessage}` (numeric codes, as the operations list them). */
+function errorBody(code: number, message: string) {
+  return { ErrorCodes: [code], ErrorCode: code, ErrorMessage: message };
+}
+
+function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize, onExchange }: Context): void {
   const route = (id: RouteId) => ({ preHandler: faults.hook(id), config: { routeId: id } });
 
   void app.register(async (api) => {
     api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
+
+    if (onExchange) {
+      api.addHook('onSend', async (request, reply, payload) => {
+        if (!request.url.startsWith('/v3/') && !request.url.startsWith('/oauth/')) return payload;
+        let responseBody: unknown = payload;
+        if (typeof payload === 'string') {
+          try {
+            responseBody = payload === '' ? undefined : JSON.parse(payload);
+          } catch {
+            responseBody = payload;
+          }
+        }
+        onExchange({
+          routeId: (request.routeOptions.config as { routeId?: string } | undefined)?.routeId,
+          method: request.method,
+          route: request.routeOptions.url,
+          url: request.url,
+          query: { ...(request.query as Record<string, unknown>) },
+          contentType: request.headers['content-type'],
+          requestBody: request.body,
+          status: reply.statusCode,
+          responseBody,
+        });
+        return payload;
+      });
+    }
 
     api.addHook('onRequest', async (request, reply) => {
       const routeId = (request.routeOptions.config as { routeId?: RouteId } | undefined)?.routeId;
@@ -213,8 +290,16 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
     api.get<IdParams>('/v3/workorders/:id', route('getWorkOrder'), async (request) => {
       const id = idOf(request);
       const order = state.workOrder(id);
-      if (!order) throw new HttpError(404, `Work order ${id} not found`, 'ERROR_NOT_FOUND');
+      if (!order) throw new HttpError(404, `Work order ${id} not found`, scErrorCode(NOT_FOUND_ERROR_CODE));
       return order;
+    });
+
+    // Reference: 400 with code 601 "Location is not found" for an unknown location.
+    api.get<IdParams>('/v3/locations/:id', route('getLocation'), async (request) => {
+      const id = parseOr400(LocationParamsSchema, request.params, 'location id').id;
+      const location = state.location(id);
+      if (!location) throw new HttpError(400, `Location ${id} is not found`, scErrorCode(LOCATION_NOT_FOUND_ERROR_CODE));
+      return location;
     });
 
     api.put<IdParams>('/v3/workorders/:id/status', route('updateStatus'), async (request, reply) => {
@@ -222,67 +307,71 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
       const body = parseOr400(StatusUpdateBodySchema, request.body);
       const refusal = state.updateStatus(id, body.Status, body.Note);
       if (refusal) return refusePermission(reply, refusal);
-      return { result: 'Status has been changed successfully', id };
+      return { result: body.Note ?? 'Status has been changed', id };
     });
 
-    // Assumed route (like the POST): the notes the provider may see, oldest first.
+    // Reference: `{Notes: [...]}` newest first, one page per `paging=<page>:<size>` ("1:10" by default).
     api.get<IdParams>('/v3/workorders/:id/notes', route('listNotes'), async (request) => {
       const id = idOf(request);
-      const notes = state.notesFor(id);
-      if (!notes) throw new HttpError(404, `Work order ${id} not found`, 'ERROR_NOT_FOUND');
+      const { paging } = parseOr400(NotesQuerySchema, request.query, 'query');
+      const notes = state.notesFor(id, paging);
+      if (!notes) throw new HttpError(400, `Work order ${id} not found`, scErrorCode(NOT_FOUND_ERROR_CODE));
       return notes;
     });
 
+    // Reference: 201 Created, "Returns Note Id".
     api.post<IdParams>('/v3/workorders/:id/notes', route('addNote'), async (request, reply) => {
       const id = idOf(request);
       const { refusal, note } = state.addNote(id, parseOr400(NoteBodySchema, request.body));
       if (refusal) return refusePermission(reply, refusal);
-      return reply.code(201).send({ id: note!.Id });
+      return reply.code(201).send(note!.Id);
     });
 
+    // Reference: 200 `{MechanicId}`.
     api.post<IdParams>('/v3/workorders/:id/universalCheckIn', route('checkIn'), async (request, reply) => {
       const id = idOf(request);
       const refusal = state.checkIn(id, parseOr400(CheckInBodySchema, request.body ?? {}));
       if (refusal) return refusePermission(reply, refusal);
-      return { result: 'Checked in', id };
+      return { MechanicId: state.lastCheckInId(id) };
     });
 
     api.post<IdParams>('/v3/workorders/:id/universalCheckOut', route('checkOut'), async (request, reply) => {
       const id = idOf(request);
       const refusal = state.checkOut(id, parseOr400(CheckOutBodySchema, request.body ?? {}));
       if (refusal) return refusePermission(reply, refusal);
-      return { result: 'Checked out', id };
+      return { MechanicId: state.lastCheckInId(id) };
     });
 
+    // Reference: ChangeWoFieldsRequest `{Value}`, answer `{id}`.
     api.put<IdParams>('/v3/workorders/:id/scheduledate', route('updateScheduledDate'), async (request, reply) => {
       const id = idOf(request);
       const body = parseOr400(ScheduledDateBodySchema, request.body);
-      const refusal = state.updateScheduledDate(id, body.ScheduledDate, body.Note);
+      const refusal = state.updateScheduledDate(id, body.Value);
       if (refusal) return refusePermission(reply, refusal);
-      return { result: 'Scheduled date has been changed', id };
+      return { id };
     });
 
+    // Reference: ChangeWoNteRequest `{Value}` (a string), answer `{id}`.
     api.put<IdParams>('/v3/workorders/:id/nte', route('updateNte'), async (request, reply) => {
       const id = idOf(request);
       const body = parseOr400(NteBodySchema, request.body);
-      const refusal = state.updateNte(id, body.Nte, body.Note);
+      const refusal = state.updateNte(id, Number(body.Value));
       if (refusal) return refusePermission(reply, refusal);
-      return { result: 'NTE has been changed', id };
+      return { id };
     });
 
+    // Reference: the last 90 days of CallDate unless $filter bounds CallDate (at most 365 days back), 50 rows a page.
     api.get('/v3/odata/workorders', route('listWorkOrders'), async (request) => {
       const query = parseOr400(ListQuerySchema, request.query, 'query');
-      const match = FILTER.exec(query.$filter);
-      const since = match ? Date.parse(match[1]!) : Number.NaN;
-      if (!match || Number.isNaN(since)) {
-        throw new HttpError(400, `Unsupported $filter "${query.$filter}": this simulator reads "UpdatedDate ge <ISO date-time>" [and SubscriberId eq <id>]`, 'ERROR_BAD_REQUEST');
+      const filter = parseFilter(query.$filter);
+      if (typeof filter === 'string') {
+        throw new HttpError(400, `The query specified in the URI is not valid: $filter "${query.$filter}": ${filter}`, scErrorCode(VALIDATION_ERROR_CODE));
       }
       if (query.$orderby !== undefined && query.$orderby.replace(/\s+/g, ' ').trim().toLowerCase() !== 'updateddate asc,id asc') {
-        throw new HttpError(400, `Unsupported $orderby "${query.$orderby}": this simulator orders by "UpdatedDate asc,Id asc" only`, 'ERROR_BAD_REQUEST');
+        throw new HttpError(400, `Unsupported $orderby "${query.$orderby}": this simulator orders by "UpdatedDate asc,Id asc" only`, scErrorCode(VALIDATION_ERROR_CODE));
       }
-      const top = query.$top ?? maxPageSize;
-      if (top > maxPageSize) throw new HttpError(400, `$top ${top} is over the maximum page size ${maxPageSize}`, 'ERROR_BAD_REQUEST');
-      const all = state.changedSince(since, match[2] ? Number(match[2]) : undefined);
+      const top = Math.min(query.$top ?? maxPageSize, maxPageSize);
+      const all = state.changedSince(filter.since, filter);
       return {
         '@odata.context': `${state.apiUrl}/odata/$metadata#workorders`,
         ...(query.$count === 'true' ? { '@odata.count': all.length } : {}),
@@ -393,7 +482,7 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults, webhooks, in
   app.post('/__admin/webhooks/send', async (request, reply) => {
     const event = parseOr400(SendEventSchema, request.body);
     const object = event.Object ?? state.eventObject(event.workOrderId!);
-    return reply.code(202).send(webhooks.emit({ EventType: event.EventType, Object: object as { Id: number } }));
+    return reply.code(202).send(webhooks.emit({ EventType: event.EventType, Object: object }));
   });
   app.post<{ Params: { eventId: string } }>('/__admin/webhooks/:eventId/redeliver', async (request, reply) =>
     reply.code(202).send(webhooks.redeliver(decodeURIComponent(request.params.eventId))),
@@ -403,9 +492,13 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults, webhooks, in
 }
 
 export async function startServiceChannelSimulator(opts: ServiceChannelSimulatorOptions): Promise<ServiceChannelSimulator> {
-  const app = createSimulatorApp('servicechannel', opts.logger, ({ message, code }) => {
+  const app = createSimulatorApp('servicechannel', opts.logger, ({ statusCode, message, code }) => {
     if (code === 'ERROR_THROTTLED') return { Reason: message };
     if (code && /^[a-z_]+$/.test(code)) return { error: code, error_description: message };
+    const numbered = code ? /^SC_(\d+)$/.exec(code) : null;
+    if (numbered) return errorBody(Number(numbered[1]), message);
+    if (code === 'ERROR_NOT_FOUND') return errorBody(NOT_FOUND_ERROR_CODE, message);
+    if (statusCode === 400) return errorBody(VALIDATION_ERROR_CODE, message);
     return { Message: message };
   });
   const initialWebhook = opts.webhook ? WebhookTargetSchema.parse(opts.webhook) : null;
@@ -422,6 +515,7 @@ export async function startServiceChannelSimulator(opts: ServiceChannelSimulator
     providerId: opts.providerId,
     permissions: opts.permissions,
     webhookOnApiChanges: opts.webhookOnApiChanges,
+    workOrderLocation: opts.workOrderLocation,
   });
   const webhooks = new WebhookDispatcher(app.log, initialWebhook, {
     timeoutMs: opts.webhookTimeoutMs,
@@ -434,7 +528,8 @@ export async function startServiceChannelSimulator(opts: ServiceChannelSimulator
     faults: new FaultInjector({ schema: FaultConfigSchema, routeIds: SERVICECHANNEL_ROUTE_IDS }),
     webhooks,
     initialWebhook,
-    maxPageSize: opts.maxPageSize ?? 100,
+    maxPageSize: opts.maxPageSize ?? ODATA_PAGE_SIZE,
+    onExchange: opts.onExchange,
   };
   registerPublicRoutes(app, context);
   registerAdminRoutes(app, context);

@@ -99,7 +99,7 @@ describe('ServiceChannelClient', () => {
       await client.checkIn(WO_NEW, { time: '2026-01-05T10:00:00Z', techsCount: 2 });
       await client.checkOut(WO_NEW, { time: '2026-01-05T11:30:00Z', resolution: 'Replaced contactor' });
       await client.updateScheduledDate(WO_NEW, { scheduledDate: '2026-01-06T09:00:00Z' });
-      await client.updateNte(WO_NEW, { nte: 800, note: 'Extra parts' });
+      await client.updateNte(WO_NEW, { nte: 800 });
       const stored = sim.state.adminWorkOrder(WO_NEW)!;
       expect(stored.Status).toEqual({ Primary: 'IN PROGRESS', Extended: 'DISPATCH CONFIRMED' });
       expect(stored.Notes.map((n) => [n.NoteData, n.MailedTo])).toEqual([

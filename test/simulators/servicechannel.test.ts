@@ -13,7 +13,7 @@ import {
   DEMO_WORK_ORDER_IDS,
   demoServiceChannelData,
 } from '../../connectors/servicechannel/demo-data';
-import { ServiceChannelWebhookSchema, ServiceChannelWorkOrderWebhookSchema, serviceChannelEventId } from '../../connectors/servicechannel/schemas';
+import { ServiceChannelWebhookSchema, serviceChannelEventId } from '../../connectors/servicechannel/schemas';
 import { signServiceChannelWebhook, verifyServiceChannelSignature } from '../../connectors/servicechannel/signature';
 import { type ServiceChannelSimulator, type ServiceChannelSimulatorOptions, startServiceChannelSimulator } from '../../connectors/servicechannel/simulator';
 
@@ -251,9 +251,11 @@ describe('ServiceChannel simulator', () => {
       expect(bodies.map((b) => b.EventType).sort()).toEqual(
         ['WorkOrderCreated', 'WorkOrderNteChanged', 'WorkOrderScheduledDateChanged', 'WorkOrderNoteAdded', 'WorkOrderCheckIn', 'WorkOrderCheckOut', 'WorkOrderStatusChanged'].sort(),
       );
-      for (const b of bodies) expect(ServiceChannelWorkOrderWebhookSchema.safeParse(b).success).toBe(true);
-      expect(bodies.find((b) => b.EventType === 'WorkOrderNoteAdded')!.Object.Note).toMatchObject({ NoteData: 'Please call before arriving' });
-      expect(bodies.find((b) => b.EventType === 'WorkOrderCheckOut')!.Object.CheckIn).toMatchObject({ Resolution: 'Tightened fan' });
+      for (const b of bodies.filter((x) => !x.EventType.startsWith('WorkOrderCheck'))) expect(b.Object).toMatchObject({ Id: id, SubscriberId: DEMO_SUBSCRIBER_IDS.northwind });
+      expect(bodies.find((b) => b.EventType === 'WorkOrderNoteAdded')!.Object.Notes).toEqual([expect.objectContaining({ NoteData: 'Please call before arriving' })]);
+      // Check-in/out objects name the work order WorkOrderId and carry no Id (webhook reference CheckInAndOut).
+      expect(bodies.find((b) => b.EventType === 'WorkOrderCheckOut')!.Object).toMatchObject({ WorkOrderId: id, Action: 'CheckOut' });
+      expect(bodies.find((b) => b.EventType === 'WorkOrderCheckIn')!.Object.Id).toBeUndefined();
       expect(bodies.find((b) => b.EventType === 'WorkOrderStatusChanged')!.Object.Status).toEqual({ Primary: 'COMPLETED', Extended: 'PENDING CONFIRMATION' });
       expect(new Set(bodies.map((b) => serviceChannelEventId(b))).size).toBe(7);
       expect(sim.webhooks.deliveries.every((d) => d.status === 'delivered' && d.attempts === 1)).toBe(true);
