@@ -524,7 +524,7 @@ export class ServiceChannelClient {
 
   /** A permission refusal, to be completed with the subscriber by guard(). */
   private permissionFailure(res: RawHttpResponse, body: ServiceChannelErrorBody | null, op: Operation): Error {
-    // ServiceChannel's refusal does not name the permission: the call's own (seed 003's names) do.
+    // ServiceChannel's refusal names no permission: the call's own (seed 003's names) do.
     const needed = op.permissions ?? [];
     const permission = needed.length === 1 ? needed[0] : needed.length > 1 ? `one of ${needed.map((p) => `"${p}"`).join(', ')}` : undefined;
     return new PendingPermissionError(res, body, op, permission);
@@ -546,7 +546,7 @@ export class ServiceChannelClient {
     return new PermanentError(
       'servicechannel',
       PermanentErrorTypes.ProviderPermissionMissing,
-      `ServiceChannel refused the ${op.what}: ${subscriber} has not granted this provider ${what}. Ask the subscriber to grant it (Provider Automation > Integration > Permissions) (${res.status}: ${describeBody(res.text)})`,
+      `ServiceChannel refused the ${op.what}: ${subscriber} has not granted this provider ${what}${permission ? ' (or "Incoming XML Active", the switch of all provider permissions)' : ''}. Ask the subscriber to grant it (Provider Automation > Integration > Permissions) (${res.status}: ${describeBody(res.text)})`,
       { status: res.status, permission: permission ?? null, subscriberId: subscriberId ?? null, workOrderId: op.workOrderId, errorCodes: errorCodesOf(body) },
     );
   }

@@ -772,7 +772,6 @@ export class ServiceChannelState {
     open.PrimaryStatus = body.PrimaryStatus ?? null;
     const primary = body.PrimaryStatus && CHECK_OUT_STATUS_MOVES[body.PrimaryStatus];
     if (primary) order.Status = { Primary: primary, Extended: body.ExtendedStatus?.trim() ? body.ExtendedStatus.trim().toUpperCase() : null };
-    if (body.Resolution?.trim()) order.notes.push(this.note(body.Resolution, null, 'provider'));
     this.touch(order);
     this.announceCheckIn('WorkOrderCheckOut', order, open);
     return null;

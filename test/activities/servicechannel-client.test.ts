@@ -43,7 +43,8 @@ describe('ServiceChannelClient', () => {
   let logged: string;
 
   const startSim = async (options: Partial<ServiceChannelSimulatorOptions> = {}) => {
-    sim = await startServiceChannelSimulator({ clients: [CLIENT], users: [USER], seed: demoServiceChannelData, ...options });
+    // `whole`: the work order carries its location (one request per read); tests of the reference's sparse location say so.
+    sim = await startServiceChannelSimulator({ clients: [CLIENT], users: [USER], seed: demoServiceChannelData, workOrderLocation: 'whole', ...options });
   };
   const newClient = (overrides: Partial<ServiceChannelClientConfig> = {}) => {
     const sink = new Writable({
@@ -75,7 +76,16 @@ describe('ServiceChannelClient', () => {
     beforeEach(() => startSim());
 
     it('reads a work order with its location, status, schedule and NTE', async () => {
+      // The reference's answer: Subscriber{}/Provider{} objects, LocationId 0 and a Location without an address.
+      await sim.close();
+      await startSim({ workOrderLocation: 'reference' });
+      const wire = sim.state.workOrder(WO_HARBOR)!;
+      expect(wire).toMatchObject({ Subscriber: { Id: HARBOR }, Provider: { Id: 2000081234 }, LocationId: 0 });
+      expect(wire).not.toHaveProperty('SubscriberId');
+      expect(wire.Location).not.toHaveProperty('Address1');
       const wo = await newClient().getWorkOrder(WO_HARBOR);
+      // The address came from GET /locations/{id}.
+      expect(sim.state.requests.map((r) => r.route)).toEqual(['getWorkOrder', 'getLocation']);
       expect(wo).toMatchObject({
         Id: WO_HARBOR,
         Number: '1000102',
@@ -87,7 +97,7 @@ describe('ServiceChannelClient', () => {
         Status: { Primary: 'OPEN', Extended: 'DISPATCH CONFIRMED' },
         ScheduledDate: '2026-01-07T14:00:00.000Z',
         Nte: 1250,
-        CurrencyAlphabeticalCode: 'USD',
+        Currency: { AlphabeticalCode: 'USD' },
         Trade: 'REFRIGERATION',
       });
     });
@@ -96,19 +106,19 @@ describe('ServiceChannelClient', () => {
       const client = newClient();
       await client.updateStatus(WO_NEW, { primary: 'IN PROGRESS', extended: 'DISPATCH CONFIRMED', note: 'Dispatched as mobile work order MWO-1' });
       await client.addNote(WO_NEW, { note: 'Technician assigned', mailedTo: ['store1012@northwind.example'] });
-      await client.checkIn(WO_NEW, { time: '2026-01-05T10:00:00Z', techsCount: 2 });
-      await client.checkOut(WO_NEW, { time: '2026-01-05T11:30:00Z', resolution: 'Replaced contactor' });
+      await client.checkIn(WO_NEW, { latitude: 35.84, longitude: -78.68, time: '2026-01-05T10:00:00Z', techsCount: 2 });
+      await client.checkOut(WO_NEW, { latitude: 35.84, longitude: -78.68, time: '2026-01-05T11:30:00Z', resolution: 'Replaced contactor', primaryStatus: 'NoStatusChange' });
       await client.updateScheduledDate(WO_NEW, { scheduledDate: '2026-01-06T09:00:00Z' });
       await client.updateNte(WO_NEW, { nte: 800 });
       const stored = sim.state.adminWorkOrder(WO_NEW)!;
       expect(stored.Status).toEqual({ Primary: 'IN PROGRESS', Extended: 'DISPATCH CONFIRMED' });
+      // FieldBridge marks every note it writes, so that it knows its own in the notes list.
       expect(stored.Notes.map((n) => [n.NoteData, n.MailedTo])).toEqual([
-        ['Dispatched as mobile work order MWO-1', null],
-        ['Technician assigned', 'store1012@northwind.example'],
-        ['Extra parts', null],
+        ['Dispatched as mobile work order MWO-1 [FieldBridge]', null],
+        ['Technician assigned [FieldBridge]', 'store1012@northwind.example'],
       ]);
       expect(stored.CheckIns).toEqual([
-        expect.objectContaining({ CheckInTime: '2026-01-05T10:00:00.000Z', CheckOutTime: '2026-01-05T11:30:00.000Z', TechsCount: 2, Resolution: 'Replaced contactor', TimeGiven: true }),
+        expect.objectContaining({ CheckInTime: '2026-01-05T10:00:00.000Z', CheckOutTime: '2026-01-05T11:30:00.000Z', TechsCount: 2, Resolution: 'Replaced contactor', TimeGiven: true, Latitude: 35.84, Longitude: -78.68, PrimaryStatus: 'NoStatusChange' }),
       ]);
       expect(stored.ScheduledDate).toBe('2026-01-06T09:00:00.000Z');
       expect(stored.Nte).toBe(800);
@@ -127,14 +137,31 @@ describe('ServiceChannelClient', () => {
       sim.state.addSubscriberNote(WO_NEW, { Note: 'Use the back door', CreatedBy: 'Dana Whitfield' }, { notify: false });
       const notes = await client.listNotes(WO_NEW);
       expect(notes.map((n) => [n.NoteData, n.CreatedBy, n.fromProvider])).toEqual([
-        ['Dispatched as SC1', 'provider', true],
+        ['Dispatched as SC1 [FieldBridge]', 'provider', true],
         ['Use the back door', 'Dana Whitfield', false],
       ]);
       expect(notes[1]!.Id).toEqual(expect.any(Number));
       expect(notes[1]!.DateCreated).toEqual(expect.any(String));
       const err = await failureOf(client.listNotes(12345));
-      expect(err).toMatchObject({ type: PermanentErrorTypes.SourceRecordNotFound, details: { status: 404, workOrderId: 12345 } });
+      // The reference: 400 with code 502 on the work order's sub-routes.
+      expect(err).toMatchObject({ type: PermanentErrorTypes.SourceRecordNotFound, details: { status: 400, workOrderId: 12345 } });
       expect((err as Error).message).toContain('work order 12345');
+    });
+
+    it('reads every page of the notes list (10 per page by default, newest first) and never takes its own notes, unflagged, for the client\'s', async () => {
+      const client = newClient();
+      for (let i = 1; i <= 12; i += 1) sim.state.addSubscriberNote(WO_NEW, { Note: `Client note ${i}`, CreatedBy: 'Dana Whitfield' }, { notify: false });
+      for (let i = 1; i <= 95; i += 1) await client.addNote(WO_NEW, { note: `FieldBridge note ${i}` });
+      sim.state.addSubscriberNote(WO_NEW, { Note: 'Last client note', CreatedBy: 'Dana Whitfield' }, { notify: false });
+      // The wire: {Notes: [...]}, newest first, 10 by default, no CreatedByProvider.
+      const firstPage = sim.state.notesFor(WO_NEW) as { Notes: Array<Record<string, unknown>> };
+      expect(firstPage.Notes).toHaveLength(10);
+      expect(firstPage.Notes[0]).toMatchObject({ NoteData: 'Last client note' });
+      expect(firstPage.Notes.some((n) => 'CreatedByProvider' in n)).toBe(false);
+      const notes = await client.listNotes(WO_NEW);
+      expect(notes).toHaveLength(108);
+      const fromClient = notes.filter((n) => !n.fromProvider).map((n) => n.NoteData);
+      expect(fromClient).toEqual([...Array.from({ length: 12 }, (_, i) => `Client note ${i + 1}`), 'Last client note']);
     });
 
     it("passes ServiceChannel's message on a 400 (InvalidRequest)", async () => {
@@ -145,7 +172,7 @@ describe('ServiceChannelClient', () => {
     });
 
     it('refuses a check-out without a check-in with the reason', async () => {
-      const err = await failureOf(newClient().checkOut(WO_NEW, {}));
+      const err = await failureOf(newClient().checkOut(WO_NEW, { latitude: 35.84, longitude: -78.68 }));
       expect(err).toMatchObject({ type: PermanentErrorTypes.InvalidRequest });
       expect((err as Error).message).toContain('has no open check-in');
     });
@@ -166,7 +193,7 @@ describe('ServiceChannelClient', () => {
       },
       { name: 'note creation', granted: without('Note Creation'), missing: 'Note Creation', call: (c) => c.addNote(WO_NEW, { note: 'hello' }) },
       { name: 'note with e-mail recipients', granted: without('Allow to use MAIL_TO'), missing: 'Allow to use MAIL_TO', call: (c) => c.addNote(WO_NEW, { note: 'hello', mailedTo: ['a@b.example'] }) },
-      { name: 'check-in at a given time', granted: without('IVR Check IN/OUT'), missing: 'IVR Check IN/OUT', call: (c) => c.checkIn(WO_NEW, { time: '2026-01-05T10:00:00Z' }) },
+      { name: 'check-in at a given time', granted: without('IVR Check IN/OUT'), missing: 'IVR Check IN/OUT', call: (c) => c.checkIn(WO_NEW, { latitude: 35.84, longitude: -78.68, time: '2026-01-05T10:00:00Z' }) },
       { name: 'schedule date update', granted: without('ScheduleDate Update'), missing: 'ScheduleDate Update', call: (c) => c.updateScheduledDate(WO_NEW, { scheduledDate: '2026-01-09T10:00:00Z' }) },
       { name: 'NTE update', granted: without('NTE Update'), missing: 'NTE Update', call: (c) => c.updateNte(WO_NEW, { nte: 900 }) },
       { name: 'anything once Incoming XML is not active', granted: without('Incoming XML Active'), missing: 'Incoming XML Active', call: (c) => c.updateStatus(WO_NEW, { primary: 'IN PROGRESS' }) },
@@ -177,7 +204,10 @@ describe('ServiceChannelClient', () => {
       const before = sim.state.adminWorkOrder(WO_NEW);
       const err = await failureOf(call(newClient()));
       expect(err).toBeInstanceOf(PermanentError);
-      expect(err).toMatchObject({ type: PermanentErrorTypes.ProviderPermissionMissing, details: { permission: missing, subscriberId: NORTHWIND, workOrderId: WO_NEW, status: 403 } });
+      // The reference: a permission refusal is HTTP 401 with error code 504, not a bad token.
+      // ServiceChannel does not say which permission is missing: the error names the call's permissions (and Incoming XML Active).
+      expect(err).toMatchObject({ type: PermanentErrorTypes.ProviderPermissionMissing, details: { permission: expect.any(String), subscriberId: NORTHWIND, workOrderId: WO_NEW, status: 401, errorCodes: [504] } });
+      expect((err as Error).message).toContain('API call rejected by security permissions');
       expect((err as Error).message).toContain(`"${missing}"`);
       expect((err as Error).message).toContain(`subscriber ${NORTHWIND}`);
       const after = sim.state.adminWorkOrder(WO_NEW);
@@ -187,14 +217,32 @@ describe('ServiceChannelClient', () => {
       expect(failure).toMatchObject({ type: 'ProviderPermissionMissing', nonRetryable: true });
     });
 
-    it('a check-in or out without a time needs no IVR permission (ServiceChannel stamps the time)', async () => {
+    it('a check-in or out with the position and without a time needs no IVR permission (ServiceChannel stamps the time)', async () => {
       await startSim({ permissions: { [NORTHWIND]: without('IVR Check IN/OUT') } });
       const client = newClient();
-      await client.checkIn(WO_NEW, { techsCount: 1 });
-      const err = await failureOf(client.checkOut(WO_NEW, { time: '2026-01-05T12:00:00Z' }));
+      await client.checkIn(WO_NEW, { latitude: 35.84, longitude: -78.68, techsCount: 1 });
+      const err = await failureOf(client.checkOut(WO_NEW, { latitude: 35.84, longitude: -78.68, time: '2026-01-05T12:00:00Z' }));
       expect(err).toMatchObject({ details: { permission: 'IVR Check IN/OUT', subscriberId: NORTHWIND } });
-      await client.checkOut(WO_NEW, { resolution: 'done' });
+      await client.checkOut(WO_NEW, { latitude: 35.84, longitude: -78.68, resolution: 'done' });
       expect(sim.state.adminWorkOrder(WO_NEW)!.CheckIns).toEqual([expect.objectContaining({ TimeGiven: false, Resolution: 'done' })]);
+    });
+
+    it('a Repair check-in or out without Latitude/Longitude is refused (400, code 503) unless the XML check-in/out permission is granted', async () => {
+      await startSim({ permissions: { [NORTHWIND]: without('IVR Check IN/OUT') } });
+      const client = newClient();
+      const err = await failureOf(client.checkIn(WO_NEW, { techsCount: 1 }));
+      expect(err).toMatchObject({ type: PermanentErrorTypes.InvalidRequest, details: { status: 400, errorCodes: [503] } });
+      expect((err as Error).message).toContain('Provide your location to perform check-in or check-out');
+      expect(sim.state.adminWorkOrder(WO_NEW)!.CheckIns).toEqual([]);
+      // The body the client sends carries the reference's names.
+      await client.checkIn(WO_NEW, { latitude: 35.84, longitude: -78.68, techsCount: 2 });
+      const failedOut = await failureOf(client.checkOut(WO_NEW, { resolution: 'done' }));
+      expect(failedOut).toMatchObject({ type: PermanentErrorTypes.InvalidRequest, details: { errorCodes: [503] } });
+      // Granted: no position needed.
+      sim.state.setPermissions(NORTHWIND, ALL);
+      await client.checkOut(WO_NEW, { resolution: 'done', primaryStatus: 'Completed' });
+      expect(sim.state.adminWorkOrder(WO_NEW)!.CheckIns).toEqual([expect.objectContaining({ Latitude: 35.84, Longitude: -78.68, TechsCount: 2, Resolution: 'done', PrimaryStatus: 'Completed' })]);
+      expect(sim.state.adminWorkOrder(WO_NEW)!.Status.Primary).toBe('COMPLETED');
     });
 
     it("the demo's Harbor Point subscriber refuses notes but takes status updates", async () => {
