@@ -371,7 +371,7 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
         throw new HttpError(400, `Unsupported $orderby "${query.$orderby}": this simulator orders by "UpdatedDate asc,Id asc" only`, scErrorCode(VALIDATION_ERROR_CODE));
       }
       const top = Math.min(query.$top ?? maxPageSize, maxPageSize);
-      const all = state.changedSince(filter.since, filter);
+      const all = state.changedSince(filter.since, { ...filter, calledSinceMs: filter.calledSince });
       return {
         '@odata.context': `${state.apiUrl}/odata/$metadata#workorders`,
         ...(query.$count === 'true' ? { '@odata.count': all.length } : {}),

@@ -158,31 +158,33 @@ describe('ServiceChannel simulator', () => {
   });
 
   describe('work order routes and permissions', () => {
-    it('status, notes, check-in/out at the wire; a refusal is 403 with error code 504, the permission and the subscriber', async () => {
+    it('status, notes, check-in/out at the wire; a refusal is 401 with error code 504 (ErrorResponse), naming neither permission nor subscriber', async () => {
       await start();
       const { access_token } = await login();
       expect(await api(access_token, `/workorders/${WO}/status`, { method: 'PUT', body: { Status: { Primary: 'IN PROGRESS', Extended: 'ON SITE' }, Note: 'arrived' } })).toMatchObject({
         status: 200,
-        json: { result: expect.stringContaining('Status has been changed'), id: WO },
+        json: { result: expect.any(String), id: WO },
       });
       expect((await api(access_token, `/workorders/${WO}/notes`, { method: 'POST', body: { Note: 'hello' } })).status).toBe(201);
       expect((await api(access_token, `/workorders/${WO}/status`, { method: 'PUT', body: { Status: {} } })).status).toBe(400);
+      // Extended is required (an empty string when none), as the reference's WorkorderStatusExt says.
+      expect(await api(access_token, `/workorders/${WO}/status`, { method: 'PUT', body: { Status: { Primary: 'IN PROGRESS', Extended: null } } })).toMatchObject({ status: 400, json: { ErrorCode: 503 } });
       const harbor = DEMO_WORK_ORDER_IDS.scheduledWithNte;
       const refused = await api(access_token, `/workorders/${harbor}/notes`, { method: 'POST', body: { Note: 'hello' } });
       expect(refused).toMatchObject({
-        status: 403,
-        json: { ErrorCodes: [{ Code: 504 }], Permission: 'Note Creation', SubscriberId: DEMO_SUBSCRIBER_IDS.harborPoint },
+        status: 401,
+        json: { ErrorCodes: [504], ErrorCode: 504, ErrorMessage: 'API call rejected by security permissions' },
       });
       expect(sim.state.permissionRefusals).toEqual([{ permission: 'Note Creation', subscriberId: DEMO_SUBSCRIBER_IDS.harborPoint, providerId: 2000081234 }]);
       // Granting it over admin lets the note through.
       const grant = await call(`${sim.rootUrl}/__admin/permissions/${DEMO_SUBSCRIBER_IDS.harborPoint}`, { method: 'PUT', body: ['Incoming XML Active', 'Note Creation'] });
       expect(grant.json.permissions).toEqual(['Incoming XML Active', 'Note Creation']);
       expect((await api(access_token, `/workorders/${harbor}/notes`, { method: 'POST', body: { Note: 'hello' } })).status).toBe(201);
-      expect((await api(access_token, `/workorders/${harbor}/status`, { method: 'PUT', body: { Status: { Primary: 'IN PROGRESS' } } })).json).toMatchObject({ Permission: 'Status Update' });
-      expect((await api(access_token, '/workorders/1/universalCheckIn', { method: 'POST', body: {} })).status).toBe(404);
+      expect(await api(access_token, `/workorders/${harbor}/status`, { method: 'PUT', body: { Status: { Primary: 'IN PROGRESS', Extended: '' } } })).toMatchObject({ status: 401, json: { ErrorCode: 504 } });
+      expect(await api(access_token, '/workorders/1/universalCheckIn', { method: 'POST', body: { Latitude: 1, Longitude: 2 } })).toMatchObject({ status: 400, json: { ErrorCode: 502 } });
     });
 
-    it('reads the notes the provider may see (assumed GET /workorders/{id}/notes), marks its own (CreatedByProvider); a removed work order is 404 everywhere', async () => {
+    it('reads the notes the provider may see as {Notes}, newest first, without a "created by the provider" flag; a removed work order is gone everywhere', async () => {
       await start();
       const { access_token } = await login();
       expect((await api(access_token, `/workorders/${WO}/notes`, { method: 'POST', body: { Note: 'ours' } })).status).toBe(201);
@@ -191,32 +193,45 @@ describe('ServiceChannel simulator', () => {
       expect((await api(access_token, `/workorders/${WO}/notes`, { method: 'POST', body: { Note: 'hidden from the provider', Visibility: 2 } })).status).toBe(201);
       const notes = await api(access_token, `/workorders/${WO}/notes`);
       expect(notes.status).toBe(200);
-      expect(notes.json.map((n: { NoteData: string; CreatedBy: string; CreatedByProvider: boolean }) => [n.NoteData, n.CreatedBy, n.CreatedByProvider])).toEqual([
-        ['ours', 'provider', true],
+      expect(notes.json.Notes.map((n: Record<string, unknown>) => [n.NoteData, n.CreatedBy, 'CreatedByProvider' in n])).toEqual([
         ['theirs', 'Dana', false],
+        ['ours', 'provider', false],
       ]);
-      expect((await api(access_token, '/workorders/1/notes')).status).toBe(404);
+      expect(notes.json.AllNotesCount).toBe(2);
+      expect((await api(access_token, `/workorders/${WO}/notes?paging=2:1`)).json.Notes.map((n: { NoteData: string }) => n.NoteData)).toEqual(['ours']);
+      expect(await api(access_token, `/workorders/${WO}/notes?paging=0:10`)).toMatchObject({ status: 400, json: { ErrorCode: 922 } });
+      expect(await api(access_token, '/workorders/1/notes')).toMatchObject({ status: 400, json: { ErrorCode: 502 } });
       expect((await call(`${sim.rootUrl}/__admin/workorders/${WO}`, { method: 'DELETE' })).status).toBe(204);
       expect((await api(access_token, `/workorders/${WO}`)).status).toBe(404);
-      expect((await api(access_token, `/workorders/${WO}/notes`)).status).toBe(404);
+      expect((await api(access_token, `/workorders/${WO}/notes`)).status).toBe(400);
       expect((await call(`${sim.rootUrl}/__admin/workorders/${WO}`, { method: 'DELETE' })).status).toBe(404);
     });
 
     it('lists work orders changed since a time (OData), pages with $top/$skip, refuses filters it does not read', async () => {
       await start();
       const { access_token } = await login();
-      const all = await api(access_token, `/odata/workorders?$filter=${encodeURIComponent('UpdatedDate ge 2000-01-01T00:00:00Z')}&$count=true&$top=2`);
+      // The demo's work orders were called more than 90 days ago: without a CallDate bound the list leaves them out.
+      const called = Object.values(DEMO_WORK_ORDER_IDS).map((id) => Date.parse(String(sim.state.workOrder(id)!.CallDate)));
+      expect(Math.max(...called)).toBeLessThan(Date.now() - 90 * 86_400_000);
+      expect((await api(access_token, `/odata/workorders?$filter=${encodeURIComponent('UpdatedDate ge 2000-01-01T00:00:00Z')}`)).json.value).toEqual([]);
+      const bound = new Date(Date.now() - 364 * 86_400_000).toISOString();
+      const tooFar = new Date(Date.now() - 400 * 86_400_000).toISOString();
+      expect((await api(access_token, `/odata/workorders?$filter=${encodeURIComponent(`UpdatedDate ge 2000-01-01T00:00:00Z and CallDate ge ${tooFar}`)}`)).status).toBe(400);
+      const all = await api(access_token, `/odata/workorders?$filter=${encodeURIComponent(`UpdatedDate ge 2000-01-01T00:00:00Z and CallDate ge ${bound}`)}&$count=true&$top=2`);
       expect(all.status).toBe(200);
       expect(all.json['@odata.count']).toBe(3);
       expect(all.json.value).toHaveLength(2);
-      const rest = await api(access_token, `/odata/workorders?$filter=${encodeURIComponent('UpdatedDate ge 2000-01-01T00:00:00Z')}&$top=2&$skip=2`);
+      const rest = await api(access_token, `/odata/workorders?$filter=${encodeURIComponent(`UpdatedDate ge 2000-01-01T00:00:00Z and CallDate ge ${bound}`)}&$top=2&$skip=2`);
       expect(rest.json.value).toHaveLength(1);
       const ids = [...all.json.value, ...rest.json.value].map((w: { Id: number }) => w.Id);
       expect(new Set(ids)).toEqual(new Set(Object.values(DEMO_WORK_ORDER_IDS)));
-      const harborOnly = await api(access_token, `/odata/workorders?$filter=${encodeURIComponent(`UpdatedDate ge 2000-01-01T00:00:00Z and SubscriberId eq ${DEMO_SUBSCRIBER_IDS.harborPoint}`)}`);
+      const harborOnly = await api(access_token, `/odata/workorders?$filter=${encodeURIComponent(`UpdatedDate ge 2000-01-01T00:00:00Z and CallDate ge ${bound} and SubscriberId eq ${DEMO_SUBSCRIBER_IDS.harborPoint}`)}`);
       expect(harborOnly.json.value.map((w: { Id: number }) => w.Id)).toEqual([DEMO_WORK_ORDER_IDS.scheduledWithNte]);
-      expect((await api(access_token, `/odata/workorders?$filter=${encodeURIComponent("Status eq 'OPEN'")}`)).json.Message).toContain('Unsupported $filter');
-      expect((await api(access_token, `/odata/workorders?$filter=${encodeURIComponent('UpdatedDate ge 2000-01-01T00:00:00Z')}&$top=500`)).status).toBe(400);
+      const trade = await api(access_token, `/odata/workorders?$filter=${encodeURIComponent(`UpdatedDate ge 2000-01-01T00:00:00Z and CallDate ge ${bound} and (Trade eq 'REFRIGERATION' or Trade eq 'ELECTRICAL')`)}`);
+      expect(trade.json.value.map((w: { Id: number }) => w.Id)).toEqual([DEMO_WORK_ORDER_IDS.scheduledWithNte]);
+      expect((await api(access_token, `/odata/workorders?$filter=${encodeURIComponent("Priority eq 'P1'")}`)).json.ErrorMessage).toContain('$filter');
+      // 50 rows a page at most: a larger $top gets the server's page.
+      expect((await api(access_token, `/odata/workorders?$filter=${encodeURIComponent(`UpdatedDate ge 2000-01-01T00:00:00Z and CallDate ge ${bound}`)}&$top=500`)).status).toBe(200);
     });
   });
 
