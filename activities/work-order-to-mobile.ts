@@ -4,7 +4,8 @@
  *
  * Two groups, on two task queues:
  * - `createServiceChannelActivities`: every activity makes ONE ServiceChannel API request (a
- *   permission refusal may add the GET that names the subscriber; token requests go to the token
+ *   permission refusal may add the GET that names the subscriber; a work order whose location comes
+ *   without its address adds one `GET /locations/{id}` per location per hour; token requests go to the token
  *   endpoint, outside the per-minute limit; the legacy all-pages listChangedServiceChannelWorkOrders
  *   is the exception, kept only for runs started before the paged list). They run on their own task queue
  *   (worker/task-queues.ts `serviceChannelTaskQueue`), served by a worker whose

@@ -178,9 +178,18 @@ interface TokenSlot {
 
 const tokenSlots = new Map<string, TokenSlot>();
 
-/** Forget every cached token of this process (tests). */
+/**
+ * Locations read with `GET /locations/{id}`, per API base URL and location id, kept for
+ * LOCATION_CACHE_MS: a burst of work orders at a few stores makes one location request per store,
+ * so a work order read stays (nearly always) one request, as the rate-limited task queue counts it.
+ */
+const locationCache = new Map<string, { location: Promise<ServiceChannelLocation>; at: number }>();
+const LOCATION_CACHE_MS = 3_600_000;
+
+/** Forget every cached token (and location) of this process (tests). */
 export function resetServiceChannelTokenCache(): void {
   tokenSlots.clear();
+  locationCache.clear();
 }
 
 const DEFAULT_TOKEN_LIFETIME_MS = 600_000;
@@ -242,7 +251,18 @@ export class ServiceChannelClient {
   async getWorkOrder(id: number): Promise<ServiceChannelWorkOrder> {
     const wo = await this.guard(() => this.getWorkOrderAs(id, { what: `work order ${id}`, workOrderId: id }));
     if (locationHasAddress(wo.Location) || wo.LocationId <= 0) return wo;
-    const location = await this.getLocation(wo.LocationId, id);
+    const key = `${this.config.apiBaseUrl}\n${wo.LocationId}`;
+    let cached = locationCache.get(key);
+    if (!cached || Date.now() - cached.at >= LOCATION_CACHE_MS) {
+      // One request for every concurrent read of the same location; a failure is not kept.
+      const pending = this.getLocation(wo.LocationId, id);
+      cached = { location: pending, at: Date.now() };
+      locationCache.set(key, cached);
+      pending.catch(() => {
+        if (locationCache.get(key)?.location === pending) locationCache.delete(key);
+      });
+    }
+    const location = await cached.location;
     return { ...wo, Location: { ...(wo.Location ?? {}), ...location } };
   }
 
