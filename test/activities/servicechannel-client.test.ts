@@ -17,6 +17,7 @@ import {
   demoServiceChannelData,
 } from '../../connectors/servicechannel/demo-data';
 import { SERVICECHANNEL_PERMISSIONS, type ServiceChannelPermission } from '../../connectors/servicechannel/schemas';
+import { createServiceChannelActivities } from '../../activities/work-order-to-mobile';
 import {
   type ServiceChannelSimulator,
   type ServiceChannelSimulatorOptions,
@@ -410,6 +411,34 @@ describe('ServiceChannelClient', () => {
   });
 
   describe('work orders changed since', () => {
+    it('the reconciliation list covers open work orders called more than 90 days ago, pages by the server\'s 50 rows, and applies the webhook subscription\'s trades, categories and statuses', async () => {
+      await startSim({ seed: { ...demoServiceChannelData, workOrders: [] } });
+      const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+      const old = sim.state.createWorkOrder({ SubscriberId: NORTHWIND, LocationId: DEMO_LOCATION_IDS.northwindRaleigh, Trade: 'HVAC', Category: 'REPAIR', CallDate: daysAgo(120) }, { notify: false }).Id;
+      const outside = sim.state.createWorkOrder({ SubscriberId: NORTHWIND, LocationId: DEMO_LOCATION_IDS.northwindRaleigh, Trade: 'LANDSCAPING', Category: 'REPAIR', CallDate: daysAgo(1) }, { notify: false }).Id;
+      const maintenance = sim.state.createWorkOrder({ SubscriberId: NORTHWIND, LocationId: DEMO_LOCATION_IDS.northwindRaleigh, Trade: 'HVAC', Category: 'MAINTENANCE', CallDate: daysAgo(1) }, { notify: false }).Id;
+      const recent: number[] = [];
+      for (let i = 0; i < 60; i += 1) recent.push(sim.state.createWorkOrder({ SubscriberId: NORTHWIND, LocationId: DEMO_LOCATION_IDS.northwindRaleigh, Trade: 'PLUMBING', Category: 'REPAIR', CallDate: daysAgo(2) }, { notify: false }).Id);
+      sim.state.patchWorkOrder(old, { Nte: 900 }, { notify: false });
+      const sc = createServiceChannelActivities({ servicechannel: newClient(), mobileSync: { subscriptionTrades: ['HVAC', 'PLUMBING'], subscriptionCategories: ['REPAIR'], subscriptionStatuses: [] } });
+      const listed: number[] = [];
+      let cursor: Awaited<ReturnType<typeof sc.listChangedServiceChannelWorkOrdersPage>>['next'] = null;
+      let pages = 0;
+      do {
+        // The workflow asks 100 rows a page; ServiceChannel answers 50.
+        const page: Awaited<ReturnType<typeof sc.listChangedServiceChannelWorkOrdersPage>> = await sc.listChangedServiceChannelWorkOrdersPage({ since: new Date(0).toISOString(), pageSize: 100, cursor });
+        listed.push(...page.rows.map((r) => r.workOrderId));
+        cursor = page.next;
+        pages += 1;
+      } while (cursor);
+      expect(pages).toBeGreaterThanOrEqual(2);
+      expect(new Set(listed)).toEqual(new Set([...recent, old]));
+      expect(listed).not.toContain(outside);
+      expect(listed).not.toContain(maintenance);
+      // ServiceChannel's own default (no CallDate bound) would have missed the old one.
+      expect(sim.state.changedSince(0).map((w) => w.Id)).not.toContain(old);
+    });
+
     it('lists each changed work order once, oldest change first, across pages and same-millisecond changes', async () => {
       await startSim({ seed: { ...demoServiceChannelData, workOrders: [] } });
       const created = [] as number[];
