@@ -44,7 +44,7 @@ export interface LoadedMobileSettings {
 export type PatchOutcome = { outcome: 'patched'; warnings: string[] } | { outcome: 'conflict' | 'gone'; message: string };
 
 export interface MobileWorkOrderRead {
-  /** false: ServicePower has no such number (404) or it was deleted (410, `gone`). */
+  /** false: ServicePower says the work order does not exist (410: deleted, or never stored); `gone` is then true. */
   found: boolean;
   gone: boolean;
   orderStatus: string | null;
@@ -106,23 +106,18 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
       }
     },
 
-    /** DELETE: takes it off the technician; a 410 (deleted) or 404 (no such number) means it was already gone. */
+    /** DELETE: takes it off the technician; a 410 (the work order does not exist) means it was already gone. */
     async deleteMobileWorkOrder(input: { num: string }): Promise<{ alreadyGone: boolean }> {
-      try {
-        const { alreadyGone } = await servicepower.deleteWorkOrder(input.num);
-        return { alreadyGone };
-      } catch (err) {
-        // 404: ServicePower has no such number (never stored, or purged): nothing to take off the technician.
-        if (err instanceof PermanentError && err.type === PermanentErrorTypes.SourceRecordNotFound) return { alreadyGone: true };
-        throw err;
-      }
+      const { alreadyGone } = await servicepower.deleteWorkOrder(input.num);
+      return { alreadyGone };
     },
 
     /** The field's side of the work order: its OrderStatus and the technician's latest note. */
     async readMobileWorkOrder(input: { num: string }): Promise<MobileWorkOrderRead> {
       try {
         const wo = await servicepower.getWorkOrder(input.num);
-        if (!wo) return { found: false, gone: false, orderStatus: null, techNote: null, technician: null };
+        // 410: read only after FieldBridge dispatched it, so it was removed in ServicePower.
+        if (!wo) return { found: false, gone: true, orderStatus: null, techNote: null, technician: null };
         const notes = wo.TechNotes ?? [];
         return {
           found: true,

@@ -306,11 +306,16 @@ const ServiceChannelWebhookSchema = z.object({
   key: z.string().min(16, 'must be at least 16 characters'),
 });
 
-/** The ServicePower work order REST API (/seiapi/v3/trans). */
+/**
+ * The ServicePower work order REST API (/seiapi/v3/trans). The x-access-token JWT is created from
+ * username/password with `POST /createjwt` and renewed before its `exp` (never a configured token).
+ */
 const ServicePowerSchema = z.object({
   baseUrl: httpUrl,
-  /** The JWT sent as x-access-token. */
-  accessToken: secret,
+  /** The Create JWT REST API; default `/createjwt` on the base URL's host. */
+  tokenUrl: httpUrl.optional(),
+  username: secret,
+  password: secret,
   timeoutMs: positiveMs.default(15_000),
 });
 
@@ -505,7 +510,9 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['SERVICECHANNEL_REQUESTS_PER_MINUTE', 'servicechannel.requestsPerMinute'],
   ['SERVICECHANNEL_WEBHOOK_KEY', 'servicechannelWebhook.key'],
   ['SERVICEPOWER_BASE_URL', 'servicepower.baseUrl'],
-  ['SERVICEPOWER_ACCESS_TOKEN', 'servicepower.accessToken'],
+  ['SERVICEPOWER_TOKEN_URL', 'servicepower.tokenUrl'],
+  ['SERVICEPOWER_USERNAME', 'servicepower.username'],
+  ['SERVICEPOWER_PASSWORD', 'servicepower.password'],
   ['SERVICEPOWER_TIMEOUT_MS', 'servicepower.timeoutMs'],
   ['SERVICEPOWER_NOTIFICATION_SECRET', 'servicepowerNotification.secret'],
   ['MOBILE_WORK_ORDER_NUMBER_PREFIX', 'mobileSync.workOrderNumberPrefix'],

@@ -1,3 +1,4 @@
+import { DEMO_SERVICEPOWER_USER } from '../connectors/servicepower/demo-data';
 import { DEFAULT_FIELD_STATUS_MAP, type Config } from '../common/config';
 import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
 import type { ServiceTradeSimulator } from '../connectors/servicetrade/simulator';
@@ -18,13 +19,14 @@ export interface SimulatorCredentials {
   /** clientId/clientSecret: enhanced authentication. */
   spectrum?: { authorizationId: string; companyCode?: string; clientId?: string; clientSecret?: string };
   servicechannel?: { clientId: string; clientSecret: string; username: string; password: string };
-  servicepower?: { accessToken: string };
+  /** The ServiceMobility user that creates the JWT (POST /createjwt). */
+  servicepower?: { username: string; password: string };
 }
 
 /** The dispatch-flow credentials the ServiceChannel and ServicePower simulators are started with when a caller names none. */
 export const DEFAULT_MOBILE_FLOW_CREDENTIALS: Required<Pick<SimulatorCredentials, 'servicechannel' | 'servicepower'>> = {
   servicechannel: { ...DEMO_SERVICECHANNEL_CLIENT, ...DEMO_SERVICECHANNEL_USER },
-  servicepower: { accessToken: 'dev-servicepower-token' },
+  servicepower: { ...DEMO_SERVICEPOWER_USER },
 };
 
 /** The demo dispatch preferences: Northwind under its managed account, HVAC to tech.alvarez, plumbing to tech.brooks. */

@@ -211,12 +211,14 @@ export class ServicePowerState {
     return this.requests.filter((r) => r.method === method && (workOrderNum === undefined || r.workOrderNum === workOrderNum)).length;
   }
 
-  /** The stored record, or a 404 / 410 HttpError. */
+  /**
+   * The stored record, or a 410 HttpError: MOB3 "_REST Response Codes" says 410 is "The specified
+   * object does not exists" (never stored, or deleted: the answer is the same); 404 is kept for a URL
+   * the API does not have.
+   */
   stored(num: string): StoredWorkOrder {
-    const deletedAt = this.deleted.get(num);
-    if (deletedAt) throw new HttpError(410, `WorkOrder '${num}' was deleted on ${deletedAt}`);
     const stored = this.workOrders.get(num);
-    if (!stored) throw new HttpError(404, `WorkOrder '${num}' not found`);
+    if (!stored) throw new HttpError(410, `WorkOrder '${num}' does not exist`);
     return stored;
   }
 
@@ -288,11 +290,11 @@ export class ServicePowerState {
     return structuredClone(this.stored(num).workOrder);
   }
 
-  /** PUT: insert (created) or update the whole object. */
+  /** PUT: insert (created) or update the whole object (a number deleted before is inserted again). */
   put(num: string, body: unknown): WriteOutcome & { created: boolean } {
-    if (this.deleted.has(num)) this.stored(num);
     const existing = this.workOrders.get(num);
     const warnings = this.write(num, body, existing);
+    this.deleted.delete(num);
     return { created: !existing, warnings };
   }
 
@@ -321,7 +323,7 @@ export class ServicePowerState {
     return { warnings };
   }
 
-  /** DELETE: gone for good (410 from now on). 405 for a ServiceOperations work order (Rules.IsOps). */
+  /** DELETE: it no longer exists (410 from now on, until a PUT inserts it again). 405 for a ServiceOperations work order (Rules.IsOps). */
   delete(num: string): WriteOutcome {
     const existing = this.stored(num);
     const rules = existing.workOrder.Rules as Json | undefined;
