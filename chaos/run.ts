@@ -225,6 +225,7 @@ function workerEnv(sims: Simulators, server: ChaosTemporalServer, taskQueue: str
     MOBILE_WORK_ORDER_NUMBER_PREFIX: 'SC',
     MOBILE_MANAGED_ACCOUNTS: JSON.stringify(DEMO_MOBILE_SYNC.managedAccounts),
     MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify(DEMO_MOBILE_SYNC.technicianByTrade),
+  MOBILE_XML_CHECKIN_SUBSCRIBERS: JSON.stringify(DEMO_MOBILE_SYNC.xmlCheckInSubscribers),
   };
 }
 

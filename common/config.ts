@@ -370,6 +370,12 @@ const MobileSyncSchema = z.object({
   ),
   /** While a work order is open, its ServicePower status is re-read this often (notifications get lost). */
   rereadIntervalMs: positiveMs.default(15 * 60_000),
+  /**
+   * Subscribers that granted this provider the XML check-in permission (seed 003 "IVR Check IN/OUT"):
+   * their check-ins/outs may go without Latitude/Longitude when the ServicePower work order has no
+   * coordinates; for any other subscriber a missing position is an error naming the work order.
+   */
+  xmlCheckInSubscribers: json(z.array(z.coerce.number().int(), { error: jsonError('a JSON array of ServiceChannel subscriber ids') })).default([]),
   /** How often the reconciliation Schedule lists ServiceChannel work orders changed since its last run. */
   reconcileIntervalMs: positiveMs.default(5 * 60_000),
 });
@@ -521,6 +527,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['SERVICECHANNEL_DISPATCHED_STATUS', 'mobileSync.dispatchedStatus'],
   ['MOBILE_FIELD_STATUS_MAP', 'mobileSync.fieldStatusMap'],
   ['MOBILE_REREAD_INTERVAL_MS', 'mobileSync.rereadIntervalMs'],
+  ['MOBILE_XML_CHECKIN_SUBSCRIBERS', 'mobileSync.xmlCheckInSubscribers'],
   ['SERVICECHANNEL_RECONCILE_INTERVAL_MS', 'mobileSync.reconcileIntervalMs'],
   ['RECEIVER_HOST', 'receiver.host'],
   ['RECEIVER_PORT', 'receiver.port'],

@@ -1,4 +1,3 @@
-import { DEMO_SERVICEPOWER_USER } from '../connectors/servicepower/demo-data';
 import { DEFAULT_FIELD_STATUS_MAP, type Config } from '../common/config';
 import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
 import type { ServiceTradeSimulator } from '../connectors/servicetrade/simulator';
@@ -8,7 +7,7 @@ import { DEMO_SPECTRUM_DEFAULTS } from '../connectors/spectrum/demo-data';
 import { DEMO_SERVICECHANNEL_CLIENT, DEMO_SERVICECHANNEL_USER, DEMO_SUBSCRIBER_IDS } from '../connectors/servicechannel/demo-data';
 import type { ServiceChannelSimulator } from '../connectors/servicechannel/simulator';
 import type { ServicePowerSimulator } from '../connectors/servicepower/simulator';
-import { DEMO_ACCOUNT_NUMS } from '../connectors/servicepower/demo-data';
+import { DEMO_ACCOUNT_NUMS, DEMO_SERVICEPOWER_USER } from '../connectors/servicepower/demo-data';
 
 export interface SimulatorCredentials {
   app4salesApiKey: string;
@@ -42,6 +41,8 @@ export const DEMO_MOBILE_SYNC: Config['mobileSync'] = {
     ]),
   ),
   rereadIntervalMs: 15 * 60_000,
+  // Harbor Point grants IVR Check IN/OUT (seed 003's XML check-in permission) and its demo site has no coordinates.
+  xmlCheckInSubscribers: [DEMO_SUBSCRIBER_IDS.harborPoint],
   reconcileIntervalMs: 5 * 60_000,
 };
 

@@ -116,6 +116,7 @@ const devEnv: Record<string, string> = {
   // The same dispatch preferences as the tests and the benchmark.
   MOBILE_MANAGED_ACCOUNTS: JSON.stringify(DEMO_MOBILE_SYNC.managedAccounts),
   MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify(DEMO_MOBILE_SYNC.technicianByTrade),
+  MOBILE_XML_CHECKIN_SUBSCRIBERS: JSON.stringify(DEMO_MOBILE_SYNC.xmlCheckInSubscribers),
   RECEIVER_HOST: host,
   RECEIVER_PORT: String(ports.receiver),
   // The codec server the UI decodes payloads with (loopback only, so no token in development).

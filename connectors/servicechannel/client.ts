@@ -77,16 +77,13 @@ export interface NoteInput {
   visibleToSubscriber?: boolean;
 }
 
-export interface CheckInInput {
-  /** ISO 8601; setting the time needs `IVR Check IN/OUT` (without it ServiceChannel stamps its own time). */
-  time?: string;
-  techsCount?: number;
-}
+export interface CheckInInput { latitude?: number; longitude?: number; time?: string /* ISO 8601, the visit's real start */; techsCount?: number }
 
-export interface CheckOutInput {
-  /** ISO 8601; setting the time needs `IVR Check IN/OUT`. */
-  time?: string;
-  resolution?: string;
+export interface CheckOutInput { latitude?: number; longitude?: number; time?: string /* the visit's real end */; resolution?: string }
+
+/** `Latitude`/`Longitude` of a check-in/out body, when given. */
+function position(input: { latitude?: number; longitude?: number }): Record<string, number> {
+  return { ...(input.latitude !== undefined ? { Latitude: input.latitude } : {}), ...(input.longitude !== undefined ? { Longitude: input.longitude } : {}) };
 }
 
 export interface ChangedSinceOptions {
@@ -221,7 +218,7 @@ export class ServiceChannelClient {
   /** `POST /workorders/{id}/universalCheckIn {CheckInTime?, TechsCount?}` *(assumed route and body)*. */
   async checkIn(id: number, input: CheckInInput = {}): Promise<void> {
     await this.write(
-      { method: 'POST', path: `workorders/${id}/universalCheckIn`, json: { ...(input.time ? { CheckInTime: input.time } : {}), ...(input.techsCount ? { TechsCount: input.techsCount } : {}) } },
+      { method: 'POST', path: `workorders/${id}/universalCheckIn`, json: { ...position(input), ...(input.time ? { CheckInTime: input.time } : {}), ...(input.techsCount ? { TechsCount: input.techsCount } : {}) } },
       { what: `check-in on work order ${id}${input.time ? ` at ${input.time}` : ''}`, workOrderId: id, permissions: input.time ? ['IVR Check IN/OUT'] : [] },
     );
   }
@@ -229,7 +226,7 @@ export class ServiceChannelClient {
   /** `POST /workorders/{id}/universalCheckOut {CheckOutTime?, Resolution?}` *(assumed route and body)*. */
   async checkOut(id: number, input: CheckOutInput = {}): Promise<void> {
     await this.write(
-      { method: 'POST', path: `workorders/${id}/universalCheckOut`, json: { ...(input.time ? { CheckOutTime: input.time } : {}), ...(input.resolution ? { Resolution: input.resolution } : {}) } },
+      { method: 'POST', path: `workorders/${id}/universalCheckOut`, json: { ...position(input), ...(input.time ? { CheckOutTime: input.time } : {}), ...(input.resolution ? { Resolution: input.resolution } : {}) } },
       { what: `check-out on work order ${id}${input.time ? ` at ${input.time}` : ''}`, workOrderId: id, permissions: input.time ? ['IVR Check IN/OUT'] : [] },
     );
   }

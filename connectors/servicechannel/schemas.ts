@@ -211,11 +211,11 @@ export type NoteBody = z.infer<typeof NoteBodySchema>;
 
 /** `POST /workorders/{id}/universalCheckIn` *(assumed body)*. A time needs `IVR Check IN/OUT`. */
 export const CheckInBodySchema = z
-  .object({ CheckInTime: z.iso.datetime({ offset: true }).optional(), TechsCount: z.number().int().positive().optional() })
+  .object({ Latitude: z.number().optional(), Longitude: z.number().optional(), CheckInTime: z.iso.datetime({ offset: true }).optional(), TechsCount: z.number().int().positive().optional() })
   .strict();
 /** `POST /workorders/{id}/universalCheckOut` *(assumed body)*. A time needs `IVR Check IN/OUT`. */
 export const CheckOutBodySchema = z
-  .object({ CheckOutTime: z.iso.datetime({ offset: true }).optional(), Resolution: z.string().optional() })
+  .object({ Latitude: z.number().optional(), Longitude: z.number().optional(), CheckOutTime: z.iso.datetime({ offset: true }).optional(), Resolution: z.string().optional() })
   .strict();
 
 /** `PUT /workorders/{id}/scheduledate` *(assumed body)*. */

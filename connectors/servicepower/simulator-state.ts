@@ -66,6 +66,8 @@ export const StatusChangeSchema = z
     note: z.string().min(1).optional(),
     /** RejectReasonCode for 1001, ReasonCode for 4096/4097. */
     reasonCode: z.string().min(1).optional(),
+    /** When the technician made the move (ISO 8601, default now): the Actual* date it records. */
+    at: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
 export type StatusChange = z.input<typeof StatusChangeSchema>;
@@ -223,7 +225,9 @@ export class ServicePowerState {
   }
 
   /**
-   * A technician's move: OrderStatus becomes `change.OrderStatus` (with the matching Actual* date,
+   * A technician's move: OrderStatus becomes `change.OrderStatus` (with the matching Actual* date at
+   * `change.at`, default now: 7 On site sets ActualStartDate, 4096/4097 ActualEndDate (and
+   * ActualStartDate when there was none),
    * the note as a TechNote, the reason code), and a notification goes out unless `notify` is false.
    * 409 when the work order is not dispatched (DispatchStatus 3), is closed, or is already there.
    */
@@ -241,7 +245,7 @@ export class ServicePowerState {
     if (previous === change.OrderStatus) {
       throw new HttpError(409, `WorkOrder '${num}' is already ${ORDER_STATUS_NAMES[previous]} (OrderStatus ${previous})`, 'OrderStatus');
     }
-    const at = this.now().toISOString();
+    const at = change.at ? new Date(change.at).toISOString() : this.now().toISOString();
     wo.OrderStatus = change.OrderStatus;
     switch (change.OrderStatus) {
       case OrderStatus.EnRoute:
@@ -256,6 +260,8 @@ export class ServicePowerState {
         break;
       case OrderStatus.ClosedComplete:
       case OrderStatus.ClosedIncomplete:
+        // *(assumed)* a work order closed without an on-site start got its start with the close.
+        if (isBlank(wo.ActualStartDate)) wo.ActualStartDate = at;
         wo.ActualEndDate = at;
         if (change.reasonCode) wo.ReasonCode = change.reasonCode;
         break;
