@@ -7,7 +7,8 @@
  *   permission refusal may add the GET that names the subscriber; a work order whose location comes
  *   without its address adds one `GET /locations/{id}` per location per hour; token requests go to the token
  *   endpoint, outside the per-minute limit; the legacy all-pages listChangedServiceChannelWorkOrders
- *   is the exception, kept only for runs started before the paged list). They run on their own task queue
+ *   is the exception, kept only for runs started before the paged list; check-in and check-out
+ *   first GET the work order for its number, see visitOf). They run on their own task queue
  *   (worker/task-queues.ts `serviceChannelTaskQueue`), served by a worker whose
  *   `maxTaskQueueActivitiesPerSecond` is the configured ceiling: Temporal's own rate limiter, across
  *   all workers, keeps every burst under ServiceChannel's per-minute limit. A 429/503 that still
@@ -23,8 +24,8 @@ import { visibilityString } from '../common/search-attributes';
 import type { ChangedSinceCursor, ServiceChannelClient } from '../connectors/servicechannel/client';
 import type { ServiceChannelWorkOrder } from '../connectors/servicechannel/schemas';
 import type { ServicePowerClient } from '../connectors/servicepower/client';
-import type { ServicePowerWorkOrderInput, ServicePowerWorkOrderPatch } from '../connectors/servicepower/schemas';
-import type { MobileMappingSettings, ServiceChannelNoteInput } from '../mappings/work-order-to-mobile';
+import type { ServicePowerWorkOrder, ServicePowerWorkOrderInput, ServicePowerWorkOrderPatch } from '../connectors/servicepower/schemas';
+import { mobileWorkOrderNum, type MobileMappingSettings, type ServiceChannelNoteInput } from '../mappings/work-order-to-mobile';
 import { workOrderToMobileWorkflowId, type ServiceChannelEvent } from '../workflows/definitions';
 import { WORK_ORDER_RECONCILE_WORKFLOW } from '../workflows/work-order-reconcile';
 
@@ -45,7 +46,7 @@ export interface LoadedMobileSettings {
 export type PatchOutcome = { outcome: 'patched'; warnings: string[] } | { outcome: 'conflict' | 'gone'; message: string };
 
 export interface MobileWorkOrderRead {
-  /** false: ServicePower has no such number (404) or it was deleted (410, `gone`). */
+  /** false: ServicePower says the work order does not exist (410: deleted, or never stored); `gone` is then true. */
   found: boolean;
   gone: boolean;
   orderStatus: string | null;
@@ -107,23 +108,18 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
       }
     },
 
-    /** DELETE: takes it off the technician; a 410 (deleted) or 404 (no such number) means it was already gone. */
+    /** DELETE: takes it off the technician; a 410 (the work order does not exist) means it was already gone. */
     async deleteMobileWorkOrder(input: { num: string }): Promise<{ alreadyGone: boolean }> {
-      try {
-        const { alreadyGone } = await servicepower.deleteWorkOrder(input.num);
-        return { alreadyGone };
-      } catch (err) {
-        // 404: ServicePower has no such number (never stored, or purged): nothing to take off the technician.
-        if (err instanceof PermanentError && err.type === PermanentErrorTypes.SourceRecordNotFound) return { alreadyGone: true };
-        throw err;
-      }
+      const { alreadyGone } = await servicepower.deleteWorkOrder(input.num);
+      return { alreadyGone };
     },
 
     /** The field's side of the work order: its OrderStatus and the technician's latest note. */
     async readMobileWorkOrder(input: { num: string }): Promise<MobileWorkOrderRead> {
       try {
         const wo = await servicepower.getWorkOrder(input.num);
-        if (!wo) return { found: false, gone: false, orderStatus: null, techNote: null, technician: null };
+        // 410: read only after FieldBridge dispatched it, so it was removed in ServicePower.
+        if (!wo) return { found: false, gone: true, orderStatus: null, techNote: null, technician: null };
         const notes = wo.TechNotes ?? [];
         return {
           found: true,
@@ -176,15 +172,85 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
   };
 }
 
-/** Every activity here makes one ServiceChannel request; they run on the rate-limited task queue. */
-export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps, 'servicechannel'> & { mobileSync?: Pick<MobileSyncSettings, 'subscriptionTrades' | 'subscriptionCategories' | 'subscriptionStatuses'> }) {
+/** What ServicePower recorded of the visit a check-in/out reports. */
+export interface VisitFacts {
+  workOrderNum: string;
+  /** ActualStartDate (check-in) or ActualEndDate (check-out), UTC ISO 8601. */
+  time: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+function coordinate(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * The visit's real time and position, from the ServicePower work order (seed 004; MOB3 documents no
+ * per-visit technician GPS): ActualStartDate ("the actual date and time the work order was started on
+ * site") for a check-in, ActualEndDate ("the actual date and time the work order was completed") for a
+ * check-out, and the site's coordinates `Location.Address.Lat`/`Lon` (the Account Location's address,
+ * where the work is done). No time: an error naming the work order and the field. No coordinates: an
+ * error naming the work order and the fields, unless the subscriber granted the XML check-in permission
+ * (`xmlCheckInSubscribers`), when the check-in/out goes without them.
+ */
+export function visitFacts(workOrderNum: string, wo: ServicePowerWorkOrder, edge: 'start' | 'end', context: { workOrderId: number; subscriberId: number; xmlCheckInGranted: boolean }): VisitFacts {
+  const field = edge === 'start' ? 'ActualStartDate' : 'ActualEndDate';
+  const what = `ServiceChannel work order ${context.workOrderId} (ServicePower work order ${workOrderNum})`;
+  const time = wo[field];
+  if (!time) {
+    throw new PermanentError('servicepower', PermanentErrorTypes.MissingRequiredFields, `${what}: ServicePower has no ${field}, so the ${edge === 'start' ? 'check-in' : 'check-out'} has no real visit time`, {
+      workOrderId: context.workOrderId,
+      workOrderNum,
+      field,
+    });
+  }
+  const address = wo.Location?.Address;
+  const latitude = coordinate(address?.Lat);
+  const longitude = coordinate(address?.Lon);
+  if (latitude === undefined || longitude === undefined) {
+    if (!context.xmlCheckInGranted) {
+      throw new PermanentError(
+        'servicepower',
+        PermanentErrorTypes.MissingRequiredFields,
+        `${what}: ServicePower has no Location.Address.Lat/Lon, and ServiceChannel needs Latitude and Longitude for a check-in/out unless subscriber ${context.subscriberId} granted the XML check-in permission (list it in MOBILE_XML_CHECKIN_SUBSCRIBERS)`,
+        { workOrderId: context.workOrderId, workOrderNum, field: 'Location.Address.Lat/Lon', subscriberId: context.subscriberId },
+      );
+    }
+    return { workOrderNum, time: new Date(time).toISOString() };
+  }
+  return { workOrderNum, time: new Date(time).toISOString(), latitude, longitude };
+}
+
+/** Every activity here makes one ServiceChannel request (check-in/out: a GET first); they run on the rate-limited task queue. */
+export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps, 'servicechannel' | 'servicepower' | 'mobileSync'>) {
   const sc = deps.servicechannel;
+  const { servicepower, mobileSync } = deps;
   // The webhook subscription's filters: the reconciliation lists only what the subscription announces.
   const subscription = {
-    trades: deps.mobileSync?.subscriptionTrades ?? [],
-    categories: deps.mobileSync?.subscriptionCategories ?? [],
-    statuses: deps.mobileSync?.subscriptionStatuses ?? [],
+    trades: mobileSync.subscriptionTrades,
+    categories: mobileSync.subscriptionCategories,
+    statuses: mobileSync.subscriptionStatuses,
   };
+
+  /**
+   * The visit ServicePower recorded for a ServiceChannel work order: its number (prefix + the
+   * ServiceChannel Number, as the mapping made it), then the ServicePower work order's facts.
+   */
+  async function visitOf(workOrderId: number, edge: 'start' | 'end'): Promise<VisitFacts> {
+    const scWorkOrder = await sc.getWorkOrder(workOrderId);
+    const num = mobileWorkOrderNum(mobileSync.workOrderNumberPrefix, scWorkOrder.Number);
+    const wo = await servicepower.getWorkOrder(num);
+    if (!wo) {
+      throw new PermanentError('servicepower', PermanentErrorTypes.SourceRecordNotFound, `ServiceChannel work order ${workOrderId}: ServicePower work order ${num} does not exist (410), so there is no visit to check ${edge === 'start' ? 'in' : 'out'}`, {
+        workOrderId,
+        workOrderNum: num,
+      });
+    }
+    return visitFacts(num, wo, edge, { workOrderId, subscriberId: scWorkOrder.SubscriberId, xmlCheckInGranted: mobileSync.xmlCheckInSubscribers.includes(scWorkOrder.SubscriberId) });
+  }
+
   return {
     async getServiceChannelWorkOrder(input: { workOrderId: number }): Promise<ServiceChannelWorkOrder> {
       return sc.getWorkOrder(input.workOrderId);
@@ -195,11 +261,15 @@ export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps,
     async addServiceChannelNote(input: { workOrderId: number; note: string }): Promise<void> {
       await sc.addNote(input.workOrderId, { note: input.note });
     },
+    /** Check-in at the visit's real start and position, as ServicePower recorded them (visitOf). */
     async checkInServiceChannel(input: { workOrderId: number }): Promise<void> {
-      await sc.checkIn(input.workOrderId);
+      const visit = await visitOf(input.workOrderId, 'start');
+      await sc.checkIn(input.workOrderId, { time: visit.time, ...position(visit) });
     },
+    /** Check-out at the visit's real end and position, as ServicePower recorded them (visitOf). */
     async checkOutServiceChannel(input: { workOrderId: number; resolution?: string }): Promise<void> {
-      await sc.checkOut(input.workOrderId, input.resolution ? { resolution: input.resolution } : {});
+      const visit = await visitOf(input.workOrderId, 'end');
+      await sc.checkOut(input.workOrderId, { time: visit.time, ...position(visit), ...(input.resolution ? { resolution: input.resolution } : {}) });
     },
     /** `GET /workorders/{id}/notes`: the notes, each marked when the provider (FieldBridge) wrote it. */
     async listServiceChannelNotes(input: { workOrderId: number }): Promise<ServiceChannelNoteInput[]> {
@@ -225,6 +295,10 @@ export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps,
       return rows.filter((r) => r.UpdatedDate).map((r) => ({ workOrderId: r.Id, updatedDate: r.UpdatedDate! }));
     },
   };
+}
+
+function position(visit: VisitFacts): { latitude?: number; longitude?: number } {
+  return visit.latitude !== undefined && visit.longitude !== undefined ? { latitude: visit.latitude, longitude: visit.longitude } : {};
 }
 
 export type WorkOrderToMobileActivities = ReturnType<typeof createWorkOrderToMobileActivities>;

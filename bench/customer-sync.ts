@@ -363,7 +363,7 @@ async function main(): Promise<number> {
             logger: false,
           })
         : Promise.resolve(undefined),
-      mobile ? startServicePowerSimulator({ tokens: [MOBILE_FLOW.servicepower.accessToken], seed: demoServicePowerData, logger: false }) : Promise.resolve(undefined),
+      mobile ? startServicePowerSimulator({ users: [MOBILE_FLOW.servicepower], seed: demoServicePowerData, logger: false }) : Promise.resolve(undefined),
     ]);
     const started = [envResult, app4salesResult, specterResult, servicetradeResult, spectrumResult, servicechannelResult, servicepowerResult] as const;
     if (envResult.status === 'fulfilled') envTeardown = () => (postgresServer ? postgresServer.teardown() : envResult.value.teardown());

@@ -129,7 +129,8 @@ function randomSecrets(): ChaosSecrets {
     SERVICECHANNEL_CLIENT_SECRET: s('sc-secret'),
     SERVICECHANNEL_PASSWORD: s('sc-password'),
     SERVICECHANNEL_WEBHOOK_KEY: s('sc-hook'),
-    SERVICEPOWER_ACCESS_TOKEN: s('sp-token'),
+    SERVICEPOWER_USERNAME: s('sp-user'),
+    SERVICEPOWER_PASSWORD: s('sp-password'),
     SERVICEPOWER_NOTIFICATION_SECRET: s('sp-notify'),
     // keyId:base64 of 32 bytes; the scan looks for the key material.
     FIELDBRIDGE_ENCRYPTION_KEYS: `chaos:${randomBytes(32).toString('base64')}`,
@@ -169,7 +170,8 @@ function simulatorEnv(secrets: ChaosSecrets): NodeJS.ProcessEnv {
     SERVICECHANNEL_CLIENT_SECRET: secrets.SERVICECHANNEL_CLIENT_SECRET,
     SERVICECHANNEL_USERNAME: 'fieldbridge.chaos',
     SERVICECHANNEL_PASSWORD: secrets.SERVICECHANNEL_PASSWORD,
-    SERVICEPOWER_ACCESS_TOKEN: secrets.SERVICEPOWER_ACCESS_TOKEN,
+    SERVICEPOWER_USERNAME: secrets.SERVICEPOWER_USERNAME,
+    SERVICEPOWER_PASSWORD: secrets.SERVICEPOWER_PASSWORD,
   };
 }
 
@@ -217,11 +219,13 @@ function workerEnv(sims: Simulators, server: ChaosTemporalServer, taskQueue: str
     SERVICECHANNEL_PASSWORD: secrets.SERVICECHANNEL_PASSWORD,
     SERVICECHANNEL_TIMEOUT_MS: '5000',
     SERVICEPOWER_BASE_URL: sims.servicepower.url,
-    SERVICEPOWER_ACCESS_TOKEN: secrets.SERVICEPOWER_ACCESS_TOKEN,
+    SERVICEPOWER_USERNAME: secrets.SERVICEPOWER_USERNAME,
+    SERVICEPOWER_PASSWORD: secrets.SERVICEPOWER_PASSWORD,
     SERVICEPOWER_TIMEOUT_MS: '5000',
     MOBILE_WORK_ORDER_NUMBER_PREFIX: 'SC',
     MOBILE_MANAGED_ACCOUNTS: JSON.stringify(DEMO_MOBILE_SYNC.managedAccounts),
     MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify(DEMO_MOBILE_SYNC.technicianByTrade),
+  MOBILE_XML_CHECKIN_SUBSCRIBERS: JSON.stringify(DEMO_MOBILE_SYNC.xmlCheckInSubscribers),
   };
 }
 

@@ -143,7 +143,7 @@ export async function withFlowAdapters<T>(flow: Flow, temporal: { client: Client
       const servicechannel = new ServiceChannelClient(serviceChannelClientConfig(cfg.servicechannel));
       const servicepower = new ServicePowerClient(cfg.servicepower);
       closers.push(() => servicechannel.close(), () => servicepower.close());
-      const sc = createServiceChannelActivities({ servicechannel });
+      const sc = createServiceChannelActivities({ servicechannel, servicepower, mobileSync: cfg.mobileSync });
       const mobile = createWorkOrderToMobileActivities({ servicechannel, servicepower, mobileSync: cfg.mobileSync, temporal });
       adapters.workOrder = {
         servicechannel,

@@ -306,11 +306,16 @@ const ServiceChannelWebhookSchema = z.object({
   key: z.string().min(16, 'must be at least 16 characters'),
 });
 
-/** The ServicePower work order REST API (/seiapi/v3/trans). */
+/**
+ * The ServicePower work order REST API (/seiapi/v3/trans). The x-access-token JWT is created from
+ * username/password with `POST /createjwt` and renewed before its `exp` (never a configured token).
+ */
 const ServicePowerSchema = z.object({
   baseUrl: httpUrl,
-  /** The JWT sent as x-access-token. */
-  accessToken: secret,
+  /** The Create JWT REST API; default `/createjwt` on the base URL's host. */
+  tokenUrl: httpUrl.optional(),
+  username: secret,
+  password: secret,
   timeoutMs: positiveMs.default(15_000),
 });
 
@@ -370,6 +375,12 @@ const MobileSyncSchema = z.object({
   ),
   /** While a work order is open, its ServicePower status is re-read this often (notifications get lost). */
   rereadIntervalMs: positiveMs.default(15 * 60_000),
+  /**
+   * Subscribers that granted this provider the XML check-in permission (seed 003 "IVR Check IN/OUT"):
+   * their check-ins/outs may go without Latitude/Longitude when the ServicePower work order has no
+   * coordinates; for any other subscriber a missing position is an error naming the work order.
+   */
+  xmlCheckInSubscribers: json(z.array(z.coerce.number().int(), { error: jsonError('a JSON array of ServiceChannel subscriber ids') })).default([]),
   /** How often the reconciliation Schedule lists ServiceChannel work orders changed since its last run. */
   reconcileIntervalMs: positiveMs.default(5 * 60_000),
   /**
@@ -517,7 +528,9 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['SERVICECHANNEL_REQUESTS_PER_MINUTE', 'servicechannel.requestsPerMinute'],
   ['SERVICECHANNEL_WEBHOOK_KEY', 'servicechannelWebhook.key'],
   ['SERVICEPOWER_BASE_URL', 'servicepower.baseUrl'],
-  ['SERVICEPOWER_ACCESS_TOKEN', 'servicepower.accessToken'],
+  ['SERVICEPOWER_TOKEN_URL', 'servicepower.tokenUrl'],
+  ['SERVICEPOWER_USERNAME', 'servicepower.username'],
+  ['SERVICEPOWER_PASSWORD', 'servicepower.password'],
   ['SERVICEPOWER_TIMEOUT_MS', 'servicepower.timeoutMs'],
   ['SERVICEPOWER_NOTIFICATION_SECRET', 'servicepowerNotification.secret'],
   ['MOBILE_WORK_ORDER_NUMBER_PREFIX', 'mobileSync.workOrderNumberPrefix'],
@@ -526,6 +539,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['SERVICECHANNEL_DISPATCHED_STATUS', 'mobileSync.dispatchedStatus'],
   ['MOBILE_FIELD_STATUS_MAP', 'mobileSync.fieldStatusMap'],
   ['MOBILE_REREAD_INTERVAL_MS', 'mobileSync.rereadIntervalMs'],
+  ['MOBILE_XML_CHECKIN_SUBSCRIBERS', 'mobileSync.xmlCheckInSubscribers'],
   ['SERVICECHANNEL_RECONCILE_INTERVAL_MS', 'mobileSync.reconcileIntervalMs'],
   ['SERVICECHANNEL_SUBSCRIPTION_TRADES', 'mobileSync.subscriptionTrades'],
   ['SERVICECHANNEL_SUBSCRIPTION_CATEGORIES', 'mobileSync.subscriptionCategories'],

@@ -13,8 +13,14 @@
  *   cannot be sent (a problem, not a guess).
  * - Trade -> OrderSubType, Category -> OrderType (a system category 1001..1007, by CATEGORY_ORDER_TYPES;
  *   unknown categories are left out), Priority "P2 - 24 Hours" -> "2", NTE and PurchaseNumber ->
- *   PurchaseOrder {PONum, Amount} and PONumber, ScheduledDate -> PlannedStartDate, Description,
- *   Title "<Trade> - <ProblemCode>" (100 characters), Description (255).
+ *   PurchaseOrder {PONum, Amount} and PONumber, Title "<Trade> - <ProblemCode>" (100 characters).
+ * - Dates in UTC (seed 004: PlannedStartDate / PlannedEndDate are "in UTC format"): ScheduledDate_DTO
+ *   (ServiceChannel's scheduled date with its offset), else ScheduledDate when it carries an offset,
+ *   -> PlannedStartDate; ExpirationDate (the date the work is due by) -> PlannedEndDate. A date
+ *   without an offset cannot be placed in UTC: a problem naming the work order and the field.
+ * - Description: the first 255 characters; a longer one keeps its rest in Notes (seed 004: "For
+ *   longer descriptions of the work order or reported problem use the Notes field"), as the note
+ *   `SC-DESCRIPTION`.
  * - The technician: `technicianByTrade[Trade]` as UserName and PrimaryUserName.
  * - DispatchStatus by seed 004's rules (connectors/servicepower/dispatch.ts): 3 only with a technician,
  *   a PlannedStartDate and DispatchUTC (given: the moment FieldBridge dispatched it, kept for the
@@ -68,6 +74,15 @@ export const CATEGORY_ORDER_TYPES: Readonly<Record<string, OrderTypeCode>> = {
 
 export const TITLE_MAX = 100;
 export const DESCRIPTION_MAX = 255;
+/** The Notes entry holding the rest of a Description longer than DESCRIPTION_MAX. */
+export const DESCRIPTION_NOTE_ID = 'SC-DESCRIPTION';
+
+/** An ISO 8601 date-time with its offset (Z or ±hh:mm), as UTC (`…Z`); null when it has none or is no date. */
+export function toUtc(value: string): string | null {
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(value.trim())) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
 
 export interface MobileWorkOrderMapping {
   workOrderNum: string;
@@ -154,9 +169,19 @@ export function mapWorkOrderToMobile(wo: ServiceChannelWorkOrder, settings: Mobi
     Contacts: contact ? [contact] : undefined,
   });
 
+  const utcDate = (field: string, value: unknown): string | undefined => {
+    if (typeof value !== 'string' || value.trim() === '') return undefined;
+    const utc = toUtc(value);
+    if (utc === null) problems.push(`work order ${wo.Number}: ${field} '${value}' has no UTC offset, so its UTC time (ServicePower needs UTC) is unknown`);
+    return utc ?? undefined;
+  };
+  const raw = wo as Record<string, unknown>;
   const trade = text(wo.Trade);
   const technician = trade ? (settings.technicianByTrade[trade] ?? settings.technicianByTrade[trade.toUpperCase()]) : undefined;
-  const planned = wo.ScheduledDate ?? undefined;
+  const planned = typeof raw.ScheduledDate_DTO === 'string' && raw.ScheduledDate_DTO.trim() !== '' ? utcDate('ScheduledDate_DTO', raw.ScheduledDate_DTO) : utcDate('ScheduledDate', wo.ScheduledDate);
+  const due = utcDate('ExpirationDate', wo.ExpirationDate);
+  const description = wo.Description?.trim() ?? '';
+  const descriptionRest = description.length > DESCRIPTION_MAX ? description.slice(DESCRIPTION_MAX).trim() : '';
   const facts = { UserName: technician, PlannedStartDate: planned, DispatchUTC: technician && planned ? dispatchUTC : undefined };
   const dispatchStatus = dispatchStatusFor(facts);
   const orderType = wo.Category ? CATEGORY_ORDER_TYPES[wo.Category.trim().toUpperCase()] : undefined;
@@ -167,12 +192,14 @@ export function mapWorkOrderToMobile(wo: ServiceChannelWorkOrder, settings: Mobi
     Location,
     Title: text([trade, text(wo.ProblemCode)].filter(Boolean).join(' - '), TITLE_MAX),
     Description: text(wo.Description, DESCRIPTION_MAX),
+    Notes: descriptionRest ? [{ ID: DESCRIPTION_NOTE_ID, Author: 'ServiceChannel', Text: `Description (continued): ${descriptionRest}`, ReadOnly: true }] : undefined,
     OrderType: orderType,
     OrderSubType: trade,
     Priority: mapPriority(wo.Priority),
     PONumber: po,
     PurchaseOrder: po !== undefined || wo.Nte !== null ? compact({ PONum: po, Amount: wo.Nte ?? undefined }) : undefined,
     PlannedStartDate: planned,
+    PlannedEndDate: due,
     UserName: technician,
     PrimaryUserName: technician,
     DispatchUTC: facts.DispatchUTC,

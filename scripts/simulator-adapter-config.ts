@@ -7,7 +7,7 @@ import { DEMO_SPECTRUM_DEFAULTS } from '../connectors/spectrum/demo-data';
 import { DEMO_SERVICECHANNEL_CLIENT, DEMO_SERVICECHANNEL_USER, DEMO_SUBSCRIBER_IDS } from '../connectors/servicechannel/demo-data';
 import type { ServiceChannelSimulator } from '../connectors/servicechannel/simulator';
 import type { ServicePowerSimulator } from '../connectors/servicepower/simulator';
-import { DEMO_ACCOUNT_NUMS } from '../connectors/servicepower/demo-data';
+import { DEMO_ACCOUNT_NUMS, DEMO_SERVICEPOWER_USER } from '../connectors/servicepower/demo-data';
 
 export interface SimulatorCredentials {
   app4salesApiKey: string;
@@ -18,13 +18,14 @@ export interface SimulatorCredentials {
   /** clientId/clientSecret: enhanced authentication. */
   spectrum?: { authorizationId: string; companyCode?: string; clientId?: string; clientSecret?: string };
   servicechannel?: { clientId: string; clientSecret: string; username: string; password: string };
-  servicepower?: { accessToken: string };
+  /** The ServiceMobility user that creates the JWT (POST /createjwt). */
+  servicepower?: { username: string; password: string };
 }
 
 /** The dispatch-flow credentials the ServiceChannel and ServicePower simulators are started with when a caller names none. */
 export const DEFAULT_MOBILE_FLOW_CREDENTIALS: Required<Pick<SimulatorCredentials, 'servicechannel' | 'servicepower'>> = {
   servicechannel: { ...DEMO_SERVICECHANNEL_CLIENT, ...DEMO_SERVICECHANNEL_USER },
-  servicepower: { accessToken: 'dev-servicepower-token' },
+  servicepower: { ...DEMO_SERVICEPOWER_USER },
 };
 
 /** The demo dispatch preferences: Northwind under its managed account, HVAC to tech.alvarez, plumbing to tech.brooks. */
@@ -40,6 +41,8 @@ export const DEMO_MOBILE_SYNC: Config['mobileSync'] = {
     ]),
   ),
   rereadIntervalMs: 15 * 60_000,
+  // Harbor Point grants IVR Check IN/OUT (seed 003's XML check-in permission) and its demo site has no coordinates.
+  xmlCheckInSubscribers: [DEMO_SUBSCRIBER_IDS.harborPoint],
   reconcileIntervalMs: 5 * 60_000,
   subscriptionTrades: [],
   subscriptionCategories: [],

@@ -18,7 +18,7 @@
  * [the demo client and user of connectors/servicechannel/demo-data.ts],
  * SERVICECHANNEL_WEBHOOK_URL [http://127.0.0.1:3000/webhooks/servicechannel] (empty: no webhooks),
  * SERVICECHANNEL_WEBHOOK_KEY [dev-servicechannel-webhook-key], SERVICEPOWER_SIM_PORT [4060],
- * SERVICEPOWER_ACCESS_TOKEN [dev-servicepower-token],
+ * SERVICEPOWER_USERNAME [fieldbridge], SERVICEPOWER_PASSWORD [dev-servicepower-password] (the user POST /createjwt accepts),
  * SERVICEPOWER_NOTIFICATION_URL [http://127.0.0.1:3000/webhooks/servicepower] (empty: no notifications),
  * SERVICEPOWER_NOTIFICATION_SECRET [dev-servicepower-notification-secret], LOG_LEVEL [info].
  */
@@ -34,7 +34,7 @@ import { demoSpectrumAuthorization, demoSpectrumData, demoSpectrumSettings } fro
 import { type SpectrumSimulator, startSpectrumSimulator } from '../connectors/spectrum/simulator';
 import { DEMO_SERVICECHANNEL_CLIENT, DEMO_SERVICECHANNEL_USER, DEMO_SERVICECHANNEL_WEBHOOK_KEY, demoServiceChannelData } from '../connectors/servicechannel/demo-data';
 import { type ServiceChannelSimulator, startServiceChannelSimulator } from '../connectors/servicechannel/simulator';
-import { demoServicePowerData } from '../connectors/servicepower/demo-data';
+import { DEMO_SERVICEPOWER_USER, demoServicePowerData } from '../connectors/servicepower/demo-data';
 import { type ServicePowerSimulator, startServicePowerSimulator } from '../connectors/servicepower/simulator';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -71,7 +71,8 @@ const SimulatorEnvSchema = z.object({
   SERVICECHANNEL_WEBHOOK_URL: z.string().default('http://127.0.0.1:3000/webhooks/servicechannel'),
   SERVICECHANNEL_WEBHOOK_KEY: z.string().default(DEMO_SERVICECHANNEL_WEBHOOK_KEY),
   SERVICEPOWER_SIM_PORT: port(4060),
-  SERVICEPOWER_ACCESS_TOKEN: z.string().default('dev-servicepower-token'),
+  SERVICEPOWER_USERNAME: z.string().default(DEMO_SERVICEPOWER_USER.username),
+  SERVICEPOWER_PASSWORD: z.string().default(DEMO_SERVICEPOWER_USER.password),
   SERVICEPOWER_NOTIFICATION_URL: z.string().default('http://127.0.0.1:3000/webhooks/servicepower'),
   SERVICEPOWER_NOTIFICATION_SECRET: z.string().default('dev-servicepower-notification-secret'),
 });
@@ -172,7 +173,7 @@ export async function startSimulators(
     const servicepower = await startServicePowerSimulator({
       port: settings.SERVICEPOWER_SIM_PORT,
       host,
-      tokens: [settings.SERVICEPOWER_ACCESS_TOKEN],
+      users: [{ username: settings.SERVICEPOWER_USERNAME, password: settings.SERVICEPOWER_PASSWORD }],
       notification: settings.SERVICEPOWER_NOTIFICATION_URL ? { url: settings.SERVICEPOWER_NOTIFICATION_URL, secret: settings.SERVICEPOWER_NOTIFICATION_SECRET } : undefined,
       seed: seed ? demoServicePowerData : undefined,
       logger,

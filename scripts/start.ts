@@ -19,6 +19,7 @@ import { CUSTOMER_SWEEP_SCHEDULE_ID, DEFAULT_SWEEP_INTERVAL, ensureCustomerSweep
 import { ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../client/reconcile-schedule';
 import { startJobToWorkOrder, startWorkOrderToMobile } from '../client/starters';
 import { DEMO_JOB_IDS, DEMO_LOCATION_IDS } from '../connectors/servicetrade/demo-data';
+import { DEMO_SERVICEPOWER_USER } from '../connectors/servicepower/demo-data';
 import {
   DEMO_LOCATION_IDS as DEMO_SC_LOCATION_IDS,
   DEMO_SERVICECHANNEL_CLIENT,
@@ -107,13 +108,15 @@ const devEnv: Record<string, string> = {
   SERVICECHANNEL_WEBHOOK_KEY: DEMO_SERVICECHANNEL_WEBHOOK_KEY,
   SERVICEPOWER_SIM_PORT: String(ports.servicepower),
   SERVICEPOWER_BASE_URL: `http://${host}:${ports.servicepower}/seiapi/v3/trans`,
-  SERVICEPOWER_ACCESS_TOKEN: 'dev-servicepower-token',
+  SERVICEPOWER_USERNAME: DEMO_SERVICEPOWER_USER.username,
+  SERVICEPOWER_PASSWORD: DEMO_SERVICEPOWER_USER.password,
   SERVICEPOWER_NOTIFICATION_SECRET: 'dev-servicepower-notification-secret',
   // Northwind is dispatched under its managed ServicePower account; Harbor Point gets ad-hoc accounts.
   MOBILE_WORK_ORDER_NUMBER_PREFIX: 'SC',
   // The same dispatch preferences as the tests and the benchmark.
   MOBILE_MANAGED_ACCOUNTS: JSON.stringify(DEMO_MOBILE_SYNC.managedAccounts),
   MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify(DEMO_MOBILE_SYNC.technicianByTrade),
+  MOBILE_XML_CHECKIN_SUBSCRIBERS: JSON.stringify(DEMO_MOBILE_SYNC.xmlCheckInSubscribers),
   RECEIVER_HOST: host,
   RECEIVER_PORT: String(ports.receiver),
   // The codec server the UI decodes payloads with (loopback only, so no token in development).

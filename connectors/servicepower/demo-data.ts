@@ -33,6 +33,9 @@ export const DEMO_CATEGORY_ORDER_TYPES: Readonly<Record<string, OrderTypeCode>> 
 
 export const DEMO_WORK_ORDER_NUM = 'SP-DEMO-1';
 
+/** The ServiceMobility user FieldBridge creates its JWT with (`POST /createjwt`) in the demo and the tests. */
+export const DEMO_SERVICEPOWER_USER = { username: 'fieldbridge', password: 'dev-servicepower-password' } as const;
+
 export const demoServicePowerData: ServicePowerSeed = {
   accounts: [
     {

@@ -15,8 +15,8 @@
  *
  * `buildWorkOrderPatch(before, after)` produces the smallest such document that turns `before` into
  * `after`: only changed properties, nested objects reduced to what changed, keyed entries by key
- * with only their changed properties, removed keyed entries as `{ID, Delete: true}`, removed
- * top-level properties in `_fields`, removed nested properties in `_paths`. Give it what FieldBridge
+ * with only their changed properties, removed keyed entries as `{ID, Delete: true}` (a keyed
+ * collection dropped whole too: entry by entry, never `_fields`), removed other top-level properties in `_fields`, removed nested properties in `_paths`. Give it what FieldBridge
  * sent last time and what it would send now (not a GET, which carries what the server filled in).
  */
 import { type PathSegment, pathToString, removeMatches } from './jsonpath';
@@ -192,11 +192,17 @@ export function buildWorkOrderPatch(before: Json, after: Json): ServicePowerWork
   const paths: string[] = [];
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (META.has(k)) continue;
+    const was = before[k];
     if (after[k] === undefined) {
-      if (before[k] !== undefined) fields.push(k);
+      // A keyed collection no longer sent loses only the entries FieldBridge sent (others, e.g. the
+      // client's notes PATCHed in on their own, stay); anything else is removed whole.
+      if (Array.isArray(was) && was.length > 0 && isKeyed(was)) {
+        const d = diffValue(was, [], [{ kind: 'property', name: k }], paths);
+        if (d !== NO_CHANGE) patch[k] = d;
+      } else if (was !== undefined) fields.push(k);
       continue;
     }
-    const d = diffValue(before[k], after[k], [{ kind: 'property', name: k }], paths);
+    const d = diffValue(was, after[k], [{ kind: 'property', name: k }], paths);
     if (d !== NO_CHANGE) patch[k] = d;
   }
   if (fields.length > 0) patch._fields = fields;

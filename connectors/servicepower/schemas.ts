@@ -17,8 +17,12 @@
  * object: Account, Location"): Account and Location, unless Deleted is true. Whether they are
  * non-empty is the server's check (the sample itself carries empty strings).
  *
- * Replies (ServiceMobility "_REST Response Codes"): `{code, detail: {message, params, dataPath}}`;
- * a 200 may carry warnings in `detail` (one object, or *(assumed)* an array of them).
+ * Replies (MOB3 "_REST Response Codes"): `{code, detail: {message, params, dataPath}}`; a 200 may
+ * carry warnings in `detail` (one object, or *(assumed)* an array of them). MOB3 "Standard Response
+ * Object" documents a second shape, `{type, title, status, detail: "<text>", invalidParams: [{name,
+ * reason, path, value}]}`: both are read. The JWT: MOB3 "Create JWT REST API", `POST /createjwt
+ * {username, password}` -> `{token}`. The machine-readable copy of these facts (JSON Schemas, with
+ * their sources) is ./reference/.
  */
 import { z } from 'zod';
 
@@ -240,6 +244,20 @@ export type ServicePowerResponseDetail = z.infer<typeof ResponseDetailSchema>;
 /** `{code, detail}`: every reply but a GET's work order. `detail` is one object or *(assumed)* several. */
 export const ResponseBodySchema = z.looseObject({
   code: z.number().int().optional(),
-  detail: z.union([ResponseDetailSchema, z.array(ResponseDetailSchema)]).optional(),
+  detail: z.union([ResponseDetailSchema, z.array(ResponseDetailSchema), z.string()]).optional(),
 });
+
+/** MOB3 "Standard Response Object": `{type, title, status, detail, invalidParams: [{name, reason, path, value}]}`. */
+export const InvalidParamSchema = z.looseObject({ name: z.string().optional(), reason: z.string().optional(), path: z.string().optional(), value: z.unknown().optional() });
+export const StandardResponseSchema = z.looseObject({
+  type: z.string().optional(),
+  title: z.string().optional(),
+  status: z.number().int().optional(),
+  detail: z.unknown().optional(),
+  invalidParams: z.array(InvalidParamSchema).optional(),
+});
+
+/** MOB3 "Create JWT REST API": the Authentication Object sent, and the answer on success. */
+export const CreateJwtRequestSchema = z.object({ username: z.string().min(1), password: z.string().min(1) }).strict();
+export const CreateJwtResponseSchema = z.looseObject({ token: z.string().min(1) });
 export type ServicePowerResponseBody = z.infer<typeof ResponseBodySchema>;

@@ -66,6 +66,8 @@ export const StatusChangeSchema = z
     note: z.string().min(1).optional(),
     /** RejectReasonCode for 1001, ReasonCode for 4096/4097. */
     reasonCode: z.string().min(1).optional(),
+    /** When the technician made the move (ISO 8601, default now): the Actual* date it records. */
+    at: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
 export type StatusChange = z.input<typeof StatusChangeSchema>;
@@ -211,17 +213,21 @@ export class ServicePowerState {
     return this.requests.filter((r) => r.method === method && (workOrderNum === undefined || r.workOrderNum === workOrderNum)).length;
   }
 
-  /** The stored record, or a 404 / 410 HttpError. */
+  /**
+   * The stored record, or a 410 HttpError: MOB3 "_REST Response Codes" says 410 is "The specified
+   * object does not exists" (never stored, or deleted: the answer is the same); 404 is kept for a URL
+   * the API does not have.
+   */
   stored(num: string): StoredWorkOrder {
-    const deletedAt = this.deleted.get(num);
-    if (deletedAt) throw new HttpError(410, `WorkOrder '${num}' was deleted on ${deletedAt}`);
     const stored = this.workOrders.get(num);
-    if (!stored) throw new HttpError(404, `WorkOrder '${num}' not found`);
+    if (!stored) throw new HttpError(410, `WorkOrder '${num}' does not exist`);
     return stored;
   }
 
   /**
-   * A technician's move: OrderStatus becomes `change.OrderStatus` (with the matching Actual* date,
+   * A technician's move: OrderStatus becomes `change.OrderStatus` (with the matching Actual* date at
+   * `change.at`, default now: 7 On site sets ActualStartDate, 4096/4097 ActualEndDate (and
+   * ActualStartDate when there was none),
    * the note as a TechNote, the reason code), and a notification goes out unless `notify` is false.
    * 409 when the work order is not dispatched (DispatchStatus 3), is closed, or is already there.
    */
@@ -239,7 +245,7 @@ export class ServicePowerState {
     if (previous === change.OrderStatus) {
       throw new HttpError(409, `WorkOrder '${num}' is already ${ORDER_STATUS_NAMES[previous]} (OrderStatus ${previous})`, 'OrderStatus');
     }
-    const at = this.now().toISOString();
+    const at = change.at ? new Date(change.at).toISOString() : this.now().toISOString();
     wo.OrderStatus = change.OrderStatus;
     switch (change.OrderStatus) {
       case OrderStatus.EnRoute:
@@ -254,6 +260,8 @@ export class ServicePowerState {
         break;
       case OrderStatus.ClosedComplete:
       case OrderStatus.ClosedIncomplete:
+        // *(assumed)* a work order closed without an on-site start got its start with the close.
+        if (isBlank(wo.ActualStartDate)) wo.ActualStartDate = at;
         wo.ActualEndDate = at;
         if (change.reasonCode) wo.ReasonCode = change.reasonCode;
         break;
@@ -288,11 +296,11 @@ export class ServicePowerState {
     return structuredClone(this.stored(num).workOrder);
   }
 
-  /** PUT: insert (created) or update the whole object. */
+  /** PUT: insert (created) or update the whole object (a number deleted before is inserted again). */
   put(num: string, body: unknown): WriteOutcome & { created: boolean } {
-    if (this.deleted.has(num)) this.stored(num);
     const existing = this.workOrders.get(num);
     const warnings = this.write(num, body, existing);
+    this.deleted.delete(num);
     return { created: !existing, warnings };
   }
 
@@ -321,7 +329,7 @@ export class ServicePowerState {
     return { warnings };
   }
 
-  /** DELETE: gone for good (410 from now on). 405 for a ServiceOperations work order (Rules.IsOps). */
+  /** DELETE: it no longer exists (410 from now on, until a PUT inserts it again). 405 for a ServiceOperations work order (Rules.IsOps). */
   delete(num: string): WriteOutcome {
     const existing = this.stored(num);
     const rules = existing.workOrder.Rules as Json | undefined;

@@ -18,6 +18,7 @@ import {
 } from '../../connectors/servicechannel/demo-data';
 import { SERVICECHANNEL_PERMISSIONS, type ServiceChannelPermission } from '../../connectors/servicechannel/schemas';
 import { createServiceChannelActivities } from '../../activities/work-order-to-mobile';
+import { DEMO_MOBILE_SYNC } from '../../scripts/simulator-adapter-config';
 import {
   type ServiceChannelSimulator,
   type ServiceChannelSimulatorOptions,
@@ -420,7 +421,12 @@ describe('ServiceChannelClient', () => {
       const recent: number[] = [];
       for (let i = 0; i < 60; i += 1) recent.push(sim.state.createWorkOrder({ SubscriberId: NORTHWIND, LocationId: DEMO_LOCATION_IDS.northwindRaleigh, Trade: 'PLUMBING', Category: 'REPAIR', CallDate: daysAgo(2) }, { notify: false }).Id);
       sim.state.patchWorkOrder(old, { Nte: 900 }, { notify: false });
-      const sc = createServiceChannelActivities({ servicechannel: newClient(), mobileSync: { subscriptionTrades: ['HVAC', 'PLUMBING'], subscriptionCategories: ['REPAIR'], subscriptionStatuses: [] } });
+      const sc = createServiceChannelActivities({
+        servicechannel: newClient(),
+        // The listing makes no ServicePower call (only the check-in/out activities read it).
+        servicepower: undefined as never,
+        mobileSync: { ...DEMO_MOBILE_SYNC, subscriptionTrades: ['HVAC', 'PLUMBING'], subscriptionCategories: ['REPAIR'], subscriptionStatuses: [] },
+      });
       const listed: number[] = [];
       let cursor: Awaited<ReturnType<typeof sc.listChangedServiceChannelWorkOrdersPage>>['next'] = null;
       let pages = 0;

@@ -1,14 +1,14 @@
-/** ServicePowerClient against the ServicePower simulator: every method, every status's classification, warnings, the token kept out of logs. */
+/** ServicePowerClient against the ServicePower simulator: the JWT from createjwt (cached, renewed, single-flight), every method, every status's classification (both error shapes), warnings, secrets kept out of logs. */
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { PermanentError, PermanentErrorTypes, TransientError } from '../../common/errors';
-import { ServicePowerClient } from '../../connectors/servicepower/client';
+import { ServicePowerClient, jwtExpiry, resetServicePowerTokenCache } from '../../connectors/servicepower/client';
 import { DEMO_WORK_ORDER_NUM, demoServicePowerData } from '../../connectors/servicepower/demo-data';
 import { buildWorkOrderPatch } from '../../connectors/servicepower/patch';
 import type { ServicePowerWorkOrderInput } from '../../connectors/servicepower/schemas';
 import { type ServicePowerSimulator, startServicePowerSimulator } from '../../connectors/servicepower/simulator';
 
-const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.sig-very-secret';
+const USER = { username: 'fieldbridge', password: 'pw-very-secret-123' };
 
 const dispatched = (): ServicePowerWorkOrderInput => ({
   Account: { AccountNum: 'NW-1000' },
@@ -43,7 +43,7 @@ describe('ServicePowerClient', () => {
   let client: ServicePowerClient;
   let logged: string;
 
-  const clientWith = (token: string, timeoutMs = 2000) => {
+  const clientWith = (password = USER.password, timeoutMs = 2000, baseUrl = sim.url) => {
     logged = '';
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -51,12 +51,13 @@ describe('ServicePowerClient', () => {
         done();
       },
     });
-    return new ServicePowerClient({ baseUrl: sim.url, accessToken: token, timeoutMs }, pino({ level: 'debug' }, sink));
+    return new ServicePowerClient({ baseUrl, username: USER.username, password, timeoutMs }, pino({ level: 'debug' }, sink));
   };
 
   beforeEach(async () => {
-    sim = await startServicePowerSimulator({ tokens: [TOKEN], seed: demoServicePowerData });
-    client = clientWith(TOKEN);
+    resetServicePowerTokenCache();
+    sim = await startServicePowerSimulator({ users: [USER], seed: demoServicePowerData });
+    client = clientWith();
   });
   afterEach(async () => {
     await client.close();
@@ -71,17 +72,76 @@ describe('ServicePowerClient', () => {
     expect(sim.state.requestCounts()).toEqual({ PUT: 2, GET: 1 });
   });
 
-  it('getWorkOrder answers null for a number ServicePower does not know (404)', async () => {
+  it('getWorkOrder answers null for a number ServicePower says does not exist (410)', async () => {
     expect(await client.getWorkOrder('NOPE')).toBeNull();
+    expect(sim.state.requests.filter((r) => r.method === 'GET').map((r) => r.status)).toEqual([410]);
   });
 
-  it('postWorkOrder updates an existing work order; SourceRecordNotFound naming the work order when there is none (404)', async () => {
+  it('postWorkOrder updates an existing work order; TargetGone saying the work order does not exist when there is none (410)', async () => {
     expect(await client.postWorkOrder(DEMO_WORK_ORDER_NUM, { ...dispatched(), Description: 'Updated by POST' })).toEqual({ warnings: [] });
     expect((await client.getWorkOrder(DEMO_WORK_ORDER_NUM))?.Description).toBe('Updated by POST');
-    const err = await failureOf(client.postWorkOrder('SC-404', dispatched()));
+    const err = await failureOf(client.postWorkOrder('SC-410', dispatched()));
     expect(err).toBeInstanceOf(PermanentError);
-    expect(err).toMatchObject({ type: PermanentErrorTypes.SourceRecordNotFound, details: { status: 404, workOrderNum: 'SC-404', method: 'POST' } });
-    expect(err.message).toContain('work order SC-404 does not exist in ServicePower');
+    expect(err).toMatchObject({ type: PermanentErrorTypes.TargetGone, details: { status: 410, workOrderNum: 'SC-410', method: 'POST' } });
+    expect(err.message).toContain('work order SC-410 does not exist in ServicePower');
+    expect(err.message).not.toContain('deleted');
+  });
+
+  it('404 means the URL is wrong (MOB3 "_REST Response Codes"): InvalidRequest naming the URL and SERVICEPOWER_BASE_URL, never "no such work order"', async () => {
+    await client.close();
+    client = clientWith(USER.password, 2000, `${sim.rootUrl}/seiapi/v2/trans`);
+    const err = await failureOf(client.getWorkOrder(DEMO_WORK_ORDER_NUM));
+    expect(err).toMatchObject({ type: PermanentErrorTypes.InvalidRequest, details: { status: 404, workOrderNum: DEMO_WORK_ORDER_NUM } });
+    expect(err.message).toContain(`${sim.rootUrl}/seiapi/v2/trans/WorkOrder/${DEMO_WORK_ORDER_NUM}`);
+    expect(err.message).toContain('SERVICEPOWER_BASE_URL');
+  });
+
+  describe('the JWT (POST /createjwt)', () => {
+    it('is created once with the Authentication Object, sent as x-access-token, and shared by concurrent calls and clients (single-flight)', async () => {
+      const other = clientWith();
+      await Promise.all([client.getWorkOrder(DEMO_WORK_ORDER_NUM), client.getWorkOrder(DEMO_WORK_ORDER_NUM), other.getWorkOrder(DEMO_WORK_ORDER_NUM)]);
+      await client.getWorkOrder(DEMO_WORK_ORDER_NUM);
+      expect(sim.jwt.issued).toBe(1);
+      expect(sim.state.requestCounts()).toEqual({ GET: 4 });
+      await other.close();
+    });
+
+    it('is renewed before its exp, and a 401 (the server forgot it) gets a new one and the call goes through', async () => {
+      await sim.close();
+      resetServicePowerTokenCache();
+      sim = await startServicePowerSimulator({ users: [USER], seed: demoServicePowerData, tokenLifetimeSeconds: 2 });
+      await client.close();
+      client = clientWith();
+      await client.getWorkOrder(DEMO_WORK_ORDER_NUM);
+      expect(sim.jwt.issued).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past exp - life/2
+      await client.getWorkOrder(DEMO_WORK_ORDER_NUM);
+      expect(sim.jwt.issued).toBe(2);
+
+      sim.jwt.revokeAll();
+      expect(await client.getWorkOrder(DEMO_WORK_ORDER_NUM)).toMatchObject({ OrderNum: DEMO_WORK_ORDER_NUM });
+      expect(sim.jwt.issued).toBe(3);
+      expect(sim.state.requests.map((r) => r.status)).toEqual([200, 200, 401, 200]);
+    });
+
+    it('a refused login (401 Invalid Logon) is AuthenticationFailed naming the user; the password and the token appear in no log line and no error', async () => {
+      await client.close();
+      client = clientWith('wrong-password');
+      const err = await failureOf(client.getWorkOrder(DEMO_WORK_ORDER_NUM));
+      expect(err).toMatchObject({ type: PermanentErrorTypes.AuthenticationFailed, details: { status: 401 } });
+      expect(err.message).toContain('user fieldbridge');
+      expect(err.message).toContain('Invalid Logon');
+      expect(err.message).not.toContain('wrong-password');
+      expect(sim.state.requests).toEqual([]);
+      await client.close();
+      client = clientWith();
+      await client.putWorkOrder('SC-W', { ...dispatched(), OrderSubType: 'BASKET WEAVING' });
+      const token = sim.jwt.issue(USER.username);
+      expect(jwtExpiry(token)).toBeGreaterThan(Date.now() / 1000);
+      expect(logged).not.toBe('');
+      expect(logged).not.toContain(USER.password);
+      expect(logged).not.toMatch(/eyJ[\w-]+\.eyJ/);
+    });
   });
 
   it('patchWorkOrder sends what buildWorkOrderPatch built: only those changes land, a removed note is deleted', async () => {
@@ -120,18 +180,15 @@ describe('ServicePowerClient', () => {
     expect(await client.getWorkOrder('SC-B')).toBeNull();
   });
 
-  it('401: AuthenticationFailed; the token appears in no log line and no error', async () => {
-    await client.close();
-    client = clientWith('wrong-token');
-    const err = await failureOf(client.getWorkOrder(DEMO_WORK_ORDER_NUM));
-    expect(err).toMatchObject({ type: PermanentErrorTypes.AuthenticationFailed, details: { status: 401 } });
-    expect(err.message).not.toContain('wrong-token');
-    await client.close();
-    client = clientWith(TOKEN);
-    await client.putWorkOrder('SC-W', { ...dispatched(), OrderSubType: 'BASKET WEAVING' });
-    await failureOf(client.putWorkOrder('SC-W', { ...dispatched(), Account: { AccountNum: 'HP-2000' } }));
-    expect(logged).not.toBe('');
-    expect(logged).not.toContain(TOKEN);
+  it('reads the Standard Response Object error shape {type, title, status, detail, invalidParams} as well', async () => {
+    sim.errorShape = 'standard';
+    const { Location: _l, ...noLocation } = dispatched();
+    const err = await failureOf(client.putWorkOrder('SC-B', noLocation));
+    expect(err).toMatchObject({ type: PermanentErrorTypes.InvalidRequest, details: { status: 400, workOrderNum: 'SC-B', dataPath: '$.Location' } });
+    expect(err.message).toContain('Bad Request: Location: Location is required');
+    const gone = await failureOf(client.patchWorkOrder('SC-NONE', { Priority: '1' }));
+    expect(gone).toMatchObject({ type: PermanentErrorTypes.TargetGone, details: { status: 410 } });
+    expect(gone.message).toContain("Gone: WorkOrder 'SC-NONE' does not exist");
   });
 
   it('405: InvalidRequest (a ServiceOperations work order can not be deleted)', async () => {
@@ -153,15 +210,13 @@ describe('ServicePowerClient', () => {
     expect(closed.message).toContain('Closed / Complete (OrderStatus 4096)');
   });
 
-  it('DELETE, then DELETE again: alreadyGone; other calls on a deleted work order are TargetGone (410)', async () => {
+  it('DELETE, then DELETE again: alreadyGone (410: does not exist); GET null, PATCH TargetGone; DELETE of a number never stored is alreadyGone too', async () => {
     await client.putWorkOrder('SC-X', dispatched());
     expect(await client.deleteWorkOrder('SC-X')).toEqual({ alreadyGone: false, warnings: [] });
     expect(await client.deleteWorkOrder('SC-X')).toEqual({ alreadyGone: true, warnings: [] });
-    for (const attempt of [client.getWorkOrder('SC-X'), client.putWorkOrder('SC-X', dispatched()), client.patchWorkOrder('SC-X', { Priority: '1' })]) {
-      expect(await failureOf(attempt)).toMatchObject({ type: PermanentErrorTypes.TargetGone, details: { status: 410, workOrderNum: 'SC-X' } });
-    }
-    const missing = await failureOf(client.deleteWorkOrder('NEVER'));
-    expect(missing).toMatchObject({ type: PermanentErrorTypes.SourceRecordNotFound, details: { status: 404 } });
+    expect(await client.getWorkOrder('SC-X')).toBeNull();
+    expect(await failureOf(client.patchWorkOrder('SC-X', { Priority: '1' }))).toMatchObject({ type: PermanentErrorTypes.TargetGone, details: { status: 410, workOrderNum: 'SC-X' } });
+    expect(await client.deleteWorkOrder('NEVER')).toEqual({ alreadyGone: true, warnings: [] });
   });
 
   it.each([500, 502, 503, 504])('%i: TransientError (retried by the workflow), nothing stored', async (status) => {
@@ -175,7 +230,7 @@ describe('ServicePowerClient', () => {
 
   it('a lost answer (timeout) is a TransientError with an unknown outcome; the write did land', async () => {
     await client.close();
-    client = clientWith(TOKEN, 300);
+    client = clientWith(USER.password, 300);
     sim.faults.set({ applyThenHang: true, count: 1 });
     const err = await failureOf(client.putWorkOrder('SC-H', dispatched()));
     expect(err).toBeInstanceOf(TransientError);
@@ -188,11 +243,11 @@ describe('ServicePowerClient', () => {
     const url = sim.url;
     await sim.close();
     await client.close();
-    client = new ServicePowerClient({ baseUrl: url, accessToken: TOKEN, timeoutMs: 1000 });
+    client = new ServicePowerClient({ baseUrl: url, username: USER.username, password: USER.password, timeoutMs: 1000 });
     const err = await failureOf(client.getWorkOrder('SC-1'));
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).outcome).toBe('not-processed');
-    sim = await startServicePowerSimulator({ tokens: [TOKEN] });
+    sim = await startServicePowerSimulator({ users: [USER] });
   });
 
   it('reads a work order number that needs escaping in the URL', async () => {

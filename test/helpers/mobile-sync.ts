@@ -29,7 +29,8 @@ export interface MobileSyncTests {
   /** Deliver a ServiceChannel event (signal-with-start); `input` adds workflow options a test shortens. */
   send(workOrderId: number, eventType: string, eventId?: string, input?: Omit<WorkOrderToMobileInput, 'workOrderId'>): Promise<WorkflowHandle<typeof workOrderToMobile>>;
   /** The technician's move in ServicePower (no notification sent), then the notification as a signal (unless `lost`). */
-  technician(workOrderId: number, num: string, orderStatus: string, opts?: { note?: string; lost?: boolean }): Promise<void>;
+  /** The technician moves the ServicePower work order (`at`: when, the Actual* date recorded; default now). */
+  technician(workOrderId: number, num: string, orderStatus: string, opts?: { note?: string; lost?: boolean; at?: string }): Promise<void>;
   handle(workOrderId: number): WorkflowHandle<typeof workOrderToMobile>;
   state(workOrderId: number): ReturnType<typeof queryState>;
 }
@@ -95,7 +96,7 @@ export function useMobileSyncStack(): MobileSyncTests {
       return tests.handle(workOrderId);
     },
     async technician(workOrderId, num, orderStatus, opts = {}) {
-      const { notification } = stack!.servicepower.state.setOrderStatus(num, { OrderStatus: orderStatus, ...(opts.note ? { note: opts.note } : {}) }, { notify: false });
+      const { notification } = stack!.servicepower.state.setOrderStatus(num, { OrderStatus: orderStatus, ...(opts.note ? { note: opts.note } : {}), ...(opts.at ? { at: opts.at } : {}) }, { notify: false });
       if (opts.lost) return;
       await tests.handle(workOrderId).signal(mobileStatusChangedSignal, {
         eventId: notification.EventID,

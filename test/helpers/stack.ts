@@ -20,6 +20,7 @@ import { startSpectrumSimulator, type SpectrumSimulator } from '../../connectors
 import type { Config } from '../../common/config';
 import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../../scripts/simulator-adapter-config';
 import { resetServiceChannelTokenCache } from '../../connectors/servicechannel/client';
+import { resetServicePowerTokenCache } from '../../connectors/servicepower/client';
 import { demoServiceChannelData } from '../../connectors/servicechannel/demo-data';
 import { startServiceChannelSimulator, type ServiceChannelSimulator } from '../../connectors/servicechannel/simulator';
 import { demoServicePowerData } from '../../connectors/servicepower/demo-data';
@@ -90,7 +91,7 @@ export async function startStack(opts: { registerSearchAttributes?: boolean; dbF
   ]);
   const [servicechannel, servicepower] = await Promise.all([
     startServiceChannelSimulator({ clients: [{ clientId: SERVICECHANNEL.clientId, clientSecret: SERVICECHANNEL.clientSecret }], users: [{ username: SERVICECHANNEL.username, password: SERVICECHANNEL.password }], logger: false }),
-    startServicePowerSimulator({ tokens: [SERVICEPOWER.accessToken], seed: demoServicePowerData, logger: false }),
+    startServicePowerSimulator({ users: [{ username: SERVICEPOWER.username, password: SERVICEPOWER.password }], seed: demoServicePowerData, logger: false }),
   ]);
   const taskQueue = `fieldbridge-test-${randomUUID()}`;
   let resets = 0;
@@ -173,6 +174,7 @@ export async function startStack(opts: { registerSearchAttributes?: boolean; dbF
       servicechannel.state.seed(demoServiceChannelData);
       servicechannel.faults.clear();
       resetServiceChannelTokenCache();
+      resetServicePowerTokenCache();
       servicepower.state.reset();
       servicepower.faults.clear();
     },
@@ -230,7 +232,8 @@ export function workerProcessEnv(stack: Stack, extra: Record<string, string> = {
     SERVICECHANNEL_USERNAME: SERVICECHANNEL.username,
     SERVICECHANNEL_PASSWORD: SERVICECHANNEL.password,
     SERVICEPOWER_BASE_URL: stack.servicepower.url,
-    SERVICEPOWER_ACCESS_TOKEN: SERVICEPOWER.accessToken,
+    SERVICEPOWER_USERNAME: SERVICEPOWER.username,
+    SERVICEPOWER_PASSWORD: SERVICEPOWER.password,
     // No metrics endpoint unless a test asks for one: worker processes of parallel tests would share 9464.
     WORKER_METRICS_PORT: '0',
     ...extra,

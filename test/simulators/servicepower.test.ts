@@ -1,12 +1,12 @@
-/** The ServicePower simulator over HTTP: the Work Order API and its rules, the technician admin and its signed notifications, admin and faults. */
+/** The ServicePower simulator over HTTP: createjwt and its JWTs, the Work Order API and its rules (410 = does not exist, both error shapes), the technician admin and its signed notifications, admin and faults. */
 import { DEMO_WORK_ORDER_NUM, demoServicePowerData } from '../../connectors/servicepower/demo-data';
 import { StatusNotificationSchema, verifyNotificationSignature } from '../../connectors/servicepower/notifications';
 import { type ServicePowerSimulator, startServicePowerSimulator } from '../../connectors/servicepower/simulator';
 import { call, startWebhookReceiver, type WebhookReceiver } from './helpers';
 
-const TOKEN = 'sp-test-jwt';
+const USER = { username: 'fieldbridge', password: 'sp-test-password' };
 const SECRET = 'sp-notification-secret';
-const auth = { 'x-access-token': TOKEN };
+const auth: Record<string, string> = {};
 
 /** An ad-hoc work order: every required property, not dispatched. */
 const adHoc = () => ({
@@ -47,7 +47,8 @@ describe('ServicePower simulator', () => {
 
   beforeEach(async () => {
     receiver = await startWebhookReceiver();
-    sim = await startServicePowerSimulator({ tokens: [TOKEN], seed: demoServicePowerData, notification: { url: receiver.url, secret: SECRET }, notificationRetryDelaysMs: [20, 20] });
+    sim = await startServicePowerSimulator({ users: [USER], seed: demoServicePowerData, notification: { url: receiver.url, secret: SECRET }, notificationRetryDelaysMs: [20, 20] });
+    auth['x-access-token'] = ((await call(`${sim.rootUrl}/createjwt`, { method: 'POST', body: USER })).json as { token: string }).token;
   });
   afterEach(async () => {
     await sim.close();
@@ -62,6 +63,38 @@ describe('ServicePower simulator', () => {
       expect((await get(DEMO_WORK_ORDER_NUM)).status).toBe(200);
       expect(sim.state.requestCounts()).toEqual({ GET: 3 });
       expect(sim.state.requests.map((r) => r.status)).toEqual([401, 401, 200]);
+    });
+
+    it('POST /createjwt answers {token}: an HS256 JWT whose exp is iat + the lifetime; a wrong password is 401 Invalid Logon', async () => {
+      const res = await call(`${sim.rootUrl}/createjwt`, { method: 'POST', body: USER });
+      expect(res.status).toBe(200);
+      const [header, payload] = (res.json.token as string).split('.');
+      expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
+      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { iat: number; exp: number; name: string };
+      expect(claims).toMatchObject({ name: 'fieldbridge' });
+      expect(claims.exp - claims.iat).toBe(3600);
+      expect(await call(`${sim.rootUrl}/createjwt`, { method: 'POST', body: { ...USER, password: 'nope' } })).toMatchObject({ status: 401, json: { code: 401, detail: { message: 'Invalid Logon.' } } });
+    });
+
+    it('refuses an expired JWT with 401', async () => {
+      await sim.close();
+      let now = new Date('2026-03-01T10:00:00Z');
+      sim = await startServicePowerSimulator({ users: [USER], seed: demoServicePowerData, now: () => now });
+      const token = ((await call(`${sim.rootUrl}/createjwt`, { method: 'POST', body: USER })).json as { token: string }).token;
+      expect((await call(wo(DEMO_WORK_ORDER_NUM), { headers: { 'x-access-token': token } })).status).toBe(200);
+      now = new Date('2026-03-01T11:00:00Z');
+      expect(await call(wo(DEMO_WORK_ORDER_NUM), { headers: { 'x-access-token': token } })).toMatchObject({ status: 401, json: { detail: { message: expect.stringContaining('expired') } } });
+    });
+
+    it('answers 404 for a URL the API does not have (MOB3: "Not Found. The URL is incorrect")', async () => {
+      expect(await call(`${sim.rootUrl}/seiapi/v2/trans/WorkOrder/X1`, { headers: auth })).toMatchObject({ status: 404, json: { code: 404 } });
+    });
+
+    it('answers errors as the Standard Response Object {type, title, status, detail, invalidParams} when switched to it', async () => {
+      expect((await admin('/error-shape', 'POST', { errorShape: 'standard' })).status).toBe(204);
+      const res = await put('SC-S', { ...adHoc(), Location: undefined });
+      expect(res).toMatchObject({ status: 400, json: { title: 'Bad Request', status: 400, detail: expect.stringContaining('Location is required'), invalidParams: [{ name: 'Location', path: '$.Location' }] } });
+      expect(await get('NOPE')).toMatchObject({ status: 410, json: { title: 'Gone', status: 410, detail: "WorkOrder 'NOPE' does not exist" } });
     });
 
     it('answers 405 for a method the resource does not support', async () => {
@@ -91,8 +124,8 @@ describe('ServicePower simulator', () => {
       expect(sim.state.stored('SC-1').version).toBe(2);
     });
 
-    it('GET of an unknown number is 404', async () => {
-      expect(await get('NOPE')).toMatchObject({ status: 404, json: { code: 404, detail: { message: "WorkOrder 'NOPE' not found" } } });
+    it('GET of an unknown number is 410 (MOB3: "The specified object does not exists")', async () => {
+      expect(await get('NOPE')).toMatchObject({ status: 410, json: { code: 410, detail: { message: "WorkOrder 'NOPE' does not exist" } } });
     });
 
     it.each([
@@ -120,8 +153,8 @@ describe('ServicePower simulator', () => {
       expect(res.json.detail.message).toBe("OrderNumber 'SC-9' from payload does not match with request URI '/SC-2'.");
     });
 
-    it('POST updates an existing work order (404 when there is none) and keeps what the technician recorded', async () => {
-      expect((await call(wo('SC-3'), { method: 'POST', headers: auth, body: adHoc() })).status).toBe(404);
+    it('POST updates an existing work order (410 when there is none) and keeps what the technician recorded', async () => {
+      expect((await call(wo('SC-3'), { method: 'POST', headers: auth, body: adHoc() })).status).toBe(410);
       await put('SC-3', dispatched());
       await admin('/workorders/SC-3/status', 'POST', { OrderStatus: 6 });
       const res = await call(wo('SC-3'), { method: 'POST', headers: auth, body: { ...dispatched(), Priority: '1' } });
@@ -200,8 +233,8 @@ describe('ServicePower simulator', () => {
       expect((await get('SC-P')).json).toEqual(before);
     });
 
-    it('is 404 for an unknown number', async () => {
-      expect((await patch('NOPE', { Priority: '1' })).status).toBe(404);
+    it('is 410 for an unknown number', async () => {
+      expect((await patch('NOPE', { Priority: '1' })).status).toBe(410);
     });
   });
 
@@ -224,19 +257,19 @@ describe('ServicePower simulator', () => {
   });
 
   describe('DELETE', () => {
-    it('deletes; then every request for that number is 410, DELETE included; a dispatched one is cancelled on the device', async () => {
+    it('deletes; then it does not exist (410, DELETE included) until a PUT inserts it again; a dispatched one is cancelled on the device', async () => {
       await put('SC-X', dispatched());
       expect(await call(wo('SC-X'), { method: 'DELETE', headers: auth })).toMatchObject({ status: 200, json: { code: 200 } });
       expect(sim.state.cancellations).toEqual([{ WorkOrderNum: 'SC-X', UserName: 'tech.alvarez', at: expect.any(String) }]);
       expect(await get('SC-X')).toMatchObject({ status: 410, json: { code: 410 } });
-      expect((await put('SC-X', dispatched())).status).toBe(410);
       expect((await patch('SC-X', { Priority: '1' })).status).toBe(410);
       expect((await call(wo('SC-X'), { method: 'DELETE', headers: auth })).status).toBe(410);
       expect(sim.state.callsTo('DELETE', 'SC-X')).toBe(2);
+      expect((await put('SC-X', dispatched())).status).toBe(201);
     });
 
-    it('is 404 for a number never seen, and 405 for a ServiceOperations work order (Rules.IsOps)', async () => {
-      expect((await call(wo('NEVER'), { method: 'DELETE', headers: auth })).status).toBe(404);
+    it('is 410 for a number never seen, and 405 for a ServiceOperations work order (Rules.IsOps)', async () => {
+      expect((await call(wo('NEVER'), { method: 'DELETE', headers: auth })).status).toBe(410);
       await put('SC-OPS', { ...adHoc(), Rules: { IsOps: true } });
       expect(await call(wo('SC-OPS'), { method: 'DELETE', headers: auth })).toMatchObject({ status: 405, json: { detail: { dataPath: 'Rules.IsOps' } } });
       expect((await get('SC-OPS')).status).toBe(200);
@@ -277,11 +310,11 @@ describe('ServicePower simulator', () => {
       expect((await admin('/workorders/SC-T/status', 'POST', { OrderStatus: 7 })).status).toBe(409);
     });
 
-    it('refuses to move a work order that is not dispatched (409), an unknown code (400) or number (404)', async () => {
+    it('refuses to move a work order that is not dispatched (409), an unknown code (400) or number (410)', async () => {
       await put('SC-N', adHoc());
       expect(await admin('/workorders/SC-N/status', 'POST', { OrderStatus: 6 })).toMatchObject({ status: 409, json: { detail: { dataPath: 'DispatchStatus' } } });
       expect((await admin('/workorders/SC-N/status', 'POST', { OrderStatus: 5 })).status).toBe(400);
-      expect((await admin('/workorders/NOPE/status', 'POST', { OrderStatus: 6 })).status).toBe(404);
+      expect((await admin('/workorders/NOPE/status', 'POST', { OrderStatus: 6 })).status).toBe(410);
       expect(receiver.received).toHaveLength(0);
     });
 

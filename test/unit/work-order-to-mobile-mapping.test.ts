@@ -149,6 +149,38 @@ describe('mapWorkOrderToMobile', () => {
     expect(m.problems).toEqual([expect.stringContaining('AddrLine1'), expect.stringContaining('City')]);
   });
 
+  it('PlannedStartDate is UTC: ScheduledDate_DTO (with its offset) wins; a ScheduledDate with an offset is converted', () => {
+    const dto = mapWorkOrderToMobile(wo({ ScheduledDate: '2026-01-07T09:00:00', ScheduledDate_DTO: '2026-01-07T09:00:00-05:00' } as Partial<ServiceChannelWorkOrder>), settings, DISPATCH);
+    expect(dto.problems).toEqual([]);
+    expect(dto.workOrder.PlannedStartDate).toBe('2026-01-07T14:00:00.000Z');
+    expect(mapWorkOrderToMobile(wo({ ScheduledDate: '2026-01-07T15:00:00+01:00' }), settings, DISPATCH).workOrder.PlannedStartDate).toBe('2026-01-07T14:00:00.000Z');
+  });
+
+  it('a date without an offset is a problem naming the work order and the field, not a guess at its time zone', () => {
+    const m = mapWorkOrderToMobile(wo({ ScheduledDate: '2026-01-07T09:00:00', ExpirationDate: '2026-01-09T17:00:00' }), settings, DISPATCH);
+    expect(m.problems).toEqual([
+      "work order 1000101: ScheduledDate '2026-01-07T09:00:00' has no UTC offset, so its UTC time (ServicePower needs UTC) is unknown",
+      "work order 1000101: ExpirationDate '2026-01-09T17:00:00' has no UTC offset, so its UTC time (ServicePower needs UTC) is unknown",
+    ]);
+    expect(m.workOrder.PlannedStartDate).toBeUndefined();
+  });
+
+  it('ExpirationDate (the date the work is due by) -> PlannedEndDate, in UTC', () => {
+    expect(mapWorkOrderToMobile(wo({ ExpirationDate: '2026-01-09T17:00:00-05:00' }), settings, DISPATCH).workOrder.PlannedEndDate).toBe('2026-01-09T22:00:00.000Z');
+    expect(mapWorkOrderToMobile(wo({ ExpirationDate: null }), settings, DISPATCH).workOrder.PlannedEndDate).toBeUndefined();
+  });
+
+  it('a Description over 255 characters keeps its first 255 in Description and the rest in Notes; shortened later, only that note is removed', () => {
+    const long = `${'A'.repeat(255)}${'B'.repeat(45)}`;
+    const m = mapWorkOrderToMobile(wo({ Description: long }), settings, DISPATCH);
+    expect(m.workOrder.Description).toBe('A'.repeat(255));
+    expect(m.workOrder.Notes).toEqual([{ ID: 'SC-DESCRIPTION', Author: 'ServiceChannel', Text: `Description (continued): ${'B'.repeat(45)}`, ReadOnly: true }]);
+    const short = mapWorkOrderToMobile(wo({ Description: 'Short now' }), settings, DISPATCH);
+    expect(short.workOrder.Notes).toBeUndefined();
+    // Never `_fields: ['Notes']`: that would also remove the client's notes copied in on their own.
+    expect(buildWorkOrderPatch(m.workOrder as Record<string, unknown>, short.workOrder as Record<string, unknown>)).toEqual({ Description: 'Short now', Notes: [{ ID: 'SC-DESCRIPTION', Delete: true }] });
+  });
+
   it('an NTE change is a PATCH of the amount alone; a schedule removed is a removal', () => {
     const before = mapWorkOrderToMobile(wo(), settings, DISPATCH).workOrder as Record<string, unknown>;
     const nte = mapWorkOrderToMobile(wo({ Nte: 900 }), settings, DISPATCH).workOrder as Record<string, unknown>;

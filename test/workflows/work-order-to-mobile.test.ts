@@ -55,20 +55,20 @@ describe('workOrderToMobile', () => {
     await keepMobileHistory(t.stack, 'dispatch-nte-cancel', wo.id);
   });
 
-  it('technician on site, then complete: check-in, status and notes in ServiceChannel; the workflow ends', async () => {
+  it('technician on site, then complete: check-in and check-out at the visit\'s real times (ServicePower\'s ActualStartDate / ActualEndDate), status and notes in ServiceChannel; the workflow ends', async () => {
     const wo = t.createWorkOrder();
     await t.stack.withWorker(async () => {
       await t.send(wo.id, 'WorkOrderCreated');
       await eventually(() => t.stack.servicechannel.state.workOrder(wo.id)?.Status.Extended === 'DISPATCHED', 20_000, 'dispatched');
-      await t.technician(wo.id, wo.num, '7');
+      await t.technician(wo.id, wo.num, '7', { at: '2026-01-07T14:07:00Z' });
       await eventually(() => (t.stack.servicechannel.state.adminWorkOrder(wo.id)?.CheckIns.length ?? 0) === 1, 20_000, 'check-in');
-      await t.technician(wo.id, wo.num, '4096', { note: 'Replaced capacitor' });
+      await t.technician(wo.id, wo.num, '4096', { note: 'Replaced capacitor', at: '2026-01-07T15:42:00Z' });
       const result = await t.handle(wo.id).result();
       expect(result.outcome).toMatch(/closed in the field/);
       const sc = t.stack.servicechannel.state.adminWorkOrder(wo.id)!;
       expect(sc.Status).toEqual({ Primary: 'COMPLETED', Extended: 'PENDING CONFIRMATION' });
       expect(sc.CheckIns).toHaveLength(1);
-      expect(sc.CheckIns[0]!.CheckOutTime).not.toBeNull();
+      expect(sc.CheckIns[0]).toMatchObject({ CheckInTime: '2026-01-07T14:07:00.000Z', CheckOutTime: '2026-01-07T15:42:00.000Z', TimeGiven: true });
       const notes = scNotes(wo.id).join('\n');
       expect(notes).toContain(`Technician on site (mobile work order ${wo.num})`);
       expect(notes).toContain('Replaced capacitor');
