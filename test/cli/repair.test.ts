@@ -385,7 +385,7 @@ describe('fieldbridge retry and status', () => {
     const { spectrum } = stack;
     const job = createJob();
     const workflowId = jobToWorkOrderWorkflowId(job.id);
-    const all = ['WorkOrderHeader', 'AddWOMaterialCost', 'DeleteWOMaterial', 'WOHeaderNotes', 'GetCustomers'];
+    const all = ['WorkOrderHeader', 'AddWOMaterialCost', 'DeleteWOMaterialCost', 'GetWOMaterialCost', 'WOHeaderNotes', 'GetCustomers'];
     spectrum.state.setPermissions(SPECTRUM_AUTHORIZATION_ID, all.filter((p) => p !== 'WorkOrderHeader'));
     await stack.withWorker(async () => {
       await startJobToWorkOrder(client, stack.taskQueue, job.id, { eventId: `evt-${job.id}` });
