@@ -130,6 +130,7 @@ async function previewJob(adapters: FlowAdapters, jobId: number): Promise<Previe
   const mapping = mapJobToWorkOrder(loaded.source, loaded.settings);
   report.truncations = mapping.truncations;
   report.problems.push(...mapping.problems);
+  report.notes.push(...mapping.notes, ...mapping.skippedItems.map((i) => `job item ${i.jobItemId} ("${i.name}") is not sent: ${i.reason}`));
   const soap = (service: Parameters<typeof spectrum.renderPutEnvelope>[0], fields: Record<string, string | undefined>, note?: string): PreviewRequest => ({
     system: 'spectrum',
     operation: `SOAP ${service}`,

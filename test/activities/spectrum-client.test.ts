@@ -159,6 +159,18 @@ describe('SpectrumClient against the simulator', () => {
       expect(sim.state.workOrder('S12345678')?.materials).toEqual([]);
     });
 
+    it('AddWOMaterialCost: a quantity or amount with more than 2 decimals and a unit of measure over 2 characters are refused (I), nothing stored', async () => {
+      await client.workOrderHeader('g', header);
+      const err = await failureOf(
+        client.addWOMaterialCost('g', { WO_Number: 'S12345678', Item_Code: 'FILTER-20', Quantity_Used: '1.125', Unit_Of_Measure: 'each', Extension: '10.005' }),
+      );
+      expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumRejected });
+      expect(err.message).toContain('Quantity_Used: Quantity_Used takes at most 2 decimals (got 1.125).');
+      expect(err.message).toContain('Extension: Extension takes at most 2 decimals (got 10.005).');
+      expect(err.message).toContain('Unit_Of_Measure: Unit_Of_Measure exceeds the maximum length of 2 (got 4).');
+      expect(sim.state.workOrder('S12345678')?.materials).toEqual([]);
+    });
+
     it('lengths, formats and references are all reported at once, naming each column; nothing stored', async () => {
       const err = await failureOf(
         client.workOrderHeader('g', {
