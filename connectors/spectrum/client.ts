@@ -138,7 +138,7 @@ export class SpectrumClient {
   /** The customers of the company: status '' (default) active, 'I' inactive, 'ALL' every one. `W` rows are logged. */
   async getCustomers(guid: string, params: { status?: '' | 'I' | 'ALL' } = {}): Promise<SpectrumCustomer[]> {
     const rows = await this.call('GetCustomers', guid, { pCompany_Code: this.config.companyCode ?? '', pStatus: params.status ?? '' });
-    const asResponseRows = rows.map((row) => ({ error_code: row.Error_Code ?? '', desc: row.Error_Description ?? '', column: row.Error_Column ?? '' }));
+    const asResponseRows = rows.map(getRowStatus);
     checkRows('GetCustomers', asResponseRows, `company ${this.config.companyCode || '(default)'}`, this.config.authorizationId);
     const customers: SpectrumCustomer[] = [];
     rows.forEach((row, index) => {
