@@ -114,8 +114,13 @@ interface ConvergeProgress {
   done: number;
 }
 
-/** The columns a line is matched on: what FieldBridge writes and Spectrum lists back as written. */
-const MATCHED_COLUMNS = ['Item_Description', 'Warehouse_Code', 'Quantity_Used', 'Unit_Of_Measure', 'Unit_Cost', 'Extension'] as const;
+/**
+ * The columns a line is matched on: what FieldBridge writes and Spectrum keeps as written (the Add
+ * Work Order Material Cost page: Item_Description and Unit_Cost count for non-stock `!` items only,
+ * the warehouse for stock items only; Unit_Price is recalculated from Extension).
+ */
+const STOCK_COLUMNS = ['Quantity_Used', 'Unit_Of_Measure', 'Warehouse_Code', 'Extension'] as const;
+const NON_STOCK_COLUMNS = ['Quantity_Used', 'Unit_Of_Measure', 'Item_Description', 'Unit_Cost', 'Extension'] as const;
 const NUMBER_COLUMNS: ReadonlySet<string> = new Set(['Quantity_Used', 'Unit_Cost', 'Extension']);
 
 /**
@@ -123,7 +128,8 @@ const NUMBER_COLUMNS: ReadonlySet<string> = new Set(['Quantity_Used', 'Unit_Cost
  * same (numbers by value: Spectrum may list 2 as 2.00). Columns sent blank are Spectrum's defaults.
  */
 function sameLine(wanted: Record<string, string>, held: SpectrumMaterialLine): boolean {
-  return MATCHED_COLUMNS.every((column) => {
+  const columns = (wanted.Item_Code ?? '').startsWith('!') ? NON_STOCK_COLUMNS : STOCK_COLUMNS;
+  return columns.every((column) => {
     const value = (wanted[column] ?? '').trim();
     if (value === '') return true;
     const got = (held[column] ?? '').trim();
