@@ -4,18 +4,19 @@
  * simulators. Clients throw TransientError/PermanentError; the worker's interceptor turns those into
  * the ApplicationFailures the workflow's retry policies read.
  *
- * The convergence rule for material lines (Spectrum has no service that reads a work order's lines
- * back, so an AddWOMaterialCost whose answer was lost may or may not have added its line):
+ * The convergence rule for material lines. Spectrum deletes a material cost line by its System_Key
+ * (DeleteWOMaterialCost); FieldBridge reads the work order's lines with their keys
+ * (GetWOMaterialCost, *assumed*: no public page documents a read service, see simulators/README.md):
  *
- *   Lines are kept per item code. To write an item code's lines, FieldBridge first deletes every
- *   material line of that code on the work order (DeleteWOMaterial; deleting none is a success),
- *   then adds the job's lines of that code. A group is the unit of progress: the activity
- *   heartbeats after each finished group, and a retried attempt (after a lost answer, a timeout or
- *   a worker that died) starts again at the first unfinished group, with its delete. So a line added
- *   by an attempt whose answer was lost is deleted before it is added again: never two, never none.
- *   Item codes the job no longer has (known from the last sync's groups) are deleted the same way.
- *   Every sync rewrites every code, even unchanged ones: Spectrum's lines may have been edited by
- *   hand, and only a full rewrite guarantees the work order holds exactly the job's items.
+ *   Lines are kept per item code: the codes of the job's items, and those the last sync wrote
+ *   (codes the job no longer has). Every attempt first reads the work order's lines, then, per
+ *   code, matches Spectrum's lines with the job's lines of that code by what FieldBridge wrote
+ *   (quantity, description, unit, warehouse, cost, extension): a matched line stays, every other
+ *   line of the code is deleted by its key, and the job's unmatched lines are added. Because each
+ *   attempt starts from what Spectrum holds, a retried attempt (after a lost answer, a timeout or a
+ *   worker that died) sees the line an attempt added without its answer and does not add it again,
+ *   and does not repeat a delete that was applied: never two, never none. Lines of item codes the
+ *   job never had (entered in Spectrum by hand) are left alone.
  */
 import { Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -24,6 +25,7 @@ import { SyncRecords } from '../common/sync-records';
 import type { Config } from '../common/config';
 import type { ServiceTradeClient } from '../connectors/servicetrade/client';
 import type { SpectrumClient } from '../connectors/spectrum/client';
+import type { SpectrumMaterialLine } from '../connectors/spectrum/schemas';
 import type { JobSource, MaterialLine, WorkOrderHeader, WorkOrderSettings } from '../mappings/job-to-work-order';
 
 export type JobSyncSettings = Config['jobSync'];
@@ -97,16 +99,54 @@ export interface ConvergeLinesInput extends SpectrumCallInput {
 
 export interface ConvergeLinesResult {
   lineGroups: Record<string, string>;
+  /** Lines this sync added (by any of its attempts) that are on the work order now. */
   added: number;
   deletedCodes: string[];
 }
 
-/** Progress kept in heartbeat details: groups [0, done) are finished. */
+/**
+ * Heartbeat details: the System_Keys the work order held when the first attempt read it (so a later
+ * attempt counts the lines this sync added, those of a lost answer included), and the codes done.
+ * The lines themselves are never taken from here: each attempt reads Spectrum again.
+ */
 interface ConvergeProgress {
+  initialKeys: string[];
   done: number;
-  lineGroups: Record<string, string>;
-  added: number;
-  deletedCodes: string[];
+}
+
+/**
+ * The columns a line is matched on: what FieldBridge writes and Spectrum keeps as written (the Add
+ * Work Order Material Cost page: Item_Description and Unit_Cost count for non-stock `!` items only,
+ * the warehouse for stock items only; Unit_Price is recalculated from Extension).
+ */
+const STOCK_COLUMNS = ['Quantity_Used', 'Unit_Of_Measure', 'Warehouse_Code', 'Extension'] as const;
+const NON_STOCK_COLUMNS = ['Quantity_Used', 'Unit_Of_Measure', 'Item_Description', 'Unit_Cost', 'Extension'] as const;
+const NUMBER_COLUMNS: ReadonlySet<string> = new Set(['Quantity_Used', 'Unit_Cost', 'Extension']);
+
+/**
+ * Whether Spectrum's line is the job's line: every matched column FieldBridge sent non-blank is the
+ * same (numbers by value: Spectrum may list 2 as 2.00). Columns sent blank are Spectrum's defaults.
+ */
+function sameLine(wanted: Record<string, string>, held: SpectrumMaterialLine): boolean {
+  const columns = (wanted.Item_Code ?? '').startsWith('!') ? NON_STOCK_COLUMNS : STOCK_COLUMNS;
+  return columns.every((column) => {
+    const value = (wanted[column] ?? '').trim();
+    if (value === '') return true;
+    const got = (held[column] ?? '').trim();
+    return NUMBER_COLUMNS.has(column) ? Number(value) === Number(got) : value === got;
+  });
+}
+
+/** Spectrum's lines of one code split into those that match the job's lines (kept) and the rest; and the job's lines still to add. */
+function diffLines(wanted: MaterialLine[], held: SpectrumMaterialLine[]): { stale: SpectrumMaterialLine[]; missing: MaterialLine[] } {
+  const unmatched = [...held];
+  const missing: MaterialLine[] = [];
+  for (const line of wanted) {
+    const at = unmatched.findIndex((h) => sameLine(line.fields, h));
+    if (at < 0) missing.push(line);
+    else unmatched.splice(at, 1);
+  }
+  return { stale: unmatched, missing };
 }
 
 /** Where an operator fixes what Spectrum refused, by Spectrum column (`service`: the method Spectrum refused). */
@@ -286,7 +326,7 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
             cost: i.cost,
             price: i.price,
             uom: i.uom,
-            libItem: i.libItem ? { code: i.libItem.code } : null,
+            libItem: i.libItem ? { code: i.libItem.code, ...(i.libItem.type ? { type: i.libItem.type } : {}) } : null,
           })),
           customerCode,
           siteCode,
@@ -312,32 +352,45 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
       const desired = new Map(groups.map((g) => [g.itemCode, g]));
       const codes = [...new Set([...desired.keys(), ...Object.keys(previous)])].sort();
       const resumed = ctx.info.heartbeatDetails as ConvergeProgress | undefined;
-      const progress: ConvergeProgress = resumed ?? { done: 0, lineGroups: { ...previous }, added: 0, deletedCodes: [] };
-      if (resumed) log.info('resuming material lines after an interrupted attempt', { jobId, workOrderNumber, groupsDone: resumed.done, groups: codes.length });
-      for (let i = progress.done; i < codes.length; i += 1) {
-        const code = codes[i];
+      if (ctx.info.attempt > 1) log.info('material lines: reading the work order again after an interrupted attempt', { jobId, workOrderNumber, attempt: ctx.info.attempt });
+      const held = await spectrumCall(jobId, () => spectrum.getWOMaterialCost(guid, workOrderNumber));
+      const progress: ConvergeProgress = { initialKeys: resumed?.initialKeys ?? held.map((line) => line.System_Key), done: 0 };
+      ctx.heartbeat(progress);
+      const initialKeys = new Set(progress.initialKeys);
+      const lineGroups: Record<string, string> = { ...previous };
+      const deletedCodes: string[] = [];
+      let added = 0;
+      for (const code of codes) {
         const group = desired.get(code);
-        await spectrumCall(jobId, () => spectrum.deleteWOMaterial(guid, { WO_Number: workOrderNumber, Item_Code: code }));
-        delete progress.lineGroups[code];
-        if (!group) progress.deletedCodes.push(code);
-        for (const line of group?.lines ?? []) {
-          await spectrumCall(jobId, () => spectrum.addWOMaterialCost(guid, { ...line.fields, WO_Number: workOrderNumber }));
-          progress.added += 1;
+        const ofCode = held.filter((line) => line.Item_Code === code);
+        const { stale, missing } = diffLines(group?.lines ?? [], ofCode);
+        // Lines an earlier attempt of this sync added (its answer lost or not): kept, and counted.
+        added += ofCode.filter((line) => !initialKeys.has(line.System_Key) && !stale.includes(line)).length;
+        for (const line of stale) {
+          await spectrumCall(jobId, () => spectrum.deleteWOMaterialCost(guid, { System_Key: line.System_Key, WO_Number: workOrderNumber, Item_Code: code }));
         }
-        if (group) progress.lineGroups[code] = group.fingerprint;
-        progress.done = i + 1;
+        delete lineGroups[code];
+        if (!group) deletedCodes.push(code);
+        for (const line of missing) {
+          await spectrumCall(jobId, () => spectrum.addWOMaterialCost(guid, { ...line.fields, WO_Number: workOrderNumber }));
+          added += 1;
+        }
+        if (group) lineGroups[code] = group.fingerprint;
+        progress.done += 1;
         ctx.heartbeat(progress);
       }
-      return { lineGroups: progress.lineGroups, added: progress.added, deletedCodes: progress.deletedCodes };
+      return { lineGroups, added, deletedCodes };
     },
 
     /**
      * Compensation after a later step failed for good: delete the material lines of every item code
-     * this run may have written, and append a note saying why, so a re-run starts clean.
+     * this run may have written (read with their keys), and append a note saying why, so a re-run starts clean.
      */
     async compensateWorkOrder({ jobId, guid, workOrderNumber, itemCodes, reason }: SpectrumCallInput & { workOrderNumber: string; itemCodes: string[]; reason: string }): Promise<void> {
-      for (const code of [...new Set(itemCodes)].sort()) {
-        await spectrum.deleteWOMaterial(guid, { WO_Number: workOrderNumber, Item_Code: code });
+      const codes = new Set(itemCodes);
+      const held = await spectrum.getWOMaterialCost(guid, workOrderNumber);
+      for (const line of held.filter((l) => codes.has(l.Item_Code)).sort((a, b) => (a.Item_Code < b.Item_Code ? -1 : a.Item_Code > b.Item_Code ? 1 : 0))) {
+        await spectrum.deleteWOMaterialCost(guid, { System_Key: line.System_Key, WO_Number: workOrderNumber, Item_Code: line.Item_Code });
       }
       await spectrum.woHeaderNotes(guid, {
         WO_Number: workOrderNumber,

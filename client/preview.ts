@@ -130,6 +130,7 @@ async function previewJob(adapters: FlowAdapters, jobId: number): Promise<Previe
   const mapping = mapJobToWorkOrder(loaded.source, loaded.settings);
   report.truncations = mapping.truncations;
   report.problems.push(...mapping.problems);
+  report.notes.push(...mapping.notes, ...mapping.skippedItems.map((i) => `job item ${i.jobItemId} ("${i.name}") is not sent: ${i.reason}`));
   const soap = (service: Parameters<typeof spectrum.renderPutEnvelope>[0], fields: Record<string, string | undefined>, note?: string): PreviewRequest => ({
     system: 'spectrum',
     operation: `SOAP ${service}`,
@@ -137,8 +138,10 @@ async function previewJob(adapters: FlowAdapters, jobId: number): Promise<Previe
     ...(note ? { note } : {}),
   });
   report.requests.push(soap('WorkOrderHeader', mapping.header, `work order ${mapping.workOrderNumber}, create or update (type ${mapping.workOrderType.code || '(blank)'} from ${mapping.workOrderType.from})`));
+  report.requests.push(
+    soap('GetWOMaterialCost', { pWO_Number: mapping.workOrderNumber }, 'reads the work order\'s lines with their System_Key; lines of these item codes that differ from the job\'s are deleted (DeleteWOMaterialCost), the job\'s missing lines added'),
+  );
   for (const group of lineGroups(mapping.lines)) {
-    report.requests.push(soap('DeleteWOMaterial', { WO_Number: mapping.workOrderNumber, Item_Code: group.itemCode }, `clears item ${group.itemCode} before its lines are written`));
     for (const line of group.lines) report.requests.push(soap('AddWOMaterialCost', { ...line.fields, WO_Number: mapping.workOrderNumber }, `ServiceTrade job item ${line.jobItemId}`));
   }
   if (!loaded.recordedIds.includes(mapping.workOrderNumber)) {

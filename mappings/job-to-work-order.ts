@@ -16,8 +16,15 @@
  *   configuration is refused at start (see common/config.ts), and Spectrum's own `M` answer names it.
  * - Summary_Description: the job's description, else its name, cut to 250 (each cut reported).
  * - Dates in Spectrum's MM/DD/CCYY and times HHMMSS, in the configured time zone.
- * - Lines: every job item becomes a material line: its library item code, or the "other item" code
- *   for an item not in the ServiceTrade item library; the default warehouse (blank: Spectrum's).
+ * - Lines: every material job item becomes a material cost line (AddWOMaterialCost): its library
+ *   item code, or the "other item" code for an item not in the ServiceTrade item library; the
+ *   default warehouse (blank: Spectrum's), which seed 000 gives to material items only. Quantities
+ *   and amounts are rounded to Spectrum's 2 decimals; a unit of measure longer than Spectrum's 2
+ *   characters is left blank (Spectrum takes the item's own unit) and reported in `notes`.
+ * - Labor and travel items (a library item of type `labor` or `travel`) are not material: they are
+ *   not written as material cost lines (Spectrum books labor against an employee, AddWOLaborCost,
+ *   which a ServiceTrade item does not name). They are listed in `skippedItems` and left to be
+ *   entered in Spectrum.
  */
 import { MAX_LENGTHS, spectrumDate, spectrumTime } from '../connectors/spectrum/limits';
 
@@ -52,8 +59,8 @@ export interface JobItemSource {
   cost: number | null;
   price: number | null;
   uom: string | null;
-  /** null: not in the ServiceTrade item library (the "other item" code is used). */
-  libItem: { code: string } | null;
+  /** null: not in the ServiceTrade item library (the "other item" code is used). `type`: the library item's type. */
+  libItem: { code: string; type?: string | null } | null;
 }
 
 /** Seed 000's integration preferences that shape the work order. */
@@ -107,6 +114,10 @@ export interface WorkOrderMapping {
   /** How the work order type was chosen, for the log and the operator. */
   workOrderType: { code: string; from: 'map' | 'default' | 'spectrum-default-division'; serviceLine: string | null };
   truncations: Truncation[];
+  /** Values left out, and why (a unit of measure Spectrum cannot hold). */
+  notes: string[];
+  /** Job items not written as material lines (labor and travel), with the reason. */
+  skippedItems: Array<{ jobItemId: number; name: string; reason: string }>;
   /** Reasons the job cannot become a work order; nothing may be sent while any is present. */
   problems: string[];
 }
@@ -152,14 +163,24 @@ export function spectrumDateTime(unixSeconds: number, timeZone: string): { date:
   return { date: spectrumDate(instant, { timeZone }), time: spectrumTime(instant, { timeZone }) };
 }
 
-/** A decimal for Spectrum: no exponent, at most 4 decimals, no trailing zeros. */
-function decimal(n: number): string {
-  return String(Number(n.toFixed(4)));
+/** Spectrum's decimals for quantities and amounts (AddWOMaterialCost: `Format = -7.2`, `-8.2`, `-9.2`). */
+const SPECTRUM_DECIMALS = 2;
+
+/** A decimal for Spectrum: no exponent, rounded to 2 decimals (half away from zero), no trailing zeros. */
+export function spectrumDecimal(n: number): string {
+  const factor = 10 ** SPECTRUM_DECIMALS;
+  const rounded = Math.sign(n) * Math.round(Math.abs(n) * factor + 1e-9) / factor;
+  return String(Object.is(rounded, -0) ? 0 : rounded);
 }
+
+/** ServiceTrade library item types that are not material (seed 000 gives the warehouse to material items only). */
+export const NON_MATERIAL_ITEM_TYPES: ReadonlySet<string> = new Set(['labor', 'travel']);
 
 export function mapJobToWorkOrder(source: JobSource, settings: WorkOrderSettings): WorkOrderMapping {
   const problems: string[] = [];
   const truncations: Truncation[] = [];
+  const notes: string[] = [];
+  const skippedItems: WorkOrderMapping['skippedItems'] = [];
   const fit = (field: keyof typeof WORK_ORDER_LIMITS, value: string, label: string = field): string => {
     const max = WORK_ORDER_LIMITS[field];
     if (value.length <= max) return value;
@@ -198,6 +219,11 @@ export function mapJobToWorkOrder(source: JobSource, settings: WorkOrderSettings
 
   const lines: MaterialLine[] = [];
   for (const item of [...source.items].sort((a, b) => a.id - b.id)) {
+    const itemType = item.libItem?.type?.trim().toLowerCase() ?? '';
+    if (NON_MATERIAL_ITEM_TYPES.has(itemType)) {
+      skippedItems.push({ jobItemId: item.id, name: item.name, reason: `a ${itemType} item, not a material line (Spectrum books labor and travel outside AddWOMaterialCost)` });
+      continue;
+    }
     const code = item.libItem?.code?.trim() || settings.otherItemCode;
     if (!code) {
       problems.push(`job item ${item.id} ("${item.name}") is not in the ServiceTrade item library and no other item code is configured (SPECTRUM_OTHER_ITEM_CODE)`);
@@ -208,17 +234,20 @@ export function mapJobToWorkOrder(source: JobSource, settings: WorkOrderSettings
       Item_Code: code,
       Item_Description: fit('Item_Description', item.name.trim(), `Item_Description (job item ${item.id})`),
       Warehouse_Code: settings.defaultWarehouseCode ?? '',
-      Quantity_Used: decimal(item.quantity),
+      Quantity_Used: spectrumDecimal(item.quantity),
     };
-    if (item.uom) fields.Unit_Of_Measure = fit('Unit_Of_Measure', item.uom, `Unit_Of_Measure (job item ${item.id})`);
-    if (item.cost !== null) fields.Unit_Cost = decimal(item.cost);
+    const uom = item.uom?.trim() ?? '';
+    if (uom.length > WORK_ORDER_LIMITS.Unit_Of_Measure) {
+      notes.push(`Unit_Of_Measure of job item ${item.id} ("${uom}") is longer than Spectrum's ${WORK_ORDER_LIMITS.Unit_Of_Measure} characters: left blank, Spectrum takes item ${code}'s own unit`);
+    } else if (uom) fields.Unit_Of_Measure = uom;
+    if (item.cost !== null) fields.Unit_Cost = spectrumDecimal(item.cost);
     if (item.price !== null) {
-      fields.Unit_Price = decimal(item.price);
-      fields.Extension = decimal(item.price * item.quantity);
+      fields.Unit_Price = spectrumDecimal(item.price);
+      fields.Extension = spectrumDecimal(item.price * item.quantity);
     }
     lines.push({ jobItemId: item.id, fields });
   }
-  return { workOrderNumber: number.value, header, lines, workOrderType: type, truncations, problems };
+  return { workOrderNumber: number.value, header, lines, workOrderType: type, truncations, notes, skippedItems, problems };
 }
 
 /**

@@ -263,6 +263,8 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
   for (const t of mapping.truncations) {
     log.warn('value truncated to Spectrum max length', { jobId, field: t.field, maxLength: t.maxLength, originalLength: t.originalLength });
   }
+  for (const note of mapping.notes) log.warn('value left out of the work order', { jobId, note });
+  for (const item of mapping.skippedItems) log.warn('job item not sent as a material line', { jobId, ...item });
   log.info('work order type chosen', { jobId, ...mapping.workOrderType });
 
   const workOrderNumber = mapping.workOrderNumber;

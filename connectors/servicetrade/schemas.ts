@@ -144,8 +144,11 @@ export const ServiceSchema = z.object({
 });
 export type ServiceTradeService = z.infer<typeof ServiceSchema>;
 
-/** An item of the ServiceTrade item library *(assumed shape; `code` is what maps to a Spectrum item code)*. */
-export const LibItemSchema = z.object({ id, code: z.coerce.string(), name: z.string() });
+/**
+ * An item of the ServiceTrade item library *(assumed shape; `code` is what maps to a Spectrum item
+ * code; `type`, e.g. material, labor, travel, decides whether it becomes a Spectrum material line)*.
+ */
+export const LibItemSchema = z.object({ id, code: z.coerce.string(), name: z.string(), type: z.string().nullish().transform((v) => v ?? null) });
 export type ServiceTradeLibItem = z.infer<typeof LibItemSchema>;
 
 /** A job item *(assumed shape)*. `libItem` null: the item is not in the ServiceTrade item library. */

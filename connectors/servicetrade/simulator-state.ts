@@ -58,7 +58,7 @@ export const LocationInputSchema = z
   .strict();
 
 export const ServiceLineInputSchema = z.object({ id: positiveId.optional(), name: z.string().min(1), abbr: z.string().min(1) }).strict();
-export const LibItemInputSchema = z.object({ id: positiveId.optional(), code: z.string().min(1), name: z.string().min(1) }).strict();
+export const LibItemInputSchema = z.object({ id: positiveId.optional(), code: z.string().min(1), name: z.string().min(1), type: z.string().min(1).optional() }).strict();
 
 export const ServiceInputSchema = z
   .object({ id: positiveId.optional(), serviceLineId: positiveId, description: z.string().default('') })
@@ -421,7 +421,7 @@ export class ServiceTradeState {
 
   putLibItem(input: z.input<typeof LibItemInputSchema>): ServiceTradeLibItem {
     const i = LibItemInputSchema.parse(input);
-    const item = { id: this.allocate('libItem', i.id), code: i.code, name: i.name };
+    const item = { id: this.allocate('libItem', i.id), code: i.code, name: i.name, type: i.type ?? null };
     this.libItems.set(item.id, item);
     return item;
   }

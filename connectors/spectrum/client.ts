@@ -1,6 +1,7 @@
 /**
  * Typed client for Dexter + Chaney Spectrum Data Exchange (SDX): the work-order Put services
- * (WorkOrderHeader, AddWOMaterialCost, DeleteWOMaterial, WOHeaderNotes) and GetCustomers, over
+ * (WorkOrderHeader, AddWOMaterialCost, DeleteWOMaterialCost, WOHeaderNotes), the material-line read
+ * GetWOMaterialCost and GetCustomers, over
  * SOAP 1.1 (`POST ${webServicesUrl}/${Service}`, `SOAPAction: <that URL>`), with optional enhanced
  * authentication (OAuth client credentials, `Authorization: Bearer`, beside the Authorization_ID).
  *
@@ -19,18 +20,21 @@
  * - a reply cut off after its last complete `</response>` (an SDX quirk on large replies): its
  *   complete rows, read as above; cut before any complete row: TransientError, outcome unknown.
  *
- * DeleteWOMaterial is *(assumed)*: no public field list exists. See limits.ts and simulators/README.md.
+ * Every service's parameters come from its table in ./reference (Trimble's help pages);
+ * GetWOMaterialCost and WOHeaderNotes have no public page and are *(assumed)*: see
+ * simulators/README.md.
  */
 import pino, { type Logger } from 'pino';
 import { PermanentError, PermanentErrorTypes, TransientError } from '../../common/errors';
 import { HttpClient, classifyStatus, type RawHttpResponse } from '../../common/http';
 import { EnvelopeError, ReplyFormatError, buildRequestEnvelope, parseReply, type ParsedReply } from './envelope';
-import { CUSTOMER_COLUMNS, type SpectrumService } from './limits';
+import { CUSTOMER_COLUMNS, MATERIAL_COST_COLUMNS, SPECTRUM_SERVICES, type SpectrumService } from './limits';
 import {
   SESSION_EXPIRED_DESC,
   TokenResponseSchema,
-  type DeleteWOMaterialFields,
+  type DeleteWOMaterialCostFields,
   type SpectrumCustomer,
+  type SpectrumMaterialLine,
   type SpectrumReply,
   type SpectrumResponseRow,
   type WOHeaderNotesFields,
@@ -95,11 +99,35 @@ export class SpectrumClient {
   }
 
   /**
-   * Delete every material line of Item_Code on the work order *(assumed service, see the file
-   * header)*; none to delete is a success (`G`), so the call can be repeated.
+   * Delete one material cost line, by the System_Key GetWOMaterialCost listed it with (with its
+   * work order and item code, which Spectrum checks the key against). A key Spectrum no longer has
+   * is refused (`I`): read the lines again rather than repeat a delete.
    */
-  deleteWOMaterial(guid: string, key: DeleteWOMaterialFields): Promise<SpectrumReply> {
-    return this.put('DeleteWOMaterial', guid, { WO_Number: key.WO_Number, Item_Code: key.Item_Code }, `${describeWorkOrder(key.WO_Number)}, item ${key.Item_Code}`);
+  deleteWOMaterialCost(guid: string, line: DeleteWOMaterialCostFields): Promise<SpectrumReply> {
+    return this.put(
+      'DeleteWOMaterialCost',
+      guid,
+      { System_Key: line.System_Key, WO_Number: line.WO_Number, Item_Code: line.Item_Code },
+      `${describeWorkOrder(line.WO_Number)}, item ${line.Item_Code}, line ${line.System_Key}`,
+    );
+  }
+
+  /**
+   * The material cost lines of a work order, each with its System_Key *(assumed Get service, see
+   * the file header)*. Error rows (`E`) throw as Put rows do (session expired, not authorized,
+   * rejected); `W` rows are logged.
+   */
+  async getWOMaterialCost(guid: string, workOrderNumber: string): Promise<SpectrumMaterialLine[]> {
+    const rows = await this.call('GetWOMaterialCost', guid, { pCompany_Code: this.config.companyCode ?? '', pWO_Number: workOrderNumber });
+    const status = rows.map((row) => getRowStatus(row));
+    checkRows('GetWOMaterialCost', status, describeWorkOrder(workOrderNumber), this.config.authorizationId);
+    const lines: SpectrumMaterialLine[] = [];
+    rows.forEach((row, index) => {
+      if (status[index].error_code === 'W') this.logger.warn({ service: 'GetWOMaterialCost', column: status[index].column, desc: status[index].desc }, 'Spectrum warning');
+      if ((row.System_Key ?? '') === '') return;
+      lines.push(Object.fromEntries(MATERIAL_COST_COLUMNS.map((column) => [column, (row[column] ?? '').trim()])) as unknown as SpectrumMaterialLine);
+    });
+    return lines;
   }
 
   /** Write (Append_Note N or blank) or append to (Y) a header note of the work order. */
@@ -110,7 +138,7 @@ export class SpectrumClient {
   /** The customers of the company: status '' (default) active, 'I' inactive, 'ALL' every one. `W` rows are logged. */
   async getCustomers(guid: string, params: { status?: '' | 'I' | 'ALL' } = {}): Promise<SpectrumCustomer[]> {
     const rows = await this.call('GetCustomers', guid, { pCompany_Code: this.config.companyCode ?? '', pStatus: params.status ?? '' });
-    const asResponseRows = rows.map((row) => ({ error_code: row.Error_Code ?? '', desc: row.Error_Description ?? '', column: row.Error_Column ?? '' }));
+    const asResponseRows = rows.map(getRowStatus);
     checkRows('GetCustomers', asResponseRows, `company ${this.config.companyCode || '(default)'}`, this.config.authorizationId);
     const customers: SpectrumCustomer[] = [];
     rows.forEach((row, index) => {
@@ -127,12 +155,13 @@ export class SpectrumClient {
   }
 
   /**
-   * The SOAP envelope a Put service call sends, exactly as put() builds it (Company_Code,
-   * Authorization_ID and GUID included), without sending it: what `fieldbridge preview` prints.
-   * Throws EnvelopeError for a parameter the service does not declare.
+   * The SOAP envelope a service call sends, exactly as the call builds it (Authorization_ID, GUID
+   * and the company: Company_Code on Put services, pCompany_Code on Get services), without sending
+   * it: what `fieldbridge preview` prints. Throws EnvelopeError for a parameter the service does not declare.
    */
   renderPutEnvelope(service: SpectrumService, guid: string, fields: Record<string, string | undefined>): string {
-    return buildRequestEnvelope(service, this.callParameters(guid, this.putFields(fields)));
+    const withCompany = SPECTRUM_SERVICES[service].kind === 'get' ? { pCompany_Code: this.config.companyCode ?? '', ...fields } : this.putFields(fields);
+    return buildRequestEnvelope(service, this.callParameters(guid, withCompany));
   }
 
   private putFields(fields: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -278,6 +307,18 @@ export class SpectrumClient {
 
 function describeWorkOrder(number: string | undefined): string {
   return number ? `work order ${number}` : 'a new work order (next number)';
+}
+
+/**
+ * A Get service row's Error_* columns as a Put row: `E` (the Get services' error, Web Service Types)
+ * reads as `A` when it names Authorization_ID or GUID, else as `I`; blank and `W` stay.
+ */
+function getRowStatus(row: Record<string, string>): SpectrumResponseRow {
+  const code = (row.Error_Code ?? '').trim();
+  const column = (row.Error_Column ?? '').trim();
+  const desc = (row.Error_Description ?? '').trim();
+  if (code !== 'E') return { error_code: code, desc, column };
+  return { error_code: column === 'Authorization_ID' || column === 'GUID' ? 'A' : 'I', desc, column };
 }
 
 function describeRows(rows: SpectrumResponseRow[]): string {

@@ -13,7 +13,7 @@ export const DEMO_SPECTRUM_COMPANY = 'FB1';
 export const demoSpectrumAuthorization = (id: string): SpectrumAuthorization => ({
   id,
   companies: [DEMO_SPECTRUM_COMPANY],
-  permissions: ['WorkOrderHeader', 'AddWOMaterialCost', 'DeleteWOMaterial', 'WOHeaderNotes', 'GetCustomers'],
+  permissions: ['WorkOrderHeader', 'AddWOMaterialCost', 'DeleteWOMaterialCost', 'GetWOMaterialCost', 'WOHeaderNotes', 'GetCustomers'],
 });
 
 /** Spectrum's work-order properties: lead sources not required, no default division for site work orders. */

@@ -1,13 +1,12 @@
 /**
- * Spectrum Data Exchange (SDX) rule book for the services FieldBridge calls: every declared
- * parameter of each service in the order the envelope carries it, max lengths, required fields, the
- * value formats, and Spectrum's date and time formats. The client sends every declared parameter;
- * the simulator enforces the rest. Kept free of zod and I/O so mappings (and workflow code) can use it.
- *
- * Sources: API-NOTES section 1 (the Spectrum help pages: work-order services, data-format
- * guidelines, web-service responses). A length marked `published: false` is not on any public page:
- * it is this project's assumption, to be checked against the customer's WSDL (`/wsdls/<Service>.jws`).
+ * Spectrum Data Exchange (SDX) rule book for the services FieldBridge calls, derived from the
+ * reference tables in ./reference (one JSON file per service, transcribed from Trimble's help
+ * pages): every declared parameter of each service in envelope order, max lengths, decimals,
+ * required fields, accepted values, and Spectrum's date and time formats. The client sends every
+ * declared parameter; the simulator enforces the rest; test/contract/spectrum.test.ts checks both
+ * against the same tables. Kept free of zod and I/O so mappings (and workflow code) can use it.
  */
+import { SPECTRUM_REFERENCE, type SpectrumParameter, type SpectrumServiceReference } from './reference';
 
 /** The SOAP body namespace of every SDX service. */
 export const SPECTRUM_NAMESPACE = 'http://www.northgate-is.com/proiv/webservices/types';
@@ -18,152 +17,104 @@ export type SpectrumValueKind = 'text' | 'date' | 'time' | 'number' | 'code';
 export interface SpectrumFieldRule {
   max: number;
   kind?: SpectrumValueKind;
+  /** Digits after the decimal point a number may carry. */
+  decimals?: number;
   /** The accepted values of a `code` field (blank is always accepted as "not given"). */
   values?: readonly string[];
-  /** false: the max length is assumed, not published. */
+  /** false: not on a public page (the project's assumption). */
   published?: boolean;
 }
 
-const date = { max: 10, kind: 'date' } as const;
-const time = { max: 6, kind: 'time' } as const;
-const amount = { max: 16, kind: 'number', published: false } as const;
-const yesNo = { max: 1, kind: 'code', values: ['Y', 'N'] } as const;
+function ruleOf(parameter: SpectrumParameter, serviceAssumed: boolean): SpectrumFieldRule {
+  const rule: SpectrumFieldRule = { max: parameter.maxLength };
+  if (parameter.values) {
+    rule.kind = 'code';
+    rule.values = parameter.values;
+  } else if (parameter.type === 'number') rule.kind = 'number';
+  else if (parameter.type === 'date') rule.kind = 'date';
+  else if (parameter.type === 'time') rule.kind = 'time';
+  if (parameter.decimals !== undefined) rule.decimals = parameter.decimals;
+  if (parameter.assumed || serviceAssumed) rule.published = false;
+  return rule;
+}
 
-/** Parameters every service carries first. */
-export const COMMON_FIELDS = {
-  Authorization_ID: { max: 20 },
-  GUID: { max: 36 },
-} as const satisfies Record<string, SpectrumFieldRule>;
+/** The session fields every service carries first. */
+const SESSION_FIELDS = ['Authorization_ID', 'GUID'];
+/** Fields defaulted by Spectrum when blank, though some pages mark them required. */
+const DEFAULTED_FIELDS = ['Company_Code', 'pCompany_Code'];
 
-/** Put services carry the company after the session fields. */
-export const COMPANY_FIELD = { Company_Code: { max: 3 } } as const satisfies Record<string, SpectrumFieldRule>;
+function fieldsOf(table: SpectrumServiceReference): Record<string, SpectrumFieldRule> {
+  return Object.fromEntries(
+    table.parameters.filter((p) => !SESSION_FIELDS.includes(p.name) && !DEFAULTED_FIELDS.includes(p.name)).map((p) => [p.name, ruleOf(p, table.assumed === true)]),
+  );
+}
 
-/** WorkOrderHeader (WorkOrderHeader.jws): every field of the help page's list, in its order. */
-export const WORK_ORDER_HEADER_FIELDS = {
-  WO_Number: { max: 10 },
-  WO_Reference_Code: { max: 1, kind: 'code', values: ['S', 'J'] },
-  WO_Job_Number: { max: 10 },
-  WO_Job_Division: { max: 5 },
-  Bill_Customer_Code: { max: 10 },
-  Contract_Number: { max: 10, published: false },
-  Customer_PO_Number: { max: 25 },
-  Customer_Job: { max: 10, published: false },
-  WO_Phone1: { max: 14 },
-  WO_Phone2: { max: 14 },
-  Bill_Contract: { max: 10, published: false },
-  Zone: { max: 5, published: false },
-  Priority_Code: { max: 5, published: false },
-  WO_Case_Type: { max: 5, published: false },
-  Price_Type: { max: 1, kind: 'code', values: ['F', 'T'] },
-  Total_Quote_Amount: amount,
-  Projected_Hours: amount,
-  Est_Arrival: { max: 10, published: false },
-  Dispatch_Status_Code: { max: 5, published: false },
-  Summary_Description: { max: 250 },
-  Ordered_Date: date,
-  Time_Entered: time,
-  Requested_Date: date,
-  Estimated_Complete_Time: time,
-  Scheduled_Start_Date: date,
-  Scheduled_Start_Time: time,
-  Date_Assigned: date,
-  Time_Assigned: time,
-  Arrival_Date: date,
-  Arrival_Time: time,
-  Complete_Date: date,
-  Complete_Time: time,
-  Lead_Source: { max: 15 },
-  Sales_Person: { max: 3 },
-  Taken_By: { max: 3, published: false },
-  AR_Terms_Code: { max: 3, published: false },
-  Sales_Tax_Code: { max: 10, published: false },
-  Taxable_Flag: yesNo,
-  GL_Department: { max: 10, published: false },
-  Cost_Center: { max: 10, published: false },
-  Billto_Code: { max: 10, published: false },
-  Override_ERO_Markup: { max: 1, kind: 'code', values: ['Y', 'N'], published: false },
-  Material_Price_Level: { max: 1, published: false },
-  Price_Level: { max: 1, published: false },
-  Markup_Code: { max: 5, published: false },
-} as const satisfies Record<string, SpectrumFieldRule>;
+function requiredOf(table: SpectrumServiceReference): string[] {
+  return table.parameters.filter((p) => p.required && !SESSION_FIELDS.includes(p.name) && !DEFAULTED_FIELDS.includes(p.name)).map((p) => p.name);
+}
 
-/** AddWOMaterialCost (AddWOMaterialCost.jws): the fields the help page lists ("and others" left out). */
-export const WO_MATERIAL_COST_FIELDS = {
-  WO_Number: { max: 10 },
-  Item_Code: { max: 15 },
-  Item_Description: { max: 30, published: false },
-  Warehouse_Code: { max: 10, published: false },
-  Quantity_Used: amount,
-  Unit_Of_Measure: { max: 5, published: false },
-  Work_Task: { max: 10, published: false },
-  Bill_Customer: { max: 1, kind: 'code', values: ['Y', 'N'], published: false },
-  Tax_Flag: { max: 1, kind: 'code', values: ['Y', 'N'], published: false },
-  Unit_Cost: amount,
-  Unit_Price: amount,
-  Extension: amount,
-  Phase_Code: { max: 20, published: false },
-  Cost_Type: { max: 3, published: false },
-} as const satisfies Record<string, SpectrumFieldRule>;
-
-/**
- * DeleteWOMaterial (DeleteWOMaterial.jws) *(assumed: no public field list exists)*: deletes every
- * material line of `Item_Code` on `WO_Number`; none to delete answers `G` (idempotent).
- */
-export const DELETE_WO_MATERIAL_FIELDS = {
-  WO_Number: { max: 10 },
-  Item_Code: { max: 15 },
-} as const satisfies Record<string, SpectrumFieldRule>;
-
-/** WOHeaderNotes (WOHeaderNotes.jws). */
-export const WO_HEADER_NOTES_FIELDS = {
-  WO_Number: { max: 10 },
-  Notes_Topic: { max: 30, published: false },
-  Notes_Text: { max: 1000 },
-  Append_Note: yesNo,
-} as const satisfies Record<string, SpectrumFieldRule>;
-
+/** WorkOrderHeader (WorkOrderHeader.jws). */
+export const WORK_ORDER_HEADER_FIELDS = fieldsOf(SPECTRUM_REFERENCE.WorkOrderHeader);
+/** AddWOMaterialCost (AddWOMaterialCost.jws): all of the page's fields. */
+export const WO_MATERIAL_COST_FIELDS = fieldsOf(SPECTRUM_REFERENCE.AddWOMaterialCost);
+/** DeleteWOMaterialCost (DeleteWOMaterialCost.jws): one line, by its System_Key. */
+export const DELETE_WO_MATERIAL_COST_FIELDS = fieldsOf(SPECTRUM_REFERENCE.DeleteWOMaterialCost);
+/** GetWOMaterialCost *(assumed: no public page)*: the material cost lines of a work order. */
+export const GET_WO_MATERIAL_COST_FIELDS = fieldsOf(SPECTRUM_REFERENCE.GetWOMaterialCost);
+/** WOHeaderNotes (WOHeaderNotes.jws) *(assumed: shaped after WOSiteNotes)*. */
+export const WO_HEADER_NOTES_FIELDS = fieldsOf(SPECTRUM_REFERENCE.WOHeaderNotes);
 /** GetCustomers (GetCustomers.jws): Get services prefix their parameters with `p`. */
-export const GET_CUSTOMERS_FIELDS = {
-  pCompany_Code: { max: 3 },
-  pStatus: { max: 3, kind: 'code', values: ['I', 'ALL'] },
-} as const satisfies Record<string, SpectrumFieldRule>;
+export const GET_CUSTOMERS_FIELDS = fieldsOf(SPECTRUM_REFERENCE.GetCustomers);
+
+const GET_ERROR_COLUMNS = ['Error_Code', 'Error_Description', 'Error_Column'];
+function dataColumnsOf(table: SpectrumServiceReference): string[] {
+  return (table.returns ?? []).map((column) => column.name).filter((name) => !GET_ERROR_COLUMNS.includes(name));
+}
 
 /** The columns of a GetCustomers row, before Error_Code, Error_Description and Error_Column. */
-export const CUSTOMER_COLUMNS = [
-  'Company_Code',
-  'Customer_Code',
-  'Name',
-  'Address_1',
-  'Address_2',
-  'City',
-  'State',
-  'Zip_Code',
-  'First_Name',
-  'Last_Name',
-  'Phone_Number',
-  'Email1',
-  'Price_Level_Material',
-  'Taxable_Flag',
-  'Status',
-] as const;
+export const CUSTOMER_COLUMNS = dataColumnsOf(SPECTRUM_REFERENCE.GetCustomers) as readonly SpectrumCustomerColumn[];
+export type SpectrumCustomerColumn =
+  | 'Company_Code'
+  | 'Customer_Code'
+  | 'Name'
+  | 'Address_1'
+  | 'Address_2'
+  | 'City'
+  | 'State'
+  | 'Zip_Code'
+  | 'First_Name'
+  | 'Last_Name'
+  | 'Phone_Number'
+  | 'Email1'
+  | 'Price_Level_Material'
+  | 'Taxable_Flag'
+  | 'Status';
+
+/** The columns of a GetWOMaterialCost row, before the Error_* columns. */
+export const MATERIAL_COST_COLUMNS = dataColumnsOf(SPECTRUM_REFERENCE.GetWOMaterialCost);
 
 export type SpectrumServiceKind = 'put' | 'get';
 
 export interface SpectrumServiceSpec {
   kind: SpectrumServiceKind;
-  /** The service's own fields (after Authorization_ID, GUID and, on Put services, Company_Code). */
+  /** The service's own fields (after Authorization_ID, GUID and the company). */
   fields: Readonly<Record<string, SpectrumFieldRule>>;
   /** Fields that must not be blank on every call (answered `M`). */
   required: readonly string[];
 }
 
+function specOf(table: SpectrumServiceReference): SpectrumServiceSpec {
+  return { kind: table.returns ? 'get' : 'put', fields: fieldsOf(table), required: requiredOf(table) };
+}
+
 export const SPECTRUM_SERVICES = {
-  WorkOrderHeader: { kind: 'put', fields: WORK_ORDER_HEADER_FIELDS, required: ['WO_Reference_Code', 'WO_Job_Number'] },
-  AddWOMaterialCost: { kind: 'put', fields: WO_MATERIAL_COST_FIELDS, required: ['WO_Number', 'Item_Code', 'Quantity_Used'] },
-  DeleteWOMaterial: { kind: 'put', fields: DELETE_WO_MATERIAL_FIELDS, required: ['WO_Number', 'Item_Code'] },
-  WOHeaderNotes: { kind: 'put', fields: WO_HEADER_NOTES_FIELDS, required: ['WO_Number', 'Notes_Text'] },
-  GetCustomers: { kind: 'get', fields: GET_CUSTOMERS_FIELDS, required: [] },
-} as const satisfies Record<string, SpectrumServiceSpec>;
+  WorkOrderHeader: specOf(SPECTRUM_REFERENCE.WorkOrderHeader),
+  AddWOMaterialCost: specOf(SPECTRUM_REFERENCE.AddWOMaterialCost),
+  DeleteWOMaterialCost: specOf(SPECTRUM_REFERENCE.DeleteWOMaterialCost),
+  GetWOMaterialCost: specOf(SPECTRUM_REFERENCE.GetWOMaterialCost),
+  WOHeaderNotes: specOf(SPECTRUM_REFERENCE.WOHeaderNotes),
+  GetCustomers: specOf(SPECTRUM_REFERENCE.GetCustomers),
+} as const satisfies Record<keyof typeof SPECTRUM_REFERENCE, SpectrumServiceSpec>;
 
 export type SpectrumService = keyof typeof SPECTRUM_SERVICES;
 export const SPECTRUM_SERVICE_NAMES = Object.keys(SPECTRUM_SERVICES) as SpectrumService[];
@@ -173,23 +124,19 @@ export const NEW_WORK_ORDER_REQUIRED = ['Bill_Customer_Code'] as const;
 
 /** Every declared parameter of `service`, in envelope order. */
 export function declaredParameters(service: SpectrumService): string[] {
-  const spec: SpectrumServiceSpec = SPECTRUM_SERVICES[service];
-  return [...Object.keys(COMMON_FIELDS), ...(spec.kind === 'put' ? Object.keys(COMPANY_FIELD) : []), ...Object.keys(spec.fields)];
+  return SPECTRUM_REFERENCE[service].parameters.map((p) => p.name);
 }
 
 /** The rule of one declared parameter of `service`, or undefined for a name the service does not declare. */
 export function fieldRule(service: SpectrumService, name: string): SpectrumFieldRule | undefined {
-  const spec: SpectrumServiceSpec = SPECTRUM_SERVICES[service];
-  const all: Record<string, SpectrumFieldRule> = { ...COMMON_FIELDS, ...(spec.kind === 'put' ? COMPANY_FIELD : {}), ...spec.fields };
-  return Object.prototype.hasOwnProperty.call(all, name) ? all[name] : undefined;
+  const table: SpectrumServiceReference = SPECTRUM_REFERENCE[service];
+  const parameter = table.parameters.find((p) => p.name === name);
+  return parameter ? ruleOf(parameter, table.assumed === true) : undefined;
 }
 
 /** Max length of every declared parameter, per service. */
 export const MAX_LENGTHS: Readonly<Record<SpectrumService, Readonly<Record<string, number>>>> = Object.fromEntries(
-  SPECTRUM_SERVICE_NAMES.map((service) => [
-    service,
-    Object.fromEntries(declaredParameters(service).map((name) => [name, fieldRule(service, name)!.max])),
-  ]),
+  SPECTRUM_SERVICE_NAMES.map((service) => [service, Object.fromEntries(declaredParameters(service).map((name) => [name, fieldRule(service, name)!.max]))]),
 ) as unknown as Record<SpectrumService, Record<string, number>>;
 
 /** Required fields (never blank), per service. */
@@ -274,6 +221,12 @@ export function isSpectrumTime(value: string): boolean {
   if (value.length !== 6 || !digits(value)) return false;
   const [h, m, s] = [value.slice(0, 2), value.slice(2, 4), value.slice(4, 6)].map(Number);
   return h <= 23 && m <= 59 && s <= 59;
+}
+
+/** Digits after the decimal point of a plain decimal (`-12.50`: 2). */
+export function decimalsOf(value: string): number {
+  const dot = value.indexOf('.');
+  return dot < 0 ? 0 : value.length - dot - 1;
 }
 
 /** Whether `value` is a plain decimal (optional sign, digits, optional fraction; no exponent). */

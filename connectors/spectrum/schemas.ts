@@ -4,19 +4,35 @@
  * token answer. Field lists and limits live in limits.ts.
  */
 import { z } from 'zod';
-import type {
-  DELETE_WO_MATERIAL_FIELDS,
-  GET_CUSTOMERS_FIELDS,
-  WORK_ORDER_HEADER_FIELDS,
-  WO_HEADER_NOTES_FIELDS,
-  WO_MATERIAL_COST_FIELDS,
-} from './limits';
 
-export type WorkOrderHeaderField = keyof typeof WORK_ORDER_HEADER_FIELDS;
-export type WOMaterialCostField = keyof typeof WO_MATERIAL_COST_FIELDS;
-export type DeleteWOMaterialField = keyof typeof DELETE_WO_MATERIAL_FIELDS;
-export type WOHeaderNotesField = keyof typeof WO_HEADER_NOTES_FIELDS;
-export type GetCustomersParameter = keyof typeof GET_CUSTOMERS_FIELDS;
+/** A WorkOrderHeader field (the table: reference/WorkOrderHeader.json). */
+export type WorkOrderHeaderField = string;
+/** The fields of AddWOMaterialCost after the company (reference/AddWOMaterialCost.json, in its order). */
+export type WOMaterialCostField =
+  | 'WO_Number'
+  | 'Item_Code'
+  | 'Item_Description'
+  | 'Warehouse_Code'
+  | 'Quantity_Used'
+  | 'Unit_Of_Measure'
+  | 'GL_Department'
+  | 'Work_Task'
+  | 'Task_Complete'
+  | 'WO_Site_Equipment'
+  | 'Component_Number'
+  | 'SC_Contract'
+  | 'Bill_Customer'
+  | 'Tax_Flag'
+  | 'Show_Invoice_Detail'
+  | 'Unit_Cost'
+  | 'Unit_Price'
+  | 'Extension'
+  | 'Bill_Manufacturer'
+  | 'Mfg_Tax_Flag'
+  | 'Mfg_Code'
+  | 'Mfg_Unit_Price'
+  | 'Phase_Code'
+  | 'Cost_Type';
 
 /** One `<response>` of a Put service: `error_code` A, I, M (errors) or S, G, W (success, information, warning). */
 export interface SpectrumResponseRow {
@@ -33,9 +49,26 @@ export interface SpectrumReply {
 /** WorkOrderHeader fields; blank or absent ones are sent empty, which Spectrum reads as "not changed". */
 export type WorkOrderHeaderFields = Partial<Record<WorkOrderHeaderField, string>>;
 export type WOMaterialCostFields = Partial<Record<WOMaterialCostField, string>>;
-export interface DeleteWOMaterialFields {
+/** DeleteWOMaterialCost: one material cost line, by the System_Key GetWOMaterialCost lists it with. */
+export interface DeleteWOMaterialCostFields {
+  System_Key: string;
   WO_Number: string;
   Item_Code: string;
+}
+
+/** A material cost line as GetWOMaterialCost lists it (its Error_* columns taken off). */
+export interface SpectrumMaterialLine {
+  Company_Code: string;
+  WO_Number: string;
+  System_Key: string;
+  Item_Code: string;
+  Item_Description: string;
+  Warehouse_Code: string;
+  Quantity_Used: string;
+  Unit_Of_Measure: string;
+  Unit_Cost: string;
+  Unit_Price: string;
+  Extension: string;
 }
 export type WOHeaderNotesFields = { WO_Number: string; Notes_Topic?: string; Notes_Text: string; Append_Note?: 'Y' | 'N' };
 
@@ -67,7 +100,7 @@ export const TokenResponseSchema = z.object({
 });
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 
-/** The error codes of a response row: A abort, I invalid, M missing; S success, G good (with information), W warning. */
+/** The error codes of a Put service's response row: A abort, I invalid, M missing; S success, G good (with information), W warning. */
 export const SPECTRUM_ERROR_CODES = ['A', 'I', 'M'] as const;
 export const SPECTRUM_SUCCESS_CODES = ['S', 'G', 'W', ''] as const;
 /** The desc Spectrum answers when a method + Authorization_ID + GUID went unused for 24 h. */
@@ -75,6 +108,7 @@ export const SESSION_EXPIRED_DESC = 'Time out has occurred';
 
 export {
   CUSTOMER_COLUMNS,
+  MATERIAL_COST_COLUMNS,
   MAX_LENGTHS,
   REQUIRED_FIELDS,
   SPECTRUM_NAMESPACE,

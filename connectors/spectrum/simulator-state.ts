@@ -7,7 +7,9 @@
 import { z } from 'zod';
 import {
   CUSTOMER_COLUMNS,
+  MATERIAL_COST_COLUMNS,
   SPECTRUM_SERVICES,
+  decimalsOf,
   declaredParameters,
   fieldRule,
   isSpectrumDate,
@@ -77,7 +79,8 @@ export const SpectrumSeedSchema = z
   .strict();
 export type SpectrumSeed = z.input<typeof SpectrumSeedSchema>;
 
-export type StoredMaterialLine = { Sequence: number } & Record<WOMaterialCostField, string>;
+/** A material cost line: its order on the work order, the System_Key Spectrum gave it, and its fields. */
+export type StoredMaterialLine = { Sequence: number; System_Key: string } & Record<WOMaterialCostField, string>;
 
 export interface StoredWorkOrder {
   Company_Code: string;
@@ -159,6 +162,8 @@ export class SpectrumState {
   private readonly sessions = new Map<string, Session>();
   private readonly expiredGuids = new Set<string>();
   private nextNumber = DEFAULT_FIRST_WO_NUMBER;
+  /** The next material line's System_Key (unique across work orders, never reused). */
+  private nextLineKey = 1;
 
   constructor(private readonly options: SpectrumStateOptions) {
     this.authorizations = options.authorizations.map((auth) => ({ ...auth, companies: [...auth.companies], permissions: [...auth.permissions] }));
@@ -201,6 +206,7 @@ export class SpectrumState {
     this.requests.length = 0;
     this.tokenRequests = 0;
     this.nextNumber = DEFAULT_FIRST_WO_NUMBER;
+    this.nextLineKey = 1;
     this.settings = { ...this.options.settings };
     if (this.options.seed) this.seed(this.options.seed);
   }
@@ -265,8 +271,10 @@ export class SpectrumState {
         return this.workOrderHeader(company, params, value, problems);
       case 'AddWOMaterialCost':
         return this.addMaterial(company, params, value, problems);
-      case 'DeleteWOMaterial':
+      case 'DeleteWOMaterialCost':
         return this.deleteMaterial(company, value, problems);
+      case 'GetWOMaterialCost':
+        return this.getMaterial(company, value, problems);
       case 'WOHeaderNotes':
         return this.headerNotes(company, value, problems);
       case 'GetCustomers':
@@ -373,7 +381,7 @@ export class SpectrumState {
 
     let warehouse = value('Warehouse_Code');
     if (warehouse && !this.warehouses.has(warehouse)) problems.push(row('I', `Warehouse ${warehouse} does not exist.`, 'Warehouse_Code'));
-    if (!warehouse && !flaggedIn(problems, 'Warehouse_Code')) {
+    if (!warehouse && !nonStock && !flaggedIn(problems, 'Warehouse_Code')) {
       const fallback = [...this.warehouses.values()].find((w) => w.default) ?? [...this.warehouses.values()][0];
       if (fallback) {
         warehouse = fallback.Warehouse_Code;
@@ -386,26 +394,47 @@ export class SpectrumState {
 
     const line = { ...emptyRecord('AddWOMaterialCost') } as Record<WOMaterialCostField, string>;
     for (const name of Object.keys(line) as WOMaterialCostField[]) line[name] = params[name] ?? '';
-    line.Warehouse_Code = warehouse;
+    line.Warehouse_Code = nonStock ? '' : warehouse;
     if (!line.Item_Description && item?.Description) line.Item_Description = item.Description;
     if (!line.Unit_Of_Measure && item?.Unit_Of_Measure) line.Unit_Of_Measure = item.Unit_Of_Measure;
+    // "If the Extension field is defined, then the Unit_Price value will be recalculated" (the page).
+    const quantity = Number(line.Quantity_Used || '0');
+    if (line.Extension && quantity !== 0) line.Unit_Price = (Number(line.Extension) / quantity).toFixed(2);
+    else if (!line.Extension && line.Unit_Price) line.Extension = (Number(line.Unit_Price) * quantity).toFixed(2);
     const sequence = order.materials.reduce((max, l) => Math.max(max, l.Sequence), 0) + 1;
-    order.materials.push({ Sequence: sequence, ...line });
+    const systemKey = String(this.nextLineKey++).padStart(12, '0');
+    order.materials.push({ Sequence: sequence, System_Key: systemKey, ...line });
     return { rows: [row('G', `Material line ${sequence} (item ${code}) added to work order ${order.WO_Number}.`, 'WO_Number'), ...info], applied: true };
   }
 
+  /** DeleteWOMaterialCost: the line whose System_Key is valid for the work order and item code, else `I`. */
   private deleteMaterial(company: string, value: (name: string) => string, problems: SpectrumResponseRow[]): CallOutcome {
     const order = this.existingOrder(company, value('WO_Number'), problems);
     if (problems.length > 0 || !order) return { rows: problems, applied: false };
+    const key = value('System_Key');
     const code = value('Item_Code');
-    const before = order.materials.length;
-    order.materials = order.materials.filter((line) => line.Item_Code !== code);
-    const deleted = before - order.materials.length;
-    const desc =
-      deleted === 0
-        ? `No material lines of item ${code} on work order ${order.WO_Number}; nothing deleted.`
-        : `${deleted} material line(s) of item ${code} deleted from work order ${order.WO_Number}.`;
-    return { rows: [row('G', desc, 'Item_Code')], applied: deleted > 0 };
+    const line = order.materials.find((l) => l.System_Key === key && l.Item_Code === code);
+    if (!line) {
+      return { rows: [row('I', `System_Key ${key} is not a material cost line of item ${code} on work order ${order.WO_Number}.`, 'System_Key')], applied: false };
+    }
+    order.materials = order.materials.filter((l) => l !== line);
+    return { rows: [row('G', `Material line ${line.Sequence} (item ${code}) deleted from work order ${order.WO_Number}.`, 'System_Key')], applied: true };
+  }
+
+  /** GetWOMaterialCost *(assumed service)*: the work order's material cost lines, in line order. */
+  private getMaterial(company: string, value: (name: string) => string, problems: SpectrumResponseRow[]): CallOutcome {
+    const order = this.existingOrder(company, value('pWO_Number'), problems, 'pWO_Number');
+    if (problems.length > 0 || !order) return { rows: problems, applied: false };
+    const data = [...order.materials]
+      .sort((a, b) => a.Sequence - b.Sequence)
+      .map((line) => {
+        const columns: Record<string, string> = {};
+        for (const column of MATERIAL_COST_COLUMNS) {
+          columns[column] = column === 'Company_Code' ? company : column === 'WO_Number' ? order.WO_Number : String((line as Record<string, unknown>)[column] ?? '');
+        }
+        return columns;
+      });
+    return { rows: [], applied: true, data };
   }
 
   private headerNotes(company: string, value: (name: string) => string, problems: SpectrumResponseRow[]): CallOutcome {
@@ -436,10 +465,10 @@ export class SpectrumState {
     return { rows: [], applied: true, data };
   }
 
-  private existingOrder(company: string, number: string, problems: SpectrumResponseRow[]): StoredWorkOrder | undefined {
+  private existingOrder(company: string, number: string, problems: SpectrumResponseRow[], column = 'WO_Number'): StoredWorkOrder | undefined {
     if (!number) return undefined;
     const order = this.workOrders.get(workOrderKey(company, number));
-    if (!order) problems.push(row('I', `Work order ${number} does not exist.`, 'WO_Number'));
+    if (!order) problems.push(row('I', `Work order ${number} does not exist.`, column));
     return order;
   }
 
@@ -464,7 +493,8 @@ function emptyRecord(service: SpectrumService): Record<string, string> {
 /**
  * The checks every field gets, each problem a row naming its column: `I` over the max length (never
  * truncated), `I` not a date (MM/DD/CCYY or MM-DD-CCYY), time (HHMMSS), number or one of the codes;
- * `M` a required field blank. Authorization_ID and GUID are checked before (authorization, session).
+ * `M` a required field blank, `I` a number with more decimals than its format (`-7.2`: 2).
+ * Authorization_ID and GUID are checked before (authorization, session).
  */
 export function fieldProblems(service: SpectrumService, params: Record<string, string>): SpectrumResponseRow[] {
   const problems: SpectrumResponseRow[] = [];
@@ -484,6 +514,9 @@ export function fieldProblems(service: SpectrumService, params: Record<string, s
     if (rule.kind === 'date' && !isSpectrumDate(value)) problems.push(row('I', `${name} must be a date MM/DD/CCYY (got ${value}).`, name));
     if (rule.kind === 'time' && !isSpectrumTime(value)) problems.push(row('I', `${name} must be a time HHMMSS (got ${value}).`, name));
     if (rule.kind === 'number' && !isSpectrumNumber(value)) problems.push(row('I', `${name} must be a number (got ${value}).`, name));
+    else if (rule.kind === 'number' && rule.decimals !== undefined && decimalsOf(value) > rule.decimals) {
+      problems.push(row('I', `${name} takes at most ${rule.decimals} decimals (got ${value}).`, name));
+    }
     if (rule.kind === 'code' && !(rule.values ?? []).includes(value)) {
       problems.push(row('I', `${name} must be one of ${(rule.values ?? []).join(', ')} (got ${value}).`, name));
     }

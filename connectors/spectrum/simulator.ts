@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { FaultConfigSchema, FaultInjector, hasSharedFault, registerFaultRoutes } from '../../simulators/faults';
 import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from '../../simulators/http';
 import { buildFaultEnvelope, buildReplyEnvelope, parseRequestEnvelope, truncateAfterLastResponse } from './envelope';
-import { CUSTOMER_COLUMNS, SPECTRUM_SERVICES, SPECTRUM_SERVICE_NAMES, declaredParameters } from './limits';
+import { CUSTOMER_COLUMNS, MATERIAL_COST_COLUMNS, SPECTRUM_SERVICES, SPECTRUM_SERVICE_NAMES, declaredParameters, type SpectrumService } from './limits';
 import type { SpectrumResponseRow } from './schemas';
 import { buildWsdl } from './wsdl';
 import {
@@ -91,11 +91,16 @@ function soapFaultBody({ statusCode, message }: { statusCode: number; message: s
   return buildFaultEnvelope(statusCode < 500 ? 'Client' : 'Server', message);
 }
 
-/** The GetCustomers form of rows: customer columns empty, the row in Error_Code/Error_Description/Error_Column. */
-function asGetRows(rows: SpectrumResponseRow[]): Array<Record<string, string>> {
+/**
+ * The Get form of rows: data columns empty, the row in Error_Code/Error_Description/Error_Column.
+ * Get services answer their errors `E` (the Web Service Types page) and warnings `W`.
+ */
+function asGetRows(service: SpectrumService, rows: SpectrumResponseRow[]): Array<Record<string, string>> {
+  const columns = service === 'GetWOMaterialCost' ? MATERIAL_COST_COLUMNS : CUSTOMER_COLUMNS;
+  const code = (r: SpectrumResponseRow) => (['A', 'I', 'M'].includes(r.error_code) ? 'E' : r.error_code);
   return rows.map((r) => ({
-    ...Object.fromEntries(CUSTOMER_COLUMNS.map((column) => [column, ''])),
-    Error_Code: r.error_code,
+    ...Object.fromEntries(columns.map((column) => [column, ''])),
+    Error_Code: code(r),
     Error_Description: r.desc,
     Error_Column: r.column,
   }));
@@ -172,13 +177,13 @@ function registerServiceRoutes(app: FastifyInstance, { state, faults, options, n
       let rows: Array<Record<string, string>>;
       let applied = false;
       if (fault?.forceReply) {
-        rows = isGet ? asGetRows(fault.forceReply.rows) : fault.forceReply.rows.map((r) => ({ ...r }));
+        rows = isGet ? asGetRows(service, fault.forceReply.rows) : fault.forceReply.rows.map((r) => ({ ...r }));
         entry.rows = fault.forceReply.rows;
       } else {
         const outcome = state.call(service, context.params as Record<string, string>, context.token);
         applied = outcome.applied;
         entry.rows = outcome.rows;
-        const errorRows = isGet ? asGetRows(outcome.rows) : outcome.rows.map((r) => ({ ...r }));
+        const errorRows = isGet ? asGetRows(service, outcome.rows) : outcome.rows.map((r) => ({ ...r }));
         rows = outcome.data ? [...outcome.data.map((data) => ({ ...data, Error_Code: '', Error_Description: '', Error_Column: '' })), ...errorRows] : errorRows;
       }
       entry.applied = applied;

@@ -1,13 +1,15 @@
 /**
  * WSDL 1.1 of one SDX service, as the simulator serves it at `/wsdls/<Service>.jws`: document/literal
- * wrapped, with an embedded XSD built from the field tables in limits.ts (every declared parameter
- * required, `xsd:string` with its maxLength), and the reply `<ServiceResponse><returnArray>
- * <returnData><response>*`. Real SDX WSDLs exist only on each customer's server (API-NOTES section 6);
+ * wrapped, with an embedded XSD generated from the service's reference table (./reference/<Service>.json:
+ * every declared parameter present, `xsd:string` with its maxLength), and the reply
+ * `<ServiceResponse><returnArray><returnData><response>*` whose columns are the table's `returns`
+ * (Get services) or error_code/desc/column (Put services). Real SDX WSDLs exist only on each customer's server (API-NOTES section 6);
  * this one is the simulator's own, shaped so that a generic SOAP client (the `soap` package) calls
  * the simulator exactly as FieldBridge does.
  */
 import { XMLBuilder } from 'fast-xml-parser';
-import { CUSTOMER_COLUMNS, SPECTRUM_NAMESPACE, SPECTRUM_SERVICES, declaredParameters, fieldRule, type SpectrumService } from './limits';
+import { SPECTRUM_NAMESPACE, type SpectrumService } from './limits';
+import { SPECTRUM_REFERENCE } from './reference';
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });
 
@@ -23,12 +25,13 @@ function stringElement(name: string, maxLength?: number, minOccurs = 1): Record<
 
 /** The columns of one `<response>` row of `service`. */
 export function responseColumns(service: SpectrumService): string[] {
-  return SPECTRUM_SERVICES[service].kind === 'get' ? [...CUSTOMER_COLUMNS, 'Error_Code', 'Error_Description', 'Error_Column'] : ['error_code', 'desc', 'column'];
+  const returns = SPECTRUM_REFERENCE[service].returns;
+  return returns ? returns.map((column) => column.name) : ['error_code', 'desc', 'column'];
 }
 
 /** The WSDL of `service`, its soap:address at `endpoint` (`${url}/ws/<Service>`). */
 export function buildWsdl(service: SpectrumService, endpoint: string): string {
-  const params = declaredParameters(service).map((name) => stringElement(name, fieldRule(service, name)!.max));
+  const params = SPECTRUM_REFERENCE[service].parameters.map((parameter) => stringElement(parameter.name, parameter.maxLength));
   const schema = {
     '@_targetNamespace': SPECTRUM_NAMESPACE,
     '@_elementFormDefault': 'unqualified',

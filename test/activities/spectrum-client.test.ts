@@ -8,7 +8,7 @@ import { PermanentError, PermanentErrorTypes, TransientError } from '../../commo
 import { SpectrumClient, type SpectrumClientConfig } from '../../connectors/spectrum/client';
 import { type SpectrumSimulator, type SpectrumSimulatorOptions, startSpectrumSimulator } from '../../connectors/spectrum/simulator';
 
-const ALL_METHODS = ['WorkOrderHeader', 'AddWOMaterialCost', 'WOHeaderNotes', 'DeleteWOMaterial', 'GetCustomers'];
+const ALL_METHODS = ['WorkOrderHeader', 'AddWOMaterialCost', 'WOHeaderNotes', 'DeleteWOMaterialCost', 'GetWOMaterialCost', 'GetCustomers'];
 
 const SEED: SpectrumSimulatorOptions['seed'] = {
   customers: [
@@ -93,7 +93,7 @@ describe('SpectrumClient against the simulator', () => {
       expect(sim.state.workOrder('100001')?.header.Bill_Customer_Code).toBe('ACME');
     });
 
-    it('material lines: added with sequence numbers and the default warehouse; DeleteWOMaterial removes every line of the code, idempotently', async () => {
+    it('material lines: added with the default warehouse, listed with their System_Key; DeleteWOMaterialCost removes one line by its key, a gone key is refused', async () => {
       await client.workOrderHeader('g', header);
       const added = await client.addWOMaterialCost('g', { WO_Number: 'S12345678', Item_Code: 'FILTER-20', Quantity_Used: '4', Unit_Price: '12.5' });
       expect(added.rows).toContainEqual({ error_code: 'G', desc: 'Default warehouse MAIN used.', column: 'Warehouse_Code' });
@@ -104,15 +104,29 @@ describe('SpectrumClient against the simulator', () => {
         [1, 'FILTER-20', 'MAIN', '4'],
         [2, 'BELT-A42', 'TRUCK1', '1'],
         [3, 'FILTER-20', 'MAIN', '2'],
-        [4, '!CUSTOM PART', 'MAIN', '1'],
+        [4, '!CUSTOM PART', '', '1'],
       ]);
       expect(sim.state.workOrder('S12345678')?.materials[0].Item_Description).toBe('Filter 20x20');
 
-      const deleted = await client.deleteWOMaterial('g', { WO_Number: 'S12345678', Item_Code: 'FILTER-20' });
-      expect(deleted.rows).toEqual([{ error_code: 'G', desc: '2 material line(s) of item FILTER-20 deleted from work order S12345678.', column: 'Item_Code' }]);
-      const again = await client.deleteWOMaterial('g', { WO_Number: 'S12345678', Item_Code: 'FILTER-20' });
-      expect(again.rows[0]).toMatchObject({ error_code: 'G', desc: expect.stringContaining('nothing deleted') });
-      expect(sim.state.workOrder('S12345678')?.materials.map((l) => l.Item_Code)).toEqual(['BELT-A42', '!CUSTOM PART']);
+      const listed = await client.getWOMaterialCost('g', 'S12345678');
+      expect(listed.map((l) => [l.Item_Code, l.Quantity_Used, l.Warehouse_Code])).toEqual([
+        ['FILTER-20', '4', 'MAIN'],
+        ['BELT-A42', '1', 'TRUCK1'],
+        ['FILTER-20', '2', 'MAIN'],
+        ['!CUSTOM PART', '1', ''],
+      ]);
+      expect(new Set(listed.map((l) => l.System_Key)).size).toBe(4);
+      expect(listed.every((l) => l.System_Key.length > 0 && l.System_Key.length <= 24)).toBe(true);
+
+      const first = listed[0];
+      const deleted = await client.deleteWOMaterialCost('g', { System_Key: first.System_Key, WO_Number: 'S12345678', Item_Code: 'FILTER-20' });
+      expect(deleted.rows).toEqual([{ error_code: 'G', desc: 'Material line 1 (item FILTER-20) deleted from work order S12345678.', column: 'System_Key' }]);
+      const again = await failureOf(client.deleteWOMaterialCost('g', { System_Key: first.System_Key, WO_Number: 'S12345678', Item_Code: 'FILTER-20' }));
+      expect(again).toMatchObject({ type: PermanentErrorTypes.SpectrumRejected });
+      expect(again.message).toContain('System_Key');
+      const wrongItem = await failureOf(client.deleteWOMaterialCost('g', { System_Key: listed[1].System_Key, WO_Number: 'S12345678', Item_Code: 'FILTER-20' }));
+      expect(wrongItem).toMatchObject({ type: PermanentErrorTypes.SpectrumRejected });
+      expect(sim.state.workOrder('S12345678')?.materials.map((l) => l.Item_Code)).toEqual(['BELT-A42', 'FILTER-20', '!CUSTOM PART']);
     });
 
     it('WOHeaderNotes writes a note, Append_Note Y appends to it', async () => {
@@ -128,7 +142,7 @@ describe('SpectrumClient against the simulator', () => {
       for (const call of [
         client.addWOMaterialCost('g', { WO_Number: 'NOPE', Item_Code: 'FILTER-20', Quantity_Used: '1' }),
         client.woHeaderNotes('g', { WO_Number: 'NOPE', Notes_Text: 'x' }),
-        client.deleteWOMaterial('g', { WO_Number: 'NOPE', Item_Code: 'FILTER-20' }),
+        client.deleteWOMaterialCost('g', { System_Key: '000000000001', WO_Number: 'NOPE', Item_Code: 'FILTER-20' }),
       ]) {
         const err = await failureOf(call);
         expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumRejected });
@@ -142,6 +156,18 @@ describe('SpectrumClient against the simulator', () => {
       expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumRejected });
       expect(err.message).toContain('Item_Code: Item GHOST does not exist.');
       expect(err.message).toContain('Warehouse_Code: Warehouse NOWHERE does not exist.');
+      expect(sim.state.workOrder('S12345678')?.materials).toEqual([]);
+    });
+
+    it('AddWOMaterialCost: a quantity or amount with more than 2 decimals and a unit of measure over 2 characters are refused (I), nothing stored', async () => {
+      await client.workOrderHeader('g', header);
+      const err = await failureOf(
+        client.addWOMaterialCost('g', { WO_Number: 'S12345678', Item_Code: 'FILTER-20', Quantity_Used: '1.125', Unit_Of_Measure: 'each', Extension: '10.005' }),
+      );
+      expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumRejected });
+      expect(err.message).toContain('Quantity_Used: Quantity_Used takes at most 2 decimals (got 1.125).');
+      expect(err.message).toContain('Extension: Extension takes at most 2 decimals (got 10.005).');
+      expect(err.message).toContain('Unit_Of_Measure: Unit_Of_Measure exceeds the maximum length of 2 (got 4).');
       expect(sim.state.workOrder('S12345678')?.materials).toEqual([]);
     });
 

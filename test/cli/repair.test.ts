@@ -155,6 +155,11 @@ describe('fieldbridge preview', () => {
     expect(res.stdout).not.toContain(`<Authorization_ID>${'FIELDBRIDGE'}</Authorization_ID>`);
     expect(res.stdout).toContain('--> spectrum: SOAP AddWOMaterialCost');
     expect(res.stdout).toContain('<Item_Code>BELT-A42</Item_Code>');
+    // The lines are read with their System_Key first; a unit of measure over 2 characters is left out, and said so.
+    expect(res.stdout).toContain('--> spectrum: SOAP GetWOMaterialCost');
+    expect(res.stdout).toContain(`<pWO_Number>S${job.number}</pWO_Number>`);
+    expect(res.stdout).not.toContain('<Unit_Of_Measure>each</Unit_Of_Measure>');
+    expect(res.stdout).toMatch(/Unit_Of_Measure of job item \d+ \("each"\) is longer than Spectrum's 2 characters/);
     expect(res.stdout).toMatch(new RegExp(`Truncated:\\s+Summary_Description cut to 250 \\(was ${description.length}\\)`));
     expect(res.stdout).toMatch(new RegExp(`Mappings:\\s+ServiceTrade location ${ST_LOCATION_IDS.harborPointTower} \\(".*"\\) has no Spectrum site code`));
     expect(res.stdout).toContain('Action:     wait:');
@@ -385,7 +390,7 @@ describe('fieldbridge retry and status', () => {
     const { spectrum } = stack;
     const job = createJob();
     const workflowId = jobToWorkOrderWorkflowId(job.id);
-    const all = ['WorkOrderHeader', 'AddWOMaterialCost', 'DeleteWOMaterial', 'WOHeaderNotes', 'GetCustomers'];
+    const all = ['WorkOrderHeader', 'AddWOMaterialCost', 'DeleteWOMaterialCost', 'GetWOMaterialCost', 'WOHeaderNotes', 'GetCustomers'];
     spectrum.state.setPermissions(SPECTRUM_AUTHORIZATION_ID, all.filter((p) => p !== 'WorkOrderHeader'));
     await stack.withWorker(async () => {
       await startJobToWorkOrder(client, stack.taskQueue, job.id, { eventId: `evt-${job.id}` });

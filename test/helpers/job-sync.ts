@@ -174,7 +174,7 @@ export async function activityRuns(stack: Stack, jobId: number, runId?: string):
   return [...runs.values()];
 }
 
-/** The item code a Spectrum DeleteWOMaterial/AddWOMaterialCost log entry was about, read from its answer. */
+/** The item code a Spectrum DeleteWOMaterialCost/AddWOMaterialCost log entry was about, read from its answer. */
 export function itemCodeOf(entry: { rows?: Array<{ desc: string }> }): string | undefined {
   for (const row of entry.rows ?? []) {
     const match = /\bitem ([^\s)]+)/.exec(row.desc);

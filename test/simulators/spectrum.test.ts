@@ -10,7 +10,7 @@ import { declaredParameters, type SpectrumService } from '../../connectors/spect
 import { type SpectrumSimulator, startSpectrumSimulator } from '../../connectors/spectrum/simulator';
 import { call } from './helpers';
 
-const METHODS = ['WorkOrderHeader', 'AddWOMaterialCost', 'WOHeaderNotes', 'DeleteWOMaterial', 'GetCustomers'];
+const METHODS = ['WorkOrderHeader', 'AddWOMaterialCost', 'WOHeaderNotes', 'DeleteWOMaterialCost', 'GetWOMaterialCost', 'GetCustomers'];
 
 async function postXml(url: string, body: string, headers: Record<string, string> = {}) {
   const res = await request(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', ...headers }, body });

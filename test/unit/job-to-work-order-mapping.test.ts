@@ -252,10 +252,10 @@ describe('Summary_Description and Customer_PO_Number', () => {
     expect(map({ job: { customerPo: null } }).header.Customer_PO_Number).toBe('');
   });
 
-  test('an item name over 30 characters is cut for Item_Description and reported with its job item', () => {
+  test('an item name over 35 characters (the Add Work Order Material Cost page) is cut for Item_Description and reported with its job item', () => {
     const { lines, truncations } = map({ items: [item({ id: 8, name: 'n'.repeat(40) })] });
-    expect(lines[0].fields.Item_Description).toBe('n'.repeat(30));
-    expect(truncations).toEqual([{ field: 'Item_Description (job item 8)', maxLength: 30, originalLength: 40 }]);
+    expect(lines[0].fields.Item_Description).toBe('n'.repeat(35));
+    expect(truncations).toEqual([{ field: 'Item_Description (job item 8)', maxLength: 35, originalLength: 40 }]);
   });
 });
 
@@ -311,8 +311,9 @@ describe('quantities and prices as decimals', () => {
   const rows: Array<[number, number | null, number | null, string, string | undefined, string | undefined, string | undefined]> = [
     [2, 3.5, 7.25, '2', '3.5', '7.25', '14.5'],
     [3, 0.1, 0.1, '3', '0.1', '0.1', '0.3'], // 0.1 * 3 is 0.30000000000000004 in binary
-    [1.5, 10, 19.99, '1.5', '10', '19.99', '29.985'],
-    [0.33333333, 1, 1, '0.3333', '1', '1', '0.3333'], // at most 4 decimals
+    [1.5, 10, 19.99, '1.5', '10', '19.99', '29.99'], // Spectrum's format -9.2: 2 decimals
+    [0.33333333, 1, 1, '0.33', '1', '1', '0.33'], // at most 2 decimals (-7.2)
+    [2.005, 1.125, 0.015, '2.01', '1.13', '0.02', '0.03'], // half away from zero
     [1e-7, 0, 0, '0', '0', '0', '0'], // never an exponent
     [1234567, 0.5, 2, '1234567', '0.5', '2', '2469134'],
     [-1, 4, 4, '-1', '4', '4', '-4'], // a returned item
@@ -326,13 +327,43 @@ describe('quantities and prices as decimals', () => {
     expect(fields.Unit_Price).toBe(unitPrice);
     expect(fields.Extension).toBe(extension);
     for (const value of [fields.Quantity_Used, fields.Unit_Cost, fields.Unit_Price, fields.Extension]) {
-      if (value !== undefined) expect(value).toMatch(/^-?\d+(\.\d{1,4})?$/);
+      if (value !== undefined) expect(value).toMatch(/^-?\d+(\.\d{1,2})?$/);
     }
   });
 
   test('unit of measure is sent when present and left out when not', () => {
     expect(map({ items: [item({ uom: 'EA' })] }).lines[0].fields.Unit_Of_Measure).toBe('EA');
     expect(map({ items: [item({ uom: null })] }).lines[0].fields).not.toHaveProperty('Unit_Of_Measure');
+  });
+
+  test('a unit of measure over Spectrum\'s 2 characters is left blank (Spectrum takes the item\'s unit), never cut, and noted', () => {
+    const mapping = map({ items: [item({ id: 7, uom: 'each' })] });
+    expect(mapping.lines[0].fields).not.toHaveProperty('Unit_Of_Measure');
+    expect(mapping.notes).toEqual([expect.stringContaining('Unit_Of_Measure of job item 7 ("each")')]);
+    expect(mapping.truncations).toEqual([]);
+  });
+});
+
+describe('labor and travel items are not material lines', () => {
+  test('a library item of type labor or travel is skipped and listed; material items (typed or not) become lines with the warehouse', () => {
+    const mapping = map({
+      items: [
+        item({ id: 1, libItem: { code: 'FLT-2020', type: 'material' } }),
+        item({ id: 2, name: 'Technician labor', libItem: { code: 'LABOR', type: 'labor' } }),
+        item({ id: 3, name: 'Trip charge', libItem: { code: 'TRAVEL', type: 'Travel' } }),
+        item({ id: 4, libItem: { code: 'BELT-A42' } }),
+      ],
+    }, { defaultWarehouseCode: 'MAIN' });
+    expect(mapping.lines.map((l) => [l.jobItemId, l.fields.Item_Code, l.fields.Warehouse_Code])).toEqual([
+      [1, 'FLT-2020', 'MAIN'],
+      [4, 'BELT-A42', 'MAIN'],
+    ]);
+    expect(mapping.skippedItems.map((i) => [i.jobItemId, i.name])).toEqual([
+      [2, 'Technician labor'],
+      [3, 'Trip charge'],
+    ]);
+    expect(mapping.skippedItems[0].reason).toContain('labor');
+    expect(mapping.problems).toEqual([]);
   });
 });
 

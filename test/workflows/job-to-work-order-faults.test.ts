@@ -37,7 +37,7 @@ const soon = <T>(check: () => T, what: string) => eventually(check, 30_000, what
 
 test('an Authorization ID without WorkOrderHeader: fails SpectrumNotAuthorized after ONE call, saying what to grant', async () => {
   const job = t.createJob();
-  t.stack.spectrum.state.setPermissions(SPECTRUM_AUTHORIZATION_ID, ['AddWOMaterialCost', 'DeleteWOMaterial', 'WOHeaderNotes', 'GetCustomers']);
+  t.stack.spectrum.state.setPermissions(SPECTRUM_AUTHORIZATION_ID, ['AddWOMaterialCost', 'DeleteWOMaterialCost', 'GetWOMaterialCost', 'WOHeaderNotes', 'GetCustomers']);
 
   const failure = await t.stack.withWorker(async () => failureOf((await t.sync(job.id)).result()));
 
@@ -155,7 +155,7 @@ test('transient faults (ServiceTrade 503 twice, Spectrum "Error executing Web Se
   await keepJobHistory(t.stack, 'transient-faults', job.id);
 });
 
-test('an AddWOMaterialCost applied whose answer is lost: the retry resumes at that item code, deletes the lost line, and adds it once', async () => {
+test('an AddWOMaterialCost applied whose answer is lost: the retry reads the lines again (GetWOMaterialCost), keeps the lost line, adds only the rest; nothing deleted', async () => {
   const job = t.createJob();
   const spectrum = t.stack.spectrum;
   const adds = () => spectrum.state.callsTo('AddWOMaterialCost');
@@ -176,26 +176,46 @@ test('an AddWOMaterialCost applied whose answer is lost: the retry resumes at th
     { spectrumTimeoutMs: 2500 },
   );
 
+  // Five lines added by the sync, the lost one counted once.
   expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 5, numberRecorded: true });
   const lost = adds()[2];
   expect(lost).toMatchObject({ outcome: 'hung', applied: true });
   expect(itemCodeOf(lost)).toBe('LABOR');
-  // After the lost answer: LABOR's lines deleted (the one the lost call added among them), then added again.
+  // After the lost answer: the work order's lines read again, the lost line found and kept.
   const log = spectrum.state.requests;
   const afterLost = log.slice(log.indexOf(lost) + 1);
-  const deleteAfter = afterLost.find((r) => r.service === 'DeleteWOMaterial');
-  expect(itemCodeOf(deleteAfter!)).toBe('LABOR');
-  expect(deleteAfter!.rows?.[0].desc).toMatch(/^1 material line\(s\) of item LABOR deleted/);
-  // Resumed, not restarted: the finished first code was not deleted again.
-  const deletes = spectrum.state.callsTo('DeleteWOMaterial').map(itemCodeOf);
-  expect(deletes.filter((c) => c === 'BELT-A42')).toHaveLength(1);
-  expect(deletes.filter((c) => c === 'LABOR')).toHaveLength(2);
+  expect(afterLost.find((r) => r.service !== 'GetCustomers')?.service).toBe('GetWOMaterialCost');
+  expect(spectrum.state.callsTo('GetWOMaterialCost')).toHaveLength(2);
+  // Exactly five adds applied (never the lost line twice), no delete at all.
+  expect(adds().filter((r) => r.applied)).toHaveLength(5);
+  expect(adds().filter((r) => r.applied).map(itemCodeOf)).toEqual(['BELT-A42', 'FILTER-20', 'LABOR', 'LABOR', 'MISC']);
+  expect(spectrum.state.callsTo('DeleteWOMaterialCost')).toEqual([]);
   const runs = (await activityRuns(t.stack, job.id)).filter((r) => r.activityType === 'convergeWorkOrderLines');
   expect(runs).toEqual([expect.objectContaining({ attempt: 2, outcome: 'completed', lastFailure: expect.objectContaining({ type: 'ExternalOutcomeUnknown' }) })]);
   expect(linesOf(t.workOrder(job.number))).toEqual(FIVE_LINES);
   expect(workOrderCount()).toBe(1);
   expect(numberOnJob(job.id)).toEqual([`S${job.number}`]);
   await keepJobHistory(t.stack, 'apply-then-timeout', job.id);
+});
+
+test('a line edited in Spectrum and one added there by hand with a job item code: a re-sync deletes them by System_Key and adds the job line back; lines of other codes stay', async () => {
+  const job = t.createJob();
+  const spectrum = t.stack.spectrum;
+  await t.stack.withWorker(async () => (await t.sync(job.id)).result());
+  const order = t.workOrder(job.number)!;
+  // In Spectrum: the FILTER-20 line's quantity changed, a second BELT-A42 line and a line of another item added by hand.
+  order.materials.find((l) => l.Item_Code === 'FILTER-20')!.Quantity_Used = '9';
+  const extra = { ...order.materials.find((l) => l.Item_Code === 'BELT-A42')!, Sequence: 90, System_Key: 'HAND-1' };
+  const other = { ...extra, Sequence: 91, System_Key: 'HAND-2', Item_Code: 'NOT-FROM-JOB', Item_Description: 'entered in Spectrum' };
+  order.materials.push(extra, other);
+
+  const result = await t.stack.withWorker(async () => (await t.sync(job.id, 'evt-resync')).result());
+
+  expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 1 });
+  const deletes = spectrum.state.callsTo('DeleteWOMaterialCost');
+  expect(deletes.map(itemCodeOf).sort()).toEqual(['BELT-A42', 'FILTER-20']);
+  expect(deletes.every((r) => r.applied)).toBe(true);
+  expect(linesOf(t.workOrder(job.number))).toEqual([...FIVE_LINES, 'NOT-FROM-JOB x2 entered in Spectrum'].sort());
 });
 
 test('ServiceTrade refuses the number write-back for good: the sync fails with that error, the lines are removed and a note says why', async () => {
@@ -222,10 +242,10 @@ test('ServiceTrade refuses the number write-back for good: the sync fails with t
       text: expect.stringMatching(new RegExp(`^FieldBridge could not finish syncing ServiceTrade job ${job.id}; its material lines were removed\\. Reason: .*\\(422\\)`)),
     },
   ]);
-  // The lines had been written (five adds), then every code's lines deleted by the compensation.
+  // The lines had been written (five adds), then read with their keys and every one deleted by the compensation.
   expect(t.stack.spectrum.state.callsTo('AddWOMaterialCost').filter((r) => r.applied)).toHaveLength(5);
-  const compensationDeletes = t.stack.spectrum.state.callsTo('DeleteWOMaterial').slice(-4);
-  expect(compensationDeletes.map(itemCodeOf)).toEqual(['BELT-A42', 'FILTER-20', 'LABOR', 'MISC']);
+  const compensationDeletes = t.stack.spectrum.state.callsTo('DeleteWOMaterialCost');
+  expect(compensationDeletes.map(itemCodeOf)).toEqual(['BELT-A42', 'FILTER-20', 'LABOR', 'LABOR', 'MISC']);
   expect(compensationDeletes.every((r) => r.applied)).toBe(true);
   expect(numberOnJob(job.id)).toEqual([]);
   await keepJobHistory(t.stack, 'compensated-write-back-refused', job.id);

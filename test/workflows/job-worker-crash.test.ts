@@ -81,13 +81,13 @@ test('SIGKILL while the lines are written (two of five added): the next worker p
   expect(spectrum.state.workOrders.size).toBe(1);
   expect(t.stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toEqual([`S${job.number}`]);
 
-  // The lost attempt ended by its heartbeat timeout; attempt 2 resumed after the last heartbeat:
-  // BELT-A42 (finished and heartbeated first) was not deleted again, LABOR (unfinished) was.
+  // The lost attempt ended by its heartbeat timeout; attempt 2 read the lines again (the dead
+  // worker's LABOR line among them) and added only the two missing ones: five adds, no delete.
   const [lines] = (await activityRuns(t.stack, job.id)).filter((r) => r.activityType === 'convergeWorkOrderLines');
   expect(lines).toMatchObject({ attempt: 2, outcome: 'completed', lastFailure: { timeoutType: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT } });
-  const deletes = spectrum.state.callsTo('DeleteWOMaterial').map(itemCodeOf);
-  expect(deletes.filter((c) => c === 'BELT-A42')).toHaveLength(1);
-  expect(deletes.filter((c) => c === 'LABOR')).toHaveLength(2);
+  expect(spectrum.state.callsTo('GetWOMaterialCost')).toHaveLength(2);
+  expect(adds().filter((r) => r.applied).map(itemCodeOf)).toEqual(['BELT-A42', 'FILTER-20', 'LABOR', 'LABOR', 'MISC']);
+  expect(spectrum.state.callsTo('DeleteWOMaterialCost')).toEqual([]);
   expect(tookMs).toBeLessThan(60_000);
   await keepJobHistory(t.stack, 'worker-crash', job.id);
 
