@@ -395,7 +395,7 @@ Try it (ServiceTrade -> Spectrum): job ${DEMO_JOB_IDS.mapped} is work order S700
   curl ${sp}/__admin/work-orders/S7001
   npx fieldbridge list --status waiting
   npx fieldbridge status ${jobToWorkOrderWorkflowId(DEMO_JOB_IDS.unmappedLocation)}
-  curl -X PATCH ${st}/__admin/locations/${DEMO_LOCATION_IDS.harborPointTower} -H 'content-type: application/json' -d '{"externalIds":{"spectrum":["S2000"]}}'
+  curl -X PATCH ${st}/__admin/locations/${DEMO_LOCATION_IDS.harborPointTower} -H 'content-type: application/json' -d '{"externalIds":{"spectrum":"S2000"}}'
   curl -X POST ${st}/__admin/jobs -H 'content-type: application/json' -d '{"locationId":${DEMO_LOCATION_IDS.northwindHq},"services":[{"serviceLineId":11}],"items":[{"libItemId":501,"quantity":2}]}'
 
 Try it (ServiceChannel -> ServicePower and back): demo work orders ${Object.values(DEMO_WORK_ORDER_IDS).join(', ')} are SC1000101..SC1000103 in ServicePower

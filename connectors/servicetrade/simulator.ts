@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SetExternalIdSchema } from './schemas';
+import { SetExternalIdPathSchema, SetExternalIdSchema } from './schemas';
 import {
   CompanyPatchSchema,
   JobInputSchema,
@@ -192,11 +192,16 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, pageSize }:
       return listAnswer('jobItems', paginate(state.items(jobId), { page, limit }));
     });
 
-    api.post('/api/externalid', { preHandler: faults.hook('setExternalId') }, async (request) => {
-      const { entityType, entityId, system, value } = parseOr400(SetExternalIdSchema, request.body);
-      const { changed, externalIds } = state.addExternalId(entityType, entityId, system, value);
-      return ok({ entityType, entityId, externalIds }, [changed ? `External id ${system}=${value} added to ${entityType} ${entityId}` : `External id ${system}=${value} already set on ${entityType} ${entityId}`]);
-    });
+    api.post<{ Params: { entityType: string; entityId: string; system: string } }>(
+      '/api/externalid/:entityType/:entityId/:system',
+      { preHandler: faults.hook('setExternalId') },
+      async (request) => {
+        const { entityType, entityId, system } = parseOr400(SetExternalIdPathSchema, request.params, 'path');
+        const { value } = parseOr400(SetExternalIdSchema, request.body);
+        const { changed, externalIds } = state.setExternalId(entityType, entityId, system, value);
+        return ok({ entityType, entityId, externalIds }, [changed ? `External id ${system}=${value} set on ${entityType} ${entityId}` : `External id ${system}=${value} already set on ${entityType} ${entityId}`]);
+      },
+    );
   });
 }
 

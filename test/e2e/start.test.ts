@@ -141,7 +141,7 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
   }, 30_000, 'the unmapped job to wait');
   expect(waiting).toContain('servicetrade:location:2002');
   // Mapping the location in ServiceTrade is enough: its webhook wakes the sync.
-  await getJson(`${servicetrade}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: ['S2000'] } } });
+  await getJson(`${servicetrade}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: 'S2000' } } });
   await eventually(async () => {
     const res = await request(`${spectrum}/__admin/work-orders/S7002`);
     await res.body.dump();
