@@ -294,6 +294,8 @@ export class ServiceTradeState {
   tokensIssued = 0;
   /** API requests refused with 401 (no, bad or expired token). */
   unauthorizedRequests = 0;
+  /** The query of every `GET /job` (the list), in order: what a sweep asked for. */
+  readonly jobListQueries: Array<Record<string, string>> = [];
   /** The API base (`http://host:port/api`) that entity `uri`s start with; set by the simulator once it listens. */
   apiUrl = '';
   /** Receives every announced change (the simulator sends webhooks from it). */
@@ -390,6 +392,7 @@ export class ServiceTradeState {
     this.tokenRequests = 0;
     this.tokensIssued = 0;
     this.unauthorizedRequests = 0;
+    this.jobListQueries.length = 0;
     this.signingKey = randomBytes(32);
     this.tokenGeneration = 0;
     this.nextIds = { company: 1, location: 1, serviceLine: 1, libItem: 1, job: 1, service: 1, jobItem: 1 };

@@ -68,6 +68,8 @@ export interface ServiceTradeSimulator {
   readonly state: ServiceTradeState;
   readonly faults: FaultInjector;
   readonly webhooks: WebhookDispatcher;
+  /** Rows per page of a list when the request gives no `limit` (tests shorten it to see paging). */
+  pageSize: number;
   close(): Promise<void>;
 }
 
@@ -125,7 +127,8 @@ function clientCredentials(request: FastifyRequest, body: z.infer<typeof TokenRe
   return { id: body.client_id, secret: body.client_secret };
 }
 
-function registerPublicRoutes(app: FastifyInstance, { state, faults, pageSize }: Context): void {
+function registerPublicRoutes(app: FastifyInstance, context: Context): void {
+  const { state, faults } = context;
   void app.register(async (api) => {
     api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -164,7 +167,8 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, pageSize }:
     });
 
     api.get('/api/job', { preHandler: faults.hook('listJobs') }, async (request) => {
-      const { page, limit = pageSize, ...filters } = parseOr400(JobListQuerySchema, request.query, 'query');
+      const { page, limit = context.pageSize, ...filters } = parseOr400(JobListQuerySchema, request.query, 'query');
+      state.jobListQueries.push({ ...(request.query as Record<string, string>) });
       return listAnswer('jobs', paginate(state.listJobs(filters), { page, limit }));
     });
 
@@ -183,12 +187,12 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, pageSize }:
     });
 
     api.get('/api/servicerequest', { preHandler: faults.hook('listServiceRequests') }, async (request) => {
-      const { jobId, page, limit = pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
+      const { jobId, page, limit = context.pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
       return listAnswer('serviceRequests', paginate(state.services(jobId), { page, limit }));
     });
 
     api.get('/api/jobitem', { preHandler: faults.hook('listJobItems') }, async (request) => {
-      const { jobId, page, limit = pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
+      const { jobId, page, limit = context.pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
       return listAnswer('jobItems', paginate(state.items(jobId), { page, limit }));
     });
 
@@ -318,6 +322,12 @@ export async function startServiceTradeSimulator(opts: ServiceTradeSimulatorOpti
     state,
     faults: context.faults,
     webhooks,
+    get pageSize() {
+      return context.pageSize;
+    },
+    set pageSize(rows: number) {
+      context.pageSize = rows;
+    },
     close: () => app.close(),
   };
 }
