@@ -246,6 +246,19 @@ interface JobRecord {
 /** A job as the admin endpoints show it: the API's job, its services and items. */
 export type AdminJob = ServiceTradeJob & { services: ServiceTradeService[]; items: ServiceTradeJobItem[] };
 
+/** One API request as the simulator received it, and what it answered. */
+export interface ApiExchange {
+  method: string;
+  route: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  contentType: string | null;
+  body: unknown;
+  status: number;
+  /** The answer's JSON text. */
+  response: string | null;
+}
+
 export interface OAuthClient {
   clientId: string;
   clientSecret: string;
@@ -296,6 +309,8 @@ export class ServiceTradeState {
   unauthorizedRequests = 0;
   /** The query of every `GET /job` (the list), in order: what a sweep asked for. */
   readonly jobListQueries: Array<Record<string, string>> = [];
+  /** Every API request and its answer, in order (route as registered, e.g. `/api/job/:id`). */
+  readonly apiExchanges: ApiExchange[] = [];
   /** The API base (`http://host:port/api`) that entity `uri`s start with; set by the simulator once it listens. */
   apiUrl = '';
   /** Receives every announced change (the simulator sends webhooks from it). */
@@ -393,6 +408,7 @@ export class ServiceTradeState {
     this.tokensIssued = 0;
     this.unauthorizedRequests = 0;
     this.jobListQueries.length = 0;
+    this.apiExchanges.length = 0;
     this.signingKey = randomBytes(32);
     this.tokenGeneration = 0;
     this.nextIds = { company: 1, location: 1, serviceLine: 1, libItem: 1, job: 1, service: 1, jobItem: 1 };

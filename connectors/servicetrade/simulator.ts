@@ -148,6 +148,21 @@ function registerPublicRoutes(app: FastifyInstance, context: Context): void {
       }
     });
 
+    // Every API exchange as it went over the wire (the contract tests check each against the reference).
+    api.addHook('onSend', async (request, reply, payload) => {
+      state.apiExchanges.push({
+        method: request.method,
+        route: request.routeOptions.url ?? request.url,
+        params: { ...(request.params as Record<string, string>) },
+        query: { ...(request.query as Record<string, string>) },
+        contentType: request.headers['content-type'] ?? null,
+        body: request.body ?? null,
+        status: reply.statusCode,
+        response: typeof payload === 'string' ? payload : null,
+      });
+      return payload;
+    });
+
     api.post('/api/oauth2/token', { preHandler: faults.hook('token') }, async (request) => {
       const body = parseOr400(TokenRequestSchema, request.body ?? {});
       if (body.grant_type !== 'client_credentials') {
