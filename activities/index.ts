@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { CustomerUpsertDeps } from './customer-upsert';
 import { createCustomerUpsertActivities } from './customer-upsert';
 import { createCustomerFanOutActivities } from './customer-fan-out';
+import { createJobSweepActivities } from './job-sweep';
 import { createJobToWorkOrderActivities, type JobToWorkOrderDeps } from './job-to-work-order';
 import { createServiceChannelActivities, createWorkOrderToMobileActivities, type WorkOrderToMobileDeps } from './work-order-to-mobile';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCustomerUpsertActivities(deps),
     ...createCustomerFanOutActivities(deps),
     ...createJobToWorkOrderActivities(deps),
+    ...createJobSweepActivities(deps),
     ...createWorkOrderToMobileActivities(deps),
   };
 }
@@ -35,4 +37,5 @@ export { createServiceChannelActivities };
 export type Activities = ReturnType<typeof createActivities>;
 export * from './customer-upsert';
 export * from './job-to-work-order';
+export * from './job-sweep';
 export * from './work-order-to-mobile';

@@ -256,8 +256,8 @@ async function spectrumCall<T>(jobId: number, call: () => Promise<T>): Promise<T
   }
 }
 
-function firstId(ids: Record<string, string[]> | undefined, system: string): string {
-  return ids?.[system]?.find((id) => id.trim() !== '')?.trim() ?? '';
+function firstId(ids: Record<string, string> | undefined, system: string): string {
+  return ids?.[system]?.trim() ?? '';
 }
 
 export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync, temporal }: JobToWorkOrderDeps) {
@@ -333,7 +333,7 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
         },
         missing,
         settings: loadedJobSettings(jobSync),
-        recordedIds: job.externalIds?.[system] ?? [],
+        recordedIds: job.externalIds[system] ? [job.externalIds[system]] : [],
         earlierSync,
       };
     },

@@ -252,7 +252,7 @@ function verifyJobs(batch: BatchRun, servicetrade: ServiceTradeSimulator, spectr
     const order = spectrum.state.workOrder(number);
     if (order) workOrders += 1;
     if (order && order.materials.length === expectedLines.get(number)) workOrdersWithAllLines += 1;
-    if (servicetrade.state.job(Number(key))?.externalIds?.spectrum?.includes(number)) numbersRecorded += 1;
+    if (servicetrade.state.job(Number(key))?.externalIds?.spectrum === number) numbersRecorded += 1;
   }
   return { workOrders, workOrdersWithAllLines, numbersRecorded };
 }

@@ -36,6 +36,7 @@ import {
 } from './schedules';
 import { startCustomerUpsert, startJobToWorkOrder, startWorkOrderToMobile, type StartedSync } from './starters';
 import { deleteReconcileSchedule, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID, triggerReconcile } from './reconcile-schedule';
+import { ensureJobSweepSchedule, JOB_SWEEP_SCHEDULE_ID, triggerJobSweep } from './job-sweep-schedule';
 import type { jobToWorkOrder } from '../workflows/job-to-work-order';
 import { withDevKeyFile } from '../scripts/dev-encryption';
 import { nextStepLines } from './next-steps';
@@ -476,6 +477,53 @@ export function buildCli(): Command {
           }
         } catch (err) {
           if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule ${RECONCILE_SCHEDULE_ID}: create it with \`fieldbridge schedule reconcile [--every 5m]\``);
+          throw err;
+        }
+      }),
+    );
+
+  schedule
+    .command('job-sweep')
+    .description(
+      `The ServiceTrade job sweep (${JOB_SWEEP_SCHEDULE_ID}): every interval, list the jobs updated since the last sweep and start the sync of ` +
+        'each one that has none, so a lost job-created webhook is caught. Exists only while SERVICETRADE_AUTO_SYNC_NEW_JOBS is on. ' +
+        'Without an action option: create it, update its interval, or remove it when automatic sync is off',
+    )
+    .option('--every <interval>', `how often a sweep starts, e.g. 1m, 5m (default ${DEFAULT_SWEEP_INTERVAL})`, duration('--every'))
+    .addOption(new Option('--show', 'print the schedule, change nothing').conflicts(['pause', 'unpause', 'trigger', 'every']))
+    .addOption(new Option('--pause', 'pause it (no sweeps until --unpause)').conflicts(['unpause', 'trigger']))
+    .addOption(new Option('--unpause', 'unpause it').conflicts(['trigger']))
+    .addOption(new Option('--trigger', 'start one sweep now'))
+    .option('--json', 'print JSON')
+    .action(async (opts: { every?: string; show?: boolean; pause?: boolean; unpause?: boolean; trigger?: boolean; json?: boolean }) =>
+      withClient(async (client, cfg) => {
+        const print = (action: string, state: CustomerSweepScheduleState) =>
+          out(opts.json ? JSON.stringify({ action, ...state }, null, 2) : sweepScheduleReport(action, state));
+        try {
+          if (opts.show) {
+            print('unchanged', await describeSchedule(client, JOB_SWEEP_SCHEDULE_ID));
+          } else if (opts.pause || opts.unpause) {
+            const note = `${opts.pause ? 'paused' : 'unpaused'} with fieldbridge schedule job-sweep --${opts.pause ? 'pause' : 'unpause'}`;
+            print(opts.pause ? 'paused' : 'unpaused', await pauseSchedule(client, JOB_SWEEP_SCHEDULE_ID, !!opts.pause, note));
+          } else if (opts.trigger) {
+            await triggerJobSweep(client);
+            print('triggered', await describeSchedule(client, JOB_SWEEP_SCHEDULE_ID));
+          } else {
+            const { autoSyncNewJobs } = loadConfig(['servicetradeWebhook']).servicetradeWebhook;
+            const outcome = await ensureJobSweepSchedule(client, {
+              taskQueue: cfg.taskQueue,
+              autoSyncNewJobs,
+              every: (opts.every ?? DEFAULT_SWEEP_INTERVAL) as Parameters<typeof parseInterval>[0],
+            });
+            if (outcome.state === 'off') {
+              const said = `automatic sync of new jobs is off (SERVICETRADE_AUTO_SYNC_NEW_JOBS): schedule ${JOB_SWEEP_SCHEDULE_ID} ${outcome.removed ? 'removed' : 'not created'}`;
+              out(opts.json ? JSON.stringify({ action: outcome.removed ? 'deleted' : 'off', scheduleId: JOB_SWEEP_SCHEDULE_ID }) : said);
+            } else {
+              print(outcome.state, await describeSchedule(client, JOB_SWEEP_SCHEDULE_ID));
+            }
+          }
+        } catch (err) {
+          if (err instanceof ScheduleNotFoundError) throw new Error(`no schedule ${JOB_SWEEP_SCHEDULE_ID}: create it with \`fieldbridge schedule job-sweep [--every 5m]\``);
           throw err;
         }
       }),

@@ -147,8 +147,8 @@ async function previewJob(adapters: FlowAdapters, jobId: number): Promise<Previe
   if (!loaded.recordedIds.includes(mapping.workOrderNumber)) {
     report.requests.push({
       system: 'servicetrade',
-      operation: 'POST externalid',
-      body: JSON.stringify({ entityType: 'job', entityId: jobId, system: loaded.settings.externalSystemName, value: mapping.workOrderNumber }),
+      operation: `POST externalid/job/${jobId}/${loaded.settings.externalSystemName}`,
+      body: JSON.stringify({ value: mapping.workOrderNumber }),
       note: 'the work order number recorded on the job',
     });
   }

@@ -28,7 +28,7 @@ import { ServiceTradeWebhookSchema, type ServiceTradeWebhook, type ServiceTradeW
 import { SyncStatusKey } from '../common/search-attributes';
 import { jobToWorkOrderWorkflowId, recheckSignal } from '../workflows/definitions';
 import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
-import { recheckSyncsWaitingOn, startJobToWorkOrder } from './starters';
+import { jobCreatedEventIdOf, recheckSyncsWaitingOn, startJobToWorkOrder } from './starters';
 import { idIn, readWebhookBody } from './webhook-body';
 
 export const SERVICETRADE_WEBHOOK_PATH = '/webhooks/servicetrade';
@@ -49,7 +49,7 @@ const MAPPED_RECORDS = new Set(['location', 'company']);
  * message id or the entry's position, so a redelivery adds no pass to a running sync.
  */
 export function jobCreatedEventId(entry: ServiceTradeWebhookEvent): string {
-  return `servicetrade:job:${entry.entity.id}:created:${entry.timestamp}`;
+  return jobCreatedEventIdOf(entry.entity.id, entry.timestamp);
 }
 
 /** The wait key (FieldBridgeWaitingOn) a ServiceTrade record's sync waits on. */

@@ -81,6 +81,15 @@ export function jobToWorkOrderSearchAttributes(jobId: number): SearchAttributePa
 }
 
 /**
+ * The event id of a job's creation (`servicetrade:job:<id>:created:<unix seconds>`): the webhook
+ * gives it from the entry's timestamp and the job sweep from the job's `created`, so a sweep and a
+ * webhook for one new job add no second pass to its sync.
+ */
+export function jobCreatedEventIdOf(jobId: number, createdAt: number): string {
+  return `servicetrade:job:${jobId}:created:${createdAt}`;
+}
+
+/**
  * Sync a ServiceTrade job to its Spectrum work order (or queue another pass of its running sync).
  * `version`: the command sequence of a new run (default JOB_TO_WORK_ORDER_VERSION; null: the first
  * one, as runs started before it had, which the bench measures as "before").

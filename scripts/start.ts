@@ -17,6 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../client/operations';
 import { CUSTOMER_SWEEP_SCHEDULE_ID, DEFAULT_SWEEP_INTERVAL, ensureCustomerSweepSchedule, formatInterval } from '../client/schedules';
 import { ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../client/reconcile-schedule';
+import { ensureJobSweepSchedule, JOB_SWEEP_SCHEDULE_ID } from '../client/job-sweep-schedule';
 import { startJobToWorkOrder, startWorkOrderToMobile } from '../client/starters';
 import { DEMO_JOB_IDS, DEMO_LOCATION_IDS } from '../connectors/servicetrade/demo-data';
 import { DEMO_SERVICEPOWER_USER } from '../connectors/servicepower/demo-data';
@@ -262,6 +263,30 @@ async function ensureSweepSchedule(): Promise<string> {
   }
 }
 
+/**
+ * The ServiceTrade job sweep schedule (every SERVICETRADE_JOB_SWEEP_EVERY, default 5m), only while
+ * SERVICETRADE_AUTO_SYNC_NEW_JOBS is on. A failure is logged, not fatal: `npx fieldbridge schedule job-sweep` does it too.
+ */
+async function ensureJobSweep(): Promise<string> {
+  const every = (env.SERVICETRADE_JOB_SWEEP_EVERY || DEFAULT_SWEEP_INTERVAL) as Parameters<typeof ensureJobSweepSchedule>[1]['every'];
+  const autoSyncNewJobs = /^(1|true|yes|on)$/i.test(env.SERVICETRADE_AUTO_SYNC_NEW_JOBS ?? '');
+  try {
+    const connection = await Connection.connect({ address: `${host}:${ports.temporal}` });
+    try {
+      const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter() });
+      const outcome = await ensureJobSweepSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE ?? 'fieldbridge', autoSyncNewJobs, every });
+      if (outcome.state === 'off') return 'off (SERVICETRADE_AUTO_SYNC_NEW_JOBS is not on)';
+      log.info({ scheduleId: JOB_SWEEP_SCHEDULE_ID, every: formatInterval(outcome.everyMs), paused: outcome.paused }, `job sweep schedule ${outcome.state}`);
+      return `every ${formatInterval(outcome.everyMs)}${outcome.paused ? ' (paused)' : ''}`;
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    log.warn({ err }, `job sweep schedule not created: ${(err as Error).message} (run npx fieldbridge schedule job-sweep)`);
+    return 'not scheduled (see the log)';
+  }
+}
+
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {
@@ -358,6 +383,7 @@ async function main(): Promise<void> {
   await waitForHttp(`${codecUrl}/healthz`, 30_000);
   const sweep = await ensureSweepSchedule();
   const reconcile = await ensureReconcile();
+  const jobSweep = await ensureJobSweep();
   await syncDemoJobs();
   await syncDemoWorkOrders();
 
@@ -387,6 +413,7 @@ FieldBridge is running. Ctrl-C stops all of it.
   ServicePower sim.      ${mob}/seiapi/v3/trans   (admin: ${mob}/__admin/state)
   Customer sweep         ${sweep}: schedule ${CUSTOMER_SWEEP_SCHEDULE_ID} (npx fieldbridge schedule sweep --show)
   Reconciliation         ${reconcile}: schedule ${RECONCILE_SCHEDULE_ID} (npx fieldbridge schedule reconcile --show)
+  ServiceTrade job sweep ${jobSweep}: schedule ${JOB_SWEEP_SCHEDULE_ID} (npx fieldbridge schedule job-sweep --show)
 
 Try it (App4Sales -> Specter):
   curl -X PATCH ${a4s}/__admin/customers/A4S-1001 -H 'content-type: application/json' -d '{"CustomerName":"Nordvik Maskin AS (renamed)"}'
@@ -398,7 +425,7 @@ Try it (ServiceTrade -> Spectrum): job ${DEMO_JOB_IDS.mapped} is work order S700
   curl ${sp}/__admin/work-orders/S7001
   npx fieldbridge list --status waiting
   npx fieldbridge status ${jobToWorkOrderWorkflowId(DEMO_JOB_IDS.unmappedLocation)}
-  curl -X PATCH ${st}/__admin/locations/${DEMO_LOCATION_IDS.harborPointTower} -H 'content-type: application/json' -d '{"externalIds":{"spectrum":["S2000"]}}'
+  curl -X PATCH ${st}/__admin/locations/${DEMO_LOCATION_IDS.harborPointTower} -H 'content-type: application/json' -d '{"externalIds":{"spectrum":"S2000"}}'
   curl -X POST ${st}/__admin/jobs -H 'content-type: application/json' -d '{"locationId":${DEMO_LOCATION_IDS.northwindHq},"services":[{"serviceLineId":11}],"items":[{"libItemId":501,"quantity":2}]}'
 
 Try it (ServiceChannel -> ServicePower and back): demo work orders ${Object.values(DEMO_WORK_ORDER_IDS).join(', ')} are SC1000101..SC1000103 in ServicePower

@@ -118,9 +118,20 @@ export class ServiceTradeClient {
   }
 
   /**
-   * Record `value` among the entity's external ids of `system` *(assumed API: `POST /externalid`
-   * `{entityType, entityId, system, value}`; see simulators/README.md)*. Idempotent: a value the
-   * entity already holds is accepted as is. ServiceTrade refuses (400, InvalidRequest with its
+   * One page of the job list (`GET /job?...&page=<n>`, 1-based; `totalPages` says how many there are,
+   * as the official SDKs' Paginator reads it). The job sweep reads one page per activity.
+   */
+  async listJobsPage(query: ListJobsQuery, page: number): Promise<{ jobs: ServiceTradeJob[]; page: number; totalPages: number }> {
+    const params = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    const res = await this.call({ method: 'GET', path: 'job', query: { ...params, page: String(page) } });
+    const data = this.unwrap(res, JobListSchema, `job list (page ${page})`);
+    return { jobs: data.jobs, page, totalPages: Math.max(1, data.totalPages ?? 1) };
+  }
+
+  /**
+   * Set the entity's external id of `system` to `value`: `POST /externalid/{type}/{id}/{system}` with
+   * `{value}` (one id per entity and system; a new value replaces the old one). Idempotent: writing the
+   * value the entity already holds changes nothing. ServiceTrade refuses (400, InvalidRequest with its
    * message) a value another entity of the same type already holds under that system.
    */
   async setExternalId(entity: { type: ServiceTradeEntityType; id: number }, system: string, value: string): Promise<void> {
@@ -135,25 +146,16 @@ export class ServiceTradeClient {
     }
     const res = await this.call({
       method: 'POST',
-      path: 'externalid',
-      json: { entityType: entity.type, entityId: entity.id, system, value },
+      path: `externalid/${entity.type}/${entity.id}/${system}`,
+      json: { value },
     });
-    const data = this.unwrap(res, ExternalIdResultSchema, `external id of ${what}`, {
+    this.unwrap(res, ExternalIdResultSchema, `external id of ${what}`, {
       entity: entity.type,
       id: entity.id,
       // Not `system`: a failure's details carry `system` for the system that failed (ServiceTrade here).
       externalSystem: system,
       value,
     });
-    const held = data.externalIds[system] ?? [];
-    if (!held.includes(value)) {
-      throw new PermanentError(
-        'servicetrade',
-        PermanentErrorTypes.InvalidResponse,
-        `ServiceTrade accepted external id "${value}" (${system}) for ${what} but does not list it among ${what}'s ${system} ids (${held.join(', ') || 'none'})`,
-        { entityType: entity.type, entityId: entity.id, externalSystem: system },
-      );
-    }
   }
 
   close(): Promise<void> {

@@ -8,7 +8,7 @@
  *   and one that is not in the library. Everything it needs is mapped: it syncs straight through.
  * - Job 4002 (number 7002, inspection, Fire Protection): company 1002 -> C2000, but location 2002 has
  *   NO Spectrum site code, so its sync waits until the mapping is fixed, e.g.
- *   `PATCH /__admin/locations/2002 {"externalIds": {"spectrum": ["S2000"]}}` (a `location updated` webhook).
+ *   `PATCH /__admin/locations/2002 {"externalIds": {"spectrum": "S2000"}}` (a `location updated` webhook).
  */
 import type { ServiceTradeSeed } from './simulator-state';
 
@@ -53,8 +53,8 @@ export const DEMO_LOCATION_IDS = { northwindHq: 2001, harborPointTower: 2002 } a
 
 export const demoServiceTradeData: ServiceTradeSeed = {
   companies: [
-    { id: 1001, name: 'Northwind Facilities Inc.', status: 'active', externalIds: { spectrum: ['C1000'] } },
-    { id: 1002, name: 'Harbor Point Properties LLC', status: 'active', externalIds: { spectrum: ['C2000'] } },
+    { id: 1001, name: 'Northwind Facilities Inc.', status: 'active', externalIds: { spectrum: 'C1000' } },
+    { id: 1002, name: 'Harbor Point Properties LLC', status: 'active', externalIds: { spectrum: 'C2000' } },
   ],
   locations: [
     {
@@ -64,7 +64,7 @@ export const demoServiceTradeData: ServiceTradeSeed = {
       address: { street: '100 Commerce Dr', city: 'Raleigh', state: 'NC', postalCode: '27601' },
       phoneNumber: '+1 919 555 0100',
       companyId: 1001,
-      externalIds: { spectrum: ['S1000'] },
+      externalIds: { spectrum: 'S1000' },
     },
     {
       // No Spectrum site code yet: the job here waits for the mapping (S2000 in Spectrum).

@@ -30,14 +30,21 @@ const nullableText = z.string().nullish().transform((v) => v ?? null);
 const nullableNumber = z.preprocess((v) => (v === '' ? null : v), z.coerce.number().nullable().optional()).transform((v) => v ?? null);
 
 /**
- * External ids *(assumed shape)*: ServiceTrade says they are included in API results, not how.
- * Read as `{ "<system name>": ["<id>", ...] }`; an absent or null field is `{}`. Ids are strings.
+ * External ids: one string per external system, `{"spectrum": "S1-123"}` (API-NOTES section 7; see
+ * reference/external-ids.schema.json for the source). An absent or null field is `{}`; a system whose
+ * value is null or empty is left out. Ids are strings (a number is read as its text).
  */
 export const ExternalIdsSchema = z
-  .record(z.string(), z.array(z.coerce.string()).nullish().transform((v) => v ?? []))
+  .record(z.string(), z.union([z.string(), z.number()]).nullish())
   .nullish()
-  .transform((v) => v ?? {});
-export type ExternalIds = Record<string, string[]>;
+  .transform((v) =>
+    Object.fromEntries(
+      Object.entries(v ?? {})
+        .map(([system, value]) => [system, value === null || value === undefined ? '' : String(value).trim()] as const)
+        .filter(([, value]) => value !== ''),
+    ),
+  );
+export type ExternalIds = Record<string, string>;
 
 export const AddressSchema = z.object({
   street: nullableText,
@@ -170,24 +177,22 @@ export const ServiceListSchema = PagingSchema.extend({ serviceRequests: z.array(
 export const JobItemListSchema = PagingSchema.extend({ jobItems: z.array(JobItemSchema) });
 
 /**
- * Body of an external id write *(assumed API: ServiceTrade lists an ExternalId resource; its request
- * shape is not public)*: `POST /externalid`.
+ * Body of an external id write, `POST /externalid/{entityType}/{entityId}/{system}`: the value only;
+ * the entity and the system are in the path (reference/external-id-write.schema.json). The value
+ * replaces the entity's id of that system.
  */
-export const SetExternalIdSchema = z
-  .object({
-    entityType: z.enum(SERVICETRADE_ENTITY_TYPES),
-    entityId: id,
-    system: z.string().regex(EXTERNAL_SYSTEM_NAME, 'must be lowercase, start with a letter and hold only letters, digits and underscores'),
-    value: z.string().trim().min(1).max(255),
-  })
-  .strict();
+export const SetExternalIdSchema = z.object({ value: z.string().trim().min(1).max(255) }).strict();
 export type SetExternalId = z.infer<typeof SetExternalIdSchema>;
 
-export const ExternalIdResultSchema = z.object({
+/** The path of an external id write; the system name follows ServiceTrade's rule. */
+export const SetExternalIdPathSchema = z.object({
   entityType: z.enum(SERVICETRADE_ENTITY_TYPES),
   entityId: id,
-  externalIds: ExternalIdsSchema,
+  system: z.string().regex(EXTERNAL_SYSTEM_NAME, 'must be lowercase, start with a letter and hold only letters, digits and underscores'),
 });
+
+/** What the write answers in `data` is not documented *(assumed: the entity's external ids)*; the client reads only the envelope. */
+export const ExternalIdResultSchema = z.unknown();
 
 export const WEBHOOK_ACTIONS = ['created', 'updated', 'deleted'] as const;
 

@@ -27,7 +27,18 @@ import { HttpError } from '../../simulators/http';
 // ---- input schemas (seed and admin) -----------------------------------------------------------
 
 const systemName = z.string().regex(EXTERNAL_SYSTEM_NAME, 'external system names are lowercase, start with a letter and hold only letters, digits and underscores');
-const ExternalIdsInputSchema = z.record(systemName, z.array(z.string().trim().min(1)));
+/**
+ * External ids in a seed or an admin change: one string per system, as ServiceTrade holds them. A
+ * one-element list is read as its element (older fixtures wrote lists); more than one is refused.
+ */
+const externalIdValue = z.union([
+  z.string().trim().min(1),
+  z
+    .array(z.string().trim().min(1))
+    .length(1, 'ServiceTrade holds one external id per system')
+    .transform((v) => v[0]),
+]);
+const ExternalIdsInputSchema = z.record(systemName, externalIdValue);
 const text = z.string().nullable().optional();
 const seconds = z.number().int().nonnegative();
 const positiveId = z.number().int().positive();
@@ -117,8 +128,8 @@ export type ServiceTradeSeed = z.input<typeof ServiceTradeSeedSchema>;
 export type JobInput = z.input<typeof JobInputSchema>;
 export type JobItemInput = z.input<typeof JobItemInputSchema>;
 
-/** `externalIds` in a patch: per system, the new list (replacing that system's ids); null or [] removes the system. */
-const ExternalIdsPatchSchema = z.record(systemName, z.array(z.string().trim().min(1)).nullable());
+/** `externalIds` in a patch: per system, the new id (replacing that system's id); null removes the system. */
+const ExternalIdsPatchSchema = z.record(systemName, externalIdValue.nullable());
 
 export const CompanyPatchSchema = z
   .object({ name: z.string().min(1).optional(), status: z.string().min(1).optional(), externalIds: ExternalIdsPatchSchema.optional() })
@@ -235,6 +246,19 @@ interface JobRecord {
 /** A job as the admin endpoints show it: the API's job, its services and items. */
 export type AdminJob = ServiceTradeJob & { services: ServiceTradeService[]; items: ServiceTradeJobItem[] };
 
+/** One API request as the simulator received it, and what it answered. */
+export interface ApiExchange {
+  method: string;
+  route: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  contentType: string | null;
+  body: unknown;
+  status: number;
+  /** The answer's JSON text. */
+  response: string | null;
+}
+
 export interface OAuthClient {
   clientId: string;
   clientSecret: string;
@@ -283,6 +307,10 @@ export class ServiceTradeState {
   tokensIssued = 0;
   /** API requests refused with 401 (no, bad or expired token). */
   unauthorizedRequests = 0;
+  /** The query of every `GET /job` (the list), in order: what a sweep asked for. */
+  readonly jobListQueries: Array<Record<string, string>> = [];
+  /** Every API request and its answer, in order (route as registered, e.g. `/api/job/:id`). */
+  readonly apiExchanges: ApiExchange[] = [];
   /** The API base (`http://host:port/api`) that entity `uri`s start with; set by the simulator once it listens. */
   apiUrl = '';
   /** Receives every announced change (the simulator sends webhooks from it). */
@@ -379,6 +407,8 @@ export class ServiceTradeState {
     this.tokenRequests = 0;
     this.tokensIssued = 0;
     this.unauthorizedRequests = 0;
+    this.jobListQueries.length = 0;
+    this.apiExchanges.length = 0;
     this.signingKey = randomBytes(32);
     this.tokenGeneration = 0;
     this.nextIds = { company: 1, location: 1, serviceLine: 1, libItem: 1, job: 1, service: 1, jobItem: 1 };
@@ -597,11 +627,12 @@ export class ServiceTradeState {
   }
 
   /**
-   * The external id write of the API *(assumed semantics)*: adds `value` to the entity's ids of
-   * `system`. A value the entity already holds changes nothing (`changed: false`). A value another
-   * entity of the same type holds under that system is refused (400).
+   * The external id write of the API (`POST /externalid/{type}/{id}/{system}` `{value}`): sets the
+   * entity's id of `system` to `value`, replacing the one it held. The value the entity already holds
+   * changes nothing (`changed: false`). A value another entity of the same type holds under that
+   * system is refused (400: external ids are unique per system).
    */
-  addExternalId(
+  setExternalId(
     entityType: ServiceTradeEntityType,
     entityId: number,
     system: string,
@@ -614,10 +645,9 @@ export class ServiceTradeState {
     const record = this.entity(entityType, entityId);
     if (!record) throw new HttpError(404, `${capitalize(entityType)} ${entityId} not found`);
     const trimmed = value.trim();
-    const held = record.externalIds[system] ?? [];
-    if (held.includes(trimmed)) return { changed: false, externalIds: copyIds(record.externalIds) };
+    if (record.externalIds[system] === trimmed) return { changed: false, externalIds: copyIds(record.externalIds) };
     this.assertUnclaimed(entityType, entityId, system, trimmed);
-    record.externalIds[system] = [...held, trimmed];
+    record.externalIds[system] = trimmed;
     if (this.webhookOnExternalIdWrite) {
       const announced = entityType === 'jobitem' ? this.jobOfItem(entityId) : { type: entityType, id: entityId };
       if (announced) this.announce({ userId: API_USER_ID, ...options }, { action: 'updated', entityType: announced.type, entityId: announced.id });
@@ -729,22 +759,20 @@ export class ServiceTradeState {
 
   /** 400 when another entity of `type` holds `value` under `system`. */
   private assertUnclaimed(type: ServiceTradeEntityType, id: number, system: string, value: string): void {
-    const holder = this.entitiesOf(type).find((e) => e.id !== id && (e.externalIds[system] ?? []).includes(value));
+    const holder = this.entitiesOf(type).find((e) => e.id !== id && e.externalIds[system] === value);
     if (holder) {
       throw new HttpError(400, `External id "${value}" of system "${system}" is already used by ${type} ${holder.id}; external ids are unique per external system`);
     }
   }
 
-  /** Sets the lists of the systems named (null or [] removes a system), every id checked for uniqueness first. */
-  private assignExternalIds(type: ServiceTradeEntityType, record: { id: number; externalIds: ExternalIds }, ids: Record<string, string[] | null>): void {
-    for (const [system, values] of Object.entries(ids)) {
-      const unique = [...new Set((values ?? []).map((v) => v.trim()))];
-      unique.forEach((value) => this.assertUnclaimed(type, record.id, system, value));
+  /** Sets the ids of the systems named (null removes a system), every id checked for uniqueness first. */
+  private assignExternalIds(type: ServiceTradeEntityType, record: { id: number; externalIds: ExternalIds }, ids: Record<string, string | null>): void {
+    for (const [system, value] of Object.entries(ids)) {
+      if (value !== null) this.assertUnclaimed(type, record.id, system, value.trim());
     }
-    for (const [system, values] of Object.entries(ids)) {
-      const unique = [...new Set((values ?? []).map((v) => v.trim()))];
-      if (unique.length === 0) delete record.externalIds[system];
-      else record.externalIds[system] = unique;
+    for (const [system, value] of Object.entries(ids)) {
+      if (value === null) delete record.externalIds[system];
+      else record.externalIds[system] = value.trim();
     }
   }
 
@@ -786,7 +814,7 @@ function normalizeAddress(a: z.infer<typeof AddressInputSchema>, fill = true): L
 }
 
 function copyIds(ids: ExternalIds): ExternalIds {
-  return Object.fromEntries(Object.entries(ids).map(([system, values]) => [system, [...values]]));
+  return { ...ids };
 }
 
 function capitalize(word: string): string {

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SetExternalIdSchema } from './schemas';
+import { SetExternalIdPathSchema, SetExternalIdSchema } from './schemas';
 import {
   CompanyPatchSchema,
   JobInputSchema,
@@ -68,6 +68,8 @@ export interface ServiceTradeSimulator {
   readonly state: ServiceTradeState;
   readonly faults: FaultInjector;
   readonly webhooks: WebhookDispatcher;
+  /** Rows per page of a list when the request gives no `limit` (tests shorten it to see paging). */
+  pageSize: number;
   close(): Promise<void>;
 }
 
@@ -125,7 +127,8 @@ function clientCredentials(request: FastifyRequest, body: z.infer<typeof TokenRe
   return { id: body.client_id, secret: body.client_secret };
 }
 
-function registerPublicRoutes(app: FastifyInstance, { state, faults, pageSize }: Context): void {
+function registerPublicRoutes(app: FastifyInstance, context: Context): void {
+  const { state, faults } = context;
   void app.register(async (api) => {
     api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -143,6 +146,21 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, pageSize }:
         state.unauthorizedRequests += 1;
         throw new HttpError(401, problem, 'ERROR_UNAUTHORIZED', { 'www-authenticate': 'Bearer' });
       }
+    });
+
+    // Every API exchange as it went over the wire (the contract tests check each against the reference).
+    api.addHook('onSend', async (request, reply, payload) => {
+      state.apiExchanges.push({
+        method: request.method,
+        route: request.routeOptions.url ?? request.url,
+        params: { ...(request.params as Record<string, string>) },
+        query: { ...(request.query as Record<string, string>) },
+        contentType: request.headers['content-type'] ?? null,
+        body: request.body ?? null,
+        status: reply.statusCode,
+        response: typeof payload === 'string' ? payload : null,
+      });
+      return payload;
     });
 
     api.post('/api/oauth2/token', { preHandler: faults.hook('token') }, async (request) => {
@@ -164,7 +182,8 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, pageSize }:
     });
 
     api.get('/api/job', { preHandler: faults.hook('listJobs') }, async (request) => {
-      const { page, limit = pageSize, ...filters } = parseOr400(JobListQuerySchema, request.query, 'query');
+      const { page, limit = context.pageSize, ...filters } = parseOr400(JobListQuerySchema, request.query, 'query');
+      state.jobListQueries.push({ ...(request.query as Record<string, string>) });
       return listAnswer('jobs', paginate(state.listJobs(filters), { page, limit }));
     });
 
@@ -183,20 +202,25 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, pageSize }:
     });
 
     api.get('/api/servicerequest', { preHandler: faults.hook('listServiceRequests') }, async (request) => {
-      const { jobId, page, limit = pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
+      const { jobId, page, limit = context.pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
       return listAnswer('serviceRequests', paginate(state.services(jobId), { page, limit }));
     });
 
     api.get('/api/jobitem', { preHandler: faults.hook('listJobItems') }, async (request) => {
-      const { jobId, page, limit = pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
+      const { jobId, page, limit = context.pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
       return listAnswer('jobItems', paginate(state.items(jobId), { page, limit }));
     });
 
-    api.post('/api/externalid', { preHandler: faults.hook('setExternalId') }, async (request) => {
-      const { entityType, entityId, system, value } = parseOr400(SetExternalIdSchema, request.body);
-      const { changed, externalIds } = state.addExternalId(entityType, entityId, system, value);
-      return ok({ entityType, entityId, externalIds }, [changed ? `External id ${system}=${value} added to ${entityType} ${entityId}` : `External id ${system}=${value} already set on ${entityType} ${entityId}`]);
-    });
+    api.post<{ Params: { entityType: string; entityId: string; system: string } }>(
+      '/api/externalid/:entityType/:entityId/:system',
+      { preHandler: faults.hook('setExternalId') },
+      async (request) => {
+        const { entityType, entityId, system } = parseOr400(SetExternalIdPathSchema, request.params, 'path');
+        const { value } = parseOr400(SetExternalIdSchema, request.body);
+        const { changed, externalIds } = state.setExternalId(entityType, entityId, system, value);
+        return ok({ entityType, entityId, externalIds }, [changed ? `External id ${system}=${value} set on ${entityType} ${entityId}` : `External id ${system}=${value} already set on ${entityType} ${entityId}`]);
+      },
+    );
   });
 }
 
@@ -313,6 +337,12 @@ export async function startServiceTradeSimulator(opts: ServiceTradeSimulatorOpti
     state,
     faults: context.faults,
     webhooks,
+    get pageSize() {
+      return context.pageSize;
+    },
+    set pageSize(rows: number) {
+      context.pageSize = rows;
+    },
     close: () => app.close(),
   };
 }

@@ -58,13 +58,13 @@ describe('ServiceTradeClient', () => {
         customerPo: 'PO-88123',
         externalIds: {},
       });
-      expect(await client.getCompany(job.customer.id)).toMatchObject({ id: 1001, status: 'active', externalIds: { spectrum: ['C1000'] } });
+      expect(await client.getCompany(job.customer.id)).toMatchObject({ id: 1001, status: 'active', externalIds: { spectrum: 'C1000' } });
       expect(await client.getLocation(job.location.id)).toMatchObject({
         refNumber: 'NW-HQ',
         address: { street: '100 Commerce Dr', city: 'Raleigh', state: 'NC', postalCode: '27601' },
         phoneNumber: '+1 919 555 0100',
         company: { id: 1001, name: 'Northwind Facilities Inc.' },
-        externalIds: { spectrum: ['S1000'] },
+        externalIds: { spectrum: 'S1000' },
       });
       expect(await client.listJobServices(4001)).toEqual([{ id: 6001, description: 'Repair rooftop unit 3', serviceLine: { id: 11, name: 'HVAC', abbr: 'HVAC' } }]);
       const items = await client.listJobItems(4001);
@@ -193,7 +193,7 @@ describe('ServiceTradeClient', () => {
     it('records the value on the entity; writing it again is fine and changes nothing', async () => {
       await client.setExternalId({ type: 'job', id: 4001 }, 'spectrum', 'S7001');
       await client.setExternalId({ type: 'job', id: 4001 }, 'spectrum', 'S7001');
-      expect((await client.getJob(4001)).externalIds).toEqual({ spectrum: ['S7001'] });
+      expect((await client.getJob(4001)).externalIds).toEqual({ spectrum: 'S7001' });
     });
 
     it("refuses a value another record of the type holds (InvalidRequest with ServiceTrade's reason)", async () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { RECONCILE_SCHEDULE_ID } from '../../client/reconcile-schedule';
+import { JOB_SWEEP_SCHEDULE_ID } from '../../client/job-sweep-schedule';
 import { DEMO_WORK_ORDER_IDS } from '../../connectors/servicechannel/demo-data';
 import { workOrderToMobileWorkflowId } from '../../workflows/definitions';
 import { freePort, portFree } from '../../scripts/ports';
@@ -141,7 +142,7 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
   }, 30_000, 'the unmapped job to wait');
   expect(waiting).toContain('servicetrade:location:2002');
   // Mapping the location in ServiceTrade is enough: its webhook wakes the sync.
-  await getJson(`${servicetrade}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: ['S2000'] } } });
+  await getJson(`${servicetrade}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: 'S2000' } } });
   await eventually(async () => {
     const res = await request(`${spectrum}/__admin/work-orders/S7002`);
     await res.body.dump();
@@ -169,6 +170,9 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
   expect(dispatched.workOrder.OrderNum).toBe('SC1000101');
   expect(await fieldbridge(['status', workOrderToMobileWorkflowId(DEMO_WORK_ORDER_IDS.newHvac)])).toContain('Kind:          work-order-to-mobile');
   expect(await fieldbridge(['schedule', 'reconcile', '--show'])).toContain(`Schedule:  ${RECONCILE_SCHEDULE_ID} (unchanged)`);
+  // Automatic sync of new jobs is on in the demo: the ServiceTrade job sweep is scheduled.
+  expect(first.output()).toContain(`schedule ${JOB_SWEEP_SCHEDULE_ID}`);
+  expect(await fieldbridge(['schedule', 'job-sweep', '--show'])).toContain(`Schedule:  ${JOB_SWEEP_SCHEDULE_ID} (unchanged)`);
   // The round trip through the receiver, as the printed "Try it" does it: a work order created in
   // ServiceChannel arrives by its signed webhook; the technician on site in ServicePower comes back by
   // its signed notification as a check-in.

@@ -129,16 +129,28 @@ describe('ServiceTrade simulator: API', () => {
   });
 
   describe('external ids', () => {
-    const write = (auth: Record<string, string>, body: unknown) => call(`${sim.url}/externalid`, { method: 'POST', headers: auth, body });
+    /** `POST /externalid/{entityType}/{entityId}/{system}` with `{value}`: one id per entity and system. */
+    const write = (auth: Record<string, string>, { entityType, entityId, system, value }: { entityType: string; entityId: number; system: string; value: string }) =>
+      call(`${sim.url}/externalid/${entityType}/${entityId}/${encodeURIComponent(system)}`, { method: 'POST', headers: auth, body: { value } });
+
+    it('replaces the id of the system (one string per system), and accepts the same write again unchanged', async () => {
+      const auth = await tokenFor(sim);
+      expect((await write(auth, { entityType: 'job', entityId: 4001, system: 'spectrum', value: 'S1' })).status).toBe(200);
+      expect((await write(auth, { entityType: 'job', entityId: 4001, system: 'spectrum', value: 'S2' })).status).toBe(200);
+      expect((await call(`${sim.url}/job/4001`, { headers: auth })).json.data.externalIds).toEqual({ spectrum: 'S2' });
+      // The old body shape (entity and system in the body) is not the API's.
+      const old = await call(`${sim.url}/externalid`, { method: 'POST', headers: auth, body: { entityType: 'job', entityId: 4001, system: 'spectrum', value: 'S3' } });
+      expect(old.status).toBe(404);
+    });
 
     it('adds an id, reads it back on the entity, and accepts the same write again unchanged', async () => {
       const auth = await tokenFor(sim);
       const first = await write(auth, { entityType: 'job', entityId: 4001, system: 'spectrum', value: 'S7001' });
-      expect(first).toMatchObject({ status: 200, json: { data: { externalIds: { spectrum: ['S7001'] } } } });
+      expect(first).toMatchObject({ status: 200, json: { data: { externalIds: { spectrum: 'S7001' } } } });
       const again = await write(auth, { entityType: 'job', entityId: 4001, system: 'spectrum', value: 'S7001' });
       expect(again.status).toBe(200);
       expect(again.json.messages.success[0]).toMatch(/already set/);
-      expect((await call(`${sim.url}/job/4001`, { headers: auth })).json.data.externalIds).toEqual({ spectrum: ['S7001'] });
+      expect((await call(`${sim.url}/job/4001`, { headers: auth })).json.data.externalIds).toEqual({ spectrum: 'S7001' });
     });
 
     it('refuses an id another entity of the same type holds under that system (400 with the reason), not one of another type', async () => {
@@ -155,7 +167,7 @@ describe('ServiceTrade simulator: API', () => {
 
     it('validates the system name and the entity', async () => {
       const auth = await tokenFor(sim);
-      for (const system of ['Spectrum', '1spectrum', 'spec-trum', '']) {
+      for (const system of ['Spectrum', '1spectrum', 'spec-trum']) {
         const res = await write(auth, { entityType: 'job', entityId: 4001, system, value: 'X' });
         expect(res.status).toBe(400);
         expect(res.json.messages.error[0]).toMatch(/system/);
@@ -200,8 +212,8 @@ describe('ServiceTrade demo data', () => {
       const job = sim.state.job(4001)!;
       const company = sim.state.company(job.customer.id)!;
       const location = sim.state.location(job.location.id)!;
-      expect(customerCodes).toContain(company.externalIds[system][0]);
-      expect(siteByCode.get(location.externalIds[system][0])?.customerCode).toBe(company.externalIds[system][0]);
+      expect(customerCodes).toContain(company.externalIds[system]);
+      expect(siteByCode.get(location.externalIds[system])?.customerCode).toBe(company.externalIds[system]);
       const items = sim.state.items(4001);
       expect(items).toHaveLength(5);
       expect(items.filter((i) => i.libItem === null)).toHaveLength(1);
@@ -210,10 +222,10 @@ describe('ServiceTrade demo data', () => {
 
       const unmapped = sim.state.job(4002)!;
       expect(sim.state.location(unmapped.location.id)!.externalIds[system]).toBeUndefined();
-      expect(customerCodes).toContain(sim.state.company(unmapped.customer.id)!.externalIds[system][0]);
+      expect(customerCodes).toContain(sim.state.company(unmapped.customer.id)!.externalIds[system]);
       // S2000 belongs to that customer in Spectrum and is still free in ServiceTrade: the fix is possible.
-      expect(siteByCode.get('S2000')?.customerCode).toBe(sim.state.company(unmapped.customer.id)!.externalIds[system][0]);
-      expect(() => sim.state.patchLocation(unmapped.location.id, { externalIds: { [system]: ['S2000'] } }, { notify: false })).not.toThrow();
+      expect(siteByCode.get('S2000')?.customerCode).toBe(sim.state.company(unmapped.customer.id)!.externalIds[system]);
+      expect(() => sim.state.patchLocation(unmapped.location.id, { externalIds: { [system]: 'S2000' } }, { notify: false })).not.toThrow();
     } finally {
       await sim.close();
     }
@@ -240,8 +252,8 @@ describe('ServiceTrade simulator: webhooks', () => {
 
   it('admin: fixing a location mapping sends `location updated` with ids only and no signature, to the hook URL', async () => {
     const s = await start();
-    const res = await call(`${s.rootUrl}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: ['S2000'] } } });
-    expect(res).toMatchObject({ status: 200, json: { id: 2002, externalIds: { spectrum: ['S2000'] } } });
+    const res = await call(`${s.rootUrl}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: 'S2000' } } });
+    expect(res).toMatchObject({ status: 200, json: { id: 2002, externalIds: { spectrum: 'S2000' } } });
     const [hook] = await receiver!.waitFor(1);
     const body = JSON.parse(hook.rawBody);
     expect(body).toEqual({
@@ -268,7 +280,7 @@ describe('ServiceTrade simulator: webhooks', () => {
     const changed = await call(`${s.rootUrl}/__admin/jobs/${jobId}/items`, { method: 'POST', body: { add: [{ name: 'Ladder rental', quantity: 1 }], remove: [created.json.items[0].id] } });
     expect(changed.json.items).toMatchObject([{ name: 'Ladder rental', libItem: null }]);
     await call(`${s.rootUrl}/__admin/companies/1001?notify=false`, { method: 'PATCH', body: { name: 'Northwind Facilities' } });
-    await call(`${s.rootUrl}/__admin/companies/1002`, { method: 'PATCH', body: { externalIds: { spectrum: ['C2001'] } } });
+    await call(`${s.rootUrl}/__admin/companies/1002`, { method: 'PATCH', body: { externalIds: { spectrum: 'C2001' } } });
     const hooks = await receiver!.waitFor(3);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(hooks).toHaveLength(3);
@@ -282,7 +294,7 @@ describe('ServiceTrade simulator: webhooks', () => {
 
   it('refuses a mapping fix that takes another record\'s code (400), sending nothing', async () => {
     const s = await start();
-    const res = await call(`${s.rootUrl}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: ['S1000'] } } });
+    const res = await call(`${s.rootUrl}/__admin/locations/2002`, { method: 'PATCH', body: { externalIds: { spectrum: 'S1000' } } });
     expect(res.status).toBe(400);
     expect(res.json.messages.error[0]).toMatch(/already used by location 2001/);
     expect(s.state.webhookDeliveries).toEqual([]);
@@ -290,7 +302,7 @@ describe('ServiceTrade simulator: webhooks', () => {
 
   it('state methods send the same webhooks in process', async () => {
     const s = await start();
-    s.state.patchLocation(2002, { externalIds: { spectrum: ['S2000'] } });
+    s.state.patchLocation(2002, { externalIds: { spectrum: 'S2000' } });
     const [hook] = await receiver!.waitFor(1);
     expect(JSON.parse(hook.rawBody).data[0].entity).toMatchObject({ type: 'location', id: 2002 });
   });

@@ -38,7 +38,7 @@ test('a new job (version 2, as the starter starts it): 5 actions in the history,
 
   expect(t.stack.spectrum.state.workOrders.size).toBe(1);
   expect(linesOf(t.workOrder(job.number))).toHaveLength(FIVE_ITEMS.length);
-  expect(t.stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toEqual([`S${job.number}`]);
+  expect(t.stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toBe(`S${job.number}`);
   const sa = (await handle.describe()).typedSearchAttributes;
   expect(sa.get(TargetCodeKey)).toBe(`S${job.number}`);
   expect(sa.get(SyncStatusKey)).toBe('completed');

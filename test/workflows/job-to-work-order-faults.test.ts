@@ -31,7 +31,11 @@ async function attemptsOf(jobId: number, runId?: string): Promise<Record<string,
 }
 
 const workOrderCount = () => t.stack.spectrum.state.workOrders.size;
-const numberOnJob = (jobId: number) => t.stack.servicetrade.state.job(jobId)?.externalIds.spectrum ?? [];
+/** The job's Spectrum external id as a list (none, or the one ServiceTrade holds). */
+const numberOnJob = (jobId: number) => {
+  const held = t.stack.servicetrade.state.job(jobId)?.externalIds.spectrum;
+  return held ? [held] : [];
+};
 /** Wait for a step of a sync in flight (polls every 50 ms: a held request is released well before the client gives up). */
 const soon = <T>(check: () => T, what: string) => eventually(check, 30_000, what);
 

@@ -85,7 +85,7 @@ test('an unmapped location: the sync waits, names the record, and completes afte
     await untilWaiting(job.id);
     expect((await handle.query(syncStateQuery)).status).toBe('waiting');
 
-    t.stack.servicetrade.state.patchLocation(UNMAPPED, { externalIds: { spectrum: ['S2000'] } }, { notify: false });
+    t.stack.servicetrade.state.patchLocation(UNMAPPED, { externalIds: { spectrum: 'S2000' } }, { notify: false });
     await handle.signal(recheckSignal, { reason: 'operator' });
     const result = await handle.result();
     expect(result.workOrderNumber).toBe(`S${job.number}`);
@@ -106,7 +106,7 @@ test('fixing the mapping in ServiceTrade is enough: its location-updated webhook
   await t.stack.withWorker(async () => {
     const handle = await t.sync(job.id);
     await untilWaiting(job.id);
-    t.stack.servicetrade.state.patchLocation(UNMAPPED, { externalIds: { spectrum: ['S2000'] } });
+    t.stack.servicetrade.state.patchLocation(UNMAPPED, { externalIds: { spectrum: 'S2000' } });
     const result = await handle.result();
     expect(result.workOrderNumber).toBe(`S${job.number}`);
   });
@@ -116,7 +116,7 @@ test('fixing the mapping in ServiceTrade is enough: its location-updated webhook
 });
 
 test('a customer code Spectrum does not know: the sync waits on the company and completes once Spectrum has the customer', async () => {
-  t.stack.servicetrade.state.patchCompany(1001, { externalIds: { spectrum: ['C9999'] } }, { notify: false });
+  t.stack.servicetrade.state.patchCompany(1001, { externalIds: { spectrum: 'C9999' } }, { notify: false });
   const job = t.createJob();
   await t.stack.withWorker(
     async () => {
@@ -162,7 +162,7 @@ test("ServiceTrade's job-created webhook (automatic sync on) becomes exactly one
     expect(again.statusCode).toBe(202);
     await again.body.dump();
     await eventually(async () => (await handle.describe()).status.name === 'COMPLETED');
-    expect(t.stack.servicetrade.state.job(created.id)?.externalIds.spectrum).toEqual([`S${created.number}`]);
+    expect(t.stack.servicetrade.state.job(created.id)?.externalIds.spectrum).toBe(`S${created.number}`);
     expect(linesOf(t.workOrder(created.number))).toEqual(['FILTER-20 x2 Air filter 20x20x1']);
   });
   expect(t.stack.spectrum.state.workOrders.size).toBe(1);

@@ -79,7 +79,7 @@ test('SIGKILL while the lines are written (two of five added): the next worker p
     'MISC x1 Condensate pan tablets',
   ]);
   expect(spectrum.state.workOrders.size).toBe(1);
-  expect(t.stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toEqual([`S${job.number}`]);
+  expect(t.stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toBe(`S${job.number}`);
 
   // The lost attempt ended by its heartbeat timeout; attempt 2 read the lines again (the dead
   // worker's LABOR line among them) and added only the two missing ones: five adds, no delete.
