@@ -77,6 +77,9 @@ export type StatusChange = z.input<typeof StatusChangeSchema>;
 /** Longer values are cut to this many characters, with a warning. */
 export const TRUNCATED_LENGTHS: Readonly<Record<string, number>> = { Description: 255, Title: 100 };
 
+/** The work order's dates seed 004 gives "in UTC format". */
+const UTC_DATE_PROPERTIES = ['PlannedStartDate', 'PlannedEndDate', 'DispatchUTC', 'OrderDate'] as const;
+
 /** Properties the technician owns: a PUT or POST that leaves them out keeps the stored values. */
 const FIELD_OWNED = ['OrderStatus', 'ActualStartDate', 'ActualEndDate', 'ActualTravelStartDate', 'ActualTravelEndDate', 'RejectReasonCode', 'ReasonCode', 'Remarks', 'TechNotes', 'Signatures', 'Photos', 'OrderDate'];
 
@@ -388,6 +391,11 @@ export class ServicePowerState {
 
     if (!isBlank(wo.OrderNum) && wo.OrderNum !== num) {
       throw bad(`OrderNumber '${String(wo.OrderNum)}' from payload does not match with request URI '/${num}'.`, 'OrderNum');
+    }
+    // Seed 004: these are "in UTC format" *(assumed: a value with another offset is refused, not converted)*.
+    for (const property of UTC_DATE_PROPERTIES) {
+      const value = wo[property];
+      if (typeof value === 'string' && value !== '' && !/(Z|[+-]00:?00)$/i.test(value)) throw bad(`${property} '${value}' must be in UTC (…Z)`, property);
     }
     if (!isDeletedFlag(wo.Deleted)) {
       this.checkAccount(wo);

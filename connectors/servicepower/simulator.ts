@@ -107,7 +107,12 @@ export class JwtIssuer {
     const expected = createHmac('sha256', this.secret).update(`${header}.${payload}`).digest();
     const given = Buffer.from(signature, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'the x-access-token signature is not valid';
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp: number; jti: string };
+    let claims: { exp: number; jti: string };
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp: number; jti: string };
+    } catch {
+      return 'the x-access-token is not a JWT';
+    }
     if (claims.exp * 1000 <= this.now().getTime()) return 'the x-access-token has expired';
     if (this.revoked.has(claims.jti)) return 'the x-access-token has been revoked';
     return null;

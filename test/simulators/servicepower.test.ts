@@ -148,6 +148,12 @@ describe('ServicePower simulator', () => {
       expect(sim.state.workOrders.has('SC-BAD')).toBe(false);
     });
 
+    it('refuses a PlannedStartDate that is not in UTC (seed 004: "in UTC format") with 400 naming it', async () => {
+      const res = await put('SC-UTC', { ...dispatched(), PlannedStartDate: '2026-02-01T09:00:00-05:00' });
+      expect(res).toMatchObject({ status: 400, json: { detail: { dataPath: 'PlannedStartDate', message: expect.stringContaining('must be in UTC') } } });
+      expect((await put('SC-UTC', { ...dispatched(), PlannedStartDate: '2026-02-01T14:00:00Z', PlannedEndDate: '2026-02-03T22:00:00.000Z' })).status).toBe(201);
+    });
+
     it('words an OrderNum mismatch as ServiceMobility does', async () => {
       const res = await put('SC-2', { ...adHoc(), OrderNum: 'SC-9' });
       expect(res.json.detail.message).toBe("OrderNumber 'SC-9' from payload does not match with request URI '/SC-2'.");

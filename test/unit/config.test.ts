@@ -629,3 +629,18 @@ describe('the README documents every variable', () => {
     expect(configuration).toMatch(new RegExp(`^\\|.*\`${name}\``, 'm'));
   });
 });
+
+describe('ServicePower settings (issue 14: the JWT is created, never configured)', () => {
+  test('user and password are required, a configured token alone is not enough; the token URL defaults to none (the client takes /createjwt on the base URL host)', () => {
+    const problems = problemsOf(() => loadConfig(['servicepower'], { SERVICEPOWER_BASE_URL: 'https://sp.example/seiapi/v3/trans', SERVICEPOWER_ACCESS_TOKEN: 'eyJ.static.jwt' }));
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['SERVICEPOWER_USERNAME', 'SERVICEPOWER_PASSWORD']);
+    const { servicepower } = loadConfig(['servicepower'], { SERVICEPOWER_BASE_URL: 'https://sp.example/seiapi/v3/trans', SERVICEPOWER_USERNAME: 'fieldbridge', SERVICEPOWER_PASSWORD: 'pw' });
+    expect(servicepower).toEqual({ baseUrl: 'https://sp.example/seiapi/v3/trans', username: 'fieldbridge', password: 'pw', timeoutMs: 15_000 });
+  });
+
+  test('MOBILE_XML_CHECKIN_SUBSCRIBERS is a JSON array of subscriber ids (default none)', () => {
+    expect(loadConfig(['mobileSync'], {}).mobileSync.xmlCheckInSubscribers).toEqual([]);
+    expect(loadConfig(['mobileSync'], { MOBILE_XML_CHECKIN_SUBSCRIBERS: '[2014917250]' }).mobileSync.xmlCheckInSubscribers).toEqual([2014917250]);
+    expect(problemsOf(() => loadConfig(['mobileSync'], { MOBILE_XML_CHECKIN_SUBSCRIBERS: 'harbor point' }))[0]).toMatch(/^MOBILE_XML_CHECKIN_SUBSCRIBERS/);
+  });
+});

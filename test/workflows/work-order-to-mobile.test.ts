@@ -76,6 +76,22 @@ describe('workOrderToMobile', () => {
     await keepMobileHistory(t.stack, 'field-on-site-complete', wo.id);
   });
 
+  it('on site at a site without coordinates (Northwind Durham): no check-in, the sync fails naming the work order and Location.Address.Lat/Lon', async () => {
+    const wo = t.createWorkOrder({ LocationId: DEMO_LOCATION_IDS.northwindDurham });
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await eventually(() => t.stack.servicechannel.state.workOrder(wo.id)?.Status.Extended === 'DISPATCHED', 20_000, 'dispatched');
+      await t.technician(wo.id, wo.num, '7');
+      const state = await eventually(async () => {
+        const s = await t.state(wo.id);
+        return s.status === 'failed' ? s : null;
+      }, 20_000, 'the failed check-in');
+      expect(state.lastError).toContain(`ServiceChannel work order ${wo.id} (ServicePower work order ${wo.num})`);
+      expect(state.lastError).toContain('Location.Address.Lat/Lon');
+      expect(t.stack.servicechannel.state.adminWorkOrder(wo.id)!.CheckIns).toEqual([]);
+    }, { mobile });
+  });
+
   it('a lost notification is caught by the re-read', async () => {
     const wo = t.createWorkOrder();
     await t.stack.withWorker(async () => {
