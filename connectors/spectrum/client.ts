@@ -9,8 +9,12 @@
  * Authorization ID's company). Answers become values or throws, never a returned error:
  * - rows `S`/`G`/`W` (or none): success, the rows returned with their desc and column;
  * - desc "Time out has occurred": PermanentError SpectrumSessionExpired (renew the GUID);
- * - any `A` row: PermanentError SpectrumNotAuthorized naming column and desc;
- * - any `I`/`M` row: PermanentError SpectrumRejected listing every error row `column: desc`, details {rows};
+ * - any `A` row (Put services) or `E` row on Authorization_ID (Get services): PermanentError
+ *   SpectrumNotAuthorized naming column and desc and, for a refused permission, the web service to
+ *   grant (details.permission, e.g. `AccountsReceivable -> GetCustomers`; permissions.ts);
+ * - any `I`/`M` row, or another `E` row (Get services report errors with E): PermanentError
+ *   SpectrumRejected listing every error row `column: desc`, details {rows};
+ * - a GetCustomers `W` row: the list is partial (`complete: false`), never read as the whole list;
  * - SOAP fault `Server` ("Error executing Web Service", intermittent under load): TransientError, outcome unknown;
  * - SOAP fault `Client` (a bad or missing parameter): PermanentError InvalidRequest;
  * - HTTP 408/429/5xx, network errors, timeouts: TransientError with its outcome (common/http.ts);
@@ -26,11 +30,13 @@ import { PermanentError, PermanentErrorTypes, TransientError } from '../../commo
 import { HttpClient, classifyStatus, type RawHttpResponse } from '../../common/http';
 import { EnvelopeError, ReplyFormatError, buildRequestEnvelope, parseReply, type ParsedReply } from './envelope';
 import { CUSTOMER_COLUMNS, type SpectrumService } from './limits';
+import { spectrumPermission } from './permissions';
 import {
   SESSION_EXPIRED_DESC,
   TokenResponseSchema,
   type DeleteWOMaterialFields,
   type SpectrumCustomer,
+  type SpectrumCustomerList,
   type SpectrumReply,
   type SpectrumResponseRow,
   type WOHeaderNotesFields,
@@ -107,19 +113,28 @@ export class SpectrumClient {
     return this.put('WOHeaderNotes', guid, { ...note }, describeWorkOrder(note.WO_Number));
   }
 
-  /** The customers of the company: status '' (default) active, 'I' inactive, 'ALL' every one. `W` rows are logged. */
-  async getCustomers(guid: string, params: { status?: '' | 'I' | 'ALL' } = {}): Promise<SpectrumCustomer[]> {
+  /**
+   * The customers of the company (GetCustomers): status '' (default) Active only, 'I' Active and
+   * Inactive, 'ALL' every one (Not Used too). `complete` is false when Spectrum said the list is not
+   * whole: a `W` row (e.g. the count "exceeds maximum"), so a code missing from it is not known to
+   * be missing. `E` rows (Get services' errors) throw like `A`/`I`/`M` rows on Put services.
+   */
+  async getCustomers(guid: string, params: { status?: '' | 'I' | 'ALL' } = {}): Promise<SpectrumCustomerList> {
     const rows = await this.call('GetCustomers', guid, { pCompany_Code: this.config.companyCode ?? '', pStatus: params.status ?? '' });
     const asResponseRows = rows.map((row) => ({ error_code: row.Error_Code ?? '', desc: row.Error_Description ?? '', column: row.Error_Column ?? '' }));
     checkRows('GetCustomers', asResponseRows, `company ${this.config.companyCode || '(default)'}`, this.config.authorizationId);
     const customers: SpectrumCustomer[] = [];
+    const warnings: SpectrumResponseRow[] = [];
     rows.forEach((row, index) => {
       const status = asResponseRows[index];
-      if (status.error_code === 'W') this.logger.warn({ service: 'GetCustomers', column: status.column, desc: status.desc }, 'Spectrum warning');
+      if (status.error_code === 'W') {
+        warnings.push(status);
+        this.logger.warn({ service: 'GetCustomers', column: status.column, desc: status.desc }, 'Spectrum warning: the customer list is partial');
+      }
       if ((row.Customer_Code ?? '') === '') return;
       customers.push(Object.fromEntries(CUSTOMER_COLUMNS.map((column) => [column, row[column] ?? ''])) as unknown as SpectrumCustomer);
     });
-    return customers;
+    return { customers, complete: warnings.length === 0, warnings };
   }
 
   async close(): Promise<void> {
@@ -295,16 +310,23 @@ export function checkRows(service: SpectrumService, rows: SpectrumResponseRow[],
       { service, rows },
     );
   }
-  const aborted = rows.filter((row) => row.error_code === 'A');
+  // Put services abort with A; Get services report every error with E (Web Service Types), a
+  // refused authorization on the Authorization_ID column.
+  const isRefusal = (row: SpectrumResponseRow) => row.error_code === 'A' || (row.error_code === 'E' && isAuthorizationRow(row));
+  const aborted = rows.filter(isRefusal);
   if (aborted.length > 0) {
+    const permissionRefused = aborted.some((row) => row.column === 'Authorization_ID' && !/not active|inactive|not setup|not set up/i.test(row.desc));
+    const permission = spectrumPermission(service) ?? service;
+    const said = describeRows(aborted);
+    const named = permissionRefused ? `${said.replace(/\.+$/, '')}; the Authorization ID needs the web service ${permission}` : said;
     throw new PermanentError(
       'spectrum',
       PermanentErrorTypes.SpectrumNotAuthorized,
-      `Spectrum refused ${service} for ${what} under Authorization ID ${authorizationId}: ${describeRows(aborted)}`,
-      { service, rows },
+      `Spectrum refused ${service} for ${what} under Authorization ID ${authorizationId}: ${named}`,
+      { service, rows, authorizationId, ...(permissionRefused ? { permission } : {}) },
     );
   }
-  const errors = rows.filter((row) => row.error_code === 'I' || row.error_code === 'M');
+  const errors = rows.filter((row) => row.error_code === 'I' || row.error_code === 'M' || row.error_code === 'E');
   if (errors.length > 0) {
     throw new PermanentError('spectrum', PermanentErrorTypes.SpectrumRejected, `Spectrum rejected ${service} for ${what}: ${describeRows(errors)}`, {
       service,
@@ -320,6 +342,11 @@ export function checkRows(service: SpectrumService, rows: SpectrumResponseRow[],
       { service, rows },
     );
   }
+}
+
+/** A Get service's E row about the Authorization ID ("The web service is not Authorized", column Authorization_ID). */
+function isAuthorizationRow(row: SpectrumResponseRow): boolean {
+  return row.column === 'Authorization_ID' || /not authori[sz]ed/i.test(row.desc);
 }
 
 function faultError(service: SpectrumService, fault: Extract<ParsedReply, { kind: 'fault' }>, status: number): Error {

@@ -122,7 +122,11 @@ export const WO_HEADER_NOTES_FIELDS = {
   Append_Note: yesNo,
 } as const satisfies Record<string, SpectrumFieldRule>;
 
-/** GetCustomers (GetCustomers.jws): Get services prefix their parameters with `p`. */
+/**
+ * GetCustomers (GetCustomers.jws): Get services prefix their parameters with `p`. pStatus blank:
+ * Active customers only; `I`: Active and Inactive; `ALL`: every customer (Not Used too). The whole
+ * table, and the returned columns, are in reference/GetCustomers.json (Get Customers page).
+ */
 export const GET_CUSTOMERS_FIELDS = {
   pCompany_Code: { max: 3 },
   pStatus: { max: 3, kind: 'code', values: ['I', 'ALL'] },

@@ -91,11 +91,15 @@ function soapFaultBody({ statusCode, message }: { statusCode: number; message: s
   return buildFaultEnvelope(statusCode < 500 ? 'Client' : 'Server', message);
 }
 
-/** The GetCustomers form of rows: customer columns empty, the row in Error_Code/Error_Description/Error_Column. */
-function asGetRows(rows: SpectrumResponseRow[]): Array<Record<string, string>> {
+/**
+ * The GetCustomers form of rows: customer columns empty, the row in Error_Code/Error_Description/
+ * Error_Column. `asGetErrors`: SDX's own answers, where a Get service reports every error (the Put
+ * services' A, I, M) as `E` (Web Service Types); forced rows keep their code.
+ */
+function asGetRows(rows: SpectrumResponseRow[], asGetErrors = false): Array<Record<string, string>> {
   return rows.map((r) => ({
     ...Object.fromEntries(CUSTOMER_COLUMNS.map((column) => [column, ''])),
-    Error_Code: r.error_code,
+    Error_Code: asGetErrors && ['A', 'I', 'M'].includes(r.error_code) ? 'E' : r.error_code,
     Error_Description: r.desc,
     Error_Column: r.column,
   }));
@@ -178,7 +182,7 @@ function registerServiceRoutes(app: FastifyInstance, { state, faults, options, n
         const outcome = state.call(service, context.params as Record<string, string>, context.token);
         applied = outcome.applied;
         entry.rows = outcome.rows;
-        const errorRows = isGet ? asGetRows(outcome.rows) : outcome.rows.map((r) => ({ ...r }));
+        const errorRows = isGet ? asGetRows(outcome.rows, true) : outcome.rows.map((r) => ({ ...r }));
         rows = outcome.data ? [...outcome.data.map((data) => ({ ...data, Error_Code: '', Error_Description: '', Error_Column: '' })), ...errorRows] : errorRows;
       }
       entry.applied = applied;
@@ -270,7 +274,7 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults }: Context): 
     admin.post('/__admin/tokens/revoke', async () => ({ revoked: state.revokeTokens() }));
     admin.put('/__admin/settings', async (request) => {
       state.settings = parseOr400(
-        z.object({ leadSourceRequired: z.boolean(), defaultDivision: z.string().min(1).max(5).optional() }).strict(),
+        z.object({ leadSourceRequired: z.boolean(), defaultDivision: z.string().min(1).max(5).optional(), maxGetRows: z.number().int().positive().optional() }).strict(),
         request.body,
         'settings',
       );

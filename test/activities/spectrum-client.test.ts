@@ -13,7 +13,8 @@ const ALL_METHODS = ['WorkOrderHeader', 'AddWOMaterialCost', 'WOHeaderNotes', 'D
 const SEED: SpectrumSimulatorOptions['seed'] = {
   customers: [
     { Customer_Code: 'ACME', Name: 'Acme Mechanical', City: 'Tulsa' },
-    { Customer_Code: 'BETA', Name: 'Beta Foods', Status: 'I' },
+    { Customer_Code: 'BETA', Name: 'Beta Foods', Status: 'Inactive' },
+    { Customer_Code: 'DELTA', Name: 'Delta Dairy', Status: 'Not Used' },
     { Customer_Code: 'GAMMA', Name: 'Gamma Labs', Company_Code: 'Z02' },
   ],
   sites: [{ Site_Code: 'ACME-01', Customer_Code: 'ACME' }],
@@ -214,7 +215,10 @@ describe('SpectrumClient against the simulator', () => {
       const headerless = makeClient({ authorizationId: 'HEADERLESS' });
       const err = await failureOf(headerless.workOrderHeader('g', header));
       expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumNotAuthorized });
-      expect(err.message).toContain('Authorization_ID: The Web Service is not authorized. Authorization ID HEADERLESS has no permission for WorkOrderHeader.');
+      expect(err.message).toContain('Authorization_ID: The Web Service is not authorized. Authorization ID HEADERLESS has no permission for WorkOrderHeader; the Authorization ID needs the web service WorkOrder -> WorkOrderHeader');
+      // The permission to grant, as Spectrum's Data Exchange Build screen lists it.
+      expect(err.message).toContain('the Authorization ID needs the web service WorkOrder -> WorkOrderHeader');
+      expect((err as PermanentError).details.permission).toBe('WorkOrder -> WorkOrderHeader');
       expect(sim.state.workOrders.size).toBe(0);
     });
 
@@ -247,7 +251,7 @@ describe('SpectrumClient against the simulator', () => {
       await client.getCustomers('shared-guid');
       const other = makeClient({ authorizationId: 'HEADERLESS' });
       await expect(other.getCustomers('shared-guid')).rejects.toMatchObject({ type: PermanentErrorTypes.SpectrumNotAuthorized });
-      await expect(other.getCustomers('its-own-guid')).resolves.toHaveLength(1);
+      expect((await other.getCustomers('its-own-guid')).customers).toHaveLength(1);
     });
   });
 
@@ -263,19 +267,44 @@ describe('SpectrumClient against the simulator', () => {
       now += 61_000;
       await expect(client.workOrderHeader('g', header)).rejects.toMatchObject({ type: PermanentErrorTypes.SpectrumSessionExpired });
       // The session is per method: GetCustomers never used this GUID, so it starts a session of its own.
-      await expect(client.getCustomers('g')).resolves.toHaveLength(1);
+      expect((await client.getCustomers('g')).customers).toHaveLength(1);
     });
   });
 
   describe('GetCustomers', () => {
     beforeEach(() => start());
 
-    it('answers the company customers by status: blank active, I inactive, ALL', async () => {
+    it('Status is Active, Inactive or Not Used; pStatus blank: Active only, I: Active and Inactive, ALL: every customer', async () => {
       const active = await client.getCustomers('g');
-      expect(active).toEqual([expect.objectContaining({ Company_Code: 'Z01', Customer_Code: 'ACME', Name: 'Acme Mechanical', City: 'Tulsa', Status: 'A' })]);
-      expect((await client.getCustomers('g', { status: 'I' })).map((c) => c.Customer_Code)).toEqual(['BETA']);
-      expect((await client.getCustomers('g', { status: 'ALL' })).map((c) => c.Customer_Code)).toEqual(['ACME', 'BETA']);
-      expect((await makeClient({ companyCode: 'Z02' }).getCustomers('g2')).map((c) => c.Customer_Code)).toEqual(['ACME', 'GAMMA']);
+      expect(active).toEqual({
+        customers: [expect.objectContaining({ Company_Code: 'Z01', Customer_Code: 'ACME', Name: 'Acme Mechanical', City: 'Tulsa', Status: 'Active' })],
+        complete: true,
+        warnings: [],
+      });
+      const codes = async (list: Promise<{ customers: Array<{ Customer_Code: string; Status: string }> }>) =>
+        (await list).customers.map((c) => `${c.Customer_Code} ${c.Status}`);
+      expect(await codes(client.getCustomers('g', { status: 'I' }))).toEqual(['ACME Active', 'BETA Inactive']);
+      expect(await codes(client.getCustomers('g', { status: 'ALL' }))).toEqual(['ACME Active', 'BETA Inactive', 'DELTA Not Used']);
+      expect(await codes(makeClient({ companyCode: 'Z02' }).getCustomers('g2'))).toEqual(['ACME Active', 'GAMMA Active']);
+    });
+
+    it('a list past the maximum ends with a W row: read as partial (complete false), never as the whole list', async () => {
+      sim.state.settings = { ...sim.state.settings, maxGetRows: 2 };
+      const list = await client.getCustomers('g', { status: 'ALL' });
+      expect(list.customers.map((c) => c.Customer_Code)).toEqual(['ACME', 'BETA']);
+      expect(list.complete).toBe(false);
+      expect(list.warnings).toEqual([expect.objectContaining({ error_code: 'W', desc: expect.stringContaining('exceeds maximum') })]);
+      // The shorter list (Active only) fits: whole.
+      expect(await client.getCustomers('g2')).toMatchObject({ complete: true, customers: [expect.objectContaining({ Customer_Code: 'ACME' })] });
+    });
+
+    it('refused: Spectrum answers E on Authorization_ID; the error names the web service to grant, AccountsReceivable -> GetCustomers', async () => {
+      sim.state.setPermissions('FIELDBRIDGE', ['WorkOrderHeader']);
+      const err = await failureOf(client.getCustomers('g'));
+      expect(sim.state.callsTo('GetCustomers')[0].rows).toEqual([expect.objectContaining({ column: 'Authorization_ID' })]);
+      expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumNotAuthorized, details: { permission: 'AccountsReceivable -> GetCustomers' } });
+      expect(err.message).toContain('Spectrum refused GetCustomers for company (default) under Authorization ID FIELDBRIDGE: Authorization_ID: The Web Service is not authorized');
+      expect(err.message).toContain('the Authorization ID needs the web service AccountsReceivable -> GetCustomers');
     });
   });
 
@@ -383,7 +412,7 @@ describe('SpectrumClient against the simulator', () => {
       const authed = makeClient({ enhancedAuth: { clientId: 'fb-client', clientSecret: 's3cret-value' } });
       await authed.getCustomers('g1');
       expect(sim.state.revokeTokens()).toBe(1);
-      await expect(authed.getCustomers('g2')).resolves.toHaveLength(1);
+      expect((await authed.getCustomers('g2')).customers).toHaveLength(1);
       expect(sim.state.tokenRequests).toBe(2);
       expect(sim.state.callsTo('GetCustomers').map((r) => r.outcome)).toEqual(['rows', 'unauthorized', 'rows']);
     });
