@@ -64,8 +64,10 @@ export const SpectrumSeedCustomerSchema = z
     Last_Name: optionalText,
     Phone_Number: optionalText,
     Email1: optionalText,
-    Price_Level_Material: optionalText,
-    Taxable_Flag: optionalText,
+    /** 1-5 or blank (Get Customers page). */
+    Price_Level_Material: z.enum(['1', '2', '3', '4', '5']).optional(),
+    /** Taxable, Non-Taxable or No Default (Get Customers page). */
+    Taxable_Flag: z.enum(['Taxable', 'Non-Taxable', 'No Default']).optional(),
   })
   .strict();
 export type SpectrumSeedCustomer = z.output<typeof SpectrumSeedCustomerSchema>;
