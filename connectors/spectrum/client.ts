@@ -28,9 +28,11 @@
 import pino, { type Logger } from 'pino';
 import { PermanentError, PermanentErrorTypes, TransientError } from '../../common/errors';
 import { HttpClient, classifyStatus, type RawHttpResponse } from '../../common/http';
+import { setCredentialExpiry } from '../../common/metrics';
 import { EnvelopeError, ReplyFormatError, buildRequestEnvelope, parseReply, type ParsedReply } from './envelope';
 import { CUSTOMER_COLUMNS, type SpectrumService } from './limits';
 import { spectrumPermission } from './permissions';
+import { loadClientSecret, secretExpiryStatus, type ClientSecret, type SecretExpiryStatus, type SecretSource } from './secret';
 import {
   SESSION_EXPIRED_DESC,
   TokenResponseSchema,
@@ -51,8 +53,15 @@ export interface SpectrumClientConfig {
   authorizationId: string;
   /** Company_Code (3) on Put services and pCompany_Code on GetCustomers; blank: sent empty (Spectrum defaults it from the Authorization ID). */
   companyCode?: string;
-  /** Enhanced authentication. tokenUrl defaults to the origin of webServicesUrl + '/connect/token'. */
-  enhancedAuth?: { clientId: string; clientSecret: string; tokenUrl?: string };
+  /**
+   * Enhanced authentication. tokenUrl defaults to the origin of webServicesUrl + '/connect/token'.
+   * clientSecretFile (SPECTRUM_CLIENT_SECRET_FILE): read again before each token request, so a
+   * rotated secret is used without a restart; it may hold the bare secret or the answer of POST
+   * /secretRotation (its estimated_expiration then is the expiry). clientSecretExpires
+   * (SPECTRUM_CLIENT_SECRET_EXPIRES): the expiry Secret Status shows, when the file does not say.
+   * secretWarnDays: how many days ahead the expiry is warned of (log, metric, secretStatus()); default 14.
+   */
+  enhancedAuth?: { clientId: string; clientSecret?: string; clientSecretFile?: string; clientSecretExpires?: string; secretWarnDays?: number; tokenUrl?: string };
   timeoutMs: number;
   /** The clock the token cache reads (tests); defaults to Date.now. */
   now?: () => number;
@@ -61,6 +70,8 @@ export interface SpectrumClientConfig {
 /** Seconds before expires_in the cached token is renewed: 60 s, or 10% of its lifetime when that is less. */
 const TOKEN_MARGIN_SECONDS = 60;
 const TOKEN_MARGIN_SHARE = 0.1;
+/** Days before the client secret's expiry that it is warned of (SPECTRUM_CLIENT_SECRET_WARN_DAYS). */
+export const DEFAULT_SECRET_WARN_DAYS = 14;
 
 interface CachedToken {
   value: string;
@@ -76,6 +87,8 @@ export class SpectrumClient {
   private readonly now: () => number;
   private token?: CachedToken;
   private pendingToken?: Promise<string>;
+  /** The client secret in use (enhanced authentication), as last loaded. */
+  private secret?: ClientSecret;
 
   constructor(
     private readonly config: SpectrumClientConfig,
@@ -87,6 +100,46 @@ export class SpectrumClient {
     if (config.enhancedAuth) {
       this.tokenUrl = new URL(config.enhancedAuth.tokenUrl ?? '/connect/token', new URL(config.webServicesUrl).origin);
       this.tokenHttp = new HttpClient({ system: 'spectrum', baseUrl: this.tokenUrl.origin, timeoutMs: config.timeoutMs, connections: 2 });
+      this.useSecret(loadClientSecret(this.secretSource()));
+    }
+  }
+
+  /**
+   * Whether the enhanced-authentication client secret expires within the warning window (or has),
+   * as last loaded: what `fieldbridge status` and the metric fieldbridge_credential_expiring show.
+   * Undefined without enhanced authentication.
+   */
+  secretStatus(now: Date = new Date(this.now())): SecretExpiryStatus | undefined {
+    if (!this.secret) return undefined;
+    return secretExpiryStatus(this.secret, now, this.config.enhancedAuth?.secretWarnDays ?? DEFAULT_SECRET_WARN_DAYS);
+  }
+
+  private secretSource(): SecretSource {
+    const auth = this.config.enhancedAuth!;
+    return { value: auth.clientSecret, file: auth.clientSecretFile, expires: auth.clientSecretExpires };
+  }
+
+  /** Take a (re)loaded secret: a new value drops the cached token; the expiry goes to the metric. */
+  private useSecret(secret: ClientSecret): void {
+    const changed = this.secret !== undefined && this.secret.secret !== secret.secret;
+    this.secret = secret;
+    setCredentialExpiry('spectrum', 'client_secret', secret.expiresAt, this.config.enhancedAuth?.secretWarnDays ?? DEFAULT_SECRET_WARN_DAYS);
+    if (changed) {
+      this.token = undefined;
+      this.logger.info({ clientId: this.config.enhancedAuth?.clientId, expiresAt: secret.expiresAt?.toISOString() }, 'Spectrum client secret reloaded from SPECTRUM_CLIENT_SECRET_FILE');
+    }
+    const status = this.secretStatus();
+    if (status && (status.state === 'expiring' || status.state === 'expired')) this.logger.warn({ clientId: this.config.enhancedAuth?.clientId, ...status }, status.message);
+  }
+
+  /** Read the secret file again (a rotated secret is used from the next token on); an unreadable file keeps the last secret. */
+  private reloadSecret(): void {
+    if (!this.config.enhancedAuth?.clientSecretFile) return;
+    try {
+      const loaded = loadClientSecret(this.secretSource());
+      if (loaded.secret !== this.secret?.secret || loaded.expiresAt?.getTime() !== this.secret?.expiresAt?.getTime()) this.useSecret(loaded);
+    } catch (err) {
+      this.logger.warn({ error: (err as Error).message }, 'Spectrum client secret file unreadable: keeping the secret loaded before');
     }
   }
 
@@ -250,7 +303,8 @@ export class SpectrumClient {
   private async fetchToken(): Promise<string> {
     const auth = this.config.enhancedAuth!;
     const tokenUrl = this.tokenUrl!;
-    const form = new URLSearchParams({ client_id: auth.clientId, client_secret: auth.clientSecret, scope: 'spectrumapi', grant_type: 'client_credentials' });
+    this.reloadSecret();
+    const form = new URLSearchParams({ client_id: auth.clientId, client_secret: this.secret!.secret, scope: 'spectrumapi', grant_type: 'client_credentials' });
     const res = await this.tokenHttp!.sendRaw({
       method: 'POST',
       path: `${tokenUrl.pathname}${tokenUrl.search}`,
@@ -261,10 +315,12 @@ export class SpectrumClient {
     });
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       const error = oauthError(res.text);
+      const status = this.secretStatus();
+      const expiry = status?.state === 'expired' ? `; the client secret expired at ${status.expiresAt}: rotate it (Secret Status) and write the new one to SPECTRUM_CLIENT_SECRET_FILE` : '';
       throw new PermanentError(
         'spectrum',
         PermanentErrorTypes.AuthenticationFailed,
-        `the Spectrum token endpoint ${tokenUrl.origin}${tokenUrl.pathname} refused Client ID ${auth.clientId} (HTTP ${res.status}${error ? `: ${error}` : ''}); check the Client ID and Client Secret (Secret Status in Data Exchange)`,
+        `the Spectrum token endpoint ${tokenUrl.origin}${tokenUrl.pathname} refused Client ID ${auth.clientId} (HTTP ${res.status}${error ? `: ${error}` : ''}); check the Client ID and Client Secret (Secret Status in Data Exchange)${expiry}`,
         { status: res.status, clientId: auth.clientId, oauthError: error ?? null },
       );
     }

@@ -4,7 +4,12 @@
  * (apply then no reply), and enhanced authentication (token cache, single flight, refresh, a revoked
  * token, a refused client).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
 import { PermanentError, PermanentErrorTypes, TransientError } from '../../common/errors';
+import { metricsRegistry } from '../../common/metrics';
 import { SpectrumClient, type SpectrumClientConfig } from '../../connectors/spectrum/client';
 import { type SpectrumSimulator, type SpectrumSimulatorOptions, startSpectrumSimulator } from '../../connectors/spectrum/simulator';
 
@@ -427,6 +432,78 @@ describe('SpectrumClient against the simulator', () => {
       expect(err.message).not.toContain('not-the-secret');
       expect(JSON.stringify((err as PermanentError).details)).not.toContain('not-the-secret');
       expect(sim.state.callsTo('WorkOrderHeader')).toHaveLength(0);
+    });
+
+    describe('the client secret expires (7-120 days) and rotates', () => {
+      const DAY = 24 * 3600 * 1000;
+      let dir: string;
+      beforeEach(() => {
+        dir = mkdtempSync(join(tmpdir(), 'fb-spectrum-secret-'));
+      });
+      afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+      it('a secret rotated by POST /secretRotation and written to SPECTRUM_CLIENT_SECRET_FILE is used without a restart; its estimated_expiration is the expiry', async () => {
+        const now = Date.now();
+        await start({
+          enhancedAuth: {
+            clients: [{ clientId: 'fb-client', clientSecret: 'first-secret', authorizationId: 'FIELDBRIDGE', secretExpiresAt: now + 5 * DAY, allowSelfRotation: true }],
+            rotationDays: 90,
+          },
+        });
+        const file = join(dir, 'spectrum-client-secret');
+        writeFileSync(file, 'first-secret\n');
+        const authed = makeClient({ enhancedAuth: { clientId: 'fb-client', clientSecretFile: file, clientSecretExpires: new Date(now + 5 * DAY).toISOString(), secretWarnDays: 14 } });
+        await authed.getCustomers('g1');
+        // Expiring within the 14-day window: status and metric say so.
+        expect(authed.secretStatus()).toMatchObject({ state: 'expiring', daysLeft: 4 });
+        expect(authed.secretStatus()?.message).toContain('SPECTRUM_CLIENT_SECRET_FILE');
+        expect(await metricsRegistry.getSingleMetricAsString('fieldbridge_credential_expiring')).toContain('fieldbridge_credential_expiring{system="spectrum",credential="client_secret"} 1');
+
+        // A rotation script calls POST /secretRotation and writes its answer to the file; the old secret is refused from now on.
+        const rotated = await request(`${sim.url}/secretRotation`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: 'fb-client', client_secret: 'first-secret', scope: 'spectrumapi', grant_type: 'client_credentials' }).toString(),
+        });
+        expect(rotated.statusCode).toBe(200);
+        const answer = (await rotated.body.json()) as { client_secret: string; estimated_expiration: string };
+        writeFileSync(file, JSON.stringify(answer));
+        expect(sim.state.revokeTokens()).toBe(1);
+
+        // The same client (no restart) takes the new secret at its next token.
+        expect((await authed.getCustomers('g2')).customers).toHaveLength(1);
+        expect(authed.secretStatus()).toMatchObject({ state: 'ok', expiresAt: new Date(answer.estimated_expiration).toISOString() });
+        expect(await metricsRegistry.getSingleMetricAsString('fieldbridge_credential_expiry_timestamp_seconds')).toContain(
+          `fieldbridge_credential_expiry_timestamp_seconds{system="spectrum",credential="client_secret"} ${Date.parse(answer.estimated_expiration) / 1000}`,
+        );
+        expect(await metricsRegistry.getSingleMetricAsString('fieldbridge_credential_expiring')).toContain('credential="client_secret"} 0');
+      });
+
+      it('an expired secret: the token endpoint refuses it and the error says it expired and how to rotate it', async () => {
+        const now = Date.now();
+        await start({ enhancedAuth: { clients: [{ clientId: 'fb-client', clientSecret: 'old-secret', authorizationId: 'FIELDBRIDGE', secretExpiresAt: now - DAY }] } });
+        const authed = makeClient({ enhancedAuth: { clientId: 'fb-client', clientSecret: 'old-secret', clientSecretExpires: new Date(now - DAY).toISOString() } });
+        expect(authed.secretStatus()).toMatchObject({ state: 'expired' });
+        const err = await failureOf(authed.getCustomers('g'));
+        expect(err).toMatchObject({ type: PermanentErrorTypes.AuthenticationFailed });
+        expect(err.message).toContain('The client secret has expired');
+        expect(err.message).toContain('the client secret expired at');
+      });
+
+      it('an operator rotates in Spectrum (Rotate Secret) and replaces the file: the next token uses it', async () => {
+        await start(enhanced());
+        const file = join(dir, 'secret');
+        writeFileSync(file, 's3cret-value');
+        const authed = makeClient({ enhancedAuth: { clientId: 'fb-client', clientSecretFile: file } });
+        await authed.getCustomers('g1');
+        expect(authed.secretStatus()).toMatchObject({ state: 'unknown' });
+        const res = await request(`${sim.url}/__admin/clients/fb-client/rotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expiresAt: '2030-01-31T00:00:00.000Z' }) });
+        const { client_secret } = (await res.body.json()) as { client_secret: string };
+        writeFileSync(file, `${client_secret}\n`);
+        sim.state.revokeTokens();
+        expect((await authed.getCustomers('g2')).customers).toHaveLength(1);
+        expect(sim.state.callsTo('GetCustomers').map((r) => r.outcome)).toEqual(['rows', 'unauthorized', 'rows']);
+      });
     });
 
     it('a token of another Authorization ID is refused with A', async () => {
