@@ -1,7 +1,8 @@
 /**
  * Dexter + Chaney Spectrum Data Exchange simulator: the SOAP 1.1 services FieldBridge calls
  * (`POST /ws/<Service>`), their WSDLs (`GET /wsdls/<Service>.jws`), the enhanced-authentication
- * token endpoint (`POST /connect/token`), and admin routes. SDX's rules live in simulator-state.ts;
+ * token endpoint (`POST /connect/token`) and secret rotation (`POST /secretRotation`, client secrets
+ * that expire), and admin routes. SDX's rules live in simulator-state.ts;
  * this file adds SOAP (every declared parameter present, else a SOAP-ENV:Client fault), bearer
  * tokens, and faults: the shared ones (simulators/faults.ts) plus Spectrum's own (serverFault,
  * truncateReply, applyThenTimeout, forceReply). See simulators/README.md.
