@@ -26,6 +26,7 @@ import type { Config } from '../common/config';
 import type { ServiceTradeClient } from '../connectors/servicetrade/client';
 import type { SpectrumClient } from '../connectors/spectrum/client';
 import type { SpectrumMaterialLine } from '../connectors/spectrum/schemas';
+import { grantInstruction } from '../connectors/spectrum/permissions';
 import type { JobSource, MaterialLine, WorkOrderHeader, WorkOrderSettings } from '../mappings/job-to-work-order';
 
 export type JobSyncSettings = Config['jobSync'];
@@ -150,15 +151,14 @@ function diffLines(wanted: MaterialLine[], held: SpectrumMaterialLine[]): { stal
 }
 
 /** Where an operator fixes what Spectrum refused, by Spectrum column (`service`: the method Spectrum refused). */
-const FIX_BY_COLUMN: Record<string, string | ((service: string) => string)> = {
+const FIX_BY_COLUMN: Record<string, string | ((service: string, authorizationId: string) => string)> = {
   Lead_Source: 'set SPECTRUM_DEFAULT_LEAD_SOURCE to a lead source that exists in Spectrum',
   WO_Job_Division: 'map the job type and service line in SPECTRUM_WORK_ORDER_TYPE_MAP or set SPECTRUM_DEFAULT_WORK_ORDER_TYPE (or a default division in Spectrum)',
   Warehouse_Code: 'set SPECTRUM_DEFAULT_WAREHOUSE to a warehouse that exists in Spectrum',
   Item_Code: "fix the item's code in the ServiceTrade item library, or SPECTRUM_OTHER_ITEM_CODE",
   Bill_Customer_Code: "fix the customer's Spectrum code among its ServiceTrade external ids",
   WO_Job_Number: "fix the location's Spectrum site code among its ServiceTrade external ids",
-  Authorization_ID: (service) =>
-    `grant the Authorization ID the ${service || 'method'} method and the company in Spectrum (System Administration -> Installation -> Data Exchange)`,
+  Authorization_ID: (service, authorizationId) => grantInstruction(service || 'method', authorizationId),
 };
 
 /** Add the operator's next step to a Spectrum refusal, by the columns it names. */
@@ -168,7 +168,7 @@ function withFix(err: unknown, jobId: number): unknown {
   const service = typeof err.details.service === 'string' ? err.details.service : '';
   const fixFor = (column: string | undefined) => {
     const fix = column ? FIX_BY_COLUMN[column] : undefined;
-    return typeof fix === 'function' ? fix(service) : fix;
+    return typeof fix === 'function' ? fix(service, typeof err.details.authorizationId === 'string' ? err.details.authorizationId : 'the Authorization ID') : fix;
   };
   const fixes = [...new Set(rows.map((r) => fixFor(r.column)).filter((f): f is string => !!f))];
   if (fixes.length === 0) return err;
@@ -193,21 +193,34 @@ export function loadedJobSettings(jobSync: JobSyncSettings): LoadedJob['settings
   };
 }
 
-type CustomerCheck = 'active' | 'inactive' | 'unknown' | 'unverifiable';
+type CustomerCheck = 'active' | 'inactive' | 'not used' | 'not active' | 'unknown' | 'unverifiable';
+
+/** One GetCustomers list as the directory keeps it: code -> Status, and whether Spectrum said it is whole. */
+interface CustomerList {
+  at: number;
+  status: Map<string, string>;
+  complete: boolean;
+}
 
 /**
- * Spectrum's customers as GetCustomers lists them, cached per worker (a whole list per call: read
- * once per few minutes, not per sync), read single-flight. A code missing from a list older than
- * JOB_SYNC_CUSTOMER_LIST_REFRESH_MS (30 s) is looked up again, so a customer just created in Spectrum is found on the next recheck.
+ * Spectrum's customers as GetCustomers lists them, cached per worker and per pStatus (a whole list
+ * per call: read once per few minutes, not per sync), read single-flight. A code missing from a
+ * list older than JOB_SYNC_CUSTOMER_LIST_REFRESH_MS (30 s) is looked up again, so a customer just
+ * created in Spectrum is found on the next recheck.
+ *
+ * A list Spectrum cut (a `W` row: its count "exceeds maximum") is never read as whole: a code not in
+ * the list of every customer (`ALL`) is looked for in the shorter list of Active ones (blank
+ * pStatus); absent from a whole Active list it is "not active"; absent from two partial lists it is
+ * unverifiable, and WorkOrderHeader's own answer names a bad Bill_Customer_Code.
  * Verification is best effort: when the Authorization ID may not call GetCustomers (seed 001 only
- * asks for WorkOrderHeader) or Spectrum is unavailable, the code is not verified here and
- * WorkOrderHeader's own answer names a bad Bill_Customer_Code.
+ * asks for WorkOrderHeader) or Spectrum is unavailable, the code is not verified here either.
  */
 class SpectrumCustomerDirectory {
   private static readonly TTL_MS = 5 * 60_000;
-  private list: { at: number; status: Map<string, string> } | null = null;
-  private pending: Promise<Map<string, string> | null> | null = null;
+  private readonly lists = new Map<'ALL' | '', CustomerList>();
+  private readonly pending = new Map<'ALL' | '', Promise<CustomerList | null>>();
   private unverifiableLogged = false;
+  private partialLogged = false;
 
   /** @param refreshUnknownAfterMs a code missing from a list this old triggers a fresh read */
   constructor(
@@ -216,37 +229,70 @@ class SpectrumCustomerDirectory {
   ) {}
 
   async check(guid: string, code: string): Promise<CustomerCheck> {
-    let status = this.list && Date.now() - this.list.at < SpectrumCustomerDirectory.TTL_MS ? this.list.status : await this.refresh(guid);
-    if (status && !status.has(code) && this.list && Date.now() - this.list.at >= this.refreshUnknownAfterMs) {
-      status = await this.refresh(guid);
+    const every = await this.list(guid, 'ALL', code);
+    if (!every) return 'unverifiable';
+    const found = every.status.get(code);
+    if (found !== undefined) return statusCheck(found);
+    if (every.complete) return 'unknown';
+    const active = await this.list(guid, '', code);
+    if (active?.status.has(code)) return statusCheck(active.status.get(code)!);
+    if (active?.complete) return 'not active';
+    if (!this.partialLogged) {
+      log.warn('Spectrum customer codes missing from its partial customer lists are not verified before the work order (GetCustomers answered W)', { code });
+      this.partialLogged = true;
     }
-    if (!status) return 'unverifiable';
-    const found = status.get(code);
-    if (found === undefined) return 'unknown';
-    return found === 'I' ? 'inactive' : 'active';
+    return 'unverifiable';
   }
 
-  private refresh(guid: string): Promise<Map<string, string> | null> {
-    this.pending ??= this.spectrum
-      .getCustomers(guid, { status: 'ALL' })
-      .then((rows) => {
-        const status = new Map(rows.map((r) => [r.Customer_Code.trim(), r.Status.trim()]));
-        this.list = { at: Date.now(), status };
-        return status;
-      })
-      .catch((err: unknown) => {
-        if (!this.unverifiableLogged) {
-          log.warn('Spectrum customer codes are not verified before the work order: GetCustomers failed', { error: (err as Error).message });
-          this.unverifiableLogged = true;
-        }
-        return null;
-      })
-      .finally(() => {
-        this.pending = null;
-      });
-    return this.pending;
+  /** The cached list, or a fresh one when stale, or when `code` is missing from a list older than refreshUnknownAfterMs. */
+  private async list(guid: string, status: 'ALL' | '', code: string): Promise<CustomerList | null> {
+    const cached = this.lists.get(status);
+    if (cached && Date.now() - cached.at < SpectrumCustomerDirectory.TTL_MS && (cached.status.has(code) || Date.now() - cached.at < this.refreshUnknownAfterMs)) {
+      return cached;
+    }
+    return this.refresh(guid, status);
+  }
+
+  private refresh(guid: string, status: 'ALL' | ''): Promise<CustomerList | null> {
+    let pending = this.pending.get(status);
+    if (!pending) {
+      pending = this.spectrum
+        .getCustomers(guid, { status })
+        .then(({ customers, complete }) => {
+          const list = { at: Date.now(), status: new Map(customers.map((r) => [r.Customer_Code.trim(), r.Status.trim()])), complete };
+          this.lists.set(status, list);
+          return list;
+        })
+        .catch((err: unknown) => {
+          if (!this.unverifiableLogged) {
+            log.warn('Spectrum customer codes are not verified before the work order: GetCustomers failed', { error: (err as Error).message });
+            this.unverifiableLogged = true;
+          }
+          return null;
+        })
+        .finally(() => {
+          this.pending.delete(status);
+        });
+      this.pending.set(status, pending);
+    }
+    return pending;
   }
 }
+
+/** A GetCustomers Status (Active, Inactive, Not Used; the one-letter forms read alike) as a check. */
+function statusCheck(status: string): CustomerCheck {
+  const s = status.trim().toLowerCase();
+  if (s === 'inactive' || s === 'i') return 'inactive';
+  if (s === 'not used' || s === 'n') return 'not used';
+  return 'active';
+}
+
+const CUSTOMER_PROBLEMS: Record<Exclude<CustomerCheck, 'active' | 'unverifiable'>, string> = {
+  unknown: 'Spectrum does not know',
+  inactive: 'is inactive in Spectrum',
+  'not used': 'is marked Not Used in Spectrum',
+  'not active': 'is not an active customer in Spectrum',
+};
 
 async function spectrumCall<T>(jobId: number, call: () => Promise<T>): Promise<T> {
   try {
@@ -287,8 +333,8 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
       } else if (guid) {
         // Verify the mapped customer against Spectrum itself (GetCustomers); sites have no Get service.
         const found = await customers.check(guid, customerCode);
-        if (found === 'unknown' || found === 'inactive') {
-          const problem = `has Spectrum customer code "${customerCode}", which ${found === 'unknown' ? 'Spectrum does not know' : 'is inactive in Spectrum'}`;
+        if (found !== 'active' && found !== 'unverifiable') {
+          const problem = `has Spectrum customer code "${customerCode}", which ${CUSTOMER_PROBLEMS[found]}`;
           missing.push({ record: 'company', id: company.id, name: company.name, problem, waitKey: companyKey });
         }
       }

@@ -45,6 +45,7 @@ import { nextStepForStatus, retryFailedSyncs, retryLine, retrySync, type RetryOu
 import { FLOWS, type Flow } from './source-records';
 import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
 import { ensureNamespace } from './namespace';
+import { checkSpectrumClientSecret } from './readiness';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -531,16 +532,23 @@ export function buildCli(): Command {
 
   program
     .command('status')
-    .description('Step, status, last error and returned code of one sync')
-    .argument('<workflowId>', 'e.g. customer-upsert:app4sales:42, job-to-work-order:servicetrade:42, work-order-to-mobile:servicechannel:90000101')
+    .description('Step, status, last error and returned code of one sync; without one, whether the Spectrum client secret is about to expire (exit 1 if so)')
+    .argument('[workflowId]', 'e.g. customer-upsert:app4sales:42, job-to-work-order:servicetrade:42, work-order-to-mobile:servicechannel:90000101')
     .option('--json', 'print JSON')
-    .action(async (workflowId: string, opts: { json?: boolean }) =>
-      withClient(async (client) => {
+    .action(async (workflowId: string | undefined, opts: { json?: boolean }) => {
+      if (!workflowId) {
+        // Read as the worker reads it (the SPECTRUM_* settings); no Temporal needed.
+        const check = checkSpectrumClientSecret(loadConfig(['spectrum']).spectrum);
+        out(opts.json ? JSON.stringify(check, null, 2) : check.message);
+        if (!check.ok) process.exitCode = 1;
+        return;
+      }
+      return withClient(async (client) => {
         const r = await describeSync(client, workflowId);
         const next = await nextStepForStatus(client, r);
         out(opts.json ? JSON.stringify({ ...r, repair: next }, null, 2) : [report(r), ...nextStepLines(next)].join('\n'));
-      }),
-    );
+      });
+    });
 
   registerRepairCommands(program);
 

@@ -12,7 +12,9 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { NamespaceNotFoundError, SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import type { Config } from '../common/config';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
+import { loadClientSecret, secretExpiryStatus, type SecretExpiryStatus } from '../connectors/spectrum/secret';
 
 /** gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
 const GRPC_STATUS: Record<number, string> = {
@@ -225,4 +227,33 @@ export async function checkReadiness(client: Client, deadlineMs: number): Promis
     saCheck = failed('searchAttributes', err);
   }
   return { ready: saCheck.ok, checks: [temporalCheck, saCheck], failing: saCheck.ok ? [] : ['searchAttributes'], problems };
+}
+
+/** The Spectrum client secret check: `fieldbridge status` without a workflow id prints it. */
+export interface CredentialCheck {
+  name: 'spectrumClientSecret';
+  /** false while the secret expires within SPECTRUM_CLIENT_SECRET_WARN_DAYS, has expired, or cannot be read. */
+  ok: boolean;
+  state: SecretExpiryStatus['state'] | 'off' | 'unreadable';
+  expiresAt?: string;
+  daysLeft?: number;
+  message: string;
+}
+
+/**
+ * Whether Spectrum's enhanced-authentication client secret is about to expire (7-120 days after it
+ * was issued or rotated), read as the worker reads it: SPECTRUM_CLIENT_SECRET_FILE (the bare secret
+ * or the POST /secretRotation answer with its estimated_expiration), else SPECTRUM_CLIENT_SECRET_EXPIRES.
+ * An unknown expiry is ok but says how to make it known.
+ */
+export function checkSpectrumClientSecret(spectrum: Config['spectrum'], now: Date = new Date()): CredentialCheck {
+  const name = 'spectrumClientSecret';
+  if (!spectrum.enhancedAuth) return { name, ok: true, state: 'off', message: 'Spectrum enhanced authentication is off (SPECTRUM_ENHANCED_AUTH): no client secret to expire' };
+  try {
+    const secret = loadClientSecret({ value: spectrum.clientSecret, file: spectrum.clientSecretFile, expires: spectrum.clientSecretExpires });
+    const status = secretExpiryStatus(secret, now, spectrum.secretWarnDays);
+    return { name, ok: status.state === 'ok' || status.state === 'unknown', ...status };
+  } catch (err) {
+    return { name, ok: false, state: 'unreadable', message: `Spectrum client secret: ${(err as Error).message}` };
+  }
 }

@@ -167,7 +167,7 @@ const SpectrumSchema = z
   .object({
     /** Web Services URL: the SDX endpoint base, e.g. https://spectrum.example.com:8482/ws (seed 001). */
     webServicesUrl: httpUrl,
-    /** The Authorization ID created for FieldBridge (Data Exchange), with at least the WorkOrderHeader permission. */
+    /** The Authorization ID created for FieldBridge (Data Exchange), granted the web services the job sync calls (connectors/spectrum/permissions.ts). */
     authorizationId: z.string().min(1, 'is required').max(20, 'must be at most 20 characters (Spectrum Authorization_ID)'),
     /** Spectrum company code; blank: the Authorization ID's company. */
     companyCode: z.string().max(3, 'must be at most 3 characters (Spectrum Company_Code)').optional(),
@@ -175,6 +175,19 @@ const SpectrumSchema = z
     enhancedAuth: flag.default(false),
     clientId: z.string().min(1).optional(),
     clientSecret: z.string().min(1).optional(),
+    /**
+     * SPECTRUM_CLIENT_SECRET_FILE: besides giving clientSecret, the worker reads it again before each
+     * token request, so a rotated secret written there is used without a restart. It may hold the
+     * bare secret or the JSON answer of POST /secretRotation (whose estimated_expiration is then the expiry).
+     */
+    clientSecretFile: z.string().min(1).optional(),
+    /** The client secret's expiry as Secret Status shows it (YYYY-MM-DD, an ISO date-time, or MM/DD/CCYY); the secret file's estimated_expiration wins. */
+    clientSecretExpires: z
+      .string()
+      .refine((value) => /^\d{2}[/-]\d{2}[/-]\d{4}$/.test(value.trim()) || (/^\d{4}-\d{2}-\d{2}/.test(value.trim()) && !Number.isNaN(new Date(value.trim()).getTime())), 'must be a date: YYYY-MM-DD, an ISO date-time, or MM/DD/CCYY')
+      .optional(),
+    /** Warn this many days before the client secret expires (log, fieldbridge_credential_expiring, `fieldbridge status`). */
+    secretWarnDays: z.coerce.number().int().min(1).max(120).default(14),
     /** Token endpoint; default: /connect/token on the Web Services URL's host. */
     tokenUrl: httpUrl.optional(),
     timeoutMs: positiveMs.default(30_000),
@@ -503,6 +516,9 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['SPECTRUM_ENHANCED_AUTH', 'spectrum.enhancedAuth'],
   ['SPECTRUM_CLIENT_ID', 'spectrum.clientId'],
   ['SPECTRUM_CLIENT_SECRET', 'spectrum.clientSecret'],
+  ['SPECTRUM_CLIENT_SECRET_FILE', 'spectrum.clientSecretFile'],
+  ['SPECTRUM_CLIENT_SECRET_EXPIRES', 'spectrum.clientSecretExpires'],
+  ['SPECTRUM_CLIENT_SECRET_WARN_DAYS', 'spectrum.secretWarnDays'],
   ['SPECTRUM_TOKEN_URL', 'spectrum.tokenUrl'],
   ['SPECTRUM_TIMEOUT_MS', 'spectrum.timeoutMs'],
   ['SPECTRUM_DEFAULT_WORK_ORDER_TYPE', 'jobSync.defaultWorkOrderTypeCode'],

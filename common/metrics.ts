@@ -92,6 +92,46 @@ export const webhooks = new Counter({
   registers: [metricsRegistry],
 });
 
+/** Credentials that expire, by system and credential: when, and how many days ahead to warn (setCredentialExpiry). */
+const credentialExpiries = new Map<string, { system: string; credential: string; expiresAt: number; warnDays: number }>();
+
+/** When a credential expires (Unix seconds); set by its client each time it loads it. */
+export const credentialExpiry = new Gauge({
+  name: 'fieldbridge_credential_expiry_timestamp_seconds',
+  help: "When a credential FieldBridge holds expires (Unix seconds), by system and credential: Spectrum's enhanced-authentication client secret (rotated every 7-120 days). Alert when it minus time() is below the warning window.",
+  labelNames: ['system', 'credential'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    for (const c of credentialExpiries.values()) this.set({ system: c.system, credential: c.credential }, c.expiresAt / 1000);
+  },
+});
+
+/** 1 while a credential is within its warning window or expired, computed at each scrape. */
+export const credentialExpiring = new Gauge({
+  name: 'fieldbridge_credential_expiring',
+  help: '1 when a credential expires within its warning window (SPECTRUM_CLIENT_SECRET_WARN_DAYS) or has expired, else 0; by system and credential.',
+  labelNames: ['system', 'credential'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    const now = Date.now();
+    for (const c of credentialExpiries.values()) {
+      this.set({ system: c.system, credential: c.credential }, c.expiresAt - now < c.warnDays * 24 * 3600 * 1000 ? 1 : 0);
+    }
+  },
+});
+
+/** Record (or, with no date, forget) when a credential expires and how many days ahead to warn. */
+export function setCredentialExpiry(system: ExternalSystem, credential: string, expiresAt: Date | undefined, warnDays: number): void {
+  const key = `${system}\u0000${credential}`;
+  if (!expiresAt) {
+    credentialExpiries.delete(key);
+    credentialExpiry.remove({ system, credential });
+    credentialExpiring.remove({ system, credential });
+    return;
+  }
+  credentialExpiries.set(key, { system, credential, expiresAt: expiresAt.getTime(), warnDays });
+}
+
 let processMetrics = false;
 /** Add the process's own metrics (CPU, memory, event loop lag, GC) to the registry; once per process. */
 export function enableProcessMetrics(): void {

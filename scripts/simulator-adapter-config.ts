@@ -115,6 +115,7 @@ export function simulatorAdapterConfig(
       enhancedAuth: Boolean(spectrum.clientId && spectrum.clientSecret),
       clientId: spectrum.clientId,
       clientSecret: spectrum.clientSecret,
+      secretWarnDays: 14,
       timeoutMs: overrides.spectrumTimeoutMs ?? 15_000,
     },
     jobSync: {

@@ -43,7 +43,14 @@ export function spectrumClientConfig(spectrum: Config['spectrum']): ConstructorP
     companyCode: spectrum.companyCode,
     enhancedAuth:
       spectrum.enhancedAuth && spectrum.clientId && spectrum.clientSecret
-        ? { clientId: spectrum.clientId, clientSecret: spectrum.clientSecret, tokenUrl: spectrum.tokenUrl }
+        ? {
+            clientId: spectrum.clientId,
+            clientSecret: spectrum.clientSecret,
+            clientSecretFile: spectrum.clientSecretFile,
+            clientSecretExpires: spectrum.clientSecretExpires,
+            secretWarnDays: spectrum.secretWarnDays,
+            tokenUrl: spectrum.tokenUrl,
+          }
         : undefined,
     timeoutMs: spectrum.timeoutMs,
   };

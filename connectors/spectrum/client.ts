@@ -10,8 +10,12 @@
  * Authorization ID's company). Answers become values or throws, never a returned error:
  * - rows `S`/`G`/`W` (or none): success, the rows returned with their desc and column;
  * - desc "Time out has occurred": PermanentError SpectrumSessionExpired (renew the GUID);
- * - any `A` row: PermanentError SpectrumNotAuthorized naming column and desc;
- * - any `I`/`M` row: PermanentError SpectrumRejected listing every error row `column: desc`, details {rows};
+ * - any `A` row (Put services) or `E` row on Authorization_ID (Get services): PermanentError
+ *   SpectrumNotAuthorized naming column and desc and, for a refused permission, the web service to
+ *   grant (details.permission, e.g. `AccountsReceivable -> GetCustomers`; permissions.ts);
+ * - any `I`/`M` row, or another `E` row (Get services report errors with E): PermanentError
+ *   SpectrumRejected listing every error row `column: desc`, details {rows};
+ * - a GetCustomers `W` row: the list is partial (`complete: false`), never read as the whole list;
  * - SOAP fault `Server` ("Error executing Web Service", intermittent under load): TransientError, outcome unknown;
  * - SOAP fault `Client` (a bad or missing parameter): PermanentError InvalidRequest;
  * - HTTP 408/429/5xx, network errors, timeouts: TransientError with its outcome (common/http.ts);
@@ -27,13 +31,17 @@
 import pino, { type Logger } from 'pino';
 import { PermanentError, PermanentErrorTypes, TransientError } from '../../common/errors';
 import { HttpClient, classifyStatus, type RawHttpResponse } from '../../common/http';
+import { setCredentialExpiry } from '../../common/metrics';
 import { EnvelopeError, ReplyFormatError, buildRequestEnvelope, parseReply, type ParsedReply } from './envelope';
 import { CUSTOMER_COLUMNS, MATERIAL_COST_COLUMNS, SPECTRUM_SERVICES, type SpectrumService } from './limits';
+import { spectrumPermission } from './permissions';
+import { loadClientSecret, secretExpiryStatus, type ClientSecret, type SecretExpiryStatus, type SecretSource } from './secret';
 import {
   SESSION_EXPIRED_DESC,
   TokenResponseSchema,
   type DeleteWOMaterialCostFields,
   type SpectrumCustomer,
+  type SpectrumCustomerList,
   type SpectrumMaterialLine,
   type SpectrumReply,
   type SpectrumResponseRow,
@@ -49,8 +57,15 @@ export interface SpectrumClientConfig {
   authorizationId: string;
   /** Company_Code (3) on Put services and pCompany_Code on GetCustomers; blank: sent empty (Spectrum defaults it from the Authorization ID). */
   companyCode?: string;
-  /** Enhanced authentication. tokenUrl defaults to the origin of webServicesUrl + '/connect/token'. */
-  enhancedAuth?: { clientId: string; clientSecret: string; tokenUrl?: string };
+  /**
+   * Enhanced authentication. tokenUrl defaults to the origin of webServicesUrl + '/connect/token'.
+   * clientSecretFile (SPECTRUM_CLIENT_SECRET_FILE): read again before each token request, so a
+   * rotated secret is used without a restart; it may hold the bare secret or the answer of POST
+   * /secretRotation (its estimated_expiration then is the expiry). clientSecretExpires
+   * (SPECTRUM_CLIENT_SECRET_EXPIRES): the expiry Secret Status shows, when the file does not say.
+   * secretWarnDays: how many days ahead the expiry is warned of (log, metric, secretStatus()); default 14.
+   */
+  enhancedAuth?: { clientId: string; clientSecret?: string; clientSecretFile?: string; clientSecretExpires?: string; secretWarnDays?: number; tokenUrl?: string };
   timeoutMs: number;
   /** The clock the token cache reads (tests); defaults to Date.now. */
   now?: () => number;
@@ -59,6 +74,8 @@ export interface SpectrumClientConfig {
 /** Seconds before expires_in the cached token is renewed: 60 s, or 10% of its lifetime when that is less. */
 const TOKEN_MARGIN_SECONDS = 60;
 const TOKEN_MARGIN_SHARE = 0.1;
+/** Days before the client secret's expiry that it is warned of (SPECTRUM_CLIENT_SECRET_WARN_DAYS). */
+export const DEFAULT_SECRET_WARN_DAYS = 14;
 
 interface CachedToken {
   value: string;
@@ -74,6 +91,8 @@ export class SpectrumClient {
   private readonly now: () => number;
   private token?: CachedToken;
   private pendingToken?: Promise<string>;
+  /** The client secret in use (enhanced authentication), as last loaded. */
+  private secret?: ClientSecret;
 
   constructor(
     private readonly config: SpectrumClientConfig,
@@ -85,6 +104,46 @@ export class SpectrumClient {
     if (config.enhancedAuth) {
       this.tokenUrl = new URL(config.enhancedAuth.tokenUrl ?? '/connect/token', new URL(config.webServicesUrl).origin);
       this.tokenHttp = new HttpClient({ system: 'spectrum', baseUrl: this.tokenUrl.origin, timeoutMs: config.timeoutMs, connections: 2 });
+      this.useSecret(loadClientSecret(this.secretSource()));
+    }
+  }
+
+  /**
+   * Whether the enhanced-authentication client secret expires within the warning window (or has),
+   * as last loaded: what `fieldbridge status` and the metric fieldbridge_credential_expiring show.
+   * Undefined without enhanced authentication.
+   */
+  secretStatus(now: Date = new Date(this.now())): SecretExpiryStatus | undefined {
+    if (!this.secret) return undefined;
+    return secretExpiryStatus(this.secret, now, this.config.enhancedAuth?.secretWarnDays ?? DEFAULT_SECRET_WARN_DAYS);
+  }
+
+  private secretSource(): SecretSource {
+    const auth = this.config.enhancedAuth!;
+    return { value: auth.clientSecret, file: auth.clientSecretFile, expires: auth.clientSecretExpires };
+  }
+
+  /** Take a (re)loaded secret: a new value drops the cached token; the expiry goes to the metric. */
+  private useSecret(secret: ClientSecret): void {
+    const changed = this.secret !== undefined && this.secret.secret !== secret.secret;
+    this.secret = secret;
+    setCredentialExpiry('spectrum', 'client_secret', secret.expiresAt, this.config.enhancedAuth?.secretWarnDays ?? DEFAULT_SECRET_WARN_DAYS);
+    if (changed) {
+      this.token = undefined;
+      this.logger.info({ clientId: this.config.enhancedAuth?.clientId, expiresAt: secret.expiresAt?.toISOString() }, 'Spectrum client secret reloaded from SPECTRUM_CLIENT_SECRET_FILE');
+    }
+    const status = this.secretStatus();
+    if (status && (status.state === 'expiring' || status.state === 'expired')) this.logger.warn({ clientId: this.config.enhancedAuth?.clientId, ...status }, status.message);
+  }
+
+  /** Read the secret file again (a rotated secret is used from the next token on); an unreadable file keeps the last secret. */
+  private reloadSecret(): void {
+    if (!this.config.enhancedAuth?.clientSecretFile) return;
+    try {
+      const loaded = loadClientSecret(this.secretSource());
+      if (loaded.secret !== this.secret?.secret || loaded.expiresAt?.getTime() !== this.secret?.expiresAt?.getTime()) this.useSecret(loaded);
+    } catch (err) {
+      this.logger.warn({ error: (err as Error).message }, 'Spectrum client secret file unreadable: keeping the secret loaded before');
     }
   }
 
@@ -135,19 +194,28 @@ export class SpectrumClient {
     return this.put('WOHeaderNotes', guid, { ...note }, describeWorkOrder(note.WO_Number));
   }
 
-  /** The customers of the company: status '' (default) active, 'I' inactive, 'ALL' every one. `W` rows are logged. */
-  async getCustomers(guid: string, params: { status?: '' | 'I' | 'ALL' } = {}): Promise<SpectrumCustomer[]> {
+  /**
+   * The customers of the company (GetCustomers): status '' (default) Active only, 'I' Active and
+   * Inactive, 'ALL' every one (Not Used too). `complete` is false when Spectrum said the list is not
+   * whole: a `W` row (e.g. the count "exceeds maximum"), so a code missing from it is not known to
+   * be missing. `E` rows (Get services' errors) throw like `A`/`I`/`M` rows on Put services.
+   */
+  async getCustomers(guid: string, params: { status?: '' | 'I' | 'ALL' } = {}): Promise<SpectrumCustomerList> {
     const rows = await this.call('GetCustomers', guid, { pCompany_Code: this.config.companyCode ?? '', pStatus: params.status ?? '' });
     const asResponseRows = rows.map(getRowStatus);
     checkRows('GetCustomers', asResponseRows, `company ${this.config.companyCode || '(default)'}`, this.config.authorizationId);
     const customers: SpectrumCustomer[] = [];
+    const warnings: SpectrumResponseRow[] = [];
     rows.forEach((row, index) => {
       const status = asResponseRows[index];
-      if (status.error_code === 'W') this.logger.warn({ service: 'GetCustomers', column: status.column, desc: status.desc }, 'Spectrum warning');
+      if (status.error_code === 'W') {
+        warnings.push(status);
+        this.logger.warn({ service: 'GetCustomers', column: status.column, desc: status.desc }, 'Spectrum warning: the customer list is partial');
+      }
       if ((row.Customer_Code ?? '') === '') return;
       customers.push(Object.fromEntries(CUSTOMER_COLUMNS.map((column) => [column, row[column] ?? ''])) as unknown as SpectrumCustomer);
     });
-    return customers;
+    return { customers, complete: warnings.length === 0, warnings };
   }
 
   async close(): Promise<void> {
@@ -264,7 +332,8 @@ export class SpectrumClient {
   private async fetchToken(): Promise<string> {
     const auth = this.config.enhancedAuth!;
     const tokenUrl = this.tokenUrl!;
-    const form = new URLSearchParams({ client_id: auth.clientId, client_secret: auth.clientSecret, scope: 'spectrumapi', grant_type: 'client_credentials' });
+    this.reloadSecret();
+    const form = new URLSearchParams({ client_id: auth.clientId, client_secret: this.secret!.secret, scope: 'spectrumapi', grant_type: 'client_credentials' });
     const res = await this.tokenHttp!.sendRaw({
       method: 'POST',
       path: `${tokenUrl.pathname}${tokenUrl.search}`,
@@ -275,10 +344,12 @@ export class SpectrumClient {
     });
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       const error = oauthError(res.text);
+      const status = this.secretStatus();
+      const expiry = status?.state === 'expired' ? `; the client secret expired at ${status.expiresAt}: rotate it (Secret Status) and write the new one to SPECTRUM_CLIENT_SECRET_FILE` : '';
       throw new PermanentError(
         'spectrum',
         PermanentErrorTypes.AuthenticationFailed,
-        `the Spectrum token endpoint ${tokenUrl.origin}${tokenUrl.pathname} refused Client ID ${auth.clientId} (HTTP ${res.status}${error ? `: ${error}` : ''}); check the Client ID and Client Secret (Secret Status in Data Exchange)`,
+        `the Spectrum token endpoint ${tokenUrl.origin}${tokenUrl.pathname} refused Client ID ${auth.clientId} (HTTP ${res.status}${error ? `: ${error}` : ''}); check the Client ID and Client Secret (Secret Status in Data Exchange)${expiry}`,
         { status: res.status, clientId: auth.clientId, oauthError: error ?? null },
       );
     }
@@ -336,16 +407,23 @@ export function checkRows(service: SpectrumService, rows: SpectrumResponseRow[],
       { service, rows },
     );
   }
-  const aborted = rows.filter((row) => row.error_code === 'A');
+  // Put services abort with A; Get services report every error with E (Web Service Types), a
+  // refused authorization on the Authorization_ID column.
+  const isRefusal = (row: SpectrumResponseRow) => row.error_code === 'A' || (row.error_code === 'E' && isAuthorizationRow(row));
+  const aborted = rows.filter(isRefusal);
   if (aborted.length > 0) {
+    const permissionRefused = aborted.some((row) => row.column === 'Authorization_ID' && !/not active|inactive|not setup|not set up/i.test(row.desc));
+    const permission = spectrumPermission(service) ?? service;
+    const said = describeRows(aborted);
+    const named = permissionRefused ? `${said.replace(/\.+$/, '')}; the Authorization ID needs the web service ${permission}` : said;
     throw new PermanentError(
       'spectrum',
       PermanentErrorTypes.SpectrumNotAuthorized,
-      `Spectrum refused ${service} for ${what} under Authorization ID ${authorizationId}: ${describeRows(aborted)}`,
-      { service, rows },
+      `Spectrum refused ${service} for ${what} under Authorization ID ${authorizationId}: ${named}`,
+      { service, rows, authorizationId, ...(permissionRefused ? { permission } : {}) },
     );
   }
-  const errors = rows.filter((row) => row.error_code === 'I' || row.error_code === 'M');
+  const errors = rows.filter((row) => row.error_code === 'I' || row.error_code === 'M' || row.error_code === 'E');
   if (errors.length > 0) {
     throw new PermanentError('spectrum', PermanentErrorTypes.SpectrumRejected, `Spectrum rejected ${service} for ${what}: ${describeRows(errors)}`, {
       service,
@@ -361,6 +439,11 @@ export function checkRows(service: SpectrumService, rows: SpectrumResponseRow[],
       { service, rows },
     );
   }
+}
+
+/** A Get service's E row about the Authorization ID ("The web service is not Authorized", column Authorization_ID). */
+function isAuthorizationRow(row: SpectrumResponseRow): boolean {
+  return row.column === 'Authorization_ID' || /not authori[sz]ed/i.test(row.desc);
 }
 
 function faultError(service: SpectrumService, fault: Extract<ParsedReply, { kind: 'fault' }>, status: number): Error {

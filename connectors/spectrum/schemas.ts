@@ -87,8 +87,23 @@ export interface SpectrumCustomer {
   Phone_Number: string;
   Email1: string;
   Price_Level_Material: string;
+  /** 'Taxable', 'Non-Taxable' or 'No Default' (Get Customers page). */
   Taxable_Flag: string;
+  /** 'Active', 'Inactive' or 'Not Used' (Get Customers page). */
   Status: string;
+}
+
+/** The Status values GetCustomers answers (Get Customers page, Customer File Maintenance). */
+export const SPECTRUM_CUSTOMER_STATUSES = ['Active', 'Inactive', 'Not Used'] as const;
+export type SpectrumCustomerStatus = (typeof SPECTRUM_CUSTOMER_STATUSES)[number];
+
+/** GetCustomers' answer: the customers, and whether Spectrum said the list is whole (no `W` row). */
+export interface SpectrumCustomerList {
+  customers: SpectrumCustomer[];
+  /** false: a `W` row said the list was cut (e.g. its count "exceeds maximum"): a code absent from it is not known to be absent. */
+  complete: boolean;
+  /** The `W` rows, as Spectrum worded them. */
+  warnings: SpectrumResponseRow[];
 }
 
 /** The answer of `POST /connect/token` (client credentials). */
@@ -100,8 +115,8 @@ export const TokenResponseSchema = z.object({
 });
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 
-/** The error codes of a Put service's response row: A abort, I invalid, M missing; S success, G good (with information), W warning. */
-export const SPECTRUM_ERROR_CODES = ['A', 'I', 'M'] as const;
+/** The error codes of a response row: A abort, I invalid, M missing (Put services), E error (Get services); S success, G good (with information), W warning. */
+export const SPECTRUM_ERROR_CODES = ['A', 'I', 'M', 'E'] as const;
 export const SPECTRUM_SUCCESS_CODES = ['S', 'G', 'W', ''] as const;
 /** The desc Spectrum answers when a method + Authorization_ID + GUID went unused for 24 h. */
 export const SESSION_EXPIRED_DESC = 'Time out has occurred';

@@ -35,15 +35,26 @@ export interface SpectrumSimulatorSettings {
   leadSourceRequired: boolean;
   /** The default division of site-specific work orders; unset: WO_Job_Division is required for a new order. */
   defaultDivision?: string;
+  /**
+   * *(assumed)* The most rows a Get service answers; past it the list is cut and a trailing `W` row
+   * says the count "exceeds maximum" (the warning public SDX code reads as a partial list; one such
+   * client saw lists stop near 500). Default 500.
+   */
+  maxGetRows?: number;
 }
+
+/** *(assumed)* Rows a Get service answers at most when the settings name no maxGetRows. */
+export const DEFAULT_MAX_GET_ROWS = 500;
+/** *(assumed wording)* The desc of the `W` row a cut Get list ends with. */
+export const EXCEEDS_MAXIMUM_DESC = 'The number of records exceeds maximum; not all records were returned.';
 
 const optionalText = z.string().optional();
 export const SpectrumSeedCustomerSchema = z
   .object({
     Customer_Code: z.string().min(1).max(10),
     Name: z.string(),
-    /** A active (default), I inactive. */
-    Status: z.enum(['A', 'I']).default('A'),
+    /** As GetCustomers answers it (Get Customers page): Active (default), Inactive, Not Used. */
+    Status: z.enum(['Active', 'Inactive', 'Not Used']).default('Active'),
     /** Empty (default): the customer belongs to every company. */
     Company_Code: z.string().max(3).default(''),
     Address_1: optionalText,
@@ -55,8 +66,10 @@ export const SpectrumSeedCustomerSchema = z
     Last_Name: optionalText,
     Phone_Number: optionalText,
     Email1: optionalText,
-    Price_Level_Material: optionalText,
-    Taxable_Flag: optionalText,
+    /** 1-5 or blank (Get Customers page). */
+    Price_Level_Material: z.enum(['1', '2', '3', '4', '5']).optional(),
+    /** Taxable, Non-Taxable or No Default (Get Customers page). */
+    Taxable_Flag: z.enum(['Taxable', 'Non-Taxable', 'No Default']).optional(),
   })
   .strict();
 export type SpectrumSeedCustomer = z.output<typeof SpectrumSeedCustomerSchema>;
@@ -450,19 +463,25 @@ export class SpectrumState {
     return { rows: [row('G', `Note ${note && append ? 'appended to' : 'written on'} work order ${order.WO_Number}.`, 'Notes_Text')], applied: true };
   }
 
+  /**
+   * GetCustomers: pStatus blank -> Active only, `I` -> Active and Inactive, `ALL` -> every customer
+   * (Get Customers page), by Customer_Code; past maxGetRows the list is cut and ends with a `W` row.
+   */
   private getCustomers(company: string, value: (name: string) => string, problems: SpectrumResponseRow[]): CallOutcome {
     if (problems.length > 0) return { rows: problems, applied: false };
     const status = value('pStatus');
-    const wanted = (customer: SpectrumSeedCustomer) => status === 'ALL' || customer.Status === (status === 'I' ? 'I' : 'A');
-    const data = [...this.customers.values()]
-      .filter((customer) => (customer.Company_Code === '' || customer.Company_Code === company) && wanted(customer))
+    const statuses = status === 'ALL' ? ['Active', 'Inactive', 'Not Used'] : status === 'I' ? ['Active', 'Inactive'] : ['Active'];
+    const all = [...this.customers.values()]
+      .filter((customer) => (customer.Company_Code === '' || customer.Company_Code === company) && statuses.includes(customer.Status))
       .sort((a, b) => (a.Customer_Code < b.Customer_Code ? -1 : a.Customer_Code > b.Customer_Code ? 1 : 0))
       .map((customer) => {
         const columns: Record<string, string> = {};
         for (const column of CUSTOMER_COLUMNS) columns[column] = column === 'Company_Code' ? company : (customer[column] ?? '');
         return columns;
       });
-    return { rows: [], applied: true, data };
+    const max = this.settings.maxGetRows ?? DEFAULT_MAX_GET_ROWS;
+    const rows = all.length > max ? [row('W', EXCEEDS_MAXIMUM_DESC, '')] : [];
+    return { rows, applied: true, data: all.slice(0, max) };
   }
 
   private existingOrder(company: string, number: string, problems: SpectrumResponseRow[], column = 'WO_Number'): StoredWorkOrder | undefined {

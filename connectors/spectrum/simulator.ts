@@ -1,7 +1,8 @@
 /**
  * Dexter + Chaney Spectrum Data Exchange simulator: the SOAP 1.1 services FieldBridge calls
  * (`POST /ws/<Service>`), their WSDLs (`GET /wsdls/<Service>.jws`), the enhanced-authentication
- * token endpoint (`POST /connect/token`), and admin routes. SDX's rules live in simulator-state.ts;
+ * token endpoint (`POST /connect/token`) and secret rotation (`POST /secretRotation`, client secrets
+ * that expire), and admin routes. SDX's rules live in simulator-state.ts;
  * this file adds SOAP (every declared parameter present, else a SOAP-ENV:Client fault), bearer
  * tokens, and faults: the shared ones (simulators/faults.ts) plus Spectrum's own (serverFault,
  * truncateReply, applyThenTimeout, forceReply). See simulators/README.md.
@@ -52,8 +53,17 @@ function hasSpectrumFault(config: SpectrumFaultConfig): boolean {
 export interface SpectrumSimulatorOptions extends ListenOptions {
   logger?: SimulatorLogger;
   authorizations: SpectrumAuthorization[];
-  /** When set, every SOAP call needs a valid Bearer token from POST /connect/token. */
-  enhancedAuth?: { clients: Array<{ clientId: string; clientSecret: string; authorizationId: string }>; tokenTtlSeconds?: number };
+  /**
+   * When set, every SOAP call needs a valid Bearer token from POST /connect/token. A client's secret
+   * may expire (`secretExpiresAt`, epoch ms: the token endpoint then refuses it) and, with
+   * `allowSelfRotation`, be rotated by POST /secretRotation (a new secret valid `rotationDays`,
+   * default 30; the old one is refused from then on *(assumed)*).
+   */
+  enhancedAuth?: {
+    clients: Array<{ clientId: string; clientSecret: string; authorizationId: string; secretExpiresAt?: number; allowSelfRotation?: boolean }>;
+    tokenTtlSeconds?: number;
+    rotationDays?: number;
+  };
   settings: SpectrumSimulatorSettings;
   /** A method + Authorization_ID + GUID unused this long answers "Time out has occurred". Default 24 h. */
   guidIdleTimeoutMs?: number;
@@ -75,10 +85,22 @@ export interface SpectrumSimulator {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+/** *(assumed)* Days a self-rotated secret is valid (Spectrum's setting is 7 to 120). */
+const DEFAULT_ROTATION_DAYS = 30;
 const SERVER_FAULT = 'Error executing Web Service';
 const XML = 'text/xml; charset=utf-8';
 
+/** A client's current secret (the token endpoint's view; rotation replaces it). */
+interface ClientSecretState {
+  secret: string;
+  authorizationId: string;
+  expiresAt?: number;
+  allowSelfRotation: boolean;
+}
+
 interface Context {
+  /** Client ID -> its current secret; rebuilt from the options on reset. */
+  secrets: Map<string, ClientSecretState>;
   state: SpectrumState;
   faults: FaultInjector<SpectrumFaultConfig>;
   options: SpectrumSimulatorOptions;
@@ -93,14 +115,14 @@ function soapFaultBody({ statusCode, message }: { statusCode: number; message: s
 
 /**
  * The Get form of rows: data columns empty, the row in Error_Code/Error_Description/Error_Column.
- * Get services answer their errors `E` (the Web Service Types page) and warnings `W`.
+ * `asGetErrors`: SDX's own answers, where a Get service reports every error (the Put services' A, I,
+ * M) as `E` (Web Service Types) and warnings as `W`; forced rows keep their code.
  */
-function asGetRows(service: SpectrumService, rows: SpectrumResponseRow[]): Array<Record<string, string>> {
+function asGetRows(service: SpectrumService, rows: SpectrumResponseRow[], asGetErrors = false): Array<Record<string, string>> {
   const columns = service === 'GetWOMaterialCost' ? MATERIAL_COST_COLUMNS : CUSTOMER_COLUMNS;
-  const code = (r: SpectrumResponseRow) => (['A', 'I', 'M'].includes(r.error_code) ? 'E' : r.error_code);
   return rows.map((r) => ({
     ...Object.fromEntries(columns.map((column) => [column, ''])),
-    Error_Code: code(r),
+    Error_Code: asGetErrors && ['A', 'I', 'M'].includes(r.error_code) ? 'E' : r.error_code,
     Error_Description: r.desc,
     Error_Column: r.column,
   }));
@@ -183,7 +205,7 @@ function registerServiceRoutes(app: FastifyInstance, { state, faults, options, n
         const outcome = state.call(service, context.params as Record<string, string>, context.token);
         applied = outcome.applied;
         entry.rows = outcome.rows;
-        const errorRows = isGet ? asGetRows(service, outcome.rows) : outcome.rows.map((r) => ({ ...r }));
+        const errorRows = isGet ? asGetRows(service, outcome.rows, true) : outcome.rows.map((r) => ({ ...r }));
         rows = outcome.data ? [...outcome.data.map((data) => ({ ...data, Error_Code: '', Error_Description: '', Error_Column: '' })), ...errorRows] : errorRows;
       }
       entry.applied = applied;
@@ -218,28 +240,47 @@ const TokenRequestSchema = z.object({
   grant_type: z.string().optional(),
 });
 
-function registerTokenRoute(app: FastifyInstance, { state, faults, options, now }: Context): void {
+function registerTokenRoute(app: FastifyInstance, { state, faults, options, now, secrets }: Context): void {
   const oauthError = (reply: FastifyReply, status: number, error: string, description: string) =>
     reply.code(status).type('application/json').send({ error, error_description: description });
 
-  app.post('/connect/token', { preHandler: faults.hook('token') }, async (request, reply) => {
-    state.tokenRequests += 1;
+  /** The form's client, or the OAuth error answered. */
+  const authenticate = (request: FastifyRequest, reply: FastifyReply): { clientId: string; client: ClientSecretState } | FastifyReply => {
     if (!options.enhancedAuth) return oauthError(reply, 404, 'not_found', 'Enhanced authentication is not enabled on this server.');
     const form = TokenRequestSchema.safeParse(request.body);
     if (!form.success) return oauthError(reply, 400, 'invalid_request', 'The body must be a form (application/x-www-form-urlencoded).');
     const { client_id, client_secret, scope, grant_type } = form.data;
     if (grant_type !== 'client_credentials') return oauthError(reply, 400, 'unsupported_grant_type', 'grant_type must be client_credentials.');
-    const client = options.enhancedAuth.clients.find((c) => c.clientId === client_id && c.clientSecret === client_secret);
-    if (!client) return oauthError(reply, 400, 'invalid_client', 'Unknown client or wrong secret.');
+    const client = client_id ? secrets.get(client_id) : undefined;
+    if (!client || client.secret !== client_secret) return oauthError(reply, 400, 'invalid_client', 'Unknown client or wrong secret.');
+    if (client.expiresAt !== undefined && client.expiresAt <= now()) return oauthError(reply, 400, 'invalid_client', 'The client secret has expired.');
     if (scope !== 'spectrumapi') return oauthError(reply, 400, 'invalid_scope', 'scope must be spectrumapi.');
-    const ttl = options.enhancedAuth.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+    return { clientId: client_id!, client };
+  };
+
+  app.post('/connect/token', { preHandler: faults.hook('token') }, async (request, reply) => {
+    state.tokenRequests += 1;
+    const auth = authenticate(request, reply);
+    if (!('client' in auth)) return auth;
+    const ttl = options.enhancedAuth!.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
     const token = randomBytes(24).toString('base64url');
-    state.tokens.set(token, { clientId: client.clientId, authorizationId: client.authorizationId, expiresAt: now() + ttl * 1000 });
+    state.tokens.set(token, { clientId: auth.clientId, authorizationId: auth.client.authorizationId, expiresAt: now() + ttl * 1000 });
     return reply.type('application/json').send({ access_token: token, expires_in: ttl, token_type: 'Bearer', scope: 'spectrumapi' });
+  });
+
+  // Enhanced Authentication page: the same fields answer a new client_secret and its estimated_expiration.
+  app.post('/secretRotation', { preHandler: faults.hook('token') }, async (request, reply) => {
+    const auth = authenticate(request, reply);
+    if (!('client' in auth)) return auth;
+    if (!auth.client.allowSelfRotation) return oauthError(reply, 400, 'unauthorized_client', 'Self-rotation is not allowed for this client (Secret Status -> Allow self-rotation).');
+    const expiresAt = now() + (options.enhancedAuth!.rotationDays ?? DEFAULT_ROTATION_DAYS) * DAY_MS;
+    auth.client.secret = randomBytes(24).toString('base64url');
+    auth.client.expiresAt = expiresAt;
+    return reply.type('application/json').send({ client_secret: auth.client.secret, estimated_expiration: new Date(expiresAt).toISOString() });
   });
 }
 
-function registerAdminRoutes(app: FastifyInstance, { state, faults }: Context): void {
+function registerAdminRoutes(app: FastifyInstance, { state, faults, secrets, options }: Context): void {
   void app.register(async (admin) => {
     // Admin answers are JSON, not SOAP faults.
     admin.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
@@ -273,9 +314,18 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults }: Context): 
     });
     admin.post<{ Params: { guid: string } }>('/__admin/guids/:guid/expire', async (request) => ({ expired: state.expireGuid(request.params.guid) }));
     admin.post('/__admin/tokens/revoke', async () => ({ revoked: state.revokeTokens() }));
+    // An administrator's Rotate Secret (Secret Status): a new secret, the old one refused from now on.
+    admin.post<{ Params: { clientId: string }; Body: { expiresAt?: string } | undefined }>('/__admin/clients/:clientId/rotate', async (request) => {
+      const client = secrets.get(request.params.clientId);
+      if (!client) throw new HttpError(404, `No client ${request.params.clientId}`);
+      client.secret = randomBytes(24).toString('base64url');
+      const expiresAt = request.body?.expiresAt ? Date.parse(request.body.expiresAt) : NaN;
+      client.expiresAt = Number.isNaN(expiresAt) ? undefined : expiresAt;
+      return { clientId: request.params.clientId, client_secret: client.secret, estimated_expiration: client.expiresAt ? new Date(client.expiresAt).toISOString() : null };
+    });
     admin.put('/__admin/settings', async (request) => {
       state.settings = parseOr400(
-        z.object({ leadSourceRequired: z.boolean(), defaultDivision: z.string().min(1).max(5).optional() }).strict(),
+        z.object({ leadSourceRequired: z.boolean(), defaultDivision: z.string().min(1).max(5).optional(), maxGetRows: z.number().int().positive().optional() }).strict(),
         request.body,
         'settings',
       );
@@ -283,11 +333,19 @@ function registerAdminRoutes(app: FastifyInstance, { state, faults }: Context): 
     });
     admin.post('/__admin/reset', async (_request, reply) => {
       state.reset();
+      resetSecrets(secrets, options);
       faults.clear();
       return reply.code(204).send();
     });
     registerFaultRoutes(admin, faults);
   });
+}
+
+function resetSecrets(secrets: Map<string, ClientSecretState>, options: SpectrumSimulatorOptions): void {
+  secrets.clear();
+  for (const c of options.enhancedAuth?.clients ?? []) {
+    secrets.set(c.clientId, { secret: c.clientSecret, authorizationId: c.authorizationId, expiresAt: c.secretExpiresAt, allowSelfRotation: c.allowSelfRotation ?? false });
+  }
 }
 
 export async function startSpectrumSimulator(options: SpectrumSimulatorOptions): Promise<SpectrumSimulator> {
@@ -306,7 +364,10 @@ export async function startSpectrumSimulator(options: SpectrumSimulatorOptions):
 
   const now = options.now ?? Date.now;
   let baseUrl = '';
+  const secrets = new Map<string, ClientSecretState>();
+  resetSecrets(secrets, options);
   const context: Context = {
+    secrets,
     state: new SpectrumState({
       authorizations: options.authorizations,
       settings: options.settings,

@@ -4,7 +4,12 @@
  * (apply then no reply), and enhanced authentication (token cache, single flight, refresh, a revoked
  * token, a refused client).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
 import { PermanentError, PermanentErrorTypes, TransientError } from '../../common/errors';
+import { metricsRegistry } from '../../common/metrics';
 import { SpectrumClient, type SpectrumClientConfig } from '../../connectors/spectrum/client';
 import { type SpectrumSimulator, type SpectrumSimulatorOptions, startSpectrumSimulator } from '../../connectors/spectrum/simulator';
 
@@ -13,7 +18,8 @@ const ALL_METHODS = ['WorkOrderHeader', 'AddWOMaterialCost', 'WOHeaderNotes', 'D
 const SEED: SpectrumSimulatorOptions['seed'] = {
   customers: [
     { Customer_Code: 'ACME', Name: 'Acme Mechanical', City: 'Tulsa' },
-    { Customer_Code: 'BETA', Name: 'Beta Foods', Status: 'I' },
+    { Customer_Code: 'BETA', Name: 'Beta Foods', Status: 'Inactive' },
+    { Customer_Code: 'DELTA', Name: 'Delta Dairy', Status: 'Not Used' },
     { Customer_Code: 'GAMMA', Name: 'Gamma Labs', Company_Code: 'Z02' },
   ],
   sites: [{ Site_Code: 'ACME-01', Customer_Code: 'ACME' }],
@@ -240,7 +246,10 @@ describe('SpectrumClient against the simulator', () => {
       const headerless = makeClient({ authorizationId: 'HEADERLESS' });
       const err = await failureOf(headerless.workOrderHeader('g', header));
       expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumNotAuthorized });
-      expect(err.message).toContain('Authorization_ID: The Web Service is not authorized. Authorization ID HEADERLESS has no permission for WorkOrderHeader.');
+      expect(err.message).toContain('Authorization_ID: The Web Service is not authorized. Authorization ID HEADERLESS has no permission for WorkOrderHeader; the Authorization ID needs the web service WorkOrder -> WorkOrderHeader');
+      // The permission to grant, as Spectrum's Data Exchange Build screen lists it.
+      expect(err.message).toContain('the Authorization ID needs the web service WorkOrder -> WorkOrderHeader');
+      expect((err as PermanentError).details.permission).toBe('WorkOrder -> WorkOrderHeader');
       expect(sim.state.workOrders.size).toBe(0);
     });
 
@@ -273,7 +282,7 @@ describe('SpectrumClient against the simulator', () => {
       await client.getCustomers('shared-guid');
       const other = makeClient({ authorizationId: 'HEADERLESS' });
       await expect(other.getCustomers('shared-guid')).rejects.toMatchObject({ type: PermanentErrorTypes.SpectrumNotAuthorized });
-      await expect(other.getCustomers('its-own-guid')).resolves.toHaveLength(1);
+      expect((await other.getCustomers('its-own-guid')).customers).toHaveLength(1);
     });
   });
 
@@ -289,19 +298,44 @@ describe('SpectrumClient against the simulator', () => {
       now += 61_000;
       await expect(client.workOrderHeader('g', header)).rejects.toMatchObject({ type: PermanentErrorTypes.SpectrumSessionExpired });
       // The session is per method: GetCustomers never used this GUID, so it starts a session of its own.
-      await expect(client.getCustomers('g')).resolves.toHaveLength(1);
+      expect((await client.getCustomers('g')).customers).toHaveLength(1);
     });
   });
 
   describe('GetCustomers', () => {
     beforeEach(() => start());
 
-    it('answers the company customers by status: blank active, I inactive, ALL', async () => {
+    it('Status is Active, Inactive or Not Used; pStatus blank: Active only, I: Active and Inactive, ALL: every customer', async () => {
       const active = await client.getCustomers('g');
-      expect(active).toEqual([expect.objectContaining({ Company_Code: 'Z01', Customer_Code: 'ACME', Name: 'Acme Mechanical', City: 'Tulsa', Status: 'A' })]);
-      expect((await client.getCustomers('g', { status: 'I' })).map((c) => c.Customer_Code)).toEqual(['BETA']);
-      expect((await client.getCustomers('g', { status: 'ALL' })).map((c) => c.Customer_Code)).toEqual(['ACME', 'BETA']);
-      expect((await makeClient({ companyCode: 'Z02' }).getCustomers('g2')).map((c) => c.Customer_Code)).toEqual(['ACME', 'GAMMA']);
+      expect(active).toEqual({
+        customers: [expect.objectContaining({ Company_Code: 'Z01', Customer_Code: 'ACME', Name: 'Acme Mechanical', City: 'Tulsa', Status: 'Active' })],
+        complete: true,
+        warnings: [],
+      });
+      const codes = async (list: Promise<{ customers: Array<{ Customer_Code: string; Status: string }> }>) =>
+        (await list).customers.map((c) => `${c.Customer_Code} ${c.Status}`);
+      expect(await codes(client.getCustomers('g', { status: 'I' }))).toEqual(['ACME Active', 'BETA Inactive']);
+      expect(await codes(client.getCustomers('g', { status: 'ALL' }))).toEqual(['ACME Active', 'BETA Inactive', 'DELTA Not Used']);
+      expect(await codes(makeClient({ companyCode: 'Z02' }).getCustomers('g2'))).toEqual(['ACME Active', 'GAMMA Active']);
+    });
+
+    it('a list past the maximum ends with a W row: read as partial (complete false), never as the whole list', async () => {
+      sim.state.settings = { ...sim.state.settings, maxGetRows: 2 };
+      const list = await client.getCustomers('g', { status: 'ALL' });
+      expect(list.customers.map((c) => c.Customer_Code)).toEqual(['ACME', 'BETA']);
+      expect(list.complete).toBe(false);
+      expect(list.warnings).toEqual([expect.objectContaining({ error_code: 'W', desc: expect.stringContaining('exceeds maximum') })]);
+      // The shorter list (Active only) fits: whole.
+      expect(await client.getCustomers('g2')).toMatchObject({ complete: true, customers: [expect.objectContaining({ Customer_Code: 'ACME' })] });
+    });
+
+    it('refused: Spectrum answers E on Authorization_ID; the error names the web service to grant, AccountsReceivable -> GetCustomers', async () => {
+      sim.state.setPermissions('FIELDBRIDGE', ['WorkOrderHeader']);
+      const err = await failureOf(client.getCustomers('g'));
+      expect(sim.state.callsTo('GetCustomers')[0].rows).toEqual([expect.objectContaining({ column: 'Authorization_ID' })]);
+      expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumNotAuthorized, details: { permission: 'AccountsReceivable -> GetCustomers' } });
+      expect(err.message).toContain('Spectrum refused GetCustomers for company (default) under Authorization ID FIELDBRIDGE: Authorization_ID: The Web Service is not authorized');
+      expect(err.message).toContain('the Authorization ID needs the web service AccountsReceivable -> GetCustomers');
     });
   });
 
@@ -409,7 +443,7 @@ describe('SpectrumClient against the simulator', () => {
       const authed = makeClient({ enhancedAuth: { clientId: 'fb-client', clientSecret: 's3cret-value' } });
       await authed.getCustomers('g1');
       expect(sim.state.revokeTokens()).toBe(1);
-      await expect(authed.getCustomers('g2')).resolves.toHaveLength(1);
+      expect((await authed.getCustomers('g2')).customers).toHaveLength(1);
       expect(sim.state.tokenRequests).toBe(2);
       expect(sim.state.callsTo('GetCustomers').map((r) => r.outcome)).toEqual(['rows', 'unauthorized', 'rows']);
     });
@@ -424,6 +458,78 @@ describe('SpectrumClient against the simulator', () => {
       expect(err.message).not.toContain('not-the-secret');
       expect(JSON.stringify((err as PermanentError).details)).not.toContain('not-the-secret');
       expect(sim.state.callsTo('WorkOrderHeader')).toHaveLength(0);
+    });
+
+    describe('the client secret expires (7-120 days) and rotates', () => {
+      const DAY = 24 * 3600 * 1000;
+      let dir: string;
+      beforeEach(() => {
+        dir = mkdtempSync(join(tmpdir(), 'fb-spectrum-secret-'));
+      });
+      afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+      it('a secret rotated by POST /secretRotation and written to SPECTRUM_CLIENT_SECRET_FILE is used without a restart; its estimated_expiration is the expiry', async () => {
+        const now = Date.now();
+        await start({
+          enhancedAuth: {
+            clients: [{ clientId: 'fb-client', clientSecret: 'first-secret', authorizationId: 'FIELDBRIDGE', secretExpiresAt: now + 5 * DAY, allowSelfRotation: true }],
+            rotationDays: 90,
+          },
+        });
+        const file = join(dir, 'spectrum-client-secret');
+        writeFileSync(file, 'first-secret\n');
+        const authed = makeClient({ enhancedAuth: { clientId: 'fb-client', clientSecretFile: file, clientSecretExpires: new Date(now + 5 * DAY).toISOString(), secretWarnDays: 14 } });
+        await authed.getCustomers('g1');
+        // Expiring within the 14-day window: status and metric say so.
+        expect(authed.secretStatus()).toMatchObject({ state: 'expiring', daysLeft: 4 });
+        expect(authed.secretStatus()?.message).toContain('SPECTRUM_CLIENT_SECRET_FILE');
+        expect(await metricsRegistry.getSingleMetricAsString('fieldbridge_credential_expiring')).toContain('fieldbridge_credential_expiring{system="spectrum",credential="client_secret"} 1');
+
+        // A rotation script calls POST /secretRotation and writes its answer to the file; the old secret is refused from now on.
+        const rotated = await request(`${sim.url}/secretRotation`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: 'fb-client', client_secret: 'first-secret', scope: 'spectrumapi', grant_type: 'client_credentials' }).toString(),
+        });
+        expect(rotated.statusCode).toBe(200);
+        const answer = (await rotated.body.json()) as { client_secret: string; estimated_expiration: string };
+        writeFileSync(file, JSON.stringify(answer));
+        expect(sim.state.revokeTokens()).toBe(1);
+
+        // The same client (no restart) takes the new secret at its next token.
+        expect((await authed.getCustomers('g2')).customers).toHaveLength(1);
+        expect(authed.secretStatus()).toMatchObject({ state: 'ok', expiresAt: new Date(answer.estimated_expiration).toISOString() });
+        expect(await metricsRegistry.getSingleMetricAsString('fieldbridge_credential_expiry_timestamp_seconds')).toContain(
+          `fieldbridge_credential_expiry_timestamp_seconds{system="spectrum",credential="client_secret"} ${Date.parse(answer.estimated_expiration) / 1000}`,
+        );
+        expect(await metricsRegistry.getSingleMetricAsString('fieldbridge_credential_expiring')).toContain('credential="client_secret"} 0');
+      });
+
+      it('an expired secret: the token endpoint refuses it and the error says it expired and how to rotate it', async () => {
+        const now = Date.now();
+        await start({ enhancedAuth: { clients: [{ clientId: 'fb-client', clientSecret: 'old-secret', authorizationId: 'FIELDBRIDGE', secretExpiresAt: now - DAY }] } });
+        const authed = makeClient({ enhancedAuth: { clientId: 'fb-client', clientSecret: 'old-secret', clientSecretExpires: new Date(now - DAY).toISOString() } });
+        expect(authed.secretStatus()).toMatchObject({ state: 'expired' });
+        const err = await failureOf(authed.getCustomers('g'));
+        expect(err).toMatchObject({ type: PermanentErrorTypes.AuthenticationFailed });
+        expect(err.message).toContain('The client secret has expired');
+        expect(err.message).toContain('the client secret expired at');
+      });
+
+      it('an operator rotates in Spectrum (Rotate Secret) and replaces the file: the next token uses it', async () => {
+        await start(enhanced());
+        const file = join(dir, 'secret');
+        writeFileSync(file, 's3cret-value');
+        const authed = makeClient({ enhancedAuth: { clientId: 'fb-client', clientSecretFile: file } });
+        await authed.getCustomers('g1');
+        expect(authed.secretStatus()).toMatchObject({ state: 'unknown' });
+        const res = await request(`${sim.url}/__admin/clients/fb-client/rotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expiresAt: '2030-01-31T00:00:00.000Z' }) });
+        const { client_secret } = (await res.body.json()) as { client_secret: string };
+        writeFileSync(file, `${client_secret}\n`);
+        sim.state.revokeTokens();
+        expect((await authed.getCustomers('g2')).customers).toHaveLength(1);
+        expect(sim.state.callsTo('GetCustomers').map((r) => r.outcome)).toEqual(['rows', 'unauthorized', 'rows']);
+      });
     });
 
     it('a token of another Authorization ID is refused with A', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RECEIVER_CONFIG_SECTIONS } from '../../client/receiver';
@@ -343,12 +343,37 @@ describe('Spectrum (seed 000 connection settings, seed 001 prerequisites)', () =
       clientSecret: 'secret-1',
       tokenUrl: 'https://auth.spectrum.example/connect/token',
       timeoutMs: 45_000,
+      secretWarnDays: 14,
     });
+  });
+
+  test('the client secret from SPECTRUM_CLIENT_SECRET_FILE keeps its path (read again on rotation), with its expiry and warning window', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-spectrum-config-'));
+    try {
+      const file = join(dir, 'secret');
+      writeFileSync(file, 'from-the-file\n');
+      const { spectrum } = loadConfig(['spectrum'], {
+        ...valid,
+        SPECTRUM_ENHANCED_AUTH: 'true',
+        SPECTRUM_CLIENT_ID: 'client-1',
+        SPECTRUM_CLIENT_SECRET_FILE: file,
+        SPECTRUM_CLIENT_SECRET_EXPIRES: '2027-03-01',
+        SPECTRUM_CLIENT_SECRET_WARN_DAYS: '21',
+      });
+      expect(spectrum).toMatchObject({ clientSecret: 'from-the-file', clientSecretFile: file, clientSecretExpires: '2027-03-01', secretWarnDays: 21 });
+      const problems = problemsOf(() => loadConfig(['spectrum'], { ...valid, SPECTRUM_CLIENT_SECRET_EXPIRES: 'next spring', SPECTRUM_CLIENT_SECRET_WARN_DAYS: '0' }));
+      expect(problems).toEqual([
+        'SPECTRUM_CLIENT_SECRET_EXPIRES (spectrum.clientSecretExpires): must be a date: YYYY-MM-DD, an ISO date-time, or MM/DD/CCYY', // not echoed: a secret setting
+        expect.stringMatching(/^SPECTRUM_CLIENT_SECRET_WARN_DAYS \(spectrum.secretWarnDays\): /),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('defaults: no enhanced authentication, the Authorization ID\'s company, 30 s', () => {
     const { spectrum } = loadConfig(['spectrum'], valid);
-    expect(spectrum).toEqual({ webServicesUrl: 'https://spectrum.example.com:8482/ws', authorizationId: 'FIELDBRIDGE', enhancedAuth: false, timeoutMs: 30_000 });
+    expect(spectrum).toEqual({ webServicesUrl: 'https://spectrum.example.com:8482/ws', authorizationId: 'FIELDBRIDGE', enhancedAuth: false, timeoutMs: 30_000, secretWarnDays: 14 });
   });
 
   test('an Authorization ID over 20 characters and a company code over 3 are named', () => {

@@ -21,6 +21,7 @@ import {
   MAX_LENGTHS,
   REQUIRED_FIELDS,
   SPECTRUM_NAMESPACE,
+  SPECTRUM_SERVICE_NAMES,
   WORK_ORDER_HEADER_FIELDS,
   declaredParameters,
   isSpectrumDate,
@@ -28,6 +29,7 @@ import {
   spectrumDate,
   spectrumTime,
 } from '../../connectors/spectrum/limits';
+import { spectrumPermission } from '../../connectors/spectrum/permissions';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, trimValues: false });
 
@@ -207,8 +209,7 @@ describe('SpectrumClient reading each reply', () => {
     const err = await failureOf(client.workOrderHeader('g', header));
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).toMatchObject({ type: PermanentErrorTypes.SpectrumNotAuthorized, system: 'spectrum' });
-    expect(err.message).toContain(`Authorization_ID: ${desc}`);
-    expect(err.message).toContain('WorkOrderHeader');
+    expect(err.message).toContain(`Authorization_ID: ${desc.replace(/\.$/, '')}; the Authorization ID needs the web service WorkOrder -> WorkOrderHeader`);
   });
 
   it('I and M rows -> SpectrumRejected listing every error row, details {rows}', async () => {
@@ -274,19 +275,29 @@ describe('SpectrumClient reading each reply', () => {
     await expect(client.addWOMaterialCost('g', { WO_Number: 'S1', Item_Code: 'X', Quantity_Used: '1' })).rejects.toMatchObject({ type: PermanentErrorTypes.SpectrumRejected });
   });
 
-  it('GetCustomers: data rows become customers, W rows are warnings, truncated pages keep their complete rows', async () => {
+  it('GetCustomers: data rows become customers, a W row makes the list partial, truncated pages keep their complete rows', async () => {
     const blank = { Address_1: '', Address_2: '', City: '', State: '', Zip_Code: '', First_Name: '', Last_Name: '', Phone_Number: '', Email1: '', Price_Level_Material: '', Taxable_Flag: '' };
     const data = [
-      { Company_Code: 'Z01', Customer_Code: 'C1', Name: 'Acme & Sons', ...blank, Status: 'A', Error_Code: '', Error_Description: '', Error_Column: '' },
-      { Company_Code: 'Z01', Customer_Code: 'C2', Name: 'Beta', ...blank, Status: 'A', Error_Code: 'W', Error_Description: 'Records exceed maximum', Error_Column: '' },
+      { Company_Code: 'Z01', Customer_Code: 'C1', Name: 'Acme & Sons', ...blank, Status: 'Active', Error_Code: '', Error_Description: '', Error_Column: '' },
+      { Company_Code: 'Z01', Customer_Code: 'C2', Name: 'Beta', ...blank, Status: 'Inactive', Error_Code: '', Error_Description: '', Error_Column: '' },
+      { Company_Code: '', Customer_Code: '', Name: '', ...blank, Status: '', Error_Code: 'W', Error_Description: 'Records exceed maximum', Error_Column: '' },
     ];
     replies.push({ status: 200, body: truncateAfterLastResponse(buildReplyEnvelope('GetCustomers', data)) });
-    const customers = await client.getCustomers('g');
-    expect(customers.map((c) => [c.Customer_Code, c.Name, c.Status])).toEqual([
-      ['C1', 'Acme & Sons', 'A'],
-      ['C2', 'Beta', 'A'],
+    const list = await client.getCustomers('g');
+    expect(list.customers.map((c) => [c.Customer_Code, c.Name, c.Status])).toEqual([
+      ['C1', 'Acme & Sons', 'Active'],
+      ['C2', 'Beta', 'Inactive'],
     ]);
+    expect(list.complete).toBe(false);
     expect(operationOf(server.received[0].body, 'GetCustomers')).toMatchObject({ pCompany_Code: 'Z01', pStatus: '' });
+  });
+
+  it('GetCustomers: an E row (Get services report errors with E) is an error, not a row to skip', async () => {
+    const blank = Object.fromEntries(['Company_Code', 'Customer_Code', 'Name', 'Status'].map((c) => [c, '']));
+    replies.push({ status: 200, body: buildReplyEnvelope('GetCustomers', [{ ...blank, Error_Code: 'E', Error_Description: 'Company Z01 is not valid', Error_Column: 'pCompany_Code' }]) });
+    await expect(client.getCustomers('g')).rejects.toMatchObject({ type: PermanentErrorTypes.SpectrumRejected, message: expect.stringContaining('pCompany_Code: Company Z01 is not valid') });
+    replies.push({ status: 200, body: buildReplyEnvelope('GetCustomers', [{ ...blank, Error_Code: 'E', Error_Description: 'The web service is not Authorized', Error_Column: 'Authorization_ID' }]) });
+    await expect(client.getCustomers('g')).rejects.toMatchObject({ type: PermanentErrorTypes.SpectrumNotAuthorized, details: { permission: 'AccountsReceivable -> GetCustomers' } });
   });
 
   it('refuses an undeclared field before sending anything', async () => {
@@ -322,5 +333,13 @@ describe('spectrumDate / spectrumTime', () => {
     expect(['2025-03-07', '3/7/2025', '13/01/2025', '02/30/2025', '03/07-2025'].some(isSpectrumDate)).toBe(false);
     expect(['000000', '235959', '120000'].every(isSpectrumTime)).toBe(true);
     expect(['240000', '126000', '12:00:00', '1200'].some(isSpectrumTime)).toBe(false);
+  });
+});
+
+describe('Data Exchange permissions', () => {
+  it('every service the client calls names the web service an operator grants, by its module', () => {
+    expect(Object.fromEntries(SPECTRUM_SERVICE_NAMES.map((service) => [service, spectrumPermission(service)]))).toEqual(
+      Object.fromEntries(SPECTRUM_SERVICE_NAMES.map((service) => [service, `${service === 'GetCustomers' ? 'AccountsReceivable' : 'WorkOrder'} -> ${service}`])),
+    );
   });
 });

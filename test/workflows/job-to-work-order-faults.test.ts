@@ -48,10 +48,13 @@ test('an Authorization ID without WorkOrderHeader: fails SpectrumNotAuthorized a
   expect(failure.type).toBe('SpectrumNotAuthorized');
   expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toContain(`Authorization ID ${SPECTRUM_AUTHORIZATION_ID}`);
-  expect(failure.message).toContain('Authorization_ID: The Web Service is not authorized.');
-  expect(failure.message).toContain('has no permission for WorkOrderHeader. To fix: ');
+  expect(failure.message).toContain('Authorization_ID: The Web Service is not authorized');
+  // The permission to grant is named as Spectrum's Data Exchange Build screen lists it.
+  expect(failure.message).toContain('has no permission for WorkOrderHeader; the Authorization ID needs the web service WorkOrder -> WorkOrderHeader. To fix: ');
   expect(failure.message).toMatch(
-    /To fix: grant the Authorization ID the WorkOrderHeader method and the company in Spectrum \(System Administration -> Installation -> Data Exchange\)$/,
+    new RegExp(
+      `To fix: grant Authorization ID ${SPECTRUM_AUTHORIZATION_ID} the web service WorkOrder -> WorkOrderHeader, active and set up for the company \\(Spectrum: System Administration -> Installation -> Data Exchange -> Build\\)$`,
+    ),
   );
   // One WorkOrderHeader, refused with an A row; nothing else was sent, nothing was retried.
   const calls = t.stack.spectrum.state.callsTo('WorkOrderHeader');

@@ -167,3 +167,32 @@ test("ServiceTrade's job-created webhook (automatic sync on) becomes exactly one
   });
   expect(t.stack.spectrum.state.workOrders.size).toBe(1);
 });
+
+test('a customer list Spectrum cut at its maximum (W "exceeds maximum") is never read as whole: a valid customer past the cut is not a missing mapping', async () => {
+  // Spectrum answers at most 2 customers a call; 3 customer codes sort before the demo customer's C1000.
+  t.stack.spectrum.state.seed({ customers: ['A0001', 'A0002', 'A0003'].map((code) => ({ Customer_Code: code, Name: `Earlier customer ${code}` })) });
+  t.stack.spectrum.state.settings = { ...t.stack.spectrum.state.settings, maxGetRows: 2 };
+  const job = t.createJob();
+  // Read as whole, the list would leave C1000 "unknown" and the sync waiting until its (here 3 s) deadline.
+  await t.stack.withWorker(async () => (await t.sync(job.id)).result(), { jobSync: { mappingWaitMs: 3000, mappingRecheckMs: 1000 } });
+  expect(t.workOrder(job.number)?.header.Bill_Customer_Code).toBe('C1000');
+  // Both lists were partial: every customer (ALL), then the Active ones (blank pStatus), each answered with a W row.
+  const reads = t.stack.spectrum.state.callsTo('GetCustomers');
+  expect(reads.map((r) => r.rows)).toEqual([
+    [expect.objectContaining({ error_code: 'W', desc: expect.stringContaining('exceeds maximum') })],
+    [expect.objectContaining({ error_code: 'W', desc: expect.stringContaining('exceeds maximum') })],
+  ]);
+});
+
+test('a customer marked Not Used in Spectrum (GetCustomers Status "Not Used") is not a usable mapping: the sync waits on the company', async () => {
+  t.stack.spectrum.state.seed({ customers: [{ Customer_Code: 'C1000', Name: 'Northwind Facilities Inc.', Status: 'Not Used' }] });
+  const job = t.createJob();
+  await t.stack.withWorker(async () => {
+    const handle = await t.sync(job.id);
+    const description = await untilWaiting(job.id);
+    expect(description.typedSearchAttributes.get(WaitingOnKey)).toEqual(['servicetrade:company:1001']);
+    expect((await handle.query(syncStateQuery)).lastError).toContain('has Spectrum customer code "C1000", which is marked Not Used in Spectrum');
+    await handle.terminate('test done');
+  });
+  expect(t.stack.spectrum.state.callsTo('WorkOrderHeader')).toHaveLength(0);
+});
