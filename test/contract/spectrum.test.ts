@@ -206,7 +206,8 @@ describe('the reference tables', () => {
     for (const service of SERVICES) {
       const table = TABLES[service];
       expect(table.method).toBe(service);
-      expect(table.source.url).toMatch(/^https:\/\/help\.trimble\.com\/en\/spectrum\/spectrum\/api-web-services\//);
+      // Trimble's help pages, under either of its hosts (help.viewpoint.com is the same site).
+      expect(table.source.url).toMatch(/^https:\/\/help\.(trimble\.com\/en|viewpoint\.com)\/spectrum\/spectrum\/api-web-services\//);
       expect(table.parameters.slice(0, 2).map((p) => p.name)).toEqual(['Authorization_ID', 'GUID']);
       expect(new Set(table.parameters.map((p) => p.name)).size).toBe(table.parameters.length);
     }

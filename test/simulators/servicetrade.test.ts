@@ -114,7 +114,7 @@ describe('ServiceTrade simulator: API', () => {
     expect(pages.map((p) => p.json.data.jobItems.map((i: { id: number }) => i.id))).toEqual([[5001, 5002], [5003, 5004], [5005], []]);
     expect(pages[0].json.data).toMatchObject({ page: 1, totalPages: 3, total: 5 });
     expect(pages[2].json.data.jobItems[0]).toMatchObject({ name: 'Condensate pan tablets', libItem: null });
-    expect(pages[0].json.data.jobItems[0].libItem).toEqual({ id: 501, code: 'FILTER-20', name: 'Air filter 20x20x1' });
+    expect(pages[0].json.data.jobItems[0].libItem).toEqual({ id: 501, code: 'FILTER-20', name: 'Air filter 20x20x1', type: null });
     const services = await call(`${sim.url}/servicerequest?jobId=4002`, { headers: auth });
     expect(services.json.data.serviceRequests).toEqual([{ id: 6002, description: 'Annual sprinkler inspection', serviceLine: { id: 13, name: 'Fire Protection', abbr: 'FIRE' } }]);
     expect((await call(`${sim.url}/jobitem`, { headers: auth })).status).toBe(400);
