@@ -24,7 +24,7 @@ export interface WorkOrderReconcileInput {
   lookbackMs?: number;
   /** Each run starts this long before the previous watermark (default 2 min). */
   overlapMs?: number;
-  /** Rows per list request (default 100, ServiceChannel's page limit). */
+  /** Rows asked per list request (default 100; the client asks at most 50, ServiceChannel's page, and pages on). */
   pageSize?: number;
 }
 

@@ -172,15 +172,15 @@ describe('POST /webhooks/servicechannel', () => {
   test('a check-in/out event names the work order WorkOrderId (no Id, webhook reference CheckInAndOut): accepted and signalled, never a 400', async () => {
     const checkIn = {
       EventType: 'WorkOrderCheckIn',
-      Object: { SubscriberId: 2014917243, ProviderId: 2000081234, LocationId: 301012, CheckinAction: 1, WorkOrderId: 90000504, Date: '2026-11-23T10:30:00Z', DateDTO: '2026-11-23T10:30:00Z', Action: 'CheckIn', WorkType: 'Repair', TechsCount: 1 },
+      Object: { SubscriberId: 2014917243, ProviderId: 2000081234, LocationId: 301012, CheckinAction: 1, WorkOrderId: 90000511, Date: '2026-11-23T10:30:00Z', DateDTO: '2026-11-23T10:30:00Z', Action: 'CheckIn', WorkType: 'Repair', TechsCount: 1 },
     };
     const res = await postSigned(url, checkIn);
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ accepted: true, eventId: 'WorkOrderCheckIn:90000504:2026-11-23T10:30:00Z' });
+    expect(res.body).toMatchObject({ accepted: true, eventId: 'WorkOrderCheckIn:90000511:2026-11-23T10:30:00Z' });
     const out = await postSigned(url, { ...checkIn, EventType: 'WorkOrderCheckOut', Object: { ...checkIn.Object, CheckinAction: 2, Action: 'CheckOut', Date: '2026-11-23T11:45:00Z' } });
     expect(out.status).toBe(202);
-    const received = await signals(workOrderToMobileWorkflowId(90000504));
-    expect(received.map((x) => (x.arg as { eventId: string }).eventId)).toEqual(['WorkOrderCheckIn:90000504:2026-11-23T10:30:00Z', 'WorkOrderCheckOut:90000504:2026-11-23T11:45:00Z']);
+    const received = await signals(workOrderToMobileWorkflowId(90000511));
+    expect(received.map((x) => (x.arg as { eventId: string }).eventId)).toEqual(['WorkOrderCheckIn:90000511:2026-11-23T10:30:00Z', 'WorkOrderCheckOut:90000511:2026-11-23T11:45:00Z']);
     // A work order event naming no work order is still refused, naming the field.
     const none = await postSigned(url, { EventType: 'WorkOrderCheckIn', Object: { Action: 'CheckIn', Date: '2026-11-23T10:30:00Z' } });
     expect(none).toMatchObject({ status: 400, body: { fields: [{ field: 'Object.WorkOrderId' }] } });
