@@ -16,7 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ListCustomersQuery } from '../connectors/app4sales/client';
 import type { CustomerSummary } from '../connectors/app4sales/schemas';
 import { startCustomerUpsert } from '../client/starters';
-import { visibilityString } from '../common/search-attributes';
+import { newestCompletedRun } from '../common/newest-completed-run';
 import { SyncRecords } from '../common/sync-records';
 import { customerUpsertWorkflowId, type CustomerUpsertResult } from '../workflows/definitions';
 import { CUSTOMER_SWEEP_WORKFLOW, type CustomerSweepResult } from '../workflows/customer-sweep';
@@ -149,14 +149,7 @@ export function createCustomerFanOutActivities(deps: CustomerFanOutDeps) {
      * in Temporal's visibility; null before the first sweep.
      */
     async findLastCustomerSweep(): Promise<LastCustomerSweep> {
-      const query = `WorkflowType = ${visibilityString(CUSTOMER_SWEEP_WORKFLOW)} AND ExecutionStatus = "Completed" AND TaskQueue = ${visibilityString(temporal.taskQueue)}`;
-      let newest: { workflowId: string; runId: string; closeTime: number } | null = null;
-      let seen = 0;
-      for await (const info of temporal.client.workflow.list({ query, pageSize: 10 })) {
-        const closeTime = info.closeTime?.getTime() ?? 0;
-        if (!newest || closeTime > newest.closeTime) newest = { workflowId: info.workflowId, runId: info.runId, closeTime };
-        if (++seen >= 10) break;
-      }
+      const newest = await newestCompletedRun(temporal.client, CUSTOMER_SWEEP_WORKFLOW, temporal.taskQueue);
       const now = new Date().toISOString();
       if (!newest) return { previous: null, now };
       const result = await records.closedRunResult<CustomerSweepResult>(newest.workflowId, newest.runId);

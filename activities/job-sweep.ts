@@ -12,9 +12,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ServiceTradeClient } from '../connectors/servicetrade/client';
 import { jobCreatedEventIdOf, startJobToWorkOrder } from '../client/starters';
-import { visibilityString } from '../common/search-attributes';
+import { newestCompletedRun } from '../common/newest-completed-run';
 import { jobToWorkOrderWorkflowId } from '../workflows/definitions';
-import { JOB_SWEEP_WORKFLOW, type JobSweepResult } from '../workflows/job-sweep';
+import { JOB_SWEEP_WORKFLOW, type JobSweepResult } from '../workflows/definitions';
 import type { JobSyncSettings } from './job-to-work-order';
 
 export interface JobSweepDeps {
@@ -64,14 +64,7 @@ export function createJobSweepActivities({ servicetrade, jobSync, temporal }: Jo
   return {
     /** The watermark (Unix seconds, ServiceTrade's clock) of the newest completed sweep on this task queue (null: none yet), and the time now. */
     async findLastJobSweep(): Promise<{ watermark: number | null; now: number }> {
-      const query = `WorkflowType = ${visibilityString(JOB_SWEEP_WORKFLOW)} AND ExecutionStatus = "Completed" AND TaskQueue = ${visibilityString(temporal.taskQueue)}`;
-      let newest: { workflowId: string; runId: string; closeTime: number } | null = null;
-      let seen = 0;
-      for await (const info of temporal.client.workflow.list({ query, pageSize: 10 })) {
-        const closeTime = info.closeTime?.getTime() ?? 0;
-        if (!newest || closeTime > newest.closeTime) newest = { workflowId: info.workflowId, runId: info.runId, closeTime };
-        if (++seen >= 10) break;
-      }
+      const newest = await newestCompletedRun(temporal.client, JOB_SWEEP_WORKFLOW, temporal.taskQueue);
       const now = Math.floor(Date.now() / 1000);
       if (!newest) return { watermark: null, now };
       const result = (await temporal.client.workflow.getHandle(newest.workflowId, newest.runId).result()) as Partial<JobSweepResult> | undefined;

@@ -20,7 +20,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { startWorkOrderToMobile } from '../client/starters';
 import { PermanentError, PermanentErrorTypes } from '../common/errors';
 import type { Config } from '../common/config';
-import { visibilityString } from '../common/search-attributes';
+import { newestCompletedRun } from '../common/newest-completed-run';
 import type { ChangedSinceCursor, ServiceChannelClient } from '../connectors/servicechannel/client';
 import type { ServiceChannelWorkOrder } from '../connectors/servicechannel/schemas';
 import type { ServicePowerClient } from '../connectors/servicepower/client';
@@ -156,14 +156,7 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
 
     /** The watermark of the newest completed reconciliation on this task queue (null: none yet), and the time now. */
     async findLastWorkOrderReconcile(): Promise<{ watermark: string | null; now: string }> {
-      const query = `WorkflowType = ${visibilityString(WORK_ORDER_RECONCILE_WORKFLOW)} AND ExecutionStatus = "Completed" AND TaskQueue = ${visibilityString(temporal.taskQueue)}`;
-      let newest: { workflowId: string; runId: string; closeTime: number } | null = null;
-      let seen = 0;
-      for await (const info of temporal.client.workflow.list({ query, pageSize: 10 })) {
-        const closeTime = info.closeTime?.getTime() ?? 0;
-        if (!newest || closeTime > newest.closeTime) newest = { workflowId: info.workflowId, runId: info.runId, closeTime };
-        if (++seen >= 10) break;
-      }
+      const newest = await newestCompletedRun(temporal.client, WORK_ORDER_RECONCILE_WORKFLOW, temporal.taskQueue);
       const now = new Date().toISOString();
       if (!newest) return { watermark: null, now };
       const result = (await temporal.client.workflow.getHandle(newest.workflowId, newest.runId).result()) as { watermark?: string } | undefined;

@@ -7,7 +7,7 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { JOB_SWEEP_WORKFLOW, type JobSweepInput } from '../workflows/job-sweep';
+import { JOB_SWEEP_WORKFLOW, type JobSweepInput } from '../workflows/definitions';
 import { DEFAULT_SWEEP_INTERVAL, parseInterval } from './schedules';
 
 export const JOB_SWEEP_SCHEDULE_ID = 'fieldbridge-servicetrade-job-sweep';

@@ -195,3 +195,27 @@ export const WORK_ORDER_TO_MOBILE_WORKFLOW = 'workOrderToMobile';
 export function workOrderToMobileWorkflowId(workOrderId: number | string): string {
   return `work-order-to-mobile:servicechannel:${workOrderId}`;
 }
+
+/** The ServiceTrade job sweep (workflows/job-sweep.ts): names shared by the workflow, its activities and its schedule. */
+export const JOB_SWEEP_WORKFLOW = 'serviceTradeJobSweep';
+
+export interface JobSweepInput {
+  /** The first sweep lists the jobs updated this many seconds before it (default 3600). */
+  lookbackSeconds?: number;
+  /** Each sweep starts this many seconds before the previous watermark (default 120). */
+  overlapSeconds?: number;
+}
+
+export interface JobSweepResult {
+  /** Unix seconds the listing started from (`updatedAfter`). */
+  updatedAfter: number;
+  /** The latest `updated` seen (ServiceTrade's clock); the next sweep starts from it less the overlap. */
+  watermark: number;
+  pages: number;
+  listed: number;
+  /** Jobs whose sync this sweep started. */
+  started: number[];
+  /** Listed jobs left alone: their number is recorded, or their sync exists. */
+  recorded: number;
+  known: number;
+}

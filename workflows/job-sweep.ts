@@ -15,29 +15,9 @@
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { JobSweepActivities, SweptJob } from '../activities/job-sweep';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
+import type { JobSweepInput, JobSweepResult } from './definitions';
 
-export const JOB_SWEEP_WORKFLOW = 'serviceTradeJobSweep';
-
-export interface JobSweepInput {
-  /** The first sweep lists the jobs updated this many seconds before it (default 3600). */
-  lookbackSeconds?: number;
-  /** Each sweep starts this many seconds before the previous watermark (default 120). */
-  overlapSeconds?: number;
-}
-
-export interface JobSweepResult {
-  /** Unix seconds the listing started from (`updatedAfter`). */
-  updatedAfter: number;
-  /** The latest `updated` seen (ServiceTrade's clock); the next sweep starts from it less the overlap. */
-  watermark: number;
-  pages: number;
-  listed: number;
-  /** Jobs whose sync this sweep started. */
-  started: number[];
-  /** Listed jobs left alone: their number is recorded, or their sync exists. */
-  recorded: number;
-  known: number;
-}
+export { JOB_SWEEP_WORKFLOW, type JobSweepInput, type JobSweepResult } from './definitions';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES };
 /** A sweep that cannot finish within the hour fails; the next one starts from the last completed one. */

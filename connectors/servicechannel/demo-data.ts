@@ -27,6 +27,15 @@ export const DEMO_WORK_ORDER_IDS = { newHvac: 90000101, scheduledWithNte: 900001
 /** What Harbor Point grants: everything but note creation (and MAIL_TO, which only matters for notes). */
 export const HARBOR_POINT_PERMISSIONS: ServiceChannelPermission[] = SERVICECHANNEL_PERMISSIONS.filter((p) => p !== 'Note Creation' && p !== 'Allow to use MAIL_TO');
 
+/**
+ * A call date `days` before today (UTC, at hh:mm): ServiceChannel's work order list covers the last
+ * 90 days unless filtered, and at most 365, so fixed dates would age out of the reconciliation.
+ */
+function calledDaysAgo(days: number, hours: number, minutes: number): string {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days, hours, minutes)).toISOString();
+}
+
 export const demoServiceChannelData: ServiceChannelSeed = {
   subscribers: [
     { Id: DEMO_SUBSCRIBER_IDS.northwind, Name: 'Northwind Retail Group' },
@@ -81,7 +90,7 @@ export const demoServiceChannelData: ServiceChannelSeed = {
       SubscriberId: DEMO_SUBSCRIBER_IDS.northwind,
       LocationId: DEMO_LOCATION_IDS.northwindRaleigh,
       Status: { Primary: 'OPEN', Extended: null },
-      CallDate: '2026-01-05T09:00:00.000Z',
+      CallDate: calledDaysAgo(3, 9, 0),
       Priority: 'P2 - 24 Hours',
       Trade: 'HVAC',
       Category: 'REPAIR',
@@ -99,7 +108,7 @@ export const demoServiceChannelData: ServiceChannelSeed = {
       SubscriberId: DEMO_SUBSCRIBER_IDS.harborPoint,
       LocationId: DEMO_LOCATION_IDS.harborPointWilmington,
       Status: { Primary: 'OPEN', Extended: 'DISPATCH CONFIRMED' },
-      CallDate: '2026-01-05T13:30:00.000Z',
+      CallDate: calledDaysAgo(3, 13, 30),
       Priority: 'P3 - 72 Hours',
       Trade: 'REFRIGERATION',
       Category: 'MAINTENANCE',
@@ -117,7 +126,7 @@ export const demoServiceChannelData: ServiceChannelSeed = {
       SubscriberId: DEMO_SUBSCRIBER_IDS.northwind,
       LocationId: DEMO_LOCATION_IDS.northwindDurham,
       Status: { Primary: 'OPEN', Extended: null },
-      CallDate: '2026-01-06T08:15:00.000Z',
+      CallDate: calledDaysAgo(2, 8, 15),
       Priority: 'P1 - Emergency',
       Trade: 'PLUMBING',
       Category: 'REPAIR',

@@ -210,7 +210,8 @@ describe('ServiceChannel simulator', () => {
     it('lists work orders changed since a time (OData), pages with $top/$skip, refuses filters it does not read', async () => {
       await start();
       const { access_token } = await login();
-      // The demo's work orders were called more than 90 days ago: without a CallDate bound the list leaves them out.
+      // Work orders called more than 90 days ago: without a CallDate bound the list leaves them out.
+      for (const id of Object.values(DEMO_WORK_ORDER_IDS)) sim.state.patchWorkOrder(id, { CallDate: new Date(Date.now() - 120 * 86_400_000).toISOString() }, { notify: false });
       const called = Object.values(DEMO_WORK_ORDER_IDS).map((id) => Date.parse(String(sim.state.workOrder(id)!.CallDate)));
       expect(Math.max(...called)).toBeLessThan(Date.now() - 90 * 86_400_000);
       expect((await api(access_token, `/odata/workorders?$filter=${encodeURIComponent('UpdatedDate ge 2000-01-01T00:00:00Z')}`)).json.value).toEqual([]);
