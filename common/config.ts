@@ -406,7 +406,8 @@ const MobileSyncSchema = z.object({
 });
 
 /** The codec server the Temporal UI decodes payloads with (client/codec-server.ts). */
-const CodecServerSchema = z.object({
+const CodecServerSchema = z
+  .object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8234),
   /** When set, every /encode and /decode needs `Authorization: Bearer <token>`. */
@@ -418,7 +419,23 @@ const CodecServerSchema = z.object({
       z.array(httpUrl.transform((o) => new URL(o).origin)),
     )
     .default(['http://localhost:8233', 'http://127.0.0.1:8233']),
-});
+  })
+  .superRefine((s, ctx) => {
+    // Whoever reaches the codec server can decrypt every payload: off the loopback interface it needs its token.
+    if (!s.token && !isLoopbackHost(s.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: `is required when the codec server listens on ${s.host}, which is not a loopback address (anyone who reaches it could decrypt every payload): set CODEC_SERVER_TOKEN, or CODEC_SERVER_HOST=127.0.0.1`,
+      });
+    }
+  }, whenParsed('host', 'token'));
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
 
 /** The worker's Prometheus endpoint (FieldBridge's metrics and the Temporal SDK's, on one port; 0 = off). */
 const WorkerMetricsSchema = z.object({

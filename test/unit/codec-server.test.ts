@@ -136,4 +136,15 @@ describe('codec server', () => {
     expect(cfg.codecServer.port).toBe(8234);
     expect(cfg.codecServer.host).toBe('127.0.0.1');
   });
+
+  it('refuses to listen beyond loopback without a token, naming CODEC_SERVER_TOKEN', () => {
+    const keys = { FIELDBRIDGE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}` };
+    for (const host of ['0.0.0.0', '10.1.2.3', '::']) {
+      expect(() => loadConfig(['temporal', 'codecServer'], { ...keys, CODEC_SERVER_HOST: host })).toThrow(/CODEC_SERVER_TOKEN/);
+    }
+    expect(loadConfig(['temporal', 'codecServer'], { ...keys, CODEC_SERVER_HOST: '0.0.0.0', CODEC_SERVER_TOKEN: TOKEN }).codecServer.host).toBe('0.0.0.0');
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) {
+      expect(loadConfig(['temporal', 'codecServer'], { ...keys, CODEC_SERVER_HOST: host }).codecServer.host).toBe(host);
+    }
+  });
 });
