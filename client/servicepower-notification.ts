@@ -50,10 +50,10 @@ export interface ServicePowerNotificationRouteOptions {
 /** Seconds ServicePower is asked to wait before delivering a notification whose number is not yet visible. */
 const NOT_YET_VISIBLE_RETRY_SECONDS = 1;
 
-/** The visibility query that finds the workflow (running only, by default) of a mobile work order number. */
-export function workflowByMobileNumberQuery(workOrderNum: string, opts: { runningOnly?: boolean } = {}): string {
+/** The visibility query that finds the workflow of a mobile work order number: the running one (default), or the closed ones. */
+export function workflowByMobileNumberQuery(workOrderNum: string, opts: { closed?: boolean } = {}): string {
   const query = `${SyncKindKey.name} = "work-order-to-mobile" AND ${TargetCodeKey.name} = ${visibilityString(workOrderNum)}`;
-  return opts.runningOnly === false ? query : `${query} AND ExecutionStatus = "Running"`;
+  return opts.closed ? `${query} AND ExecutionStatus != "Running"` : `${query} AND ExecutionStatus = "Running"`;
 }
 
 /** The ServiceChannel work order id whose running workflow holds this ServicePower work order number, or null. */
@@ -101,7 +101,9 @@ export async function servicePowerNotificationRoutes(app: FastifyInstance, opts:
       outcome = await opts.client.withDeadline(Date.now() + opts.startDeadlineMs, async (): Promise<Outcome> => {
         const workOrderId = await findWorkOrderIdByMobileNumber(opts.client, n.WorkOrderNum);
         if (workOrderId !== null) return signalMobileStatus(opts.client, workOrderId, change);
-        const ended = (await opts.client.workflow.count(workflowByMobileNumberQuery(n.WorkOrderNum, { runningOnly: false }))).count > 0;
+        // Closed runs only: a running sync that became visible between the two reads has not ended
+        // (counting it would answer 202 and drop the notification; 503 makes the sender retry and find it).
+        const ended = (await opts.client.workflow.count(workflowByMobileNumberQuery(n.WorkOrderNum, { closed: true }))).count > 0;
         if (ended) return { signalled: false, reason: `the sync of ServicePower work order ${n.WorkOrderNum} has ended` };
         return { signalled: false, notYetVisible: true, reason: `no work order sync holds ServicePower work order ${n.WorkOrderNum} (yet)` };
       });
