@@ -31,7 +31,7 @@ import { ensureNamespace } from '../client/namespace';
 import { ensureSearchAttributes } from '../client/operations';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { QUEUE_POLL_RPS } from './dev-server-settings';
-import { freePort, portFree } from './ports';
+import { portFree } from './ports';
 import {
   displayPath,
   errMessage,
@@ -60,23 +60,28 @@ export const SERVER_PORT_SPAN = 5;
  */
 export const MEMBERSHIP_PORT_COUNT = 4;
 const MAX_MEMBERSHIP_PORT = 32_767;
+const MIN_MEMBERSHIP_PORT = 20_000;
 
-/** A port P such that P .. P + SERVER_PORT_SPAN - 1 are all free right now (for tests, the bench, the chaos run). */
+/**
+ * A port P such that P .. P + SERVER_PORT_SPAN - 1 are all free right now (for tests, the bench, the
+ * chaos run), taken below the OS's ephemeral range (Linux: 32768 and up) and below the membership
+ * ports: a port the OS hands out as "free" may be given to an outgoing connection (the server's own
+ * PostgreSQL pool opens dozens) before the server binds the ports above it ("address already in use").
+ */
 export async function freeServerPort(host = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await freePort(host);
-    if (base + SERVER_PORT_SPAN > 65_535) continue;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 10_000 + Math.floor(Math.random() * (MIN_MEMBERSHIP_PORT - 10_000 - SERVER_PORT_SPAN));
     let free = true;
-    for (let p = base + 1; p < base + SERVER_PORT_SPAN && free; p++) free = await portFree(p, host);
+    for (let p = base; p < base + SERVER_PORT_SPAN && free; p++) free = await portFree(p, host);
     if (free) return base;
   }
-  throw new Error(`no ${SERVER_PORT_SPAN} consecutive free ports found`);
+  throw new Error(`no ${SERVER_PORT_SPAN} consecutive free ports found between 10000 and ${MIN_MEMBERSHIP_PORT}`);
 }
 
 /** A port P below 32768 such that P .. P + MEMBERSHIP_PORT_COUNT - 1 are all free right now. */
 export async function freeMembershipPorts(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - 20_000 - MEMBERSHIP_PORT_COUNT));
+    const base = MIN_MEMBERSHIP_PORT + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - MIN_MEMBERSHIP_PORT - MEMBERSHIP_PORT_COUNT));
     let free = true;
     for (let p = base; p < base + MEMBERSHIP_PORT_COUNT && free; p++) free = await portFree(p, host);
     if (free) return base;
