@@ -90,10 +90,19 @@ beforeAll(async () => {
   };
 });
 
-afterAll(() => {
-  if (stack && stack.exitCode === null) stack.kill('SIGKILL');
+afterAll(async () => {
+  // After a failed test the stack is still up: Ctrl-C, as a user would, so that start.ts stops every
+  // process it started (a SIGKILL of start.ts alone would leave them running for the rest of the suite);
+  // SIGKILL only when it does not stop in time.
+  const proc = stack;
+  if (proc && proc.exitCode === null && proc.signalCode === null) {
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGINT');
+    await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 20_000))]);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  }
   rmSync(dataDir, { recursive: true, force: true });
-});
+}, 30_000);
 
 test('start, sync a changed customer, stop with Ctrl-C, start again with the same history', async () => {
   const first = await start();
