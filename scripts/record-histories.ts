@@ -4,9 +4,10 @@
  *
  *   npm run record-histories
  *
- * It overwrites test/histories/customer-upsert-*.json. After a workflow change, first keep the old
- * ones under a version prefix (git mv customer-upsert-x.json v2-customer-upsert-x.json): executions
- * started under earlier code must keep replaying.
+ * It writes only files that do not exist yet (test/helpers/histories.ts): a recorded history is never
+ * re-recorded in place, and test/histories/MANIFEST pins each file's sha256. A workflow change that
+ * alters its commands goes behind a version and records under a new name; each new file's MANIFEST
+ * line is printed.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

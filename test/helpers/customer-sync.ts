@@ -3,15 +3,13 @@
  * before each test (simulators emptied, the demo sales representative seeded), a fresh App4Sales
  * customer id per seed, and starting a sync the way the receiver does.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startCustomerUpsert } from '../../client/starters';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
+import { writeHistoryOnce } from './histories';
 import { startStack, type Stack } from './stack';
 
 export interface CustomerSyncTests {
@@ -79,5 +77,5 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
 export async function keepHistory(stack: Stack, name: string, customerId: string, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await stack.env.client.workflow.getHandle(customerUpsertWorkflowId(customerId), runId).fetchHistory();
-  writeFileSync(join(__dirname, '..', 'histories', `customer-upsert-${name}.json`), historyToJSON(history));
+  writeHistoryOnce(`customer-upsert-${name}.json`, history);
 }

@@ -3,11 +3,8 @@
  * each test (ServiceTrade and Spectrum simulators back to their demo data), a fresh ServiceTrade job
  * per test, and starting a sync the way the receiver and the CLI do.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { jobToWorkOrderSearchAttributes, startJobToWorkOrder } from '../../client/starters';
 import { DEMO_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';
 import type { JobInput } from '../../connectors/servicetrade/simulator-state';
@@ -20,6 +17,7 @@ import {
   type SourceChange,
 } from '../../workflows/definitions';
 import type { jobToWorkOrder } from '../../workflows/job-to-work-order';
+import { writeHistoryOnce } from './histories';
 import { startStack, type Stack } from './stack';
 
 export interface JobSyncTests {
@@ -112,7 +110,7 @@ export function useJobSyncStack(): JobSyncTests {
 export async function keepJobHistory(stack: Stack, name: string, jobId: number, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await stack.env.client.workflow.getHandle(jobToWorkOrderWorkflowId(jobId), runId).fetchHistory();
-  writeFileSync(join(__dirname, '..', 'histories', `job-to-work-order-${name}.json`), historyToJSON(history));
+  writeHistoryOnce(`job-to-work-order-${name}.json`, history);
 }
 
 /** One execution of an activity in a run's history: its type, the attempt that ended it, and how it ended. */

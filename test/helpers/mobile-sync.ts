@@ -4,10 +4,7 @@
  * data), a fresh ServiceChannel work order per test, and delivering events the way the receiver does
  * (signal-with-start, client/starters.ts).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startWorkOrderToMobile, workOrderToMobileSearchAttributes } from '../../client/starters';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
 import type { WorkOrderInput } from '../../connectors/servicechannel/simulator-state';
@@ -20,6 +17,7 @@ import {
   type WorkOrderToMobileInput,
 } from '../../workflows/definitions';
 import { workOrderMobileStateQuery, type workOrderToMobile } from '../../workflows/work-order-to-mobile';
+import { writeHistoryOnce } from './histories';
 import { startStack, type Stack } from './stack';
 
 export interface MobileSyncTests {
@@ -119,7 +117,7 @@ export function useMobileSyncStack(): MobileSyncTests {
 export async function keepMobileHistory(stack: Stack, name: string, workOrderId: number, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await stack.env.client.workflow.getHandle(workOrderToMobileWorkflowId(workOrderId), runId).fetchHistory();
-  writeFileSync(join(__dirname, '..', 'histories', `work-order-to-mobile-${name}.json`), historyToJSON(history));
+  writeHistoryOnce(`work-order-to-mobile-${name}.json`, history);
 }
 
 /** The inputs of one activity type in a work order's run (default: its latest run), in order. */
@@ -139,5 +137,5 @@ export async function activityInputs(stack: Stack, workOrderId: number, activity
 export async function keepReconcileHistory(stack: Stack, name: string, workflowId: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await stack.env.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(join(__dirname, '..', 'histories', `work-order-reconcile-${name}.json`), historyToJSON(history));
+  writeHistoryOnce(`work-order-reconcile-${name}.json`, history);
 }

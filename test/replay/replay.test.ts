@@ -2,6 +2,7 @@
  * Every recorded history in test/histories replays against the current workflow code. A change
  * that would break executions already running in production fails here (TMPRL1100 nondeterminism).
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -17,15 +18,31 @@ beforeAll(async () => {
   bundle = await bundleWorkflows();
 });
 
-test('no recorded history is lost: the files are exactly those of test/histories/MANIFEST', () => {
-  // A history removed (or never recorded) would silently stop guarding the executions it stands
-  // for. Adding one means adding its name to MANIFEST; removing one means removing it there, in review.
-  const manifest = readFileSync(join(dir, 'MANIFEST'), 'utf8')
+/** MANIFEST: `<file> sha256:<hex>` per line. */
+function manifest(): Map<string, string> {
+  const entries = readFileSync(join(dir, 'MANIFEST'), 'utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#'))
-    .sort();
-  expect(files).toEqual(manifest);
+    .map((line) => {
+      const [file, hash] = line.split(/\s+/);
+      return [file!, (hash ?? '').replace(/^sha256:/, '')] as [string, string];
+    });
+  return new Map(entries);
+}
+
+test('no recorded history is lost: the files are exactly those of test/histories/MANIFEST', () => {
+  // A history removed (or never recorded) would silently stop guarding the executions it stands
+  // for. Adding one means adding its name to MANIFEST; removing one means removing it there, in review.
+  expect(files).toEqual([...manifest().keys()].sort());
+});
+
+test('no recorded history is re-recorded in place: every file has the sha256 MANIFEST pins', () => {
+  // A history stands for the executions that ran its command sequence; overwriting it with a new
+  // sequence (a workflow change without a version) would hide that those executions no longer replay.
+  const pinned = manifest();
+  const changed = files.filter((file) => createHash('sha256').update(readFileSync(join(dir, file))).digest('hex') !== pinned.get(file));
+  expect(changed).toEqual([]);
 });
 
 test('every recorded history replays without nondeterminism', async () => {

@@ -4,13 +4,11 @@
  * left alone; the job list is read page by page (`updatedAfter`, `page`, `totalPages`); and the
  * schedule exists only while automatic sync of new jobs is on.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureJobSweepSchedule, JOB_SWEEP_SCHEDULE_ID } from '../../client/job-sweep-schedule';
 import { jobToWorkOrderWorkflowId } from '../../workflows/definitions';
 import { serviceTradeJobSweep, type JobSweepInput } from '../../workflows/job-sweep';
 import type { jobToWorkOrder } from '../../workflows/job-to-work-order';
+import { writeHistoryOnce } from '../helpers/histories';
 import { useJobSyncStack } from '../helpers/job-sync';
 
 jest.setTimeout(120_000);
@@ -43,7 +41,7 @@ test('a job created while its webhook was lost gets its work order after the swe
     expect(await sync.result()).toMatchObject({ jobId: job.id, workOrderNumber: `S${job.number}`, numberRecorded: true });
     if (process.env.RECORD_HISTORIES === '1') {
       const history = await t.stack.env.client.workflow.getHandle(workflowId).fetchHistory();
-      writeFileSync(join(__dirname, '..', 'histories', 'job-sweep-lost-webhook.json'), historyToJSON(history));
+      writeHistoryOnce('job-sweep-lost-webhook.json', history);
     }
   });
 
