@@ -53,6 +53,8 @@ export interface MobileWorkOrderRead {
   /** The technician's latest note (TechNotes), for the note templates. */
   techNote: string | null;
   technician: string | null;
+  /** The ServicePower work order as stored (when found): a new run adopts what ServicePower already holds. */
+  document?: Record<string, unknown>;
 }
 
 export type { ChangedSinceCursor };
@@ -115,7 +117,7 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
     },
 
     /** The field's side of the work order: its OrderStatus and the technician's latest note. */
-    async readMobileWorkOrder(input: { num: string }): Promise<MobileWorkOrderRead> {
+    async readMobileWorkOrder(input: { num: string; withDocument?: boolean }): Promise<MobileWorkOrderRead> {
       try {
         const wo = await servicepower.getWorkOrder(input.num);
         // 410: read only after FieldBridge dispatched it, so it was removed in ServicePower.
@@ -127,6 +129,7 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
           orderStatus: wo.OrderStatus ? String(wo.OrderStatus) : null,
           techNote: notes.length > 0 ? (notes[notes.length - 1]!.Text ?? null) : null,
           technician: wo.UserName || wo.PrimaryUserName || null,
+          ...(input.withDocument ? { document: wo as Record<string, unknown> } : {}),
         };
       } catch (err) {
         if (err instanceof PermanentError && err.type === PermanentErrorTypes.TargetGone) return { found: false, gone: true, orderStatus: null, techNote: null, technician: null };

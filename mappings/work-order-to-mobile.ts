@@ -98,6 +98,16 @@ export function mobileWorkOrderNum(prefix: string, scNumber: string): string {
   return `${prefix}${scNumber}`;
 }
 
+/**
+ * What the mobile work order number is built from: the ServiceChannel work order `Id` (unique across
+ * subscribers; runs of version 2 on) or its `Number` (which two subscribers may share; version 1 runs).
+ */
+export type MobileNumberSource = 'id' | 'number';
+
+export function mobileWorkOrderNumFor(prefix: string, wo: Pick<ServiceChannelWorkOrder, 'Id' | 'Number'>, source: MobileNumberSource): string {
+  return mobileWorkOrderNum(prefix, source === 'id' ? String(wo.Id) : wo.Number);
+}
+
 /** "P2 - 24 Hours" -> "2", "1" -> "1"; undefined when there is no number 0..99. */
 export function mapPriority(priority: string | null): string | undefined {
   const match = priority ? /^\s*P?\s*(\d{1,2})\b/i.exec(priority) : null;
@@ -138,10 +148,10 @@ function compact<T extends Record<string, unknown>>(obj: T): T {
  * The ServicePower work order for a ServiceChannel work order. `dispatchUTC`: when FieldBridge
  * dispatches it (ISO; used only when a technician and a schedule make it dispatchable).
  */
-export function mapWorkOrderToMobile(wo: ServiceChannelWorkOrder, settings: MobileMappingSettings, dispatchUTC: string): MobileWorkOrderMapping {
+export function mapWorkOrderToMobile(wo: ServiceChannelWorkOrder, settings: MobileMappingSettings, dispatchUTC: string, numberFrom: MobileNumberSource = 'number'): MobileWorkOrderMapping {
   const problems: string[] = [];
   const loc = wo.Location;
-  const workOrderNum = mobileWorkOrderNum(settings.workOrderNumberPrefix, wo.Number);
+  const workOrderNum = mobileWorkOrderNumFor(settings.workOrderNumberPrefix, wo, numberFrom);
   const address = compact({
     AddrLine1: text(loc?.Address1),
     AddrLine2: text(loc?.Address2),
@@ -221,8 +231,37 @@ export function isCancelledInServiceChannel(wo: Pick<ServiceChannelWorkOrder, 'S
 export type ServiceChannelAction =
   | { kind: 'checkIn' }
   | { kind: 'checkOut'; resolution?: string }
-  | { kind: 'status'; primary: string; extended: string | null; note?: string }
-  | { kind: 'note'; note: string };
+  | { kind: 'status'; primary: string; extended: string | null; note?: string; key?: string; onlyForward?: boolean }
+  | { kind: 'note'; note: string; key?: string };
+
+/**
+ * The key FieldBridge puts in the mark of a note it writes (`[FieldBridge <key>]`), so that a write
+ * repeated after a lost answer, a retry or a new run finds the note already there: `d` for the
+ * dispatched note, `f<n>-<OrderStatus>` for the n-th field status reported.
+ */
+export const DISPATCHED_NOTE_KEY = 'd';
+export function fieldNoteKey(seq: number, orderStatus: string): string {
+  return `f${seq}-${orderStatus}`;
+}
+const MARK_KEY = /\[FieldBridge ([A-Za-z0-9._:-]{1,40})\]\s*$/;
+/** The key of a FieldBridge note's mark, or null (an unmarked note, or one marked without a key). */
+export function markKeyOf(text: string | null | undefined): string | null {
+  return MARK_KEY.exec(text ?? '')?.[1] ?? null;
+}
+/** The last field status reported, from the keys of FieldBridge's notes: its sequence number and OrderStatus. */
+export function lastFieldReport(noteTexts: readonly string[]): { seq: number; orderStatus: string } | null {
+  let last: { seq: number; orderStatus: string } | null = null;
+  for (const text of noteTexts) {
+    const match = /^f(\d+)-(.+)$/.exec(markKeyOf(text) ?? '');
+    if (match && (!last || Number(match[1]) > last.seq)) last = { seq: Number(match[1]), orderStatus: match[2]! };
+  }
+  return last;
+}
+
+/** Give a field status's note and status actions the key of the report they belong to. */
+export function keyActions(actions: readonly ServiceChannelAction[], key: string): ServiceChannelAction[] {
+  return actions.map((a) => (a.kind === 'note' || (a.kind === 'status' && a.note) ? { ...a, key } : a));
+}
 
 export function fillTemplate(template: string, values: { num: string; status: string; note?: string | null; technician?: string | null }): string {
   return template

@@ -179,7 +179,28 @@ export interface WorkOrderToMobileInput {
   carried?: unknown;
   /** Events before continue-as-new (default 200); tests lower it. */
   maxEventsPerRun?: number;
+  /**
+   * History events before continue-as-new (default 5,000; also when Temporal suggests it): a quiet open
+   * work order's re-reads add events without any event being applied. Tests lower it.
+   */
+  maxHistoryLength?: number;
+  /** How long a work order may wait on a problem of its data (a location without an address) before the sync fails (default 7 days). */
+  problemDeadlineMs?: number;
+  /**
+   * The command sequence of this run (WORK_ORDER_TO_MOBILE_VERSION by the starter and by
+   * continue-as-new): absent for runs started before it existed, which keep their first sequence
+   * (workflows/work-order-to-mobile-v1.ts) until they continue-as-new, so their histories replay.
+   */
+  version?: number;
 }
+
+/**
+ * 2 (issue 15): every ServiceChannel write reads before it writes (keyed notes, check-ins by the visit
+ * time, status only forward), a new run starts from what ServicePower and ServiceChannel hold, the mobile
+ * number is built from the work order Id, a 404 is confirmed by a second read before anything is
+ * deleted, and the history rolls over on its size. See workflows/work-order-to-mobile.ts.
+ */
+export const WORK_ORDER_TO_MOBILE_VERSION = 2;
 
 export interface WorkOrderToMobileResult {
   workOrderId: number;

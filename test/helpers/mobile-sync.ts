@@ -11,6 +11,7 @@ import type { WorkOrderInput } from '../../connectors/servicechannel/simulator-s
 import {
   mobileStatusChangedSignal,
   serviceChannelEventSignal,
+  WORK_ORDER_TO_MOBILE_VERSION,
   WORK_ORDER_TO_MOBILE_WORKFLOW,
   workOrderToMobileWorkflowId,
   type ServiceChannelEvent,
@@ -83,7 +84,7 @@ export function useMobileSyncStack(): MobileSyncTests {
         await stack!.env.client.workflow.signalWithStart<typeof workOrderToMobile, [ServiceChannelEvent]>(WORK_ORDER_TO_MOBILE_WORKFLOW, {
           workflowId: workOrderToMobileWorkflowId(workOrderId),
           taskQueue: stack!.taskQueue,
-          args: [{ workOrderId, ...input }],
+          args: [{ workOrderId, version: WORK_ORDER_TO_MOBILE_VERSION, ...input }],
           signal: serviceChannelEventSignal,
           signalArgs: [event],
           typedSearchAttributes: workOrderToMobileSearchAttributes(workOrderId),
