@@ -118,7 +118,8 @@ export function useMobileSyncStack(): MobileSyncTests {
 export async function keepMobileHistory(stack: Stack, name: string, workOrderId: number, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await stack.env.client.workflow.getHandle(workOrderToMobileWorkflowId(workOrderId), runId).fetchHistory();
-  writeHistoryOnce(`work-order-to-mobile-${name}.json`, history);
+  // Named after the command sequence it records (the unprefixed files are the first sequence's).
+  writeHistoryOnce(`work-order-to-mobile-v${WORK_ORDER_TO_MOBILE_VERSION}-${name}.json`, history);
 }
 
 /** The inputs of one activity type in a work order's run (default: its latest run), in order. */

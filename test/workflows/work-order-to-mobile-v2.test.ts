@@ -1,0 +1,176 @@
+/**
+ * The holes issue 15 found in the ServiceChannel -> ServicePower flow, on the dev server with both
+ * simulators: each test runs an event sequence or a fault that broke the first command sequence.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { resetServiceChannelTokenCache } from '../../connectors/servicechannel/client';
+import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
+import { workOrderToMobileWorkflowId } from '../../workflows/definitions';
+import { keepMobileHistory, useMobileSyncStack } from '../helpers/mobile-sync';
+import { eventually } from '../helpers/stack';
+
+jest.setTimeout(120_000);
+
+const t = useMobileSyncStack();
+const mobile = { mobileSync: { rereadIntervalMs: 60 * 60_000 } };
+
+function scNotes(id: number): string[] {
+  return (t.stack.servicechannel.state.adminWorkOrder(id)?.Notes ?? []).map((n) => (n as { NoteData?: string }).NoteData ?? JSON.stringify(n));
+}
+
+function stored(num: string) {
+  try {
+    return t.stack.servicepower.state.stored(num);
+  } catch {
+    return undefined;
+  }
+}
+
+async function dispatched(id: number): Promise<void> {
+  await eventually(() => t.stack.servicechannel.state.workOrder(id)?.Status.Extended === 'DISPATCHED', 20_000, `work order ${id} dispatched`);
+}
+
+/** The runs of a work order's chain, newest first (each continue-as-new adds one). */
+async function runsOf(id: number): Promise<string[]> {
+  const runs: string[] = [];
+  for await (const info of t.stack.env.client.workflow.list({ query: `WorkflowId = "${workOrderToMobileWorkflowId(id)}"` })) runs.push(info.runId);
+  return runs;
+}
+
+describe('workOrderToMobile, sequence 2', () => {
+  it('a quiet open work order rolls its history over (re-reads count), and still reports the field once', async () => {
+    const wo = t.createWorkOrder();
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated', undefined, { maxHistoryLength: 60 });
+      await dispatched(wo.id);
+      const first = (await t.handle(wo.id).describe()).runId;
+      // Nothing happens but the re-reads: the chain must move to new runs rather than grow one history.
+      await eventually(async () => ((await t.handle(wo.id).describe()).runId !== first ? true : null), 60_000, 'a rollover caused by re-reads alone');
+      const history = await t.handle(wo.id).fetchHistory();
+      expect((history.events ?? []).length).toBeLessThan(120);
+      await t.technician(wo.id, wo.num, '7', { lost: true, at: '2026-01-07T14:07:00Z' });
+      await t.technician(wo.id, wo.num, '4096', { lost: true, note: 'Done', at: '2026-01-07T15:00:00Z' });
+      const result = await t.handle(wo.id).result();
+      expect(result.outcome).toMatch(/closed in the field/);
+      expect(t.stack.servicechannel.state.adminWorkOrder(wo.id)!.CheckIns).toHaveLength(1);
+      expect(t.stack.servicepower.state.callsTo('PUT', wo.num)).toBe(1);
+    }, { mobile: { mobileSync: { rereadIntervalMs: 150 } } });
+  });
+
+  it('a new run for a work order an earlier run dispatched starts from what both systems hold: nothing re-sent, the close reported once, and FieldBridge\'s own echo ends at once', async () => {
+    const wo = t.createWorkOrder();
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      await t.technician(wo.id, wo.num, '7', { at: '2026-01-07T14:07:00Z' });
+      await eventually(() => (t.stack.servicechannel.state.adminWorkOrder(wo.id)?.CheckIns.length ?? 0) === 1, 20_000, 'check-in');
+      // The run is ended by an operator; the technician closes the work order meanwhile (no notification reaches a sync).
+      await t.handle(wo.id).terminate('operator ended the sync');
+      await t.technician(wo.id, wo.num, '4097', { lost: true, note: 'Part on order', at: '2026-01-07T15:10:00Z' });
+      const notesBefore = scNotes(wo.id).length;
+
+      await t.send(wo.id, 'WorkOrderNoteAdded');
+      const result = await t.handle(wo.id).result();
+      expect(result.outcome).toMatch(/4097/);
+      expect(t.stack.servicepower.state.callsTo('PUT', wo.num)).toBe(1);
+      const sc = t.stack.servicechannel.state.adminWorkOrder(wo.id)!;
+      expect(sc.Status).toEqual({ Primary: 'IN PROGRESS', Extended: 'INCOMPLETE' });
+      expect(sc.CheckIns).toHaveLength(1);
+      expect(sc.CheckIns[0]).toMatchObject({ CheckOutTime: '2026-01-07T15:10:00.000Z' });
+      const notes = scNotes(wo.id);
+      expect(notes.filter((n) => n.includes('Dispatched'))).toHaveLength(1);
+      expect(notes.filter((n) => n.includes('Technician on site'))).toHaveLength(1);
+      expect(notes.filter((n) => n.includes('closed incomplete'))).toHaveLength(1);
+      expect(notes.length).toBe(notesBefore + 1);
+
+      // ServiceChannel announces FieldBridge's own status change: the run it starts finds both sides final.
+      await t.send(wo.id, 'WorkOrderStatusChanged');
+      const echo = await t.handle(wo.id).result();
+      expect(echo.outcome).toMatch(/4097/);
+      expect(scNotes(wo.id).length).toBe(notesBefore + 1);
+      expect(t.stack.servicepower.state.callsTo('PUT', wo.num)).toBe(1);
+    }, { mobile });
+    await keepMobileHistory(t.stack, 'adopted-after-terminate', wo.id);
+  });
+
+  it('two subscribers\' work orders with the same Number become two mobile work orders (the number is built from the Id)', async () => {
+    const a = t.createWorkOrder({ Number: '7001' });
+    const b = t.createWorkOrder({ Number: '7001', SubscriberId: DEMO_SUBSCRIBER_IDS.harborPoint, LocationId: DEMO_LOCATION_IDS.harborPointWilmington });
+    await t.stack.withWorker(async () => {
+      await t.send(a.id, 'WorkOrderCreated');
+      await t.send(b.id, 'WorkOrderCreated');
+      await eventually(() => stored(`SC${a.id}`) !== undefined && stored(`SC${b.id}`) !== undefined, 20_000, 'both dispatched');
+      expect(stored(`SC${a.id}`)!.workOrder.Account).not.toEqual(stored(`SC${b.id}`)!.workOrder.Account);
+      expect(t.stack.servicepower.state.callsTo('PUT', `SC${a.id}`)).toBe(1);
+      expect(t.stack.servicepower.state.callsTo('PUT', `SC${b.id}`)).toBe(1);
+      expect(stored('SC7001')).toBeUndefined();
+      expect((await t.state(a.id)).workOrderNum).toBe(`SC${a.id}`);
+      expect((await t.state(b.id)).workOrderNum).toBe(`SC${b.id}`);
+    }, { mobile });
+  });
+
+  it('completed by the subscriber while the technician still has it: the mobile work order is withdrawn and the sync ends', async () => {
+    const wo = t.createWorkOrder();
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      t.stack.servicechannel.state.patchWorkOrder(wo.id, { Status: { Primary: 'COMPLETED' } }, { notify: false });
+      await t.send(wo.id, 'WorkOrderStatusChanged');
+      const result = await t.handle(wo.id).result();
+      expect(result.outcome).toMatch(/completed in ServiceChannel/);
+      expect(t.stack.servicepower.state.callsTo('DELETE', wo.num)).toBe(1);
+      expect(stored(wo.num)).toBeUndefined();
+    }, { mobile });
+    await keepMobileHistory(t.stack, 'completed-by-subscriber', wo.id);
+  });
+
+  it('a work order whose data cannot be dispatched is re-read while it waits, dispatched once fixed, and fails after the deadline otherwise', async () => {
+    // Both sites lose their street address (ServicePower needs AddrLine1 and City).
+    const raleigh = t.stack.servicechannel.state.locations.get(DEMO_LOCATION_IDS.northwindRaleigh)!;
+    const durham = t.stack.servicechannel.state.locations.get(DEMO_LOCATION_IDS.northwindDurham)!;
+    const address = { Address1: raleigh.Address1, City: raleigh.City };
+    Object.assign(raleigh, { Address1: null, City: null });
+    Object.assign(durham, { Address1: null, City: null });
+    const fixed = t.createWorkOrder();
+    const never = t.createWorkOrder({ LocationId: DEMO_LOCATION_IDS.northwindDurham });
+    await t.stack.withWorker(async () => {
+      await t.send(fixed.id, 'WorkOrderCreated');
+      await t.send(never.id, 'WorkOrderCreated', undefined, { problemDeadlineMs: 2_000 });
+      const waiting = await eventually(async () => {
+        const s = await t.state(fixed.id);
+        return s.status === 'waiting' ? s : null;
+      }, 20_000, 'waiting on the date');
+      expect(waiting.lastError).toContain(`ServiceChannel work order ${fixed.id}`);
+      // Fixed in ServiceChannel without any webhook: the periodic re-read finds it.
+      Object.assign(raleigh, address);
+      resetServiceChannelTokenCache(); // the client keeps a location an hour; the worker runs in this process
+      await dispatched(fixed.id);
+      expect((await t.state(fixed.id)).status).toBe('running');
+
+      const failure = await t.handle(never.id).result().catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect(String((failure as WorkflowFailedError).cause?.message)).toContain(`ServiceChannel work order ${never.id}`);
+      expect(stored(never.num)).toBeUndefined();
+    }, { mobile: { mobileSync: { rereadIntervalMs: 500 } } });
+  });
+
+  it('every transition of the field status reaches ServiceChannel: a second rejection after a reassignment is reported too', async () => {
+    const wo = t.createWorkOrder();
+    const fieldStatusMap = {
+      '7': { checkIn: true, checkOut: false, note: 'Technician on site (mobile work order {num}).' },
+      '1001': { checkIn: false, checkOut: false, note: 'Rejected in the field (mobile work order {num}). {note}' },
+      '1': { checkIn: false, checkOut: false, note: 'Back to new (mobile work order {num}).' },
+      '4096': { checkIn: false, checkOut: true, status: { primary: 'COMPLETED', extended: 'PENDING CONFIRMATION' }, note: 'Work completed (mobile work order {num}).' },
+    };
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      await t.technician(wo.id, wo.num, '1001', { note: 'no ladder' });
+      await eventually(() => scNotes(wo.id).filter((n) => n.includes('Rejected')).length === 1, 20_000, 'first rejection');
+      await t.technician(wo.id, wo.num, '1');
+      await eventually(() => scNotes(wo.id).some((n) => n.includes('Back to new')), 20_000, 'reassigned');
+      await t.technician(wo.id, wo.num, '1001', { note: 'still no ladder' });
+      await eventually(() => scNotes(wo.id).filter((n) => n.includes('Rejected')).length === 2, 20_000, 'second rejection');
+    }, { mobile: { mobileSync: { rereadIntervalMs: 60 * 60_000, fieldStatusMap } } });
+  });
+});
