@@ -5,7 +5,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { resetServiceChannelTokenCache } from '../../connectors/servicechannel/client';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
-import { workOrderToMobileWorkflowId } from '../../workflows/definitions';
 import { keepMobileHistory, useMobileSyncStack } from '../helpers/mobile-sync';
 import { eventually } from '../helpers/stack';
 
@@ -28,13 +27,6 @@ function stored(num: string) {
 
 async function dispatched(id: number): Promise<void> {
   await eventually(() => t.stack.servicechannel.state.workOrder(id)?.Status.Extended === 'DISPATCHED', 20_000, `work order ${id} dispatched`);
-}
-
-/** The runs of a work order's chain, newest first (each continue-as-new adds one). */
-async function runsOf(id: number): Promise<string[]> {
-  const runs: string[] = [];
-  for await (const info of t.stack.env.client.workflow.list({ query: `WorkflowId = "${workOrderToMobileWorkflowId(id)}"` })) runs.push(info.runId);
-  return runs;
 }
 
 describe('workOrderToMobile, sequence 2', () => {
