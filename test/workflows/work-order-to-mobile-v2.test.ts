@@ -5,6 +5,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { resetServiceChannelTokenCache } from '../../connectors/servicechannel/client';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
+import { recheckSignal } from '../../workflows/definitions';
 import { keepMobileHistory, useMobileSyncStack } from '../helpers/mobile-sync';
 import { eventually } from '../helpers/stack';
 
@@ -165,4 +166,81 @@ describe('workOrderToMobile, sequence 2', () => {
       await eventually(() => scNotes(wo.id).filter((n) => n.includes('Rejected')).length === 2, 20_000, 'second rejection');
     }, { mobile: { mobileSync: { rereadIntervalMs: 60 * 60_000, fieldStatusMap } } });
   });
+
+  it('a cancellation made in ServiceChannel while the work order was being dispatched wins: the dispatched status is not written over it, the mobile work order is withdrawn', async () => {
+    const wo = t.createWorkOrder();
+    t.stack.servicepower.faults.set({ hold: true, routes: ['putWorkOrder'], count: 1 });
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await eventually(() => t.stack.servicepower.faults.held === 1, 20_000, 'the PUT under way');
+      t.stack.servicechannel.state.patchWorkOrder(wo.id, { Status: { Primary: 'CANCELLED' } }, { notify: false });
+      t.stack.servicepower.faults.release();
+      const result = await t.handle(wo.id).result();
+      expect(result.outcome).toMatch(/cancelled/);
+      expect(t.stack.servicechannel.state.workOrder(wo.id)!.Status.Primary).toBe('CANCELLED');
+      expect(t.stack.servicepower.state.callsTo('DELETE', wo.num)).toBe(1);
+      expect(stored(wo.num)).toBeUndefined();
+    }, { mobile });
+    await keepMobileHistory(t.stack, 'cancelled-during-dispatch', wo.id);
+  });
+
+  it('a change whose ServicePower write failed is not skipped by the reconciliation of the same version', async () => {
+    const wo = t.createWorkOrder();
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      t.stack.servicechannel.state.patchWorkOrder(wo.id, { Nte: 900 }, { notify: false });
+      t.stack.servicepower.faults.set({ errorRate: 1, errorStatus: 400, routes: ['patchWorkOrder'], count: 1 });
+      await t.send(wo.id, 'WorkOrderNteChanged');
+      await eventually(async () => ((await t.state(wo.id)).status === 'failed' ? true : null), 20_000, 'the refused PATCH');
+      expect(stored(wo.num)!.workOrder.PurchaseOrder?.Amount).toBe(500);
+      // The reconciliation brings the same ServiceChannel version again: it must be applied now.
+      const updated = t.stack.servicechannel.state.workOrder(wo.id)!.UpdatedDate as string;
+      await t.handle(wo.id).signal('serviceChannelEvent', { eventId: `reconcile:${updated}`, eventType: 'Reconciled', occurredAt: updated, source: 'reconcile' });
+      await eventually(() => stored(wo.num)?.workOrder.PurchaseOrder?.Amount === 900, 20_000, 'the NTE patched by the reconciliation');
+    }, { mobile });
+  });
+
+  it('a ServicePower conflict (409) is named in the status, not read silently as a close', async () => {
+    const wo = t.createWorkOrder();
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      t.stack.servicechannel.state.patchWorkOrder(wo.id, { Nte: 950 }, { notify: false });
+      t.stack.servicepower.faults.set({ errorRate: 1, errorStatus: 409, routes: ['patchWorkOrder'], count: 1 });
+      await t.send(wo.id, 'WorkOrderNteChanged');
+      const state = await eventually(async () => {
+        const s = await t.state(wo.id);
+        return s.lastError?.includes('409') && s.status === 'failed' ? s : null;
+      }, 20_000, 'the conflict in the status');
+      expect(state.lastError).toContain(wo.num);
+      expect(state.lastError).toMatch(/conflict/i);
+      expect(state.status).toBe('failed');
+      expect(state.deleted).toBe(false);
+    }, { mobile });
+  });
+
+  it('a recheck that meets another error keeps the refused writes for the next recheck', async () => {
+    const wo = t.createWorkOrder({ SubscriberId: DEMO_SUBSCRIBER_IDS.harborPoint, LocationId: DEMO_LOCATION_IDS.harborPointWilmington, Trade: 'REFRIGERATION' });
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      await t.technician(wo.id, wo.num, '7');
+      await eventually(async () => ((await t.state(wo.id)).status === 'waiting' ? true : null), 20_000, 'waiting on the permission');
+      t.stack.servicechannel.state.setPermissions(DEMO_SUBSCRIBER_IDS.harborPoint, ['Incoming XML Active', 'Note Creation', 'Status Update', 'Set status to COMPLETED_PENDING', 'Set status to COMPLETED', 'IVR Check IN/OUT', 'NTE Update', 'ScheduleDate Update']);
+      // ServiceChannel refuses the note for another reason during the first recheck.
+      t.stack.servicechannel.faults.set({ errorRate: 1, errorStatus: 400, routes: ['addNote', 'listNotes'], count: 1 });
+      await t.handle(wo.id).signal(recheckSignal, { reason: 'granted' });
+      const kept = await eventually(async () => {
+        const s = await t.state(wo.id);
+        return s.lastError?.includes('kept for the next recheck') ? s : null;
+      }, 20_000, 'the failed recheck');
+      expect(kept.refused).toHaveLength(1);
+      expect((await t.handle(wo.id).describe()).status.name).toBe('RUNNING');
+      await t.handle(wo.id).signal(recheckSignal, { reason: 'again' });
+      await eventually(async () => (await t.state(wo.id)).status === 'running', 20_000, 'running again');
+      expect(scNotes(wo.id).filter((n) => n.includes('Technician on site'))).toHaveLength(1);
+    }, { mobile });
+  });
 });
+
