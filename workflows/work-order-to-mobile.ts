@@ -322,6 +322,9 @@ async function applyItem(ctx: Ctx2, item: QueueItem): Promise<void> {
 async function applyServiceChannelEvent(ctx: Ctx2, event: ServiceChannelEvent): Promise<void> {
   await applyWorkOrderChange(ctx, event);
   const { carry } = ctx;
+  // An operator's retry (`fieldbridge retry`) also re-reads the field: a field status whose report
+  // failed is reported again, and what of it already landed is found there (the writes read first).
+  if (event.eventType === 'OperatorRetry') await reread(ctx);
   if ((event.eventType === 'WorkOrderNoteAdded' || event.source === 'reconcile') && carry.workOrderNum && !carry.deleted && !carry.closed) {
     await copyNotes(ctx);
   }

@@ -5,7 +5,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { resetServiceChannelTokenCache } from '../../connectors/servicechannel/client';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
-import { recheckSignal } from '../../workflows/definitions';
+import { retrySync } from '../../client/retry';
+import { recheckSignal, workOrderToMobileWorkflowId } from '../../workflows/definitions';
 import { keepMobileHistory, useMobileSyncStack } from '../helpers/mobile-sync';
 import { eventually } from '../helpers/stack';
 
@@ -241,6 +242,31 @@ describe('workOrderToMobile, sequence 2', () => {
       await eventually(async () => (await t.state(wo.id)).status === 'running', 20_000, 'running again');
       expect(scNotes(wo.id).filter((n) => n.includes('Technician on site'))).toHaveLength(1);
     }, { mobile });
+  });
+
+  it('`fieldbridge retry` of a failed field report sends what is missing and repeats nothing that landed', async () => {
+    const wo = t.createWorkOrder();
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      await t.technician(wo.id, wo.num, '7', { at: '2026-01-07T14:07:00Z' });
+      await eventually(() => (t.stack.servicechannel.state.adminWorkOrder(wo.id)?.CheckIns.length ?? 0) === 1, 20_000, 'check-in');
+      // The close: the check-out lands, the status update is refused once (a permanent 400).
+      t.stack.servicechannel.faults.set({ errorRate: 1, errorStatus: 400, routes: ['updateStatus'], count: 1 });
+      await t.technician(wo.id, wo.num, '4096', { note: 'Replaced capacitor', at: '2026-01-07T15:42:00Z' });
+      await eventually(async () => ((await t.state(wo.id)).status === 'failed' ? true : null), 20_000, 'the failed report');
+      expect(t.stack.servicechannel.state.adminWorkOrder(wo.id)!.CheckIns[0]).toMatchObject({ CheckOutTime: '2026-01-07T15:42:00.000Z' });
+
+      const outcome = await retrySync(t.stack.env.client, workOrderToMobileWorkflowId(wo.id), { taskQueue: t.stack.taskQueue });
+      expect(outcome.action).toBe('signalled');
+      const result = await t.handle(wo.id).result();
+      expect(result.outcome).toMatch(/closed in the field/);
+      const sc = t.stack.servicechannel.state.adminWorkOrder(wo.id)!;
+      expect(sc.Status).toEqual({ Primary: 'COMPLETED', Extended: 'PENDING CONFIRMATION' });
+      expect(sc.CheckIns).toHaveLength(1);
+      expect(scNotes(wo.id).filter((n) => n.includes('Work completed'))).toHaveLength(1);
+    }, { mobile });
+    await keepMobileHistory(t.stack, 'operator-retry-after-failed-report', wo.id);
   });
 });
 
