@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import * as workflows from '../../workflows';
 import { metricsSinks } from '../../worker/metrics';
 import { bundleWorkflows } from '../../worker/worker';
 
@@ -43,6 +44,16 @@ test('no recorded history is re-recorded in place: every file has the sha256 MAN
   const pinned = manifest();
   const changed = files.filter((file) => createHash('sha256').update(readFileSync(join(dir, file))).digest('hex') !== pinned.get(file));
   expect(changed).toEqual([]);
+});
+
+test('every workflow the worker runs has at least one recorded history (a change to its commands cannot go unnoticed)', () => {
+  const recorded = new Set(
+    files.map((file) => {
+      const history = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: Array<{ workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }> };
+      return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+    }),
+  );
+  expect(Object.keys(workflows).filter((name) => !recorded.has(name))).toEqual([]);
 });
 
 test('every recorded history replays without nondeterminism', async () => {

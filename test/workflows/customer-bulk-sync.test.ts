@@ -10,6 +10,7 @@ import { customerBulkSyncProgressQuery, customerBulkSyncWorkflowId, type Custome
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
 import { useCustomerSyncStack } from '../helpers/customer-sync';
+import { writeHistoryOnce } from '../helpers/histories';
 import { eventually, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
@@ -83,6 +84,7 @@ test('--without-code: signals exactly the customers without a code; each ends in
     });
     // Two pages, one page per run: the first run continued as new.
     expect((await stack.env.client.workflow.getHandle(handle.workflowId, firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    if (process.env.RECORD_HISTORIES === '1') writeHistoryOnce('customer-bulk-sync-without-code-continued.json', await stack.env.client.workflow.getHandle(handle.workflowId, firstExecutionRunId).fetchHistory());
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(SyncKindKey)).toBe('customer-bulk-sync');
     expect(description.typedSearchAttributes.get(SyncStatusKey)).toBe('completed');

@@ -16,6 +16,7 @@ import { customerSweep, customerSweepProgressQuery, type CustomerSweepInput, typ
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
 import { useCustomerSyncStack } from '../helpers/customer-sync';
+import { writeHistoryOnce } from '../helpers/histories';
 import { eventually, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
@@ -87,6 +88,7 @@ test('a change without a webhook is synced by the next sweep; a sweep with nothi
     expect(second.previousSweep).toEqual({ workflowId: first.workflowId, runId: expect.any(String) });
     expect(Date.parse(second.changedSince)).toBe(Date.parse(first.watermark) - 2 * 60_000);
     expect(second).toMatchObject({ signalled: 2, skipped: 0 });
+    if (process.env.RECORD_HISTORIES === '1') writeHistoryOnce('customer-sweep-signals-two-changes.json', await client().workflow.getHandle(second.workflowId).fetchHistory());
     await eventually(() => specterName(synced) === 'Renamed without a webhook' && specterName(added) === `Customer ${added}`, 30_000, 'both changes in Specter');
     await eventually(async () => (await syncState(synced))?.status === 'COMPLETED' && (await syncState(added))?.status === 'COMPLETED', 30_000, 'both syncs to complete');
 
