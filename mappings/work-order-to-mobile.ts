@@ -3,7 +3,8 @@
  * way back: what ServiceChannel hears when the technician's OrderStatus moves. Pure and
  * workflow-safe (no Node modules, no clock: the dispatch time is given).
  *
- * - WorkOrderNum = prefix + ServiceChannel work order Number.
+ * - WorkOrderNum = prefix + ServiceChannel work order Id (command sequence 2: the Id is unique across
+ *   subscribers, the Number need not be); runs of the first sequence used the Number.
  * - Account: a managed account (`{AccountNum}` alone) when the subscriber or the location is listed in
  *   `managedAccounts` (a location entry wins over a subscriber entry); otherwise an ad-hoc account
  *   named after the location, with its address and contact (ServicePower needs `Name`).
