@@ -205,14 +205,67 @@ export const NOTES_PAGE_SIZE = 100;
 /**
  * The mark FieldBridge puts at the end of every note it writes (notes, status and check-out notes), so
  * that it recognises its own notes in the list (which has no "created by the provider" flag) and never
- * sends them back to the field.
+ * sends them back to the field. A note written with a key (an idempotency key: the same key is the same
+ * note, so a retried write whose answer was lost finds it in the list and is not written again) ends
+ * with `[FieldBridge <key>]` instead; the key is NOTE_KEY_PATTERN.
  */
 export const FIELDBRIDGE_NOTE_MARK = '[FieldBridge]';
-export function markNote(text: string): string {
-  return text.trimEnd().endsWith(FIELDBRIDGE_NOTE_MARK) ? text : `${text.trimEnd()} ${FIELDBRIDGE_NOTE_MARK}`;
+export const NOTE_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,40}$/;
+const KEYED_MARK = /\[FieldBridge(?: ([A-Za-z0-9._:-]{1,40}))?\]$/;
+
+/** A note key as NOTE_KEY_PATTERN wants it; an error naming the key otherwise. */
+export function checkNoteKey(key: string): string {
+  if (!NOTE_KEY_PATTERN.test(key)) throw new Error(`note key "${key}" is not 1 to 40 of A-Z a-z 0-9 . _ : -`);
+  return key;
+}
+
+/** The text with FieldBridge's mark (`[FieldBridge]`, or `[FieldBridge <key>]` with a key); a text already marked is kept. */
+export function markNote(text: string, key?: string): string {
+  const trimmed = text.trimEnd();
+  if (key === undefined) return isMarkedNote(trimmed) ? text : `${trimmed} ${FIELDBRIDGE_NOTE_MARK}`;
+  checkNoteKey(key);
+  if (noteKeyOf(trimmed) === key) return text;
+  return `${trimmed} [FieldBridge ${key}]`;
 }
 export function isMarkedNote(text: string | null | undefined): boolean {
-  return (text ?? '').trimEnd().endsWith(FIELDBRIDGE_NOTE_MARK);
+  return KEYED_MARK.test((text ?? '').trimEnd());
+}
+/** The key of a note FieldBridge wrote with one (`... [FieldBridge <key>]`); null for any other note. */
+export function noteKeyOf(text: string | null | undefined): string | null {
+  return KEYED_MARK.exec((text ?? '').trimEnd())?.[1] ?? null;
+}
+
+/**
+ * One row of `GET /odata/workorders({workorderId})/Service.CheckInActivity()` (reference:
+ * `ServiceChannel.Services.Messaging.Workorders.CheckInIActivity`: Id, Date, Dto, User, Action,
+ * WorkType, CheckInOutType, ...). Action names the kind of record: `CheckIn` or `CheckOut` *(assumed
+ * values: the reference types it as a string only; the webhook's CheckInAndOutObject uses these)*.
+ */
+export const CheckInActivitySchema = z.looseObject({
+  Id: z.coerce.number().int().nullish(),
+  Date: dateTime,
+  Action: nullableText,
+  WorkType: nullableText,
+});
+export type ServiceChannelCheckInActivity = z.infer<typeof CheckInActivitySchema>;
+/** The reference declares the 200 answer as an array; an OData service wraps it as `{value: [...]}` *(assumed; both are read)*. */
+export const CheckInActivityListSchema = z.union([
+  z.object({ value: z.array(CheckInActivitySchema) }).transform((v) => v.value),
+  z.array(CheckInActivitySchema),
+]);
+/** Whether a check-in activity row is a check-out (else a check-in): its Action. */
+export function isCheckOutAction(action: string | null | undefined): boolean {
+  return /check\s*-?\s*out/i.test(action ?? '');
+}
+
+/**
+ * Whether an error body is ServiceChannel's own (`ErrorResponse`: ErrorCodes, ErrorCode or
+ * ErrorMessage): only such a body is ServiceChannel's word, e.g. that a work order does not exist.
+ * A 404 without it (HTML from a gateway, a wrong base URL, `{Message}` from a web framework) is not.
+ */
+export function isServiceChannelErrorBody(body: ServiceChannelErrorBody | null): boolean {
+  if (!body) return false;
+  return (Array.isArray(body.ErrorCodes) && body.ErrorCodes.length > 0) || (body.ErrorCode !== undefined && body.ErrorCode !== null) || (typeof body.ErrorMessage === 'string' && body.ErrorMessage !== '');
 }
 
 /** The token endpoint's answer (RFC 6749); ServiceChannel sends a refresh token with the password grant. */
