@@ -11,6 +11,7 @@
  * where the public documentation is silent; the simulator follows the same reading
  * (simulators/README.md, ServiceChannel section).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Base URLs by environment (API-NOTES section 3). */
@@ -451,7 +452,14 @@ export type ServiceChannelWebhook = z.infer<typeof ServiceChannelWebhookSchema>;
 /** What serviceChannelEventId and workOrderIdOf read of a webhook body. */
 export interface WebhookIdentity {
   EventType: string;
-  Object: { Id?: number | null; WorkOrderId?: number | null; UpdatedDate?: string | null; Date?: string | null; Notes?: ReadonlyArray<{ Id: number }> | null };
+  Object: {
+    Id?: number | null;
+    WorkOrderId?: number | null;
+    UpdatedDate?: string | null;
+    Date?: string | null;
+    Status?: { Primary?: string | null; Extended?: string | null } | null;
+    Notes?: ReadonlyArray<{ Id: number }> | null;
+  };
 }
 
 export function workOrderIdOf(body: WebhookIdentity): number | null {
@@ -460,22 +468,48 @@ export function workOrderIdOf(body: WebhookIdentity): number | null {
 }
 
 /**
- * The id of a webhook event *(assumed: ServiceChannel's body carries none)*: for a work order event
- * `<EventType>:<Object.Id>:<Object.UpdatedDate>` plus `:note-<id>` of its newest note when it carries
- * `Notes`; for a check-in/out `<EventType>:<Object.WorkOrderId>:<Object.Date>`. It is the same for every
- * delivery attempt of one event (the body does not change between attempts) and differs between two
- * changes of one work order (each change moves UpdatedDate; the simulator stamps it with milliseconds
- * and never twice the same for one work order). The simulator also sends it as the
- * `X-ServiceChannel-Event-Id` header *(a simulator convenience; not to be relied on with the real
- * ServiceChannel)*.
+ * The id of a webhook event *(assumed: ServiceChannel's body carries none)*, built from what the event
+ * carries so that two different events never share one and every delivery of one body keeps it:
+ * - a work order event: `<EventType>:<Object.Id>:<Object.UpdatedDate>`, then `:status-<Primary>[/<Extended>]`
+ *   for a status change (two status changes stamped alike stay apart: a cancellation is never taken
+ *   for the change before it), then `:note-<id>` of its newest note when it carries `Notes`;
+ * - a check-in/out: `<EventType>:<Object.WorkOrderId>:<Object.Date>`;
+ * - an event without its time (no UpdatedDate, resp. no Date): the same, then `:h-<hash>`, the first 16
+ *   hex digits of the SHA-256 of the Object (keys sorted, nulls dropped): a later change carries another
+ *   Object, so it is not dropped as a repeat of the first; a redelivery carries the same.
+ * The simulator also sends it as the `X-ServiceChannel-Event-Id` header *(a simulator convenience; not to
+ * be relied on with the real ServiceChannel)*.
  */
 export function serviceChannelEventId(body: WebhookIdentity): string {
   const o = body.Object;
   const workOrderId = workOrderIdOf(body);
-  if (isCheckInOutEventType(body.EventType)) return [body.EventType, String(workOrderId ?? ''), o.Date ?? o.UpdatedDate ?? ''].join(':');
+  if (isCheckInOutEventType(body.EventType)) {
+    const date = o.Date ?? o.UpdatedDate ?? null;
+    return [body.EventType, String(workOrderId ?? ''), date ?? '', ...(date ? [] : [`h-${objectHash(o)}`])].join(':');
+  }
   const parts: string[] = [body.EventType, String(workOrderId ?? ''), o.UpdatedDate ?? ''];
+  if (body.EventType === 'WorkOrderStatusChanged' && o.Status?.Primary) {
+    const status = [o.Status.Primary, o.Status.Extended ?? ''].map((v) => v.trim().toUpperCase().replace(/\s+/g, '_')).filter((v) => v !== '').join('/');
+    parts.push(`status-${status}`);
+  }
   const notes = o.Notes ?? [];
   if (notes.length > 0) parts.push(`note-${Math.max(...notes.map((n) => n.Id))}`);
+  if (!o.UpdatedDate) parts.push(`h-${objectHash(o)}`);
   return parts.join(':');
+}
+
+/** SHA-256 of a JSON value with its keys sorted and its nulls dropped (a parsed and a raw body hash alike), first 16 hex digits. */
+function objectHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
+}
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 export const EVENT_ID_HEADER = 'x-servicechannel-event-id';
