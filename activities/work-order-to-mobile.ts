@@ -22,10 +22,10 @@ import { PermanentError, PermanentErrorTypes } from '../common/errors';
 import type { Config } from '../common/config';
 import { newestCompletedRun } from '../common/newest-completed-run';
 import type { ChangedSinceCursor, ServiceChannelClient } from '../connectors/servicechannel/client';
-import type { ServiceChannelWorkOrder } from '../connectors/servicechannel/schemas';
+import { isCheckOutAction, markNote, noteKeyOf, NOTE_KEY_PATTERN, type ServiceChannelWorkOrder } from '../connectors/servicechannel/schemas';
 import type { ServicePowerClient } from '../connectors/servicepower/client';
 import type { ServicePowerWorkOrder, ServicePowerWorkOrderInput, ServicePowerWorkOrderPatch } from '../connectors/servicepower/schemas';
-import { mobileWorkOrderNum, type MobileMappingSettings, type ServiceChannelNoteInput } from '../mappings/work-order-to-mobile';
+import { FINAL_SC_STATUSES, mobileWorkOrderNum, type MobileMappingSettings, type ServiceChannelNoteInput } from '../mappings/work-order-to-mobile';
 import { workOrderToMobileWorkflowId, type ServiceChannelEvent } from '../workflows/definitions';
 import { WORK_ORDER_RECONCILE_WORKFLOW } from '../workflows/work-order-reconcile';
 
@@ -219,7 +219,12 @@ export function visitFacts(workOrderNum: string, wo: ServicePowerWorkOrder, edge
   return { workOrderNum, time: new Date(time).toISOString(), latitude, longitude };
 }
 
-/** Every activity here makes one ServiceChannel request (check-in/out: a GET first); they run on the rate-limited task queue. */
+/**
+ * Every activity here makes one ServiceChannel request, except the writes, which read first so that a
+ * retry never repeats a write that landed (status: GET the work order; note with a key: the notes;
+ * check-in/out: the work order for its number, then its check-in activity). They run on the
+ * rate-limited task queue.
+ */
 export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps, 'servicechannel' | 'servicepower' | 'mobileSync'>) {
   const sc = deps.servicechannel;
   const { servicepower, mobileSync } = deps;
@@ -231,12 +236,13 @@ export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps,
   };
 
   /**
-   * The visit ServicePower recorded for a ServiceChannel work order: its number (prefix + the
-   * ServiceChannel Number, as the mapping made it), then the ServicePower work order's facts.
+   * The visit ServicePower recorded for a ServiceChannel work order: its number (`workOrderNum` when
+   * the caller gives it; else prefix + the ServiceChannel Number, as the mapping made it before the
+   * number was built from the Id), then the ServicePower work order's facts.
    */
-  async function visitOf(workOrderId: number, edge: 'start' | 'end'): Promise<VisitFacts> {
+  async function visitOf(workOrderId: number, edge: 'start' | 'end', workOrderNum?: string): Promise<VisitFacts> {
     const scWorkOrder = await sc.getWorkOrder(workOrderId);
-    const num = mobileWorkOrderNum(mobileSync.workOrderNumberPrefix, scWorkOrder.Number);
+    const num = workOrderNum ?? mobileWorkOrderNum(mobileSync.workOrderNumberPrefix, scWorkOrder.Number);
     const wo = await servicepower.getWorkOrder(num);
     if (!wo) {
       throw new PermanentError('servicepower', PermanentErrorTypes.SourceRecordNotFound, `ServiceChannel work order ${workOrderId}: ServicePower work order ${num} does not exist (410), so there is no visit to check ${edge === 'start' ? 'in' : 'out'}`, {
@@ -247,25 +253,78 @@ export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps,
     return visitFacts(num, wo, edge, { workOrderId, subscriberId: scWorkOrder.SubscriberId, xmlCheckInGranted: mobileSync.xmlCheckInSubscribers.includes(scWorkOrder.SubscriberId) });
   }
 
+  /** Whether ServiceChannel already holds a check-in (or check-out) at the visit's time. */
+  async function alreadyRecorded(workOrderId: number, kind: 'check-in' | 'check-out', time: string): Promise<boolean> {
+    const rows = await sc.getCheckInActivity(workOrderId);
+    const at = Date.parse(time);
+    return rows.some((r) => isCheckOutAction(r.Action) === (kind === 'check-out') && r.Date !== null && Math.abs(Date.parse(r.Date) - at) < VISIT_TIME_TOLERANCE_MS);
+  }
+
+  /** Whether the notes hold FieldBridge's note with this key (or, without a key, FieldBridge's note with exactly this text). */
+  async function noteExists(workOrderId: number, note: string, key: string | undefined): Promise<boolean> {
+    const notes = await sc.listNotes(workOrderId);
+    if (key !== undefined) return notes.some((n) => noteKeyOf(n.NoteData) === key);
+    const marked = markNote(note).trim();
+    return notes.some((n) => n.fromProvider && n.NoteData.trim() === marked);
+  }
+
   return {
     async getServiceChannelWorkOrder(input: { workOrderId: number }): Promise<ServiceChannelWorkOrder> {
       return sc.getWorkOrder(input.workOrderId);
     },
-    async setServiceChannelStatus(input: { workOrderId: number; primary: string; extended: string | null; note?: string }): Promise<void> {
-      await sc.updateStatus(input.workOrderId, { primary: input.primary, extended: input.extended, ...(input.note ? { note: input.note } : {}) });
+    /**
+     * Set the work order's status, reading it first (each attempt reads again), so a retried write
+     * whose answer was lost is not repeated:
+     * - `onlyForward` and ServiceChannel's status is final (FINAL_SC_STATUSES: CANCELLED, COMPLETED,
+     *   INVOICED): nothing written (a cancellation made meanwhile is never overwritten);
+     * - the status already is primary/extended: no PUT; a note with a `key` that ServiceChannel does
+     *   not hold yet (no FieldBridge note with that key) is POSTed alone; a note without a key is
+     *   (re)sent with the PUT only when no FieldBridge note with exactly its text exists;
+     * - else the PUT, with the note (marked `[FieldBridge <key>]` when a key is given).
+     * `written`: whether this attempt wrote anything (the PUT, or the note alone); `current`:
+     * ServiceChannel's status as read before writing.
+     */
+    async setServiceChannelStatus(input: SetServiceChannelStatusInput): Promise<SetServiceChannelStatusResult> {
+      const key = checkedKey(input.workOrderId, input.key);
+      const wo = await sc.getWorkOrder(input.workOrderId);
+      const current = { primary: wo.Status.Primary, extended: wo.Status.Extended ?? null };
+      if (input.onlyForward && FINAL_SC_STATUSES.includes(current.primary.trim().toUpperCase())) return { written: false, current };
+      const same = sameText(current.primary, input.primary) && sameText(current.extended, input.extended);
+      const note = input.note ? input.note : undefined;
+      if (same) {
+        if (note === undefined || (await noteExists(input.workOrderId, note, key))) return { written: false, current };
+        if (key !== undefined) {
+          await sc.addNote(input.workOrderId, { note, key });
+          return { written: true, current };
+        }
+      }
+      await sc.updateStatus(input.workOrderId, { primary: input.primary, extended: input.extended, ...(note !== undefined ? { note, ...(key !== undefined ? { noteKey: key } : {}) } : {}) });
+      return { written: true, current };
     },
-    async addServiceChannelNote(input: { workOrderId: number; note: string }): Promise<void> {
-      await sc.addNote(input.workOrderId, { note: input.note });
+    /** A note; with a `key`, only when ServiceChannel holds no FieldBridge note with that key yet (the notes are read first, every attempt). */
+    async addServiceChannelNote(input: AddServiceChannelNoteInput): Promise<{ written: boolean }> {
+      const key = checkedKey(input.workOrderId, input.key);
+      if (key !== undefined && (await noteExists(input.workOrderId, input.note, key))) return { written: false };
+      await sc.addNote(input.workOrderId, { note: input.note, ...(key !== undefined ? { key } : {}) });
+      return { written: true };
     },
-    /** Check-in at the visit's real start and position, as ServicePower recorded them (visitOf). */
-    async checkInServiceChannel(input: { workOrderId: number }): Promise<void> {
-      const visit = await visitOf(input.workOrderId, 'start');
+    /**
+     * Check-in at the visit's real start and position, as ServicePower recorded them (visitOf), unless
+     * ServiceChannel's check-in activity already holds a check-in at that time (a retry after a lost
+     * answer, or a repeated run): read first, on every attempt.
+     */
+    async checkInServiceChannel(input: { workOrderId: number; workOrderNum?: string }): Promise<{ written: boolean }> {
+      const visit = await visitOf(input.workOrderId, 'start', input.workOrderNum);
+      if (await alreadyRecorded(input.workOrderId, 'check-in', visit.time)) return { written: false };
       await sc.checkIn(input.workOrderId, { time: visit.time, ...position(visit) });
+      return { written: true };
     },
-    /** Check-out at the visit's real end and position, as ServicePower recorded them (visitOf). */
-    async checkOutServiceChannel(input: { workOrderId: number; resolution?: string }): Promise<void> {
-      const visit = await visitOf(input.workOrderId, 'end');
+    /** Check-out at the visit's real end and position (visitOf), unless ServiceChannel already holds a check-out at that time (read first, every attempt). */
+    async checkOutServiceChannel(input: { workOrderId: number; workOrderNum?: string; resolution?: string }): Promise<{ written: boolean }> {
+      const visit = await visitOf(input.workOrderId, 'end', input.workOrderNum);
+      if (await alreadyRecorded(input.workOrderId, 'check-out', visit.time)) return { written: false };
       await sc.checkOut(input.workOrderId, { time: visit.time, ...position(visit), ...(input.resolution ? { resolution: input.resolution } : {}) });
+      return { written: true };
     },
     /** `GET /workorders/{id}/notes`: the notes, each marked when the provider (FieldBridge) wrote it. */
     async listServiceChannelNotes(input: { workOrderId: number }): Promise<ServiceChannelNoteInput[]> {
@@ -291,6 +350,50 @@ export function createServiceChannelActivities(deps: Pick<WorkOrderToMobileDeps,
       return rows.filter((r) => r.UpdatedDate).map((r) => ({ workOrderId: r.Id, updatedDate: r.UpdatedDate! }));
     },
   };
+}
+
+export interface SetServiceChannelStatusInput {
+  workOrderId: number;
+  primary: string;
+  extended: string | null;
+  note?: string;
+  /** The note's idempotency key ([A-Za-z0-9._:-]{1,40}): the note is marked `[FieldBridge <key>]`. */
+  key?: string;
+  /** Write nothing when ServiceChannel's status is final (CANCELLED, COMPLETED, INVOICED). */
+  onlyForward?: boolean;
+}
+
+export interface SetServiceChannelStatusResult {
+  /** Whether this attempt wrote anything (the status PUT, or the note alone). */
+  written: boolean;
+  /** ServiceChannel's status as read before writing. */
+  current: { primary: string; extended: string | null };
+}
+
+export interface AddServiceChannelNoteInput {
+  workOrderId: number;
+  note: string;
+  /** The note's idempotency key ([A-Za-z0-9._:-]{1,40}): the note is marked `[FieldBridge <key>]`. */
+  key?: string;
+}
+
+/**
+ * How far a recorded check-in/out may be from the visit's time and still be that visit's
+ * *(assumed: ServiceChannel may keep the time to the minute)*.
+ */
+export const VISIT_TIME_TOLERANCE_MS = 60_000;
+
+function sameText(a: string | null | undefined, b: string | null | undefined): boolean {
+  return (a ?? '').trim().toUpperCase() === (b ?? '').trim().toUpperCase();
+}
+
+/** The key, checked against NOTE_KEY_PATTERN: InvalidRequest naming the work order and the field otherwise. */
+function checkedKey(workOrderId: number, key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (!NOTE_KEY_PATTERN.test(key)) {
+    throw new PermanentError('servicechannel', PermanentErrorTypes.InvalidRequest, `ServiceChannel work order ${workOrderId}: note key "${key}" is not 1 to 40 of A-Z a-z 0-9 . _ : -`, { workOrderId, field: 'key' });
+  }
+  return key;
 }
 
 function position(visit: VisitFacts): { latitude?: number; longitude?: number } {

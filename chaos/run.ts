@@ -8,7 +8,8 @@
  *   the real worker process (worker/main.ts) SIGKILLed every --kill-every seconds and restarted;
  *   the Temporal server (--temporal dev: the CLI's dev server on a SQLite file) stopped and started
  *   again once mid-run on the same port and file; the simulators at --fault-rate (30 %) transient
- *   faults (5xx, unanswered requests) with latency spikes; --invalid-share (10 %) permanently
+ *   faults (5xx, unanswered requests) with latency spikes, and ServiceChannel in 40 % of the fault
+ *   windows applying each write, then losing its answer (connection dropped or a 504); --invalid-share (10 %) permanently
  *   invalid records per flow, --changed-share (20 %) of the customers and work orders changed once
  *   more mid-run.
  *
@@ -257,14 +258,21 @@ function applyFaults(sims: Simulators, rate: number, random: () => number): void
   const statuses = [500, 502, 503];
   for (const sim of [sims.app4sales, sims.specter, sims.servicetrade, sims.spectrum, sims.servicechannel, sims.servicepower]) {
     const spike = random() < 0.25 ? 300 + Math.floor(random() * 1200) : undefined;
+    // ServiceChannel: in some windows its writes are applied, then their answer is lost (the connection
+    // dropped, or a gateway's 504): a retried write must find what landed, not write it twice.
+    const loseAnswer = sim === sims.servicechannel && random() < LOSE_ANSWER_SHARE ? (random() < 0.5 ? 'drop' : '504') : undefined;
     (sim.faults as { set(input: unknown): unknown }).set({
       errorRate: rate * 0.85,
       timeoutRate: rate * 0.15,
       errorStatus: statuses[Math.floor(random() * statuses.length)],
       ...(spike ? { latencyMs: spike } : {}),
+      ...(loseAnswer ? { applyThenLoseAnswer: loseAnswer } : {}),
     });
   }
 }
+
+/** Share of the 2 s fault windows in which ServiceChannel applies every write, then loses its answer. */
+const LOSE_ANSWER_SHARE = 0.4;
 
 function clearFaults(sims: Simulators): void {
   for (const sim of [sims.app4sales, sims.specter, sims.servicetrade, sims.spectrum, sims.servicechannel, sims.servicepower]) sim.faults.clear();
@@ -595,7 +603,7 @@ export function formatReport(r: ChaosResult): string {
   const out: string[] = [];
   const s = r.settings;
   out.push('', `Chaos run on the ${r.temporal === 'dev' ? 'Temporal dev server (SQLite file)' : 'Temporal server on PostgreSQL'}`);
-  out.push(`  settings  n=${s.n} per flow, ${s.deliveries} deliveries per event, ${s.badWebhooks} bad webhooks, worker SIGKILL every ${s.killEverySeconds} s, ${Math.round(s.faultRate * 100)} % faults, ${Math.round(s.invalidShare * 100)} % invalid, ${Math.round(s.changedShare * 100)} % changed`);
+  out.push(`  settings  n=${s.n} per flow, ${s.deliveries} deliveries per event, ${s.badWebhooks} bad webhooks, worker SIGKILL every ${s.killEverySeconds} s, ${Math.round(s.faultRate * 100)} % faults (ServiceChannel writes applied then unanswered in ${Math.round(LOSE_ANSWER_SHARE * 100)} % of the windows), ${Math.round(s.invalidShare * 100)} % invalid, ${Math.round(s.changedShare * 100)} % changed`);
   out.push(`  machine   ${r.machine.cpus} cores, load average ${r.machine.loadAverageStart} at the start, ${r.machine.loadAverageEnd} at the end`);
   out.push(`  chaos     worker killed ${r.chaos.workerKills}x (${r.chaos.workerStarts} starts, ${r.chaos.workerUnexpectedExits} exits on its own), server restarted ${r.chaos.serverRestarts}x (${r.chaos.serverDowntimeMs ?? '-'} ms down)`);
   out.push(`  time      setup ${(r.timingsMs.setup / 1000).toFixed(1)} s, deliveries ${(r.timingsMs.deliveries / 1000).toFixed(1)} s, drain ${(r.timingsMs.drain / 1000).toFixed(1)} s${r.timingsMs.drained ? '' : ' (NOT drained)'}, verify ${(r.timingsMs.verify / 1000).toFixed(1)} s`);

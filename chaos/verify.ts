@@ -14,6 +14,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { describeSync } from '../client/operations';
 import { SourceIdKey, SyncKindKey, SyncStatusKey, WaitingOnKey } from '../common/search-attributes';
+import { isMarkedNote, noteKeyOf } from '../connectors/servicechannel/schemas';
 import { mapCustomerToSpecter } from '../mappings/app4sales-to-specter';
 import type { Simulators } from '../scripts/simulators';
 import { BENCH_PRICE_LIST, BENCH_SALES_REP } from '../bench/customers';
@@ -94,11 +95,34 @@ export function targetCheck(sims: Simulators, r: ChaosRecord): { present: number
   const held = wo ? sims.servicepower.state.workOrders.get(`SC${wo.Number}`) : undefined;
   if (!wo || !held) return { present: 0, settled: false };
   const mobile = held.workOrder as { PurchaseOrder?: { Amount?: number }; DispatchStatus?: number };
+  // A write repeated after its answer was lost: the same FieldBridge note (key, else text) or the same check-in twice.
+  const repeated = repeatedServiceChannelWrites(wo);
+  if (repeated) return { present: 2, wrong: repeated, settled: true };
   // One status write (with its note) per dispatch: a second provider note is the dispatch done twice.
   const providerNotes = wo.Notes.filter((n) => (n as { ByProvider?: boolean }).ByProvider).length;
   if (providerNotes > 1) return { present: 2, wrong: `${providerNotes} dispatch notes in ServiceChannel`, settled: true };
   const differing = [mobile.PurchaseOrder?.Amount !== wo.Nte ? 'NTE' : '', mobile.DispatchStatus !== 3 ? 'DispatchStatus' : '', providerNotes === 0 ? 'dispatched status in ServiceChannel' : ''].filter(Boolean);
   return { present: 1, wrong: differing.length ? `differs in ${differing.join(', ')}` : undefined, settled: differing.length === 0 };
+}
+
+/**
+ * A ServiceChannel write FieldBridge made twice: two FieldBridge notes with the same key (else the same
+ * text), or two check-ins at the same time; null when none.
+ */
+export function repeatedServiceChannelWrites(wo: { Notes: ReadonlyArray<{ NoteData?: unknown }>; CheckIns: ReadonlyArray<{ CheckInTime: string }> }): string | null {
+  const seen = new Map<string, number>();
+  for (const n of wo.Notes) {
+    const text = typeof n.NoteData === 'string' ? n.NoteData : '';
+    if (!isMarkedNote(text)) continue;
+    const id = noteKeyOf(text) ?? text.trim();
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  const twice = [...seen.entries()].filter(([, count]) => count > 1);
+  if (twice.length > 0) return `FieldBridge note written ${twice[0]![1]} times in ServiceChannel (${twice[0]![0].slice(0, 40)})`;
+  const times = wo.CheckIns.map((c) => Date.parse(c.CheckInTime));
+  const dup = times.find((t, i) => times.indexOf(t) !== i);
+  if (dup !== undefined) return `check-in at ${new Date(dup).toISOString()} written ${times.filter((t) => t === dup).length} times in ServiceChannel`;
+  return null;
 }
 
 /** Nothing more will happen to this record without a new change or an operator. */

@@ -17,8 +17,10 @@
  * - Proposal* and Invoice*: 202, acknowledged and logged, nothing started.
  * - anything else: 202 and a log line, nothing started.
  *
- * The event id is serviceChannelEventId(body) (`<EventType>:<Id>:<UpdatedDate>[:note-<id>]`, or
- * `<EventType>:<WorkOrderId>:<Date>` for a check-in/out):
+ * The event id is serviceChannelEventId(body) (`<EventType>:<Id>:<UpdatedDate>[:status-<Primary>[/<Extended>]][:note-<id>]`,
+ * or `<EventType>:<WorkOrderId>:<Date>` for a check-in/out; an event without its time adds `:h-<hash
+ * of the Object>`, so two different events never share an id and a cancellation is never dropped as a
+ * repeat of the change before it):
  * computed from the signed body, so it is the same on every delivery attempt and cannot be changed by
  * anyone without the key. The simulator's `X-ServiceChannel-Event-Id` header carries the same value;
  * it is not signed, so it is only compared (a difference is logged), never trusted.

@@ -17,7 +17,8 @@
  * event id is the notification's EventID, the same on every redelivery, so a repeat is ignored.
  *
  * No running workflow holds that number:
- * - a workflow that held it has ended (the work order is final on both sides): 202 with
+ * - a workflow that held it has ended (the work order is final on both sides; a run that continued as
+ *   new has not ended): 202 with
  *   `accepted: false` and a log line, nothing started;
  * - no workflow ever held it: 503 with `Retry-After: 1` and a warning. The workflow records the number
  *   right after its PUT, and visibility follows a moment later, so a technician's move made at once
@@ -53,7 +54,8 @@ const NOT_YET_VISIBLE_RETRY_SECONDS = 1;
 /** The visibility query that finds the workflow of a mobile work order number: the running one (default), or the closed ones. */
 export function workflowByMobileNumberQuery(workOrderNum: string, opts: { closed?: boolean } = {}): string {
   const query = `${SyncKindKey.name} = "work-order-to-mobile" AND ${TargetCodeKey.name} = ${visibilityString(workOrderNum)}`;
-  return opts.closed ? `${query} AND ExecutionStatus != "Running"` : `${query} AND ExecutionStatus = "Running"`;
+  // A run that continued as new has not ended: its successor holds the number (it may not be visible yet).
+  return opts.closed ? `${query} AND ExecutionStatus != "Running" AND ExecutionStatus != "ContinuedAsNew"` : `${query} AND ExecutionStatus = "Running"`;
 }
 
 /** The ServiceChannel work order id whose running workflow holds this ServicePower work order number, or null. */
@@ -130,7 +132,7 @@ export async function servicePowerNotificationRoutes(app: FastifyInstance, opts:
       req.log.info({ ...context, reason: outcome.reason }, `ServicePower notification not applied: ${outcome.reason}`);
       return reply.code(202).send({ accepted: false, eventId: n.EventID, reason: outcome.reason });
     }
-    req.log.info({ ...context, workflowId: outcome.workflowId, runId: outcome.runId }, 'field status signalled');
-    return reply.code(202).send({ accepted: true, eventId: n.EventID, workflowId: outcome.workflowId, runId: outcome.runId });
+    req.log.info({ ...context, workflowId: outcome.workflowId }, 'field status signalled (to the workflow id: its current run)');
+    return reply.code(202).send({ accepted: true, eventId: n.EventID, workflowId: outcome.workflowId });
   });
 }

@@ -164,31 +164,28 @@ export async function startWorkOrderToMobile(client: Client, taskQueue: string, 
 }
 
 export type MobileStatusSignalled =
-  | { signalled: true; workflowId: string; runId: string }
+  /** Signalled to the workflow id (whichever run is current when Temporal takes the signal). */
+  | { signalled: true; workflowId: string }
   /** No workflow of that work order is running (never started, or ended): nothing was signalled. */
   | { signalled: false; workflowId: string; reason: string };
 
 /**
- * Tell a work order's running workflow that its ServicePower OrderStatus moved. A field change for a
- * work order whose workflow is not running starts nothing (the workflow is started by ServiceChannel
+ * Tell a work order's running workflow that its ServicePower OrderStatus moved. The signal names the
+ * workflow id only, never a run id: a run id read first goes stale when the workflow continues as new
+ * in between, and the signal to it would fail (the notification answered 202 and dropped); Temporal
+ * delivers a signal without a run id to the run that is current when it takes it. A field change for
+ * a work order whose workflow is not running starts nothing (the workflow is started by ServiceChannel
  * events only): the result says so.
  */
 export async function signalMobileStatus(client: Client, workOrderId: number, change: MobileStatusChange): Promise<MobileStatusSignalled> {
   const workflowId = workOrderToMobileWorkflowId(workOrderId);
-  const handle = client.workflow.getHandle(workflowId);
-  let runId: string;
   try {
-    const description = await handle.describe();
-    if (description.status.name !== 'RUNNING') {
-      return { signalled: false, workflowId, reason: `the workflow of ServiceChannel work order ${workOrderId} is not running (${description.status.name.toLowerCase()})` };
-    }
-    runId = description.runId;
-    await client.workflow.getHandle(workflowId, runId).signal(mobileStatusChangedSignal, change);
+    await client.workflow.getHandle(workflowId).signal(mobileStatusChangedSignal, change);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       return { signalled: false, workflowId, reason: `no running workflow for ServiceChannel work order ${workOrderId}` };
     }
     throw err;
   }
-  return { signalled: true, workflowId, runId };
+  return { signalled: true, workflowId };
 }

@@ -15,7 +15,16 @@ export interface HttpClientOptions {
   /** Upper bound on concurrent connections to this system. */
   connections?: number;
   defaultHeaders?: Record<string, string>;
+  /**
+   * The most bytes of an answer's body read (default DEFAULT_MAX_BODY_BYTES, 10 MB). A larger body
+   * (by its Content-Length, or as it streams in) is not buffered: the connection is dropped and the
+   * call fails with a PermanentError(InvalidResponse) naming the system, the URL and the limit.
+   */
+  maxBodyBytes?: number;
 }
+
+/** The default cap on an answer's body (HttpClientOptions.maxBodyBytes). */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface HttpResponse<T = unknown> {
   status: number;
@@ -48,6 +57,8 @@ export interface RawRequestOptions {
 
 export interface RawHttpResponse {
   status: number;
+  /** The URL asked (without the query), to name in errors. */
+  url?: string;
   headers: Record<string, string | string[] | undefined>;
   text: string;
 }
@@ -154,8 +165,12 @@ export class HttpClient {
     }
     let text: string;
     try {
-      text = await res.body.text();
+      text = await this.readBody(res, url);
     } catch (err) {
+      if (err instanceof PermanentError) {
+        recordExternalCall(this.opts.system, operation, classifyAnswer(res.statusCode, { retryAfter: false, soapFault: false }), elapsed());
+        throw err;
+      }
       recordExternalCall(this.opts.system, operation, isTimeout(err) ? 'timeout' : 'network', elapsed());
       throw new TransientError(this.opts.system, `${what}: reading the answer failed: ${describeNetworkError(err)}`, {
         status: res.statusCode,
@@ -166,7 +181,7 @@ export class HttpClient {
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     const outcome = classifyAnswer(res.statusCode, { retryAfter: retryAfterMs !== undefined, soapFault: res.statusCode === 500 && /<(\w+:)?Fault[\s>]/.test(text) });
     recordExternalCall(this.opts.system, operation, outcome, elapsed(), outcome === 'throttled' ? { status: res.statusCode, retryAfterMs } : undefined);
-    if (req.returnStatuses?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, text };
+    if (req.returnStatuses?.includes(res.statusCode)) return { status: res.statusCode, url: `${url.origin}${url.pathname}`, headers: res.headers, text };
     if (TRANSIENT_STATUSES.has(res.statusCode)) {
       throw new TransientError(this.opts.system, `${what} answered ${res.statusCode}: ${summarize(text)}`, {
         status: res.statusCode,
@@ -182,7 +197,35 @@ export class HttpClient {
         { status: res.statusCode },
       );
     }
-    return { status: res.statusCode, headers: res.headers, text };
+    return { status: res.statusCode, url: `${url.origin}${url.pathname}`, headers: res.headers, text };
+  }
+
+  /**
+   * The body as text, at most maxBodyBytes: a Content-Length over it, or more bytes than it as they
+   * stream in, drops the connection (nothing more is read) and throws PermanentError(InvalidResponse).
+   */
+  private async readBody(res: Dispatcher.ResponseData, url: URL): Promise<string> {
+    const limit = this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const tooLarge = (size: string) => {
+      res.body.destroy();
+      return new PermanentError(
+        this.opts.system,
+        PermanentErrorTypes.InvalidResponse,
+        `${this.opts.system} answered ${res.statusCode} to ${url.origin}${url.pathname} with a body of ${size}, over the limit of ${limit} bytes: not read`,
+        { status: res.statusCode, url: `${url.origin}${url.pathname}`, maxBodyBytes: limit },
+      );
+    };
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) throw tooLarge(`${declared} bytes (Content-Length)`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      size += buf.length;
+      if (size > limit) throw tooLarge(`more than ${limit} bytes`);
+      chunks.push(buf);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,7 @@ import type { z } from 'zod';
 import { PermanentError, PermanentErrorTypes, TransientError } from '../../common/errors';
 import { HttpClient, parseResponse, parseRetryAfter, type RawHttpResponse, type RawRequestOptions } from '../../common/http';
 import {
+  CheckInActivityListSchema,
   ErrorBodySchema,
   LOCATION_NOT_FOUND_ERROR_CODE,
   LOGIN_LIMIT_HEADER,
@@ -46,10 +47,12 @@ import {
   WorkOrderNoteListSchema,
   WorkOrderSchema,
   isMarkedNote,
+  isServiceChannelErrorBody,
   locationHasAddress,
   markNote,
   permissionsForStatus,
   type CheckOutPrimaryStatus,
+  type ServiceChannelCheckInActivity,
   type ServiceChannelErrorBody,
   type ServiceChannelLocation,
   type ServiceChannelNote,
@@ -79,6 +82,8 @@ export interface StatusUpdate {
   primary: string;
   extended?: string | null;
   note?: string;
+  /** The note's key (markNote): the note ends with `[FieldBridge <key>]`, so it is found again by it. */
+  noteKey?: string;
 }
 
 export interface NoteInput {
@@ -87,6 +92,8 @@ export interface NoteInput {
   mailedTo?: string[];
   /** Default true (Visibility 0, everyone); false sends Visibility 1 (see addNote). */
   visibleToSubscriber?: boolean;
+  /** The note's key (markNote): the note ends with `[FieldBridge <key>]`, so it is found again by it. */
+  key?: string;
 }
 
 /**
@@ -280,7 +287,7 @@ export class ServiceChannelClient {
   async updateStatus(id: number, update: StatusUpdate): Promise<void> {
     const status = update.extended ? `${update.primary} / ${update.extended}` : update.primary;
     await this.write(
-      { method: 'PUT', path: `workorders/${id}/status`, json: { Status: { Primary: update.primary, Extended: update.extended ?? '' }, ...(update.note !== undefined ? { Note: markNote(update.note) } : {}) } },
+      { method: 'PUT', path: `workorders/${id}/status`, json: { Status: { Primary: update.primary, Extended: update.extended ?? '' }, ...(update.note !== undefined ? { Note: markNote(update.note, update.noteKey) } : {}) } },
       { what: `status update of work order ${id} to ${status}`, workOrderId: id, permissions: permissionsForStatus(update.primary, update.extended) },
     );
   }
@@ -299,7 +306,7 @@ export class ServiceChannelClient {
       {
         method: 'POST',
         path: `workorders/${id}/notes`,
-        json: { Note: markNote(input.note), ...(mailedTo.length > 0 ? { MailedTo: mailedTo.join(',') } : {}), Visibility: input.visibleToSubscriber === false ? 1 : 0 },
+        json: { Note: markNote(input.note, input.key), ...(mailedTo.length > 0 ? { MailedTo: mailedTo.join(',') } : {}), Visibility: input.visibleToSubscriber === false ? 1 : 0 },
       },
       { what: `note on work order ${id}`, workOrderId: id, permissions },
     );
@@ -360,6 +367,19 @@ export class ServiceChannelClient {
       { method: 'PUT', path: `workorders/${id}/nte`, json: { Value: String(input.nte) } },
       { what: `NTE update of work order ${id}`, workOrderId: id, permissions: ['NTE Update'] },
     );
+  }
+
+  /**
+   * The work order's check-in and check-out records: `GET /odata/workorders({id})/Service.CheckInActivity()`
+   * (reference `CheckInIActivity[]`: Date, Action, ...), oldest first. SourceRecordNotFound naming the
+   * work order when ServiceChannel says there is none.
+   */
+  async getCheckInActivity(id: number): Promise<ServiceChannelCheckInActivity[]> {
+    const op: Operation = { what: `check-in activity of work order ${id}`, workOrderId: id };
+    const rows = await this.guard(async () =>
+      this.parse(await this.call({ method: 'GET', path: `odata/workorders(${id})/Service.CheckInActivity()`, operation: 'GET odata/workorders({id})/Service.CheckInActivity()' }, op), CheckInActivityListSchema, op.what, op),
+    );
+    return [...rows].sort((a, b) => Date.parse(a.Date ?? '') - Date.parse(b.Date ?? '') || (a.Id ?? 0) - (b.Id ?? 0));
   }
 
   /**
@@ -532,6 +552,16 @@ export class ServiceChannelClient {
       return new PermanentError('servicechannel', PermanentErrorTypes.AuthenticationFailed, `${op.what}: ServiceChannel refused client ${this.config.clientId} / user ${this.config.username} (${res.status}: ${said})`, details);
     }
     const codes = errorCodesOf(body);
+    if (res.status === 404 && !isServiceChannelErrorBody(body)) {
+      // Not ServiceChannel's word that the record is gone: a wrong base URL, a gateway, a proxy's page.
+      const url = res.url ?? `${this.config.apiBaseUrl}/...`;
+      this.log?.warn({ url, status: 404, workOrderId: op.workOrderId, body: said }, 'ServiceChannel: a 404 without ServiceChannel\'s error body; not taken as "not found", retried');
+      return new TransientError(
+        'servicechannel',
+        `${op.what}: ${url} answered 404 without ServiceChannel's error body (ErrorCodes/ErrorCode/ErrorMessage): not ServiceChannel's answer (a wrong base URL, a gateway or a proxy?), so not taken as "does not exist" (${said})`,
+        { status: 404, outcome: 'unknown' },
+      );
+    }
     if (res.status === 404 || (res.status === 400 && (codes.includes(NOT_FOUND_ERROR_CODE) || codes.includes(LOCATION_NOT_FOUND_ERROR_CODE)))) {
       const subject = op.notFound ?? (op.workOrderId !== undefined ? `work order ${op.workOrderId}` : op.what);
       return new PermanentError('servicechannel', PermanentErrorTypes.SourceRecordNotFound, `${subject} does not exist in ServiceChannel, or this provider cannot see it (${res.status}: ${said})`, details);

@@ -11,6 +11,7 @@
  * where the public documentation is silent; the simulator follows the same reading
  * (simulators/README.md, ServiceChannel section).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Base URLs by environment (API-NOTES section 3). */
@@ -205,14 +206,67 @@ export const NOTES_PAGE_SIZE = 100;
 /**
  * The mark FieldBridge puts at the end of every note it writes (notes, status and check-out notes), so
  * that it recognises its own notes in the list (which has no "created by the provider" flag) and never
- * sends them back to the field.
+ * sends them back to the field. A note written with a key (an idempotency key: the same key is the same
+ * note, so a retried write whose answer was lost finds it in the list and is not written again) ends
+ * with `[FieldBridge <key>]` instead; the key is NOTE_KEY_PATTERN.
  */
 export const FIELDBRIDGE_NOTE_MARK = '[FieldBridge]';
-export function markNote(text: string): string {
-  return text.trimEnd().endsWith(FIELDBRIDGE_NOTE_MARK) ? text : `${text.trimEnd()} ${FIELDBRIDGE_NOTE_MARK}`;
+export const NOTE_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,40}$/;
+const KEYED_MARK = /\[FieldBridge(?: ([A-Za-z0-9._:-]{1,40}))?\]$/;
+
+/** A note key as NOTE_KEY_PATTERN wants it; an error naming the key otherwise. */
+export function checkNoteKey(key: string): string {
+  if (!NOTE_KEY_PATTERN.test(key)) throw new Error(`note key "${key}" is not 1 to 40 of A-Z a-z 0-9 . _ : -`);
+  return key;
+}
+
+/** The text with FieldBridge's mark (`[FieldBridge]`, or `[FieldBridge <key>]` with a key); a text already marked is kept. */
+export function markNote(text: string, key?: string): string {
+  const trimmed = text.trimEnd();
+  if (key === undefined) return isMarkedNote(trimmed) ? text : `${trimmed} ${FIELDBRIDGE_NOTE_MARK}`;
+  checkNoteKey(key);
+  if (noteKeyOf(trimmed) === key) return text;
+  return `${trimmed} [FieldBridge ${key}]`;
 }
 export function isMarkedNote(text: string | null | undefined): boolean {
-  return (text ?? '').trimEnd().endsWith(FIELDBRIDGE_NOTE_MARK);
+  return KEYED_MARK.test((text ?? '').trimEnd());
+}
+/** The key of a note FieldBridge wrote with one (`... [FieldBridge <key>]`); null for any other note. */
+export function noteKeyOf(text: string | null | undefined): string | null {
+  return KEYED_MARK.exec((text ?? '').trimEnd())?.[1] ?? null;
+}
+
+/**
+ * One row of `GET /odata/workorders({workorderId})/Service.CheckInActivity()` (reference:
+ * `ServiceChannel.Services.Messaging.Workorders.CheckInIActivity`: Id, Date, Dto, User, Action,
+ * WorkType, CheckInOutType, ...). Action names the kind of record: `CheckIn` or `CheckOut` *(assumed
+ * values: the reference types it as a string only; the webhook's CheckInAndOutObject uses these)*.
+ */
+export const CheckInActivitySchema = z.looseObject({
+  Id: z.coerce.number().int().nullish(),
+  Date: dateTime,
+  Action: nullableText,
+  WorkType: nullableText,
+});
+export type ServiceChannelCheckInActivity = z.infer<typeof CheckInActivitySchema>;
+/** The reference declares the 200 answer as an array; an OData service wraps it as `{value: [...]}` *(assumed; both are read)*. */
+export const CheckInActivityListSchema = z.union([
+  z.object({ value: z.array(CheckInActivitySchema) }).transform((v) => v.value),
+  z.array(CheckInActivitySchema),
+]);
+/** Whether a check-in activity row is a check-out (else a check-in): its Action. */
+export function isCheckOutAction(action: string | null | undefined): boolean {
+  return /check\s*-?\s*out/i.test(action ?? '');
+}
+
+/**
+ * Whether an error body is ServiceChannel's own (`ErrorResponse`: ErrorCodes, ErrorCode or
+ * ErrorMessage): only such a body is ServiceChannel's word, e.g. that a work order does not exist.
+ * A 404 without it (HTML from a gateway, a wrong base URL, `{Message}` from a web framework) is not.
+ */
+export function isServiceChannelErrorBody(body: ServiceChannelErrorBody | null): boolean {
+  if (!body) return false;
+  return (Array.isArray(body.ErrorCodes) && body.ErrorCodes.length > 0) || (body.ErrorCode !== undefined && body.ErrorCode !== null) || (typeof body.ErrorMessage === 'string' && body.ErrorMessage !== '');
 }
 
 /** The token endpoint's answer (RFC 6749); ServiceChannel sends a refresh token with the password grant. */
@@ -398,7 +452,14 @@ export type ServiceChannelWebhook = z.infer<typeof ServiceChannelWebhookSchema>;
 /** What serviceChannelEventId and workOrderIdOf read of a webhook body. */
 export interface WebhookIdentity {
   EventType: string;
-  Object: { Id?: number | null; WorkOrderId?: number | null; UpdatedDate?: string | null; Date?: string | null; Notes?: ReadonlyArray<{ Id: number }> | null };
+  Object: {
+    Id?: number | null;
+    WorkOrderId?: number | null;
+    UpdatedDate?: string | null;
+    Date?: string | null;
+    Status?: { Primary?: string | null; Extended?: string | null } | null;
+    Notes?: ReadonlyArray<{ Id: number }> | null;
+  };
 }
 
 export function workOrderIdOf(body: WebhookIdentity): number | null {
@@ -407,22 +468,48 @@ export function workOrderIdOf(body: WebhookIdentity): number | null {
 }
 
 /**
- * The id of a webhook event *(assumed: ServiceChannel's body carries none)*: for a work order event
- * `<EventType>:<Object.Id>:<Object.UpdatedDate>` plus `:note-<id>` of its newest note when it carries
- * `Notes`; for a check-in/out `<EventType>:<Object.WorkOrderId>:<Object.Date>`. It is the same for every
- * delivery attempt of one event (the body does not change between attempts) and differs between two
- * changes of one work order (each change moves UpdatedDate; the simulator stamps it with milliseconds
- * and never twice the same for one work order). The simulator also sends it as the
- * `X-ServiceChannel-Event-Id` header *(a simulator convenience; not to be relied on with the real
- * ServiceChannel)*.
+ * The id of a webhook event *(assumed: ServiceChannel's body carries none)*, built from what the event
+ * carries so that two different events never share one and every delivery of one body keeps it:
+ * - a work order event: `<EventType>:<Object.Id>:<Object.UpdatedDate>`, then `:status-<Primary>[/<Extended>]`
+ *   for a status change (two status changes stamped alike stay apart: a cancellation is never taken
+ *   for the change before it), then `:note-<id>` of its newest note when it carries `Notes`;
+ * - a check-in/out: `<EventType>:<Object.WorkOrderId>:<Object.Date>`;
+ * - an event without its time (no UpdatedDate, resp. no Date): the same, then `:h-<hash>`, the first 16
+ *   hex digits of the SHA-256 of the Object (keys sorted, nulls dropped): a later change carries another
+ *   Object, so it is not dropped as a repeat of the first; a redelivery carries the same.
+ * The simulator also sends it as the `X-ServiceChannel-Event-Id` header *(a simulator convenience; not to
+ * be relied on with the real ServiceChannel)*.
  */
 export function serviceChannelEventId(body: WebhookIdentity): string {
   const o = body.Object;
   const workOrderId = workOrderIdOf(body);
-  if (isCheckInOutEventType(body.EventType)) return [body.EventType, String(workOrderId ?? ''), o.Date ?? o.UpdatedDate ?? ''].join(':');
+  if (isCheckInOutEventType(body.EventType)) {
+    const date = o.Date ?? o.UpdatedDate ?? null;
+    return [body.EventType, String(workOrderId ?? ''), date ?? '', ...(date ? [] : [`h-${objectHash(o)}`])].join(':');
+  }
   const parts: string[] = [body.EventType, String(workOrderId ?? ''), o.UpdatedDate ?? ''];
+  if (body.EventType === 'WorkOrderStatusChanged' && o.Status?.Primary) {
+    const status = [o.Status.Primary, o.Status.Extended ?? ''].map((v) => v.trim().toUpperCase().replace(/\s+/g, '_')).filter((v) => v !== '').join('/');
+    parts.push(`status-${status}`);
+  }
   const notes = o.Notes ?? [];
   if (notes.length > 0) parts.push(`note-${Math.max(...notes.map((n) => n.Id))}`);
+  if (!o.UpdatedDate) parts.push(`h-${objectHash(o)}`);
   return parts.join(':');
+}
+
+/** SHA-256 of a JSON value with its keys sorted and its nulls dropped (a parsed and a raw body hash alike), first 16 hex digits. */
+function objectHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
+}
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 export const EVENT_ID_HEADER = 'x-servicechannel-event-id';

@@ -711,6 +711,23 @@ export class ServiceChannelState {
     return this.workOrders.get(id)?.checkIns.at(-1)?.Id ?? 0;
   }
 
+  /**
+   * `GET /odata/workorders({id})/Service.CheckInActivity()` (reference `CheckInIActivity`): one row per
+   * check-in and one per check-out, oldest first, `{Id, Date, Dto, Action: 'CheckIn' | 'CheckOut',
+   * WorkType, CheckInOutType}` *(Action's values assumed)*; undefined when there is no such work order.
+   */
+  checkInActivity(id: number): Array<Record<string, unknown>> | undefined {
+    const order = this.workOrders.get(id);
+    if (!order) return undefined;
+    const rows: Array<Record<string, unknown>> = [];
+    for (const c of order.checkIns) {
+      const type = c.TimeGiven ? 'Ivr' : 'Gps';
+      rows.push({ Id: c.Id * 2 - 1, Date: c.CheckInTime, Dto: c.CheckInTime, Action: 'CheckIn', WorkType: 'Repair', CheckInOutType: type });
+      if (c.CheckOutTime) rows.push({ Id: c.Id * 2, Date: c.CheckOutTime, Dto: c.CheckOutTime, Action: 'CheckOut', WorkType: 'Repair', CheckInOutType: type });
+    }
+    return rows.sort((a, b) => Date.parse(String(a.Date)) - Date.parse(String(b.Date)) || Number(a.Id) - Number(b.Id));
+  }
+
   /** `POST /workorders/{id}/notes`: MailedTo needs `Allow to use MAIL_TO`. */
   addNote(id: number, body: { Note: string; MailedTo?: string | null; Visibility?: number }): { refusal: PermissionRefusal | null; note?: NoteRecord } {
     const order = this.requireWorkOrder(id);
@@ -765,7 +782,7 @@ export class ServiceChannelState {
     if (refused) return refused;
     if (body.ActionStatus !== 'Cancel') this.requirePosition(order, body);
     const open = [...order.checkIns].reverse().find((c) => c.CheckOutTime === null);
-    if (!open) throw new HttpError(400, `Work order ${id} has no open check-in to check out of`, scErrorCode(VALIDATION_ERROR_CODE));
+    if (!open) throw new HttpError(400, `User has not checked in (work order ${id} has no open check-in)`, scErrorCode(VALIDATION_ERROR_CODE));
     open.CheckOutTime = body.CheckOutTime ? new Date(body.CheckOutTime).toISOString() : new Date(this.now()).toISOString();
     open.Resolution = body.Resolution ?? null;
     open.PrimaryStatus = body.PrimaryStatus ?? null;

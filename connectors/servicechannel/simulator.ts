@@ -39,7 +39,7 @@ import {
   WorkOrderPatchSchema,
 } from './simulator-state';
 import { WebhookDispatcher, type WebhookTarget, WebhookTargetSchema } from './simulator-webhooks';
-import { FaultConfigSchema, FaultInjector, registerFaultRoutes } from '../../simulators/faults';
+import { FaultConfigSchema, FaultInjector, hasSharedFault, registerFaultRoutes } from '../../simulators/faults';
 import { HttpError, type ListenOptions, type SimulatorLogger, createSimulatorApp, listen, parseOr400 } from '../../simulators/http';
 import { registerTargetRoutes } from '../../simulators/webhooks';
 
@@ -58,8 +58,38 @@ export const SERVICECHANNEL_ROUTE_IDS = [
   'updateNte',
   'listWorkOrders',
   'getLocation',
+  'checkInActivity',
 ] as const;
 type RouteId = (typeof SERVICECHANNEL_ROUTE_IDS)[number];
+
+/** The write routes: the ones an "apply, then lose the answer" fault acts on. */
+export const SERVICECHANNEL_WRITE_ROUTE_IDS: readonly RouteId[] = ['updateStatus', 'addNote', 'checkIn', 'checkOut', 'updateScheduledDate', 'updateNte'];
+
+/**
+ * The shared fault model plus ServiceChannel's own kinds (set with `PUT /__admin/faults`, limited to
+ * `routes` and `count` like every fault):
+ * - `applyThenLoseAnswer`: a write (the routes of SERVICECHANNEL_WRITE_ROUTE_IDS) is applied (stored,
+ *   announced), then its answer is lost: `drop` destroys the connection without an answer, `504`
+ *   answers a gateway's 504 page without the result. A write refused (permission, 400) is answered
+ *   as usual (it still counts against `count`).
+ * - `gateway404`: the request never reaches ServiceChannel: a gateway answers 404 with an HTML page
+ *   (no ServiceChannel error body), nothing applied.
+ */
+export const ServiceChannelFaultConfigSchema = FaultConfigSchema.extend({
+  applyThenLoseAnswer: z.enum(['drop', '504']).optional(),
+  gateway404: z.boolean().optional(),
+});
+export type ServiceChannelFaultConfig = z.infer<typeof ServiceChannelFaultConfigSchema>;
+
+function faultAffects(config: ServiceChannelFaultConfig, routeId: string): boolean {
+  if (hasSharedFault(config) || config.gateway404 === true) return routeId !== 'token' || hasSharedFault(config);
+  if (config.applyThenLoseAnswer !== undefined) return (SERVICECHANNEL_WRITE_ROUTE_IDS as readonly string[]).includes(routeId);
+  return false;
+}
+
+/** What a gateway in front of ServiceChannel answers for a path it does not route (no ServiceChannel error body). */
+export const GATEWAY_404_PAGE = '<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>';
+const GATEWAY_504_PAGE = '<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>';
 
 export interface ServiceChannelSimulatorOptions extends ListenOptions {
   logger?: SimulatorLogger;
@@ -127,14 +157,14 @@ export interface ServiceChannelSimulator {
   /** The server root (admin routes under `${rootUrl}/__admin`). */
   readonly rootUrl: string;
   readonly state: ServiceChannelState;
-  readonly faults: FaultInjector;
+  readonly faults: FaultInjector<ServiceChannelFaultConfig>;
   readonly webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
 interface Context {
   state: ServiceChannelState;
-  faults: FaultInjector;
+  faults: FaultInjector<ServiceChannelFaultConfig>;
   webhooks: WebhookDispatcher;
   initialWebhook: WebhookTarget | null;
   maxPageSize: number;
@@ -219,7 +249,29 @@ function errorBody(code: number, message: string) {
 }
 
 function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize, onExchange }: Context): void {
-  const route = (id: RouteId) => ({ preHandler: faults.hook(id), config: { routeId: id } });
+  const gateway = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (faults.appliedTo(request)?.gateway404 && !reply.sent) {
+      request.log.info({ url: request.url }, 'fault: a gateway answers 404 (HTML), ServiceChannel never sees the request');
+      return reply.code(404).type('text/html; charset=utf-8').send(GATEWAY_404_PAGE);
+    }
+    return undefined;
+  };
+  const route = (id: RouteId) => ({ preHandler: [faults.hook(id), gateway], config: { routeId: id } });
+  /** A write's answer, unless an "apply, then lose the answer" fault takes it (the write is applied by then). */
+  const answer = (request: FastifyRequest, reply: FastifyReply, code: number, body: unknown) => {
+    const lose = faults.appliedTo(request)?.applyThenLoseAnswer;
+    if (lose === 'drop') {
+      request.log.info({ url: request.url }, 'fault: write applied, connection dropped without its answer');
+      reply.hijack();
+      reply.raw.destroy();
+      return reply;
+    }
+    if (lose === '504') {
+      request.log.info({ url: request.url }, 'fault: write applied, answered 504 without its result');
+      return reply.code(504).type('text/html; charset=utf-8').send(GATEWAY_504_PAGE);
+    }
+    return reply.code(code).send(body);
+  };
 
   void app.register(async (api) => {
     api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -307,7 +359,7 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
       const body = parseOr400(StatusUpdateBodySchema, request.body);
       const refusal = state.updateStatus(id, body.Status, body.Note);
       if (refusal) return refusePermission(reply, refusal);
-      return { result: body.Note ?? 'Status has been changed', id };
+      return answer(request, reply, 200, { result: body.Note ?? 'Status has been changed', id });
     });
 
     // Reference: `{Notes: [...]}` newest first, one page per `paging=<page>:<size>` ("1:10" by default).
@@ -324,7 +376,7 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
       const id = idOf(request);
       const { refusal, note } = state.addNote(id, parseOr400(NoteBodySchema, request.body));
       if (refusal) return refusePermission(reply, refusal);
-      return reply.code(201).send(note!.Id);
+      return answer(request, reply, 201, note!.Id);
     });
 
     // Reference: 200 `{MechanicId}`.
@@ -332,14 +384,14 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
       const id = idOf(request);
       const refusal = state.checkIn(id, parseOr400(CheckInBodySchema, request.body ?? {}));
       if (refusal) return refusePermission(reply, refusal);
-      return { MechanicId: state.lastCheckInId(id) };
+      return answer(request, reply, 200, { MechanicId: state.lastCheckInId(id) });
     });
 
     api.post<IdParams>('/v3/workorders/:id/universalCheckOut', route('checkOut'), async (request, reply) => {
       const id = idOf(request);
       const refusal = state.checkOut(id, parseOr400(CheckOutBodySchema, request.body ?? {}));
       if (refusal) return refusePermission(reply, refusal);
-      return { MechanicId: state.lastCheckInId(id) };
+      return answer(request, reply, 200, { MechanicId: state.lastCheckInId(id) });
     });
 
     // Reference: ChangeWoFieldsRequest `{Value}`, answer `{id}`.
@@ -348,7 +400,7 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
       const body = parseOr400(ScheduledDateBodySchema, request.body);
       const refusal = state.updateScheduledDate(id, body.Value);
       if (refusal) return refusePermission(reply, refusal);
-      return { id };
+      return answer(request, reply, 200, { id });
     });
 
     // Reference: ChangeWoNteRequest `{Value}` (a string), answer `{id}`.
@@ -357,7 +409,18 @@ function registerPublicRoutes(app: FastifyInstance, { state, faults, maxPageSize
       const body = parseOr400(NteBodySchema, request.body);
       const refusal = state.updateNte(id, Number(body.Value));
       if (refusal) return refusePermission(reply, refusal);
-      return { id };
+      return answer(request, reply, 200, { id });
+    });
+
+    // Reference: `GET /odata/workorders({workorderId})/Service.CheckInActivity()`, 200 an array of
+    // CheckInIActivity (Date, Action, ...), served OData-style as `{value: [...]}`.
+    api.get<{ Params: { '*': string } }>('/v3/odata/*', route('checkInActivity'), async (request) => {
+      const m = /^workorders\((\d+)\)\/Service\.CheckInActivity\(\)$/.exec(decodeURIComponent(request.params['*']));
+      if (!m) throw new HttpError(404, `No OData resource ${request.params['*']}`);
+      const id = Number(m[1]);
+      const rows = state.checkInActivity(id);
+      if (!rows) throw new HttpError(404, `Work order ${id} not found`, scErrorCode(NOT_FOUND_ERROR_CODE));
+      return { '@odata.context': `${state.apiUrl}/odata/$metadata#Collection(ServiceChannel.Services.Messaging.Workorders.CheckInIActivity)`, value: rows };
     });
 
     // Reference: the last 90 days of CallDate unless $filter bounds CallDate (at most 365 days back), 50 rows a page.
@@ -525,7 +588,7 @@ export async function startServiceChannelSimulator(opts: ServiceChannelSimulator
   state.onEvent = (event) => void webhooks.emit(event);
   const context: Context = {
     state,
-    faults: new FaultInjector({ schema: FaultConfigSchema, routeIds: SERVICECHANNEL_ROUTE_IDS }),
+    faults: new FaultInjector<ServiceChannelFaultConfig>({ schema: ServiceChannelFaultConfigSchema, routeIds: SERVICECHANNEL_ROUTE_IDS, affects: faultAffects }),
     webhooks,
     initialWebhook,
     maxPageSize: opts.maxPageSize ?? ODATA_PAGE_SIZE,

@@ -133,6 +133,27 @@ describe('ServiceChannelClient', () => {
       expect((err as Error).message).toContain('work order 12345');
     });
 
+    it('a 404 that is not ServiceChannel\'s answer (a gateway\'s HTML page, a wrong base URL) is a TransientError naming the URL, logged as a warning; a 404 or 400/502 with ServiceChannel\'s error body is SourceRecordNotFound', async () => {
+      const client = newClient();
+      sim.faults.set({ gateway404: true, routes: ['getWorkOrder'], count: 1 });
+      const gateway = await failureOf(client.getWorkOrder(WO_NEW));
+      expect(gateway).toBeInstanceOf(TransientError);
+      expect((gateway as Error).message).toContain(`${sim.url}/workorders/${WO_NEW}`);
+      expect((gateway as Error).message).toContain("not ServiceChannel's answer");
+      expect(logged).toMatch(/"level":40.*not taken as \\"not found\\"/);
+      // The same work order read again (Temporal's next attempt) is there.
+      await expect(client.getWorkOrder(WO_NEW)).resolves.toMatchObject({ Id: WO_NEW });
+
+      const wrongBase = newClient({ apiBaseUrl: `${sim.rootUrl}/v2` });
+      const wrong = await failureOf(wrongBase.getWorkOrder(WO_NEW));
+      expect(wrong).toBeInstanceOf(TransientError);
+      expect((wrong as Error).message).toContain(`${sim.rootUrl}/v2/workorders/${WO_NEW}`);
+
+      // ServiceChannel's own answers: 404 with its ErrorResponse (GET), 400 with code 502 (a write).
+      expect(await failureOf(client.getWorkOrder(12345))).toMatchObject({ type: PermanentErrorTypes.SourceRecordNotFound, details: { status: 404, errorCodes: [502] } });
+      expect(await failureOf(client.addNote(12345, { note: 'x' }))).toMatchObject({ type: PermanentErrorTypes.SourceRecordNotFound, details: { status: 400, errorCodes: [502] } });
+    });
+
     it('lists the notes, oldest first, marking the ones the provider wrote (fromProvider); a missing work order is SourceRecordNotFound', async () => {
       const client = newClient();
       await client.updateStatus(WO_NEW, { primary: 'IN PROGRESS', extended: 'DISPATCHED', note: 'Dispatched as SC1' });

@@ -50,6 +50,12 @@ function problems(validate: ValidateFunction): string {
 
 /** The reference operation of an exchange: its path pattern (simulator `:id` -> the reference's `{...}`). */
 function operationOf(x: ServiceChannelExchange): { path: string; op: Operation } {
+  // The OData function route: the simulator serves it under `/v3/odata/*`.
+  if (x.routeId === 'checkInActivity') {
+    const path = '/odata/workorders({workorderId})/Service.CheckInActivity()';
+    if (!/^\/v3\/odata\/workorders\(\d+\)\/Service\.CheckInActivity\(\)(\?|$)/.test(x.url)) throw new Error(`${x.method} ${x.url}: the client calls a route the reference does not have`);
+    return { path, op: paths[path]![x.method.toLowerCase()]! };
+  }
   const route = (x.route ?? '').replace(/^\/v3/, '');
   const candidates = Object.keys(paths).filter((p) => p.replace(/\{[^}]+\}/g, ':id') === route);
   const path = candidates.find((p) => paths[p]![x.method.toLowerCase()]);
@@ -85,7 +91,7 @@ function check(x: ServiceChannelExchange): string[] {
     if (!errorResponse(x.responseBody)) out.push(`${label}: error body is not an ErrorResponse: ${problems(errorResponse)}`);
   } else if (declaredStatus && Object.keys(declaredStatus).length > 0) {
     // /odata/workorders: the reference declares the entity array; the OData envelope's `value` holds it.
-    const body = path === '/odata/workorders' ? (x.responseBody as { value?: unknown }).value : x.responseBody;
+    const body = path.startsWith('/odata/') ? (x.responseBody as { value?: unknown }).value : x.responseBody;
     const res = apiValidator(declaredStatus);
     if (!res(body)) out.push(`${label}: answer: ${problems(res)}`);
   }
@@ -155,6 +161,10 @@ describe('ServiceChannel contract (reference: Field-Advantage/ServiceChannel.Api
     await client.checkOut(wo, { latitude: 35.84, longitude: -78.68, time: '2026-11-20T11:00:00Z', resolution: 'Replaced contactor', primaryStatus: 'Completed' });
     await client.updateScheduledDate(wo, { scheduledDate: '2026-11-21T09:00:00Z' });
     await client.updateNte(wo, { nte: 750.5 });
+    expect(await client.getCheckInActivity(wo)).toEqual([
+      expect.objectContaining({ Action: 'CheckIn', Date: '2026-11-20T10:00:00.000Z' }),
+      expect.objectContaining({ Action: 'CheckOut', Date: '2026-11-20T11:00:00.000Z' }),
+    ]);
     await client.listWorkOrdersChangedSince(new Date('2026-01-01T00:00:00Z'), { subscription: { trades: ['HVAC', 'REFRIGERATION'], statuses: ['OPEN', 'IN PROGRESS', 'COMPLETED'] } });
     // Refusals: not found, permission (401/504), position missing (400/503), bad request.
     await failure(client.getWorkOrder(12345));
@@ -173,7 +183,7 @@ describe('ServiceChannel contract (reference: Field-Advantage/ServiceChannel.Api
 
     const routes = new Set(exchanges.map((x) => x.routeId));
     // Every route FieldBridge calls was exercised.
-    expect([...routes].sort()).toEqual(['addNote', 'checkIn', 'checkOut', 'getLocation', 'getWorkOrder', 'listNotes', 'listWorkOrders', 'token', 'updateNte', 'updateScheduledDate', 'updateStatus'].sort());
+    expect([...routes].sort()).toEqual(['addNote', 'checkIn', 'checkInActivity', 'checkOut', 'getLocation', 'getWorkOrder', 'listNotes', 'listWorkOrders', 'token', 'updateNte', 'updateScheduledDate', 'updateStatus'].sort());
     expect(new Set(exchanges.map((x) => x.status))).toEqual(new Set([200, 201, 400, 401, 404]));
     const all = exchanges.flatMap(check);
     expect(all).toEqual([]);
@@ -188,6 +198,9 @@ describe('ServiceChannel contract (reference: Field-Advantage/ServiceChannel.Api
     expect(check({ ...base, routeId: 'updateStatus', method: 'PUT', route: '/v3/workorders/:id/status', requestBody: { Status: { Primary: 'OPEN', Extended: null } }, responseBody: { id: 1 } }).length).toBeGreaterThan(0);
     expect(check({ ...base, routeId: 'checkIn', method: 'POST', route: '/v3/workorders/:id/universalCheckIn', requestBody: { CheckInTime: '2026-01-01T00:00:00Z' }, responseBody: { MechanicId: 1 } }).length).toBeGreaterThan(0);
     expect(() => check({ ...base, route: '/v3/workorders/:id/checkin' })).toThrow('does not have');
+    const activity = { ...base, routeId: 'checkInActivity', route: '/v3/odata/*', url: '/v3/odata/workorders(1)/Service.CheckInActivity()' };
+    expect(check({ ...activity, responseBody: { value: [{ Id: 1, Date: '2026-01-01T00:00:00Z', Action: 'CheckIn' }] } })).toEqual([]);
+    expect(check({ ...activity, responseBody: { value: [{ Id: 1, Date: '2026-01-01T00:00:00Z', Action: 'CheckIn', CheckInTime: 'x' }] } }).length).toBeGreaterThan(0);
   });
 
   it('every webhook body the simulator sends conforms to the event models (work order events: WorkOrderObject; check-in/out: CheckInAndOutObject with WorkOrderId)', async () => {

@@ -4,6 +4,7 @@
  * rules (retries, drop after the last, drop-next, redelivery, disabling), admin; and the signature helpers.
  */
 import { createHmac } from 'node:crypto';
+import { request } from 'undici';
 import { call, startWebhookReceiver, type WebhookReceiver } from './helpers';
 import {
   DEMO_LOCATION_IDS,
@@ -374,6 +375,65 @@ describe('ServiceChannel simulator', () => {
       expect((await call(`${sim.rootUrl}/__admin/permissions`)).json[DEMO_SUBSCRIBER_IDS.northwind]).toEqual(['Incoming XML Active', 'Status Update']);
       expect((await call(`${sim.rootUrl}/__admin/workorders`, { method: 'POST', body: { SubscriberId: 1, LocationId: 1 } })).status).toBe(400);
       expect((await call(`${sim.rootUrl}/__admin/workorders/1`)).status).toBe(404);
+    });
+
+    it('apply, then lose the answer: the write is stored, then answered 504 (or the connection dropped) without its result, per route and N times; reads are not affected', async () => {
+      await start();
+      const { access_token } = await login();
+      const set = await call(`${sim.rootUrl}/__admin/faults`, { method: 'PUT', body: { applyThenLoseAnswer: '504', routes: ['addNote', 'getWorkOrder'], count: 2 } });
+      expect(set.status).toBe(200);
+      const notesBefore = sim.state.adminWorkOrder(WO)!.Notes.length;
+      const raw = (path: string, method: 'POST' | 'PUT' | 'GET', body?: unknown) =>
+        request(`${sim.url}${path}`, { method, headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      // A read on a listed route is answered as usual and does not consume the count.
+      expect((await api(access_token, `/workorders/${WO}`)).status).toBe(200);
+      const lost = await raw(`/workorders/${WO}/notes`, 'POST', { Note: 'first' });
+      expect(lost.statusCode).toBe(504);
+      expect(await lost.body.text()).toContain('504 Gateway Time-out');
+      expect(sim.state.adminWorkOrder(WO)!.Notes.length).toBe(notesBefore + 1);
+      expect((await raw(`/workorders/${WO}/notes`, 'POST', { Note: 'second' })).statusCode).toBe(504);
+      expect((await api(access_token, `/workorders/${WO}/notes`, { method: 'POST', body: { Note: 'third' } })).status).toBe(201);
+      expect(sim.state.adminWorkOrder(WO)!.Notes.length).toBe(notesBefore + 3);
+
+      sim.faults.set({ applyThenLoseAnswer: 'drop', routes: ['checkIn'], count: 1 });
+      await expect(raw(`/workorders/${WO}/universalCheckIn`, 'POST', { Latitude: 35.84, Longitude: -78.68 })).rejects.toThrow();
+      expect(sim.state.adminWorkOrder(WO)!.CheckIns).toHaveLength(1);
+      expect(sim.faults.state().config).toBeNull();
+    });
+
+    it('serves the check-in activity (every check-in and check-out, Date and Action) and refuses a check-out without an open check-in (400, 503 "User has not checked in")', async () => {
+      await start();
+      const { access_token } = await login();
+      const activity = () => api(access_token, `/odata/workorders(${WO})/Service.CheckInActivity()`);
+      expect((await activity()).json).toMatchObject({ value: [] });
+      const refused = await api(access_token, `/workorders/${WO}/universalCheckOut`, { method: 'POST', body: { Latitude: 35.84, Longitude: -78.68 } });
+      expect(refused.status).toBe(400);
+      expect(refused.json).toMatchObject({ ErrorCodes: [503], ErrorMessage: expect.stringContaining('User has not checked in') });
+      expect((await api(access_token, `/workorders/${WO}/universalCheckIn`, { method: 'POST', body: { Latitude: 35.84, Longitude: -78.68 } })).status).toBe(200);
+      expect((await api(access_token, `/workorders/${WO}/universalCheckOut`, { method: 'POST', body: { Latitude: 35.84, Longitude: -78.68 } })).status).toBe(200);
+      const rows = (await activity()).json as { value: Array<{ Action: string; Date: string }> };
+      expect(rows.value.map((r) => r.Action)).toEqual(['CheckIn', 'CheckOut']);
+      const stored = sim.state.adminWorkOrder(WO)!.CheckIns[0]!;
+      expect(rows.value.map((r) => r.Date)).toEqual([stored.CheckInTime, stored.CheckOutTime]);
+      expect((await api(access_token, '/odata/workorders(12345)/Service.CheckInActivity()')).json).toMatchObject({ ErrorCodes: [502] });
+    });
+
+    it('gateway404: a gateway answers 404 with an HTML page (no ServiceChannel error body), nothing reaches ServiceChannel', async () => {
+      await start();
+      const { access_token } = await login();
+      sim.faults.set({ gateway404: true, routes: ['getWorkOrder', 'updateStatus'], count: 2 });
+      const res = await request(`${sim.url}/workorders/${WO}`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(res.statusCode).toBe(404);
+      expect(res.headers['content-type']).toContain('text/html');
+      const body = await res.body.text();
+      expect(body).toContain('404 Not Found');
+      expect(body).not.toContain('ErrorCode');
+      const before = sim.state.adminWorkOrder(WO)!.Status;
+      const put = await request(`${sim.url}/workorders/${WO}/status`, { method: 'PUT', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ Status: { Primary: 'IN PROGRESS', Extended: '' } }) });
+      expect(put.statusCode).toBe(404);
+      await put.body.text();
+      expect(sim.state.adminWorkOrder(WO)!.Status).toEqual(before);
+      expect((await api(access_token, `/workorders/${WO}`)).status).toBe(200);
     });
 
     it('applies the shared faults to the public routes (a hold, then release)', async () => {

@@ -169,6 +169,49 @@ describe('POST /webhooks/servicechannel', () => {
     ]);
   });
 
+  test('events without UpdatedDate (or Date) keep apart: a later status change, a cancellation included, gets its own id; a redelivery keeps its id', async () => {
+    const id = 90000521;
+    const bare = (status: { Primary: string; Extended: string | null }, extra: Record<string, unknown> = {}) => {
+      const { UpdatedDate: _none, ...object } = workOrderEvent('WorkOrderStatusChanged', id, { Status: status, ...extra }).Object;
+      return { EventType: 'WorkOrderStatusChanged', Object: object };
+    };
+    const inProgress = bare({ Primary: 'IN PROGRESS', Extended: 'DISPATCHED' });
+    const cancelled = bare({ Primary: 'CANCELLED', Extended: null });
+    const ids: string[] = [];
+    for (const body of [inProgress, cancelled, cancelled]) {
+      const res = await postSigned(url, body);
+      expect(res.status).toBe(202);
+      ids.push(res.body.eventId as string);
+    }
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(ids[2]).toBe(ids[1]);
+    expect(ids[1]).toMatch(/^WorkOrderStatusChanged:90000521::status-CANCELLED:h-[0-9a-f]{16}$/);
+    // Two NTE changes without UpdatedDate differ by their Object; check-ins without Date too.
+    const nte = (amount: number) => {
+      const { UpdatedDate: _none, ...object } = workOrderEvent('WorkOrderNteChanged', id, { Nte: amount }).Object;
+      return { EventType: 'WorkOrderNteChanged', Object: object };
+    };
+    const nte1 = await postSigned(url, nte(400));
+    const nte2 = await postSigned(url, nte(650));
+    expect(nte1.body.eventId).not.toBe(nte2.body.eventId);
+    const checkIn = (techs: number) => ({ EventType: 'WorkOrderCheckIn', Object: { WorkOrderId: id, Action: 'CheckIn', TechsCount: techs } });
+    const in1 = await postSigned(url, checkIn(1));
+    const in2 = await postSigned(url, checkIn(2));
+    expect(in1.body.eventId).not.toBe(in2.body.eventId);
+
+    // What reached the workflow: every change with its own id, the cancellation among them.
+    const received = (await signals(workOrderToMobileWorkflowId(id))).map((x) => x.arg as { eventId: string; eventType: string });
+    expect(new Set(received.map((r) => r.eventId)).size).toBe(6);
+    expect(received.filter((r) => r.eventId === ids[1])).toHaveLength(2);
+  });
+
+  test('two status changes stamped with the same UpdatedDate keep apart (the status is in the id)', async () => {
+    const a = await postSigned(url, workOrderEvent('WorkOrderStatusChanged', 90000522, { Status: { Primary: 'IN PROGRESS', Extended: 'DISPATCHED' } }));
+    const b = await postSigned(url, workOrderEvent('WorkOrderStatusChanged', 90000522, { Status: { Primary: 'CANCELLED', Extended: null } }));
+    expect(a.body.eventId).toBe('WorkOrderStatusChanged:90000522:2026-11-23T10:15:30.123Z:status-IN_PROGRESS/DISPATCHED');
+    expect(b.body.eventId).toBe('WorkOrderStatusChanged:90000522:2026-11-23T10:15:30.123Z:status-CANCELLED');
+  });
+
   test('a check-in/out event names the work order WorkOrderId (no Id, webhook reference CheckInAndOut): accepted and signalled, never a 400', async () => {
     const checkIn = {
       EventType: 'WorkOrderCheckIn',
