@@ -244,10 +244,13 @@ export const DISPATCHED_NOTE_KEY = 'd';
 export function fieldNoteKey(seq: number, orderStatus: string): string {
   return `f${seq}-${orderStatus}`;
 }
-const MARK_KEY = /\[FieldBridge ([A-Za-z0-9._:-]{1,40})\]\s*$/;
-/** The key of a FieldBridge note's mark, or null (an unmarked note, or one marked without a key). */
+/**
+ * The key of a FieldBridge note's mark, or null (an unmarked note, or one marked without a key): the
+ * mark connectors/servicechannel/schemas.ts `markNote` writes, read here without that module (it
+ * brings zod into the workflow bundle).
+ */
 export function markKeyOf(text: string | null | undefined): string | null {
-  return MARK_KEY.exec(text ?? '')?.[1] ?? null;
+  return /\[FieldBridge ([A-Za-z0-9._:-]{1,40})\]$/.exec((text ?? '').trimEnd())?.[1] ?? null;
 }
 /** The last field status reported, from the keys of FieldBridge's notes: its sequence number and OrderStatus. */
 export function lastFieldReport(noteTexts: readonly string[]): { seq: number; orderStatus: string } | null {

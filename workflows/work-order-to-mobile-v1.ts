@@ -505,7 +505,7 @@ async function retryRefused(ctx: Ctx): Promise<void> {
   }
 }
 
-async function performWrite(ctx: Ctx, action: ServiceChannelAction): Promise<void> {
+async function performWrite(ctx: Ctx, action: ServiceChannelAction): Promise<unknown> {
   const { workOrderId, sc } = ctx;
   switch (action.kind) {
     case 'checkIn':

@@ -629,18 +629,16 @@ async function retryRefused(ctx: Ctx2): Promise<void> {
   }
 }
 
-async function performWrite(ctx: Ctx2, action: ServiceChannelAction): Promise<WriteResult | undefined> {
+async function performWrite(ctx: Ctx2, action: ServiceChannelAction): Promise<WriteResult> {
   const { workOrderId, sc, carry } = ctx;
   const num = carry.workOrderNum ? { workOrderNum: carry.workOrderNum } : {};
-  // The activities of sequence 2 take these inputs and answer WriteResult (activities/work-order-to-mobile.ts).
-  const call = sc as unknown as Record<string, (input: Record<string, unknown>) => Promise<WriteResult | undefined>>;
   switch (action.kind) {
     case 'checkIn':
-      return call.checkInServiceChannel!({ workOrderId, ...num });
+      return sc.checkInServiceChannel({ workOrderId, ...num });
     case 'checkOut':
-      return call.checkOutServiceChannel!({ workOrderId, ...num, ...(action.resolution ? { resolution: action.resolution } : {}) });
+      return sc.checkOutServiceChannel({ workOrderId, ...num, ...(action.resolution ? { resolution: action.resolution } : {}) });
     case 'status':
-      return call.setServiceChannelStatus!({
+      return sc.setServiceChannelStatus({
         workOrderId,
         primary: action.primary,
         extended: action.extended,
@@ -649,7 +647,7 @@ async function performWrite(ctx: Ctx2, action: ServiceChannelAction): Promise<Wr
         ...(action.onlyForward ? { onlyForward: true } : {}),
       });
     case 'note':
-      return call.addServiceChannelNote!({ workOrderId, note: action.note, ...(action.key ? { key: action.key } : {}) });
+      return sc.addServiceChannelNote({ workOrderId, note: action.note, ...(action.key ? { key: action.key } : {}) });
   }
 }
 
