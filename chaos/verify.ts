@@ -92,7 +92,7 @@ export function targetCheck(sims: Simulators, r: ChaosRecord): { present: number
     return { present: 1, wrong: differing.length ? `differs in ${differing.join(', ')}` : undefined, settled: differing.length === 0 };
   }
   const wo = sims.servicechannel.state.adminWorkOrder(Number(r.sourceId));
-  const held = wo ? sims.servicepower.state.workOrders.get(`SC${wo.Number}`) : undefined;
+  const held = wo ? sims.servicepower.state.workOrders.get(`SC${wo.Id}`) : undefined;
   if (!wo || !held) return { present: 0, settled: false };
   const mobile = held.workOrder as { PurchaseOrder?: { Amount?: number }; DispatchStatus?: number };
   // A write repeated after its answer was lost: the same FieldBridge note (key, else text) or the same check-in twice.

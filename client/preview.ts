@@ -204,7 +204,7 @@ async function previewWorkOrder(client: Client, adapters: FlowAdapters, workOrde
   // Only a running sync patches; after one has ended, a new sync starts over with a PUT.
   const sent = earlier && !earlier.closed ? earlier : null;
   if (earlier?.closed) report.notes.push('the earlier sync of this work order has ended: a new sync starts over (PUT)');
-  const mapping = mapWorkOrderToMobile(wo, loadedSettings.mapping, sent?.dispatchUTC ?? new Date().toISOString());
+  const mapping = mapWorkOrderToMobile(wo, loadedSettings.mapping, sent?.dispatchUTC ?? new Date().toISOString(), 'id');
   // The mapping cuts Title and Description to ServicePower's lengths: each cut, with its length.
   const title = [wo.Trade?.trim(), wo.ProblemCode?.trim()].filter(Boolean).join(' - ');
   if (title.length > TITLE_MAX) report.truncations.push({ field: 'Title', maxLength: TITLE_MAX, originalLength: title.length });

@@ -102,8 +102,14 @@ export interface ServiceChannelWorkerOptions {
  * The worker of the ServiceChannel activities: activities only, on their own task queue, rate-limited
  * by Temporal (`maxTaskQueueActivitiesPerSecond`: the server hands out at most that many activity
  * tasks per second on the queue, whichever worker polls it), so every burst stays under
- * ServiceChannel's per-minute limit without a sleep loop or a limiter of our own.
+ * ServiceChannel's per-minute limit without a sleep loop or a limiter of our own. The limit counts
+ * activities, and a write reads before it writes (issue 15: GET then PUT/POST, a keyed note lists the
+ * notes too, a check-in/out reads the work order and its check-ins first): up to
+ * SERVICECHANNEL_REQUESTS_PER_ACTIVITY requests per activity, so the activity rate is the request
+ * budget divided by it.
  */
+export const SERVICECHANNEL_REQUESTS_PER_ACTIVITY = 3;
+
 export function createServiceChannelWorker(opts: ServiceChannelWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -112,7 +118,7 @@ export function createServiceChannelWorker(opts: ServiceChannelWorkerOptions): P
     activities: opts.activities,
     dataConverter: opts.dataConverter,
     interceptors: { activity: [vendorErrorInterceptor, queueWaitInterceptor('servicechannel')] },
-    maxTaskQueueActivitiesPerSecond: opts.requestsPerMinute / 60,
+    maxTaskQueueActivitiesPerSecond: opts.requestsPerMinute / 60 / SERVICECHANNEL_REQUESTS_PER_ACTIVITY,
     maxConcurrentActivityTaskExecutions: 20,
     shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
   });
