@@ -108,6 +108,11 @@ export class SpectrumClient {
     }
   }
 
+  /** The deadline of one call: a call sent is answered, or given up by this client, within it. */
+  get requestTimeoutMs(): number {
+    return this.config.timeoutMs;
+  }
+
   /**
    * Whether the enhanced-authentication client secret expires within the warning window (or has),
    * as last loaded: what `fieldbridge status` and the metric fieldbridge_credential_expiring show.
