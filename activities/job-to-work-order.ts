@@ -510,7 +510,12 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
 
     /**
      * Compensation after a later step failed for good: delete the material lines of every item code
-     * this run may have written (read with their keys), and append a note saying why, so a re-run starts clean.
+     * this run may have written (read with their keys), and write a note saying why, so a re-run
+     * starts clean. The note is written to FieldBridge's own topic with Append_Note N, which
+     * replaces that topic's text (WOHeaderNotes, after the Work Order Site Notes page): a retried
+     * compensation (its answer lost) writes the same note again instead of appending it twice. Notes
+     * cannot be read back (no Get service), so replacing is what makes it idempotent; the topic holds
+     * the latest reason.
      */
     async compensateWorkOrder({ jobId, guid, workOrderNumber, itemCodes, reason }: SpectrumCallInput & { workOrderNumber: string; itemCodes: string[]; reason: string }): Promise<void> {
       const codes = new Set(itemCodes);
@@ -522,9 +527,9 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
         WO_Number: workOrderNumber,
         Notes_Topic: 'FieldBridge',
         Notes_Text: `FieldBridge could not finish syncing ServiceTrade job ${jobId}; its material lines were removed. Reason: ${reason}`.slice(0, 1000),
-        Append_Note: 'Y',
+        Append_Note: 'N',
       });
-      log.warn('work order compensated: lines removed, note appended', { jobId, workOrderNumber, itemCodes });
+      log.warn('work order compensated: lines removed, note written', { jobId, workOrderNumber, itemCodes });
     },
 
     /** The work order number on the ServiceTrade job, as an external id of the Spectrum system. */
