@@ -20,7 +20,7 @@
  */
 import { CancelledFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { PermanentError } from '../common/errors';
+import { PermanentError, PermanentErrorTypes } from '../common/errors';
 import { SyncRecords } from '../common/sync-records';
 import type { Config } from '../common/config';
 import type { ServiceTradeClient } from '../connectors/servicetrade/client';
@@ -530,6 +530,31 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
         Append_Note: 'N',
       });
       log.warn('work order compensated: lines removed, note written', { jobId, workOrderNumber, itemCodes });
+    },
+
+    /**
+     * Version 3, before the header: make `workOrderNumber` this job's. Unless the workflow knows the
+     * number is this job's (`known`: what this chain wrote), Spectrum is asked whether a work order of
+     * that number exists (GetWOMaterialCost: an unknown number is refused on pWO_Number; Spectrum has
+     * no service that reads a header back): one that exists and is recorded on no ServiceTrade job as
+     * ours was not created by FieldBridge for this job, and is left untouched (TargetConflict, naming
+     * the job, the number and WO_Number). Then the number is recorded on the job (ServiceTrade refuses
+     * a number another job holds under the same external system), so a crash after the header cannot
+     * leave a work order this job does not own, and the number on the job wins from then on.
+     */
+    async claimWorkOrderNumber({ jobId, guid, workOrderNumber, jobNumber, known }: SpectrumCallInput & { workOrderNumber: string; jobNumber: string; known: boolean }): Promise<void> {
+      if (!known && (await spectrumCall(jobId, () => spectrum.workOrderExists(guid, workOrderNumber)))) {
+        throw new PermanentError(
+          'spectrum',
+          PermanentErrorTypes.TargetConflict,
+          `ServiceTrade job ${jobId} (number ${jobNumber}): Spectrum already holds work order ${workOrderNumber} (WO_Number), which FieldBridge did not create for this job ` +
+            `(the job carries no Spectrum number under "${system}"); it was left untouched. To fix: if it is this job's work order, record ${workOrderNumber} on the job ` +
+            `as its external id for "${system}" and sync again; otherwise renumber one of them (or change SPECTRUM_WO_NUMBER_LEADING_CHARACTER)`,
+          { jobId, workOrderNumber, field: 'WO_Number' },
+        );
+      }
+      await servicetrade.setExternalId({ type: 'job', id: jobId }, system, workOrderNumber);
+      log.info('work order number recorded on the job before the header', { jobId, workOrderNumber });
     },
 
     /** The work order number on the ServiceTrade job, as an external id of the Spectrum system. */

@@ -194,6 +194,22 @@ export class SpectrumClient {
     return lines;
   }
 
+  /**
+   * Whether the company holds work order `workOrderNumber`, read with GetWOMaterialCost (Spectrum
+   * publishes no service that reads a header): an error row on pWO_Number (the work order does not
+   * exist *(assumed wording: any error on that column)*) is false; rows or none are true.
+   */
+  async workOrderExists(guid: string, workOrderNumber: string): Promise<boolean> {
+    try {
+      await this.getWOMaterialCost(guid, workOrderNumber);
+      return true;
+    } catch (err) {
+      const rows = err instanceof PermanentError && err.type === PermanentErrorTypes.SpectrumRejected ? ((err.details.rows as SpectrumResponseRow[] | undefined) ?? []) : [];
+      if (rows.some((row) => row.column === 'pWO_Number')) return false;
+      throw err;
+    }
+  }
+
   /** Write (Append_Note N or blank) or append to (Y) a header note of the work order. */
   woHeaderNotes(guid: string, note: WOHeaderNotesFields): Promise<SpectrumReply> {
     return this.put('WOHeaderNotes', guid, { ...note }, describeWorkOrder(note.WO_Number));
