@@ -321,7 +321,8 @@ class AttemptGuard {
     this.beat(progress);
     this.throwIfCancelled();
     const { workflowExecution, activityId, attempt } = this.ctx.info;
-    if (!workflowExecution) return;
+    // Run outside a worker (MockActivityEnvironment, no Temporal client to ask): only the cancellation check applies.
+    if (!workflowExecution || !(this.client as Partial<Client> | undefined)?.workflow) return;
     const description = await this.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).describe();
     const pending = description.raw.pendingActivities?.find((a) => a.activityId === activityId);
     const current = pending?.attempt ?? null;
