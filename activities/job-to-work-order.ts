@@ -18,9 +18,9 @@
  *   and does not repeat a delete that was applied: never two, never none. Lines of item codes the
  *   job never had (entered in Spectrum by hand) are left alone.
  */
-import { Context, log } from '@temporalio/activity';
+import { CancelledFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { PermanentError } from '../common/errors';
+import { PermanentError, PermanentErrorTypes } from '../common/errors';
 import { SyncRecords } from '../common/sync-records';
 import type { Config } from '../common/config';
 import type { ServiceTradeClient } from '../connectors/servicetrade/client';
@@ -294,6 +294,69 @@ const CUSTOMER_PROBLEMS: Record<Exclude<CustomerCheck, 'active' | 'unverifiable'
   'not active': 'is not an active customer in Spectrum',
 };
 
+/**
+ * Keeps one attempt of a long activity honest about being the current one. Temporal gives up an
+ * attempt whose heartbeats stop for heartbeatTimeout and schedules the next one, but the given-up
+ * attempt keeps running in its worker (heartbeats are throttled, so it may learn late or never):
+ * two attempts writing side by side is how lines were added twice. So:
+ * - beat(): a heartbeat per Spectrum call (the SDK throttles what reaches the server);
+ * - beforeWrite(): stop (CancelledFailure) when the activity was cancelled, or when Temporal's record
+ *   of the activity (DescribeWorkflowExecution: its pending activity with this activity id) shows
+ *   another attempt, or none: the attempt is stale and may not write;
+ * - waitOut(): a retried attempt first lets a write the stale attempt had in flight land.
+ */
+class AttemptGuard {
+  constructor(
+    private readonly ctx: Context,
+    private readonly client: Client,
+    private readonly jobId: number,
+    private readonly workOrderNumber: string,
+  ) {}
+
+  beat(progress: unknown): void {
+    this.ctx.heartbeat(progress);
+  }
+
+  async beforeWrite(progress: unknown): Promise<void> {
+    this.beat(progress);
+    this.throwIfCancelled();
+    const { workflowExecution, activityId, attempt } = this.ctx.info;
+    // Run outside a worker (MockActivityEnvironment, no Temporal client to ask): only the cancellation check applies.
+    if (!workflowExecution || !(this.client as Partial<Client> | undefined)?.workflow) return;
+    const description = await this.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).describe();
+    const pending = description.raw.pendingActivities?.find((a) => a.activityId === activityId);
+    const current = pending?.attempt ?? null;
+    if (current !== attempt) {
+      log.warn('material lines: this attempt is no longer the current one; it stops without writing', {
+        jobId: this.jobId,
+        workOrderNumber: this.workOrderNumber,
+        attempt,
+        currentAttempt: current,
+      });
+      throw new CancelledFailure(
+        `material lines of work order ${this.workOrderNumber} (ServiceTrade job ${this.jobId}): attempt ${attempt} is stale (Temporal now runs ${current === null ? 'no attempt of it' : `attempt ${current}`}); it stopped before writing`,
+      );
+    }
+  }
+
+  /** Wait `ms`, heartbeating, unless cancelled. */
+  async waitOut(ms: number, progress: unknown): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      this.beat(progress);
+      await this.ctx.sleep(Math.min(1000, until - Date.now()));
+    }
+    this.throwIfCancelled();
+  }
+
+  private throwIfCancelled(): void {
+    const signal = this.ctx.cancellationSignal;
+    if (signal.aborted) {
+      throw new CancelledFailure(`material lines of work order ${this.workOrderNumber} (ServiceTrade job ${this.jobId}): cancelled (${String(signal.reason ?? 'no reason given')}); stopped before writing`);
+    }
+  }
+}
+
 async function spectrumCall<T>(jobId: number, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -392,16 +455,30 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
       return { workOrderNumber: header.WO_Number, messages };
     },
 
-    /** The job's items as the work order's material lines, by the convergence rule above. */
+    /**
+     * The job's items as the work order's material lines, by the convergence rule above. One
+     * heartbeat per Spectrum call (never a whole item-code group between two), and before each write
+     * the attempt makes sure it is still the one Temporal waits for (see AttemptGuard): an attempt
+     * that timed out (its next attempt already scheduled) or was cancelled stops before writing.
+     */
     async convergeWorkOrderLines({ jobId, guid, workOrderNumber, groups, previous }: ConvergeLinesInput): Promise<ConvergeLinesResult> {
       const ctx = Context.current();
       const desired = new Map(groups.map((g) => [g.itemCode, g]));
       const codes = [...new Set([...desired.keys(), ...Object.keys(previous)])].sort();
       const resumed = ctx.info.heartbeatDetails as ConvergeProgress | undefined;
-      if (ctx.info.attempt > 1) log.info('material lines: reading the work order again after an interrupted attempt', { jobId, workOrderNumber, attempt: ctx.info.attempt });
+      const guard = new AttemptGuard(ctx, temporal.client, jobId, workOrderNumber);
+      if (ctx.info.attempt > 1) {
+        log.info('material lines: reading the work order again after an interrupted attempt', { jobId, workOrderNumber, attempt: ctx.info.attempt });
+        // A write the previous attempt had sent when it was given up may still be in flight: it is
+        // answered (or abandoned by the client) within the Spectrum request timeout. Wait that out
+        // (heartbeating), so the read below sees it and nothing is added twice.
+        await guard.waitOut(spectrum.requestTimeoutMs, resumed);
+      }
+      const progress: ConvergeProgress = { initialKeys: resumed?.initialKeys ?? [], done: 0 };
+      guard.beat(progress);
       const held = await spectrumCall(jobId, () => spectrum.getWOMaterialCost(guid, workOrderNumber));
-      const progress: ConvergeProgress = { initialKeys: resumed?.initialKeys ?? held.map((line) => line.System_Key), done: 0 };
-      ctx.heartbeat(progress);
+      if (!resumed) progress.initialKeys = held.map((line) => line.System_Key);
+      guard.beat(progress);
       const initialKeys = new Set(progress.initialKeys);
       const lineGroups: Record<string, string> = { ...previous };
       const deletedCodes: string[] = [];
@@ -413,24 +490,33 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
         // Lines an earlier attempt of this sync added (its answer lost or not): kept, and counted.
         added += ofCode.filter((line) => !initialKeys.has(line.System_Key) && !stale.includes(line)).length;
         for (const line of stale) {
+          await guard.beforeWrite(progress);
           await spectrumCall(jobId, () => spectrum.deleteWOMaterialCost(guid, { System_Key: line.System_Key, WO_Number: workOrderNumber, Item_Code: code }));
+          guard.beat(progress);
         }
         delete lineGroups[code];
         if (!group) deletedCodes.push(code);
         for (const line of missing) {
+          await guard.beforeWrite(progress);
           await spectrumCall(jobId, () => spectrum.addWOMaterialCost(guid, { ...line.fields, WO_Number: workOrderNumber }));
           added += 1;
+          guard.beat(progress);
         }
         if (group) lineGroups[code] = group.fingerprint;
         progress.done += 1;
-        ctx.heartbeat(progress);
+        guard.beat(progress);
       }
       return { lineGroups, added, deletedCodes };
     },
 
     /**
      * Compensation after a later step failed for good: delete the material lines of every item code
-     * this run may have written (read with their keys), and append a note saying why, so a re-run starts clean.
+     * this run may have written (read with their keys), and write a note saying why, so a re-run
+     * starts clean. The note is written to FieldBridge's own topic with Append_Note N, which
+     * replaces that topic's text (WOHeaderNotes, after the Work Order Site Notes page): a retried
+     * compensation (its answer lost) writes the same note again instead of appending it twice. Notes
+     * cannot be read back (no Get service), so replacing is what makes it idempotent; the topic holds
+     * the latest reason.
      */
     async compensateWorkOrder({ jobId, guid, workOrderNumber, itemCodes, reason }: SpectrumCallInput & { workOrderNumber: string; itemCodes: string[]; reason: string }): Promise<void> {
       const codes = new Set(itemCodes);
@@ -442,9 +528,34 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
         WO_Number: workOrderNumber,
         Notes_Topic: 'FieldBridge',
         Notes_Text: `FieldBridge could not finish syncing ServiceTrade job ${jobId}; its material lines were removed. Reason: ${reason}`.slice(0, 1000),
-        Append_Note: 'Y',
+        Append_Note: 'N',
       });
-      log.warn('work order compensated: lines removed, note appended', { jobId, workOrderNumber, itemCodes });
+      log.warn('work order compensated: lines removed, note written', { jobId, workOrderNumber, itemCodes });
+    },
+
+    /**
+     * Version 3, before the header: make `workOrderNumber` this job's. Unless the workflow knows the
+     * number is this job's (`known`: what this chain wrote), Spectrum is asked whether a work order of
+     * that number exists (GetWOMaterialCost: an unknown number is refused on pWO_Number; Spectrum has
+     * no service that reads a header back): one that exists and is recorded on no ServiceTrade job as
+     * ours was not created by FieldBridge for this job, and is left untouched (TargetConflict, naming
+     * the job, the number and WO_Number). Then the number is recorded on the job (ServiceTrade refuses
+     * a number another job holds under the same external system), so a crash after the header cannot
+     * leave a work order this job does not own, and the number on the job wins from then on.
+     */
+    async claimWorkOrderNumber({ jobId, guid, workOrderNumber, jobNumber, known }: SpectrumCallInput & { workOrderNumber: string; jobNumber: string; known: boolean }): Promise<void> {
+      if (!known && (await spectrumCall(jobId, () => spectrum.workOrderExists(guid, workOrderNumber)))) {
+        throw new PermanentError(
+          'spectrum',
+          PermanentErrorTypes.TargetConflict,
+          `ServiceTrade job ${jobId} (number ${jobNumber}): Spectrum already holds work order ${workOrderNumber} (WO_Number), which FieldBridge did not create for this job ` +
+            `(the job carries no Spectrum number under "${system}"); it was left untouched. To fix: if it is this job's work order, record ${workOrderNumber} on the job ` +
+            `as its external id for "${system}" and sync again; otherwise renumber one of them (or change SPECTRUM_WO_NUMBER_LEADING_CHARACTER)`,
+          { jobId, workOrderNumber, field: 'WO_Number' },
+        );
+      }
+      await servicetrade.setExternalId({ type: 'job', id: jobId }, system, workOrderNumber);
+      log.info('work order number recorded on the job before the header', { jobId, workOrderNumber });
     },
 
     /** The work order number on the ServiceTrade job, as an external id of the Spectrum system. */

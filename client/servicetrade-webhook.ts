@@ -10,8 +10,10 @@
  *   on (seed 000's "Automatically Sync New Jobs"); otherwise logged, nothing started.
  * - location or company created/updated: wakes the syncs waiting on that record
  *   (FieldBridgeWaitingOn = "servicetrade:location:<id>"): each looks again at its mapping.
- * - job updated: wakes the job's sync if it is waiting; no new sync (later changes are pushed by an
- *   operator with `fieldbridge sync servicetrade-job <id>`).
+ * - job updated: wakes the job's sync if it is waiting; if it is running a pass, signals the change
+ *   (sourceChanged, event id from the delivery's messageId, so a redelivery adds nothing), which the
+ *   workflow coalesces into one more pass; no new sync for a finished one (later changes are pushed
+ *   by an operator with `fieldbridge sync servicetrade-job <id>`).
  * - anything else: acknowledged (202) and logged.
  *
  * ServiceTrade waits at most 5 s, makes at most 3 attempts and counts any 200-499 as delivered, so
@@ -26,7 +28,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../common/config';
 import { ServiceTradeWebhookSchema, type ServiceTradeWebhook, type ServiceTradeWebhookEvent } from '../connectors/servicetrade/schemas';
 import { SyncStatusKey } from '../common/search-attributes';
-import { jobToWorkOrderWorkflowId, recheckSignal } from '../workflows/definitions';
+import { jobToWorkOrderWorkflowId, recheckSignal, sourceChangedSignal } from '../workflows/definitions';
 import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
 import { jobCreatedEventIdOf, recheckSyncsWaitingOn, startJobToWorkOrder } from './starters';
 import { idIn, readWebhookBody } from './webhook-body';
@@ -173,11 +175,18 @@ async function handleEntry(opts: RouteOptions, message: ServiceTradeWebhook, ent
       if (err instanceof WorkflowNotFoundError) return { ...base, outcome: 'ignored', reason: 'no sync of this job exists (later job changes are synced by an operator)' };
       throw err;
     }
-    if (description.status.name !== 'RUNNING' || description.typedSearchAttributes.get(SyncStatusKey) !== 'waiting') {
-      return { ...base, outcome: 'ignored', reason: 'the job\'s sync is not waiting (later job changes are synced by an operator)' };
+    if (description.status.name !== 'RUNNING') {
+      return { ...base, outcome: 'ignored', reason: 'the job\'s sync is not running (later job changes are synced by an operator)' };
     }
-    await opts.client.workflow.getHandle(workflowId, description.runId).signal(recheckSignal, { reason: `ServiceTrade job ${id} updated (webhook ${message.messageId})` });
-    return { ...base, outcome: 'recheck-signalled', signalled: [workflowId] };
+    // Signalled by workflow id, not run id: a continue-as-new in between gets it too.
+    if (description.typedSearchAttributes.get(SyncStatusKey) === 'waiting') {
+      await handle.signal(recheckSignal, { reason: `ServiceTrade job ${id} updated (webhook ${message.messageId})` });
+      return { ...base, outcome: 'recheck-signalled', signalled: [workflowId] };
+    }
+    // A pass is running: the change becomes one more pass (the workflow coalesces changes that arrive during a pass).
+    const eventId = `servicetrade:${message.messageId}:job:${id}:updated`;
+    await handle.signal(sourceChangedSignal, { eventId, changedFields: [] });
+    return { ...base, outcome: 'sync-signalled', workflowId, runId: description.runId, eventId };
   }
 
   if (MAPPED_RECORDS.has(type) && (entry.action === 'created' || entry.action === 'updated')) {

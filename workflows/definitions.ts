@@ -121,8 +121,12 @@ export interface JobToWorkOrderInput {
  * local activities run in the first workflow task, and the first tries of the number write-back are a
  * local activity in the workflow task that got the lines (2 workflow tasks, 1 activity task, 6 actions
  * per new job instead of 5, 4 and 7). A version in the input, not patched(), as for the customer sync.
+ * 3: the work order number is claimed before the header (a local activity in the first workflow
+ * task): the number recorded on the job wins over the computed one, a Spectrum work order of that
+ * number FieldBridge did not write for this job is refused untouched, and the number is recorded on
+ * the job then, not after the lines (issue 15). Runs of version 2 or none keep their sequence.
  */
-export const JOB_TO_WORK_ORDER_VERSION = 2;
+export const JOB_TO_WORK_ORDER_VERSION = 3;
 
 export interface JobToWorkOrderResult {
   jobId: number;

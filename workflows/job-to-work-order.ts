@@ -29,6 +29,11 @@
  *     workflow task loses nothing that counts: the task is retried and reads and writes the header
  *     again (the same create-or-update a retried activity makes). The saga, the waits on mappings,
  *     the GUID renewal and the lines' heartbeats are the same in both.
+ *   - version 3 (issue 15): as version 2, with the number claimed before the header, in the same
+ *     first workflow task (a local activity): the number recorded on the job wins (then nothing is
+ *     claimed), else the one this chain wrote, else leading character + job number, which is refused
+ *     (TargetConflict, nothing written) when Spectrum already holds a work order of that number; the
+ *     claim records the number on the job, so the write-back after the lines is gone.
  */
 import {
   ActivityFailure,
@@ -111,6 +116,17 @@ const localHeader = proxyLocalActivities<JobToWorkOrderActivities>({
   retry,
 }).upsertWorkOrderHeader;
 
+/**
+ * Version 3: the number claim (is a Spectrum work order of that number someone else's? then record it
+ * on the job) before the header, as a local activity with the header's policy.
+ */
+const localClaim = proxyLocalActivities<JobToWorkOrderActivities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '24h',
+  localRetryThreshold: '10s',
+  retry,
+}).claimWorkOrderNumber;
+
 /** Version 2: the number write-back's quick tries, inside the workflow task (then the activity takes over). */
 const quickRecord = proxyLocalActivities<JobToWorkOrderActivities>({
   startToCloseTimeout: '10s',
@@ -132,10 +148,12 @@ export async function jobToWorkOrder(input: JobToWorkOrderInput): Promise<JobToW
   const session = { guid: input.guid ?? uuid4() };
   const convergeWorkOrderLines = linesActivity(input.linesHeartbeatTimeoutMs ?? LINES_HEARTBEAT_TIMEOUT_MS);
   const v2 = (input.version ?? 1) >= 2;
+  const v3 = (input.version ?? 1) >= 3;
   const steps: Steps = v2
     ? {
         load: localReads.loadServiceTradeJob,
         header: localHeader,
+        claim: v3 ? localClaim : null,
         async record(args) {
           try {
             await quickRecord(args);
@@ -147,7 +165,7 @@ export async function jobToWorkOrder(input: JobToWorkOrderInput): Promise<JobToW
           }
         },
       }
-    : { load: loadServiceTradeJob, header: upsertWorkOrderHeader, record: recordWorkOrderNumber };
+    : { load: loadServiceTradeJob, header: upsertWorkOrderHeader, claim: null, record: recordWorkOrderNumber };
   const sync: SyncContext = { jobId, state, session, written: input.written ?? null, wake: { dirty: true, recheck: false }, convergeWorkOrderLines, steps };
 
   setHandler(syncStateQuery, () => ({ ...state, waitingOn: [...(state.waitingOn ?? [])] }));
@@ -222,6 +240,8 @@ interface SyncContext {
 interface Steps {
   load: JobToWorkOrderActivities['loadServiceTradeJob'];
   header: JobToWorkOrderActivities['upsertWorkOrderHeader'];
+  /** Version 3: make the work order number this job's before the header is written (null before). */
+  claim: JobToWorkOrderActivities['claimWorkOrderNumber'] | null;
   record: JobToWorkOrderActivities['recordWorkOrderNumber'];
 }
 
@@ -267,16 +287,35 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
   for (const item of mapping.skippedItems) log.warn('job item not sent as a material line', { jobId, ...item });
   log.info('work order type chosen', { jobId, ...mapping.workOrderType });
 
-  const workOrderNumber = mapping.workOrderNumber;
+  let workOrderNumber = mapping.workOrderNumber;
+  let header = mapping.header;
+  let numberRecorded = false;
+  const claim = sync.steps.claim;
+  if (claim) {
+    // Version 3: the number already recorded on the job wins (a changed leading character or a
+    // renumbered job keeps its work order), else the one this chain wrote, else the computed one;
+    // a number not yet on the job is claimed first: refused when Spectrum holds a work order of
+    // that number FieldBridge did not write for this job, else recorded on the job.
+    const ours = loaded.recordedIds[0] ?? sync.written?.workOrderNumber;
+    workOrderNumber = ours ?? mapping.workOrderNumber;
+    if (workOrderNumber !== mapping.workOrderNumber) {
+      log.info('work order number kept: the one recorded for this job', { jobId, workOrderNumber, computed: mapping.workOrderNumber });
+      header = { ...mapping.header, WO_Number: workOrderNumber };
+    }
+    if (!loaded.recordedIds.includes(workOrderNumber)) {
+      state.step = 'recording';
+      await withSession(session, () => claim({ jobId, guid: session.guid, workOrderNumber, jobNumber: loaded.jobNumber, known: ours !== undefined }));
+      numberRecorded = true;
+    }
+  }
   state.step = 'upserting';
-  await withSession(session, () => sync.steps.header({ jobId, guid: session.guid, header: mapping.header }));
+  await withSession(session, () => sync.steps.header({ jobId, guid: session.guid, header }));
 
   const groups = lineGroups(mapping.lines);
   const previous = sync.written?.workOrderNumber === workOrderNumber ? sync.written.lineGroups : {};
   // Every item code this run may write or delete: what the compensation removes.
   const touchedCodes = [...new Set([...groups.map((g) => g.itemCode), ...Object.keys(previous)])];
   let linesAdded = 0;
-  let numberRecorded = false;
   try {
     state.step = 'writing-lines';
     const lines = await withSession(session, () =>
@@ -286,7 +325,7 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
     linesAdded = lines.added;
 
     state.step = 'recording';
-    if (!loaded.recordedIds.includes(workOrderNumber)) {
+    if (!claim && !loaded.recordedIds.includes(workOrderNumber)) {
       await sync.steps.record({ jobId, workOrderNumber });
       numberRecorded = true;
     }

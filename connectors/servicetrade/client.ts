@@ -11,7 +11,8 @@
  *   `messages.error` is quoted in errors. 404 -> SourceRecordNotFound naming the entity and id;
  *   400/422 -> InvalidRequest; network errors, timeouts, 429 (with Retry-After) and 5xx are
  *   HttpClient's TransientErrors.
- * - Lists are paged (`page`, `totalPages`): every page is read.
+ * - Lists are paged (`page`, `totalPages`): every page is read; a list without `totalPages` is read
+ *   on until it is whole (`total`, an empty page, or a page of rows already seen): see readAll.
  *
  * Secrets and tokens are never logged, nor put in error messages.
  */
@@ -125,7 +126,9 @@ export class ServiceTradeClient {
     const params = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
     const res = await this.call({ method: 'GET', path: 'job', query: { ...params, page: String(page) } });
     const data = this.unwrap(res, JobListSchema, `job list (page ${page})`);
-    return { jobs: data.jobs, page, totalPages: Math.max(1, data.totalPages ?? 1) };
+    // Without totalPages, a page with rows says "maybe more": the caller reads the next one, and an empty page ends the list.
+    const totalPages = data.totalPages ?? (data.jobs.length > 0 ? page + 1 : page);
+    return { jobs: data.jobs, page, totalPages: Math.max(1, totalPages) };
   }
 
   /**
@@ -169,7 +172,14 @@ export class ServiceTradeClient {
     return this.unwrap(res, schema, `${entity} ${id}`, { entity, id });
   }
 
-  private async readAll<S extends z.ZodType, T>(
+  /**
+   * Every row of a paged list. `page` is 1-based; with `totalPages` the pages up to it are read (as
+   * ServiceTrade's SDKs do). Without it (the SDKs would stop after page 1, and a row dropped here is
+   * a material line deleted), the next page is read until: `total` rows are in hand, or a page is
+   * empty, or a page brings no row not seen before (an endpoint that does not page answers the same
+   * rows again). Rows are kept once by id.
+   */
+  private async readAll<S extends z.ZodType, T extends { id: number }>(
     path: string,
     query: Record<string, string>,
     schema: S,
@@ -177,14 +187,23 @@ export class ServiceTradeClient {
     what: string,
   ): Promise<T[]> {
     const all: T[] = [];
+    const seen = new Set<number>();
     for (let page = 1; ; page += 1) {
       const res = await this.call({ method: 'GET', path, query: { ...query, page: String(page) } });
-      const data = this.unwrap(res, schema, `${what} (page ${page})`) as z.infer<S> & { totalPages?: number };
-      all.push(...rows(data));
-      const totalPages = data.totalPages ?? 1;
-      if (page >= totalPages) return all;
+      const data = this.unwrap(res, schema, `${what} (page ${page})`) as z.infer<S> & { totalPages?: number; total?: number };
+      const got = rows(data);
+      const fresh = got.filter((row) => !seen.has(row.id));
+      for (const row of fresh) seen.add(row.id);
+      all.push(...fresh);
+      if (data.totalPages !== undefined) {
+        if (page >= data.totalPages) return all;
+      } else {
+        if (got.length === 0 || fresh.length === 0) return all;
+        if (data.total !== undefined && all.length >= data.total) return all;
+        if (page === 1) this.log?.debug({ list: what }, 'ServiceTrade list answered without totalPages: reading on until an empty page');
+      }
       if (page >= MAX_PAGES) {
-        throw new PermanentError('servicetrade', PermanentErrorTypes.InvalidResponse, `${what}: more than ${MAX_PAGES} pages (totalPages ${totalPages})`);
+        throw new PermanentError('servicetrade', PermanentErrorTypes.InvalidResponse, `${what}: more than ${MAX_PAGES} pages (totalPages ${data.totalPages ?? 'absent'})`);
       }
     }
   }

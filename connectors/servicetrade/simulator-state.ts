@@ -148,6 +148,7 @@ export const LocationPatchSchema = z
 export type LocationPatch = z.input<typeof LocationPatchSchema>;
 
 export const JobPatchSchema = JobInputSchema.pick({
+  number: true,
   name: true,
   status: true,
   description: true,

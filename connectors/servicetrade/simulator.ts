@@ -56,6 +56,12 @@ export interface ServiceTradeSimulatorOptions extends ListenOptions {
   webhookOnExternalIdWrite?: boolean;
   /** Rows per page of a list when the request gives no `limit`; default 100. */
   pageSize?: number;
+  /**
+   * The paging fields list answers carry besides `page` (default both). ServiceTrade's SDKs read a
+   * list without `totalPages` as one page; nothing in the reference promises every list carries it
+   * *(assumed)*: a test turns them off to see that the client then reads on (ServiceTradeClient.readAll).
+   */
+  listTotals?: ListTotals;
   /** Data loaded at start, without webhooks (e.g. demoServiceTradeData). */
   seed?: ServiceTradeSeed;
 }
@@ -70,6 +76,8 @@ export interface ServiceTradeSimulator {
   readonly webhooks: WebhookDispatcher;
   /** Rows per page of a list when the request gives no `limit` (tests shorten it to see paging). */
   pageSize: number;
+  /** Which of `totalPages` and `total` list answers carry (tests turn them off). */
+  listTotals: ListTotals;
   close(): Promise<void>;
 }
 
@@ -79,6 +87,13 @@ interface Context {
   webhooks: WebhookDispatcher;
   initialWebhook: WebhookTarget | null;
   pageSize: number;
+  listTotals: ListTotals;
+}
+
+/** The paging fields a list answer carries besides `page` and its rows. */
+export interface ListTotals {
+  totalPages: boolean;
+  total: boolean;
 }
 
 /** The envelope of every answer. */
@@ -112,8 +127,13 @@ const TokenRequestSchema = z.object({
   client_secret: z.string().optional(),
 });
 
-function listAnswer<T>(key: string, page: Page<T>) {
-  return ok({ [key]: page.rows, page: page.page, totalPages: page.totalPages, total: page.total });
+function listAnswer<T>(key: string, page: Page<T>, totals: ListTotals) {
+  return ok({
+    [key]: page.rows,
+    page: page.page,
+    ...(totals.totalPages ? { totalPages: page.totalPages } : {}),
+    ...(totals.total ? { total: page.total } : {}),
+  });
 }
 
 /** client_id/client_secret from the body, or from HTTP Basic auth (RFC 6749 section 2.3.1). */
@@ -184,7 +204,7 @@ function registerPublicRoutes(app: FastifyInstance, context: Context): void {
     api.get('/api/job', { preHandler: faults.hook('listJobs') }, async (request) => {
       const { page, limit = context.pageSize, ...filters } = parseOr400(JobListQuerySchema, request.query, 'query');
       state.jobListQueries.push({ ...(request.query as Record<string, string>) });
-      return listAnswer('jobs', paginate(state.listJobs(filters), { page, limit }));
+      return listAnswer('jobs', paginate(state.listJobs(filters), { page, limit }), context.listTotals);
     });
 
     api.get<IdParams>('/api/location/:id', { preHandler: faults.hook('getLocation') }, async (request) => {
@@ -203,12 +223,12 @@ function registerPublicRoutes(app: FastifyInstance, context: Context): void {
 
     api.get('/api/servicerequest', { preHandler: faults.hook('listServiceRequests') }, async (request) => {
       const { jobId, page, limit = context.pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
-      return listAnswer('serviceRequests', paginate(state.services(jobId), { page, limit }));
+      return listAnswer('serviceRequests', paginate(state.services(jobId), { page, limit }), context.listTotals);
     });
 
     api.get('/api/jobitem', { preHandler: faults.hook('listJobItems') }, async (request) => {
       const { jobId, page, limit = context.pageSize } = parseOr400(JobChildrenQuerySchema, request.query, 'query');
-      return listAnswer('jobItems', paginate(state.items(jobId), { page, limit }));
+      return listAnswer('jobItems', paginate(state.items(jobId), { page, limit }), context.listTotals);
     });
 
     api.post<{ Params: { entityType: string; entityId: string; system: string } }>(
@@ -323,6 +343,7 @@ export async function startServiceTradeSimulator(opts: ServiceTradeSimulatorOpti
     webhooks,
     initialWebhook,
     pageSize: opts.pageSize ?? 100,
+    listTotals: { totalPages: true, total: true, ...opts.listTotals },
   };
   registerPublicRoutes(app, context);
   registerAdminRoutes(app, context);
@@ -342,6 +363,12 @@ export async function startServiceTradeSimulator(opts: ServiceTradeSimulatorOpti
     },
     set pageSize(rows: number) {
       context.pageSize = rows;
+    },
+    get listTotals() {
+      return context.listTotals;
+    },
+    set listTotals(totals: ListTotals) {
+      context.listTotals = { ...totals };
     },
     close: () => app.close(),
   };

@@ -108,6 +108,11 @@ export class SpectrumClient {
     }
   }
 
+  /** The deadline of one call: a call sent is answered, or given up by this client, within it. */
+  get requestTimeoutMs(): number {
+    return this.config.timeoutMs;
+  }
+
   /**
    * Whether the enhanced-authentication client secret expires within the warning window (or has),
    * as last loaded: what `fieldbridge status` and the metric fieldbridge_credential_expiring show.
@@ -187,6 +192,22 @@ export class SpectrumClient {
       lines.push(Object.fromEntries(MATERIAL_COST_COLUMNS.map((column) => [column, (row[column] ?? '').trim()])) as unknown as SpectrumMaterialLine);
     });
     return lines;
+  }
+
+  /**
+   * Whether the company holds work order `workOrderNumber`, read with GetWOMaterialCost (Spectrum
+   * publishes no service that reads a header): an error row on pWO_Number (the work order does not
+   * exist *(assumed wording: any error on that column)*) is false; rows or none are true.
+   */
+  async workOrderExists(guid: string, workOrderNumber: string): Promise<boolean> {
+    try {
+      await this.getWOMaterialCost(guid, workOrderNumber);
+      return true;
+    } catch (err) {
+      const rows = err instanceof PermanentError && err.type === PermanentErrorTypes.SpectrumRejected ? ((err.details.rows as SpectrumResponseRow[] | undefined) ?? []) : [];
+      if (rows.some((row) => row.column === 'pWO_Number')) return false;
+      throw err;
+    }
   }
 
   /** Write (Append_Note N or blank) or append to (Y) a header note of the work order. */

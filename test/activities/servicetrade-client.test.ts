@@ -185,6 +185,20 @@ describe('ServiceTradeClient', () => {
       expect((await client.listJobs()).map((j) => j.id)).toEqual([4001, 4002]);
       expect((await client.listJobs({ locationId: 2002 })).map((j) => j.id)).toEqual([4002]);
     });
+
+    it('reads on past a page without totalPages: with total until that many rows, else until an empty page', async () => {
+      await startWith({ pageSize: 2, listTotals: { totalPages: false, total: true } });
+      sim.faults.set({ latencyMs: 0, routes: ['listJobItems'], count: 100 });
+      expect((await client.listJobItems(4001)).map((i) => i.id)).toEqual([5001, 5002, 5003, 5004, 5005]);
+      expect(sim.faults.state().remaining).toBe(97);
+      sim.listTotals = { totalPages: false, total: false };
+      expect((await client.listJobItems(4001)).map((i) => i.id)).toEqual([5001, 5002, 5003, 5004, 5005]);
+      // Three pages of rows, then the empty fourth.
+      expect(sim.faults.state().remaining).toBe(93);
+      // One page holds every row: the empty second one ends the list.
+      sim.pageSize = 100;
+      expect((await client.listJobItems(4001)).map((i) => i.id)).toEqual([5001, 5002, 5003, 5004, 5005]);
+    });
   });
 
   describe('setExternalId', () => {

@@ -106,11 +106,19 @@ export function useJobSyncStack(): JobSyncTests {
   };
 }
 
-/** With RECORD_HISTORIES=1, keep a run's history as a replay fixture (npm run record-histories). */
+/**
+ * With RECORD_HISTORIES=1, keep a run's history as a replay fixture (npm run record-histories). Runs
+ * of version 3 or later (their input's `version`) are kept as `v<version>-job-to-work-order-<name>`,
+ * beside the version 2 ones recorded under the bare name.
+ */
 export async function keepJobHistory(stack: Stack, name: string, jobId: number, runId?: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await stack.env.client.workflow.getHandle(jobToWorkOrderWorkflowId(jobId), runId).fetchHistory();
-  writeHistoryOnce(`job-to-work-order-${name}.json`, history);
+  const client = stack.env.client;
+  const history = await client.workflow.getHandle(jobToWorkOrderWorkflowId(jobId), runId).fetchHistory();
+  const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+  const input = payloads.length > 0 ? await decodeFromPayloadsAtIndex<JobToWorkOrderInput>(client.options.loadedDataConverter, 0, payloads) : undefined;
+  const version = input?.version ?? 1;
+  writeHistoryOnce(`${version >= 3 ? `v${version}-` : ''}job-to-work-order-${name}.json`, history);
 }
 
 /** One execution of an activity in a run's history: its type, the attempt that ended it, and how it ended. */

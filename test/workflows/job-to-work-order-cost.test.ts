@@ -14,10 +14,39 @@ jest.setTimeout(120_000);
 
 const t = useJobSyncStack();
 
-test('a new job (version 2, as the starter starts it): 5 actions in the history, 2 workflow tasks, 1 activity task; one work order, its lines, the number on the job', async () => {
-  expect(JOB_TO_WORK_ORDER_VERSION).toBe(2);
+test('a new job (version 3, as the starter starts it): 4 actions in the history, 2 workflow tasks, 1 activity task; one work order, its lines, the number on the job', async () => {
+  expect(JOB_TO_WORK_ORDER_VERSION).toBe(3);
   const job = t.createJob();
   const handle = await t.sync(job.id);
+  const result = await t.stack.withWorker(() => handle.result());
+  expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: FIVE_ITEMS.length, numberRecorded: true });
+
+  const history = await handle.fetchHistory();
+  const actions = countActions(history);
+  expect(totalActions(actions)).toBe(4);
+  expect(actions).toMatchObject({ workflowStart: 1, localActivityTask: 1, activity: 1, searchAttributeUpsert: 1, timer: 0, activityRetry: 0 });
+  const tasks = taskTimings(history);
+  expect({ workflowTasks: tasks.workflowTasks, activityTasks: tasks.activityTasks }).toEqual({ workflowTasks: 2, activityTasks: 1 });
+  // The load, the number claim (recorded on the job) and the header are local activities of the first workflow task; the lines an activity.
+  const steps = await activityRuns(t.stack, job.id);
+  expect(steps.map((s) => [s.activityType, s.outcome])).toEqual([
+    ['loadServiceTradeJob', 'completed'],
+    ['claimWorkOrderNumber', 'completed'],
+    ['upsertWorkOrderHeader', 'completed'],
+    ['convergeWorkOrderLines', 'completed'],
+  ]);
+
+  expect(t.stack.spectrum.state.workOrders.size).toBe(1);
+  expect(linesOf(t.workOrder(job.number))).toHaveLength(FIVE_ITEMS.length);
+  expect(t.stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toBe(`S${job.number}`);
+  const sa = (await handle.describe()).typedSearchAttributes;
+  expect(sa.get(TargetCodeKey)).toBe(`S${job.number}`);
+  expect(sa.get(SyncStatusKey)).toBe('completed');
+});
+
+test('a new job (version 2, runs started before version 3): 5 actions in the history, 2 workflow tasks, 1 activity task; one work order, its lines, the number on the job', async () => {
+  const job = t.createJob();
+  const handle = await t.sync(job.id, undefined, { version: 2 });
   const result = await t.stack.withWorker(() => handle.result());
   expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: FIVE_ITEMS.length, numberRecorded: true });
 
@@ -44,7 +73,7 @@ test('a new job (version 2, as the starter starts it): 5 actions in the history,
   expect(sa.get(SyncStatusKey)).toBe('completed');
 });
 
-test('a job whose number is already on it (a re-sync, version 2): 4 actions in the history, no write-back', async () => {
+test('a job whose number is already on it (a re-sync, version 3): 4 actions in the history, nothing claimed', async () => {
   const job = t.createJob();
   const first = await t.sync(job.id, `evt-${job.id}-1`);
   await t.stack.withWorker(() => first.result());

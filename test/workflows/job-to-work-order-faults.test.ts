@@ -56,15 +56,16 @@ test('an Authorization ID without WorkOrderHeader: fails SpectrumNotAuthorized a
       `To fix: grant Authorization ID ${SPECTRUM_AUTHORIZATION_ID} the web service WorkOrder -> WorkOrderHeader, active and set up for the company \\(Spectrum: System Administration -> Installation -> Data Exchange -> Build\\)$`,
     ),
   );
-  // One WorkOrderHeader, refused with an A row; nothing else was sent, nothing was retried.
+  // One WorkOrderHeader, refused with an A row, after the claim's read (no work order of that
+  // number); nothing else was sent, nothing was retried.
   const calls = t.stack.spectrum.state.callsTo('WorkOrderHeader');
   expect(calls).toHaveLength(1);
   expect(calls[0].rows).toEqual([expect.objectContaining({ error_code: 'A', column: 'Authorization_ID' })]);
-  expect(spectrumWrites(t.stack)).toHaveLength(1);
-  expect(await attemptsOf(job.id)).toEqual({ loadServiceTradeJob: [1], upsertWorkOrderHeader: [1] });
-  // Nothing in Spectrum, nothing on the job.
+  expect(spectrumWrites(t.stack).map((r) => r.service)).toEqual(['GetWOMaterialCost', 'WorkOrderHeader']);
+  expect(await attemptsOf(job.id)).toEqual({ loadServiceTradeJob: [1], claimWorkOrderNumber: [1], upsertWorkOrderHeader: [1] });
+  // Nothing in Spectrum; the job carries the number claimed for it (version 3), which a re-sync keeps.
   expect(workOrderCount()).toBe(0);
-  expect(numberOnJob(job.id)).toEqual([]);
+  expect(numberOnJob(job.id)).toEqual([`S${job.number}`]);
   await keepJobHistory(t.stack, 'not-authorized', job.id);
 });
 
@@ -151,9 +152,9 @@ test('transient faults (ServiceTrade 503 twice, Spectrum "Error executing Web Se
   expect(spectrum.state.requests.filter((r) => r.truncated)).toHaveLength(1);
   expect(await attemptsOf(job.id)).toEqual({
     loadServiceTradeJob: [3],
+    claimWorkOrderNumber: [1],
     upsertWorkOrderHeader: [3],
     convergeWorkOrderLines: [1],
-    recordWorkOrderNumber: [1],
   });
   expect(linesOf(t.workOrder(job.number))).toEqual(FIVE_LINES);
   expect(workOrderCount()).toBe(1);
@@ -192,7 +193,8 @@ test('an AddWOMaterialCost applied whose answer is lost: the retry reads the lin
   const log = spectrum.state.requests;
   const afterLost = log.slice(log.indexOf(lost) + 1);
   expect(afterLost.find((r) => r.service !== 'GetCustomers')?.service).toBe('GetWOMaterialCost');
-  expect(spectrum.state.callsTo('GetWOMaterialCost')).toHaveLength(2);
+  // Three reads: the claim's (no work order yet), the lines' first attempt's, the retry's.
+  expect(spectrum.state.callsTo('GetWOMaterialCost')).toHaveLength(3);
   // Exactly five adds applied (never the lost line twice), no delete at all.
   expect(adds().filter((r) => r.applied)).toHaveLength(5);
   expect(adds().filter((r) => r.applied).map(itemCodeOf)).toEqual(['BELT-A42', 'FILTER-20', 'LABOR', 'LABOR', 'MISC']);
@@ -225,7 +227,7 @@ test('a line edited in Spectrum and one added there by hand with a job item code
   expect(linesOf(t.workOrder(job.number))).toEqual([...FIVE_LINES, 'NOT-FROM-JOB x2 entered in Spectrum'].sort());
 });
 
-test('ServiceTrade refuses the number write-back for good: the sync fails with that error, the lines are removed and a note says why', async () => {
+test('ServiceTrade refuses the number write-back for good: the sync fails with that error before anything is written to Spectrum (version 3 claims the number first)', async () => {
   const job = t.createJob();
   t.stack.servicetrade.faults.set({ errorRate: 1, errorStatus: 422, routes: ['setExternalId'] });
 
@@ -236,26 +238,12 @@ test('ServiceTrade refuses the number write-back for good: the sync fails with t
   expect(failure.message).toContain(`ServiceTrade refused the request for external id of job ${job.id} (422)`);
   // The failure says which system refused (ServiceTrade), and which external system the id was for.
   expect(failure.details).toEqual([expect.objectContaining({ system: 'servicetrade', status: 422, externalSystem: 'spectrum', value: `S${job.number}` })]);
-  const attempts = await attemptsOf(job.id);
-  expect(attempts.recordWorkOrderNumber).toEqual([1]);
-  expect(attempts.compensateWorkOrder).toEqual([1]);
-  // In Spectrum: the work order, without lines, with the reason in a note; on the job: no number.
-  const order = t.workOrder(job.number);
-  expect(workOrderCount()).toBe(1);
-  expect(order?.materials).toEqual([]);
-  expect(order?.notes).toEqual([
-    {
-      topic: 'FieldBridge',
-      text: expect.stringMatching(new RegExp(`^FieldBridge could not finish syncing ServiceTrade job ${job.id}; its material lines were removed\\. Reason: .*\\(422\\)`)),
-    },
-  ]);
-  // The lines had been written (five adds), then read with their keys and every one deleted by the compensation.
-  expect(t.stack.spectrum.state.callsTo('AddWOMaterialCost').filter((r) => r.applied)).toHaveLength(5);
-  const compensationDeletes = t.stack.spectrum.state.callsTo('DeleteWOMaterialCost');
-  expect(compensationDeletes.map(itemCodeOf)).toEqual(['BELT-A42', 'FILTER-20', 'LABOR', 'LABOR', 'MISC']);
-  expect(compensationDeletes.every((r) => r.applied)).toBe(true);
+  expect(await attemptsOf(job.id)).toEqual({ loadServiceTradeJob: [1], claimWorkOrderNumber: [1] });
+  // Spectrum was only read (no work order of that number): nothing to compensate, no number on the job.
+  expect(spectrumWrites(t.stack).map((r) => r.service)).toEqual(['GetWOMaterialCost']);
+  expect(workOrderCount()).toBe(0);
   expect(numberOnJob(job.id)).toEqual([]);
-  await keepJobHistory(t.stack, 'compensated-write-back-refused', job.id);
+  await keepJobHistory(t.stack, 'write-back-refused-before-header', job.id);
 });
 
 test('a line Spectrum refuses (an item code it does not know): fails SpectrumRejected naming Item_Code, the lines are removed with a note; fixed and re-synced: exactly the job items', async () => {
@@ -284,14 +272,15 @@ test('a line Spectrum refuses (an item code it does not know): fails SpectrumRej
   expect(order?.notes[0]).toMatchObject({ topic: 'FieldBridge' });
   expect(order?.notes[0].text).toContain('its material lines were removed. Reason: ');
   expect(order?.notes[0].text).toContain('Item GASKET-9 does not exist');
-  expect(numberOnJob(job.id)).toEqual([]);
+  // Version 3 claimed the number before the header: the job carries it, and the re-sync keeps it.
+  expect(numberOnJob(job.id)).toEqual([`S${job.number}`]);
   await keepJobHistory(t.stack, 'compensated-line-refused', job.id, failed.runId);
 
   // The fix: the item is set up in Spectrum. A new sync writes exactly the job's items.
   spectrum.state.seed({ items: [{ Item_Code: 'GASKET-9', Description: 'Door gasket' }] });
   const result = await t.stack.withWorker(async () => (await t.sync(job.id, 'evt-after-fix')).result());
 
-  expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: true });
+  expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: false });
   order = t.workOrder(job.number);
   expect(linesOf(order)).toEqual([...FIVE_LINES.slice(0, 2), 'GASKET-9 x2 Door gasket', ...FIVE_LINES.slice(2)]);
   expect(workOrderCount()).toBe(1);

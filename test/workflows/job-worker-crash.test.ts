@@ -24,7 +24,8 @@ function startWorkerProcess(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'worker/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: workerProcessEnv(t.stack),
+    // A 5 s Spectrum deadline: a retried lines attempt first waits one out (a write the lost attempt had in flight lands).
+    env: workerProcessEnv(t.stack, { SPECTRUM_TIMEOUT_MS: '5000' }),
   });
   workers.push(child);
   return new Promise((resolve, reject) => {
@@ -85,7 +86,8 @@ test('SIGKILL while the lines are written (two of five added): the next worker p
   // worker's LABOR line among them) and added only the two missing ones: five adds, no delete.
   const [lines] = (await activityRuns(t.stack, job.id)).filter((r) => r.activityType === 'convergeWorkOrderLines');
   expect(lines).toMatchObject({ attempt: 2, outcome: 'completed', lastFailure: { timeoutType: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT } });
-  expect(spectrum.state.callsTo('GetWOMaterialCost')).toHaveLength(2);
+  // Three reads: the number claim's (version 3: no work order yet), attempt 1's, attempt 2's.
+  expect(spectrum.state.callsTo('GetWOMaterialCost')).toHaveLength(3);
   expect(adds().filter((r) => r.applied).map(itemCodeOf)).toEqual(['BELT-A42', 'FILTER-20', 'LABOR', 'LABOR', 'MISC']);
   expect(spectrum.state.callsTo('DeleteWOMaterialCost')).toEqual([]);
   expect(tookMs).toBeLessThan(60_000);
