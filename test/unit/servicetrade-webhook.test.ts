@@ -282,7 +282,7 @@ describe('a record a waiting sync needs changed', () => {
     expect((await signals(waiting)).map((s) => s.name)).toEqual(['recheck']);
   });
 
-  test('job updated: `recheck` to the job\'s sync when it waits; nothing when it runs or does not exist', async () => {
+  test('job updated: `recheck` to the job\'s sync when it waits; one more pass (a change signal) when it runs; nothing when it does not exist', async () => {
     const waiting = await startWaitingJobSync(321, ['servicetrade:location:3201']);
     // A running (not waiting) sync of job 322, started by its created webhook.
     expect((await post(autoUrl, delivery([{ action: 'created', type: 'job', id: 322 }]))).status).toBe(202);
@@ -295,11 +295,12 @@ describe('a record a waiting sync needs changed', () => {
     expect(res.status).toBe(202);
     expect(res.body.events).toEqual([
       { entity: 'job:321', action: 'updated', outcome: 'recheck-signalled', signalled: [waiting] },
-      { entity: 'job:322', action: 'updated', outcome: 'ignored', reason: expect.stringMatching(/not waiting/) },
+      { entity: 'job:322', action: 'updated', outcome: 'sync-signalled', workflowId: jobToWorkOrderWorkflowId(322), runId: expect.any(String), eventId: expect.stringMatching(/:job:322:updated$/) },
       { entity: 'job:323', action: 'updated', outcome: 'ignored', reason: expect.stringMatching(/no sync of this job exists/) },
     ]);
     expect((await signals(waiting)).map((s) => s.name)).toEqual(['recheck']);
-    expect((await signals(jobToWorkOrderWorkflowId(322))).map((s) => s.name)).toEqual(['sourceChanged']);
+    // The created webhook's change, then the update coalesced into one more pass (issue 15).
+    expect((await signals(jobToWorkOrderWorkflowId(322))).map((s) => s.name)).toEqual(['sourceChanged', 'sourceChanged']);
     expect(await exists(jobToWorkOrderWorkflowId(323))).toBe(false);
   });
 });
