@@ -428,10 +428,10 @@ Try it (ServiceTrade -> Spectrum): job ${DEMO_JOB_IDS.mapped} is work order S700
   curl -X PATCH ${st}/__admin/locations/${DEMO_LOCATION_IDS.harborPointTower} -H 'content-type: application/json' -d '{"externalIds":{"spectrum":"S2000"}}'
   curl -X POST ${st}/__admin/jobs -H 'content-type: application/json' -d '{"locationId":${DEMO_LOCATION_IDS.northwindHq},"services":[{"serviceLineId":11}],"items":[{"libItemId":501,"quantity":2}]}'
 
-Try it (ServiceChannel -> ServicePower and back): demo work orders ${Object.values(DEMO_WORK_ORDER_IDS).join(', ')} are SC1000101..SC1000103 in ServicePower
-  # a new work order in ServiceChannel: its signed webhook dispatches it to tech.alvarez (HVAC) as SC1000201
+Try it (ServiceChannel -> ServicePower and back): demo work orders ${Object.values(DEMO_WORK_ORDER_IDS).join(', ')} are SC${DEMO_WORK_ORDER_IDS.newHvac}..SC${DEMO_WORK_ORDER_IDS.newPlumbing} in ServicePower
+  # a new work order in ServiceChannel: its signed webhook dispatches it to tech.alvarez (HVAC) as SC${tryId}
   curl -X POST ${sc}/__admin/workorders -H 'content-type: application/json' -d '{"Id":${tryId},"Number":"1000201","SubscriberId":${DEMO_SUBSCRIBER_IDS.northwind},"LocationId":${DEMO_SC_LOCATION_IDS.northwindRaleigh},"Trade":"HVAC","Category":"REPAIR","Priority":"P2 - 24 Hours","ScheduledDate":"2026-12-01T14:00:00Z","Nte":500,"Description":"Rooftop unit 3 not cooling"}'
-  curl ${mob}/__admin/workorders/SC1000201
+  curl ${mob}/__admin/workorders/SC${tryId}
   npx fieldbridge status ${workOrderToMobileWorkflowId(tryId)}
   # the subscriber raises the NTE: a PATCH reaches ServicePower
   curl -X PATCH ${sc}/__admin/workorders/${tryId} -H 'content-type: application/json' -d '{"Nte":750}'

@@ -124,9 +124,9 @@ describe('fieldbridge sync servicechannel-work-order --wait, with the worker', (
     const res = await stack.withWorker(() => fieldbridge(['sync', 'servicechannel-work-order', String(wo.Id), '--wait', '--json']), { mobile: {} });
     expect(res.code).toBe(0);
     const report = JSON.parse(res.stdout);
-    expect(report).toMatchObject({ workflowId: workOrderToMobileWorkflowId(wo.Id), kind: 'work-order-to-mobile', syncStatus: 'running', targetCode: 'SC1000301', lastError: null });
+    expect(report).toMatchObject({ workflowId: workOrderToMobileWorkflowId(wo.Id), kind: 'work-order-to-mobile', syncStatus: 'running', targetCode: `SC${wo.Id}`, lastError: null });
     // Dispatched before the CLI answered: the mobile work order exists, with the ServiceChannel status set.
-    expect(stack.servicepower.state.callsTo('PUT', 'SC1000301')).toBe(1);
+    expect(stack.servicepower.state.callsTo('PUT', `SC${wo.Id}`)).toBe(1);
     expect(stack.servicechannel.state.adminWorkOrder(wo.Id)?.Status).toMatchObject({ Primary: 'IN PROGRESS', Extended: 'DISPATCHED' });
   });
 });

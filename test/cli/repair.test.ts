@@ -180,7 +180,7 @@ describe('fieldbridge preview', () => {
     const res = await fieldbridge(['preview', 'servicechannel-work-order', '90000901']);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(1);
-    expect(res.stdout).toContain('--> servicepower: PUT WorkOrder/SC1000901');
+    expect(res.stdout).toContain('--> servicepower: PUT WorkOrder/SC90000901');
     expect(res.stdout).toContain('"OrderSubType": "REFRIGERATION"');
     expect(res.stdout).toContain('"Amount": 800');
     expect(res.stdout).toMatch(new RegExp(`Truncated:\\s+Description cut to 255 \\(was ${longDescription.length}\\)`));
@@ -205,8 +205,8 @@ describe('fieldbridge preview and retry of a dispatched work order', () => {
     await stack.withWorker(
       async () => {
         await startWorkOrderToMobile(client, stack.taskQueue, 90000101, { eventId: 'repair-wo-1', eventType: 'WorkOrderCreated', source: 'webhook' });
-        await eventually(() => servicepower.state.workOrders.get('SC1000101'), 60_000, 'the work order dispatched to ServicePower');
-        await eventually(async () => (await describeSync(client, workOrderToMobileWorkflowId(90000101))).targetCode === 'SC1000101', 60_000, 'the dispatch recorded');
+        await eventually(() => servicepower.state.workOrders.get('SC90000101'), 60_000, 'the work order dispatched to ServicePower');
+        await eventually(async () => (await describeSync(client, workOrderToMobileWorkflowId(90000101))).targetCode === 'SC90000101', 60_000, 'the dispatch recorded');
       },
       { mobile: {} },
     );
@@ -219,7 +219,7 @@ describe('fieldbridge preview and retry of a dispatched work order', () => {
     const json = JSON.parse(res.stdout);
     expect(json).toMatchObject({ action: 'patch', syncable: true });
     expect(json.requests).toHaveLength(1);
-    expect(json.requests[0].operation).toBe('PATCH WorkOrder/SC1000101');
+    expect(json.requests[0].operation).toBe('PATCH WorkOrder/SC90000101');
     expect(JSON.parse(json.requests[0].body)).toEqual({ PurchaseOrder: { Amount: 750 } });
     expect([servicepower.state.callsTo('PUT'), servicepower.state.callsTo('PATCH')]).toEqual([puts, patches]);
     await client.workflow.getHandle(workOrderToMobileWorkflowId(90000101)).terminate('test over');

@@ -104,7 +104,7 @@ test('created -> dispatched; NTE -> PATCH; a client note -> Notes; on site and c
   await stack.withWorker(async () => {
     // 1. A new work order in ServiceChannel is dispatched in ServicePower within a few seconds.
     const input = newWorkOrder('Rooftop unit 3 not cooling');
-    const num = `SC${input.Number}`;
+    const num = `SC${input.Id}`;
     const startedAt = Date.now();
     expect((await sc('/workorders', { method: 'POST', body: input })).status).toBe(201);
     const dispatched = await eventually(() => mobile(num), 5000, 'dispatched in ServicePower');
@@ -151,7 +151,7 @@ test('created -> dispatched; NTE -> PATCH; a client note -> Notes; on site and c
 
     // 6. A second work order, cancelled in ServiceChannel: removed from ServicePower.
     const second = newWorkOrder('Walk-in cooler door seal');
-    const secondNum = `SC${second.Number}`;
+    const secondNum = `SC${second.Id}`;
     expect((await sc('/workorders', { method: 'POST', body: second })).status).toBe(201);
     await eventually(() => mobile(secondNum), 5000, 'second dispatched');
     await eventually(async () => (await sc(`/workorders/${second.Id}`)).json.Status.Extended === 'DISPATCHED', 5000, 'second DISPATCHED');

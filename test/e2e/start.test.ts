@@ -173,10 +173,10 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
     await res.body.dump();
   }
   const dispatched = await eventually(async () => {
-    const res = await request(`${mobile}/__admin/workorders/SC1000101`);
+    const res = await request(`${mobile}/__admin/workorders/SC90000101`);
     return res.statusCode === 200 ? ((await res.body.json()) as { workOrder: { OrderNum?: string } }) : (await res.body.dump(), undefined);
-  }, 60_000, 'demo work order 90000101 in ServicePower as SC1000101');
-  expect(dispatched.workOrder.OrderNum).toBe('SC1000101');
+  }, 60_000, 'demo work order 90000101 in ServicePower as SC90000101');
+  expect(dispatched.workOrder.OrderNum).toBe('SC90000101');
   expect(await fieldbridge(['status', workOrderToMobileWorkflowId(DEMO_WORK_ORDER_IDS.newHvac)])).toContain('Kind:          work-order-to-mobile');
   expect(await fieldbridge(['schedule', 'reconcile', '--show'])).toContain(`Schedule:  ${RECONCILE_SCHEDULE_ID} (unchanged)`);
   // Automatic sync of new jobs is on in the demo: the ServiceTrade job sweep is scheduled.

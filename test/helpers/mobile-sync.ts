@@ -76,7 +76,7 @@ export function useMobileSyncStack(): MobileSyncTests {
         },
         { notify: false },
       );
-      return { id: wo.Id, number: wo.Number, num: `SC${wo.Number}` };
+      return { id: wo.Id, number: wo.Number, num: `SC${wo.Id}` };
     },
     async send(workOrderId, eventType, eventId = `${eventType}:${workOrderId}:${Date.now()}:${Math.random()}`, input) {
       const event: ServiceChannelEvent = { eventId, eventType, source: 'webhook' };
