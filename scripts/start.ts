@@ -436,7 +436,7 @@ Try it (ServiceChannel -> ServicePower and back): demo work orders ${Object.valu
   # the subscriber raises the NTE: a PATCH reaches ServicePower
   curl -X PATCH ${sc}/__admin/workorders/${tryId} -H 'content-type: application/json' -d '{"Nte":750}'
   # the technician is on site (ServicePower admin): ServiceChannel gets the check-in and a note
-  curl -X POST ${mob}/__admin/workorders/SC1000201/status -H 'content-type: application/json' -d '{"OrderStatus":"7"}'
+  curl -X POST ${mob}/__admin/workorders/SC${tryId}/status -H 'content-type: application/json' -d '{"OrderStatus":"7"}'
   curl ${sc}/__admin/workorders/${tryId}
   # Harbor Point does not let the provider add notes: on site, the check-in goes through, the note is refused, the sync waits naming the permission
   curl -X POST ${mob}/__admin/workorders/SC1000102/status -H 'content-type: application/json' -d '{"OrderStatus":"7"}'

@@ -355,7 +355,7 @@ describe('fieldbridge retry and status', () => {
     });
   });
 
-  test('job (version 2), permanent line refusal fixed in Spectrum: retry --force re-runs the first workflow task (the load and the header, local activities) and the lines; one work order, six lines', async () => {
+  test('job (version 3), permanent line refusal fixed in Spectrum: retry --force re-runs the first workflow task (the load and the header, local activities) and the lines; one work order, six lines', async () => {
     const { servicetrade, spectrum } = stack;
     servicetrade.state.putLibItem({ id: 509, code: 'GASKET-9', name: 'Door gasket' });
     const job = createJob({ items: [...FIVE_ITEMS, { libItemId: 509, quantity: 2, cost: 18, price: 39, uom: 'each' }] });
@@ -378,7 +378,9 @@ describe('fieldbridge retry and status', () => {
       // The lines were scheduled by the workflow task that ran the load and the header: they run again with it.
       expect(outcome.kept).toEqual([]);
       const result = await client.workflow.getHandle(workflowId, outcome.newRunId).result();
-      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: true });
+      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: false });
+      // Version 3 records the number on the job when it claims it, before the header (issue 15): the job holds it.
+      expect(stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toBe(`S${job.number}`);
       // The header once more (create-or-update of the same work order), one work order with the six lines.
       expect(spectrum.state.callsTo('WorkOrderHeader').length).toBe(headersBefore + 1);
       expect(spectrum.state.workOrders.size).toBe(1);
@@ -386,7 +388,7 @@ describe('fieldbridge retry and status', () => {
     });
   });
 
-  test('job (version 2), the header refused for good (a local activity): --force once the permission is granted re-runs from the header, found by its marker', async () => {
+  test('job (version 3), the header refused for good (a local activity): --force once the permission is granted re-runs from the header, found by its marker', async () => {
     const { spectrum } = stack;
     const job = createJob();
     const workflowId = jobToWorkOrderWorkflowId(job.id);
@@ -402,7 +404,9 @@ describe('fieldbridge retry and status', () => {
       const outcome = JSON.parse(retried.stdout);
       expect(outcome).toMatchObject({ action: 'reset', sourceChanged: false, resetTo: { step: 'upsertWorkOrderHeader', from: 'failed step' }, kept: [] });
       const result = await client.workflow.getHandle(workflowId, outcome.newRunId).result();
-      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 5, numberRecorded: true });
+      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 5, numberRecorded: false });
+      // Version 3 records the number on the job when it claims it, before the header (issue 15): the job holds it.
+      expect(stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toBe(`S${job.number}`);
       expect(spectrum.state.workOrders.size).toBe(1);
     });
   });
@@ -424,7 +428,9 @@ describe('fieldbridge retry and status', () => {
       const outcome = JSON.parse(retried.stdout);
       expect(outcome).toMatchObject({ action: 'reset', runId: failedRun, sourceChanged: true, resetTo: { step: 'loadServiceTradeJob', from: 'source load' }, kept: [] });
       const result = await client.workflow.getHandle(workflowId, outcome.newRunId).result();
-      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: true });
+      expect(result).toMatchObject({ workOrderNumber: `S${job.number}`, linesAdded: 6, numberRecorded: false });
+      // Version 3 records the number on the job when it claims it, before the header (issue 15): the job holds it.
+      expect(stack.servicetrade.state.job(job.id)?.externalIds.spectrum).toBe(`S${job.number}`);
       const codes = (spectrum.state.workOrder(`S${job.number}`)?.materials ?? []).map((l) => l.Item_Code).sort();
       expect(codes).toEqual(['BELT-A42', 'FILTER-20', 'FILTER-20', 'LABOR', 'LABOR', 'MISC']);
     });
