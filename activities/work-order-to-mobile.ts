@@ -41,6 +41,8 @@ export interface WorkOrderToMobileDeps {
 export interface LoadedMobileSettings {
   mapping: MobileMappingSettings;
   rereadIntervalMs: number;
+  /** MOBILE_MAX_HISTORY_EVENTS (absent in answers recorded before it existed). */
+  maxHistoryEvents?: number;
 }
 
 export type PatchOutcome = { outcome: 'patched'; warnings: string[] } | { outcome: 'conflict' | 'gone'; message: string };
@@ -89,6 +91,7 @@ export function createWorkOrderToMobileActivities(deps: WorkOrderToMobileDeps) {
           fieldStatusMap: mobileSync.fieldStatusMap,
         },
         rereadIntervalMs: mobileSync.rereadIntervalMs,
+        maxHistoryEvents: mobileSync.maxHistoryEvents,
       };
     },
 

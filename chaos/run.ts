@@ -45,6 +45,7 @@ import { devTemporalServer, postgresTemporalServer, TEMPORAL_KINDS, type ChaosTe
 import {
   checkRecords,
   exportHistories,
+  CHAOS_MOBILE_MAX_HISTORY_EVENTS,
   flowFigures,
   isSettled,
   listAll,
@@ -226,6 +227,9 @@ function workerEnv(sims: Simulators, server: ChaosTemporalServer, taskQueue: str
     MOBILE_WORK_ORDER_NUMBER_PREFIX: 'SC',
     MOBILE_MANAGED_ACCOUNTS: JSON.stringify(DEMO_MOBILE_SYNC.managedAccounts),
     MOBILE_TECHNICIAN_BY_TRADE: JSON.stringify(DEMO_MOBILE_SYNC.technicianByTrade),
+    // Open work orders re-read every second and roll over at a low history size (chaos/verify.ts checks it).
+    MOBILE_REREAD_INTERVAL_MS: '1000',
+    MOBILE_MAX_HISTORY_EVENTS: String(CHAOS_MOBILE_MAX_HISTORY_EVENTS),
   MOBILE_XML_CHECKIN_SUBSCRIBERS: JSON.stringify(DEMO_MOBILE_SYNC.xmlCheckInSubscribers),
   };
 }

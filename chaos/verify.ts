@@ -153,7 +153,23 @@ export async function checkRecords(client: Client, sims: Simulators, records: Ch
   return checks;
 }
 
+/**
+ * The chaos run's MOBILE_MAX_HISTORY_EVENTS: low, with a re-read every second, so the open work orders
+ * of a run roll their histories over many times (issue 15: re-reads grew one history without bound).
+ */
+export const CHAOS_MOBILE_MAX_HISTORY_EVENTS = 150;
+
+/** An open work order whose current run's history is far past the rollover point: it would hit Temporal's history limit. */
+async function unboundedHistory(client: Client, r: ChaosRecord, v: VisibleSync | undefined): Promise<string | null> {
+  if (r.flow !== 'mobile' || v?.status !== 'RUNNING') return null;
+  const history = await client.workflow.getHandle(v.workflowId).fetchHistory().catch(() => undefined);
+  const length = history?.events?.length ?? 0;
+  return length > 2 * CHAOS_MOBILE_MAX_HISTORY_EVENTS ? `history of ${length} events, never rolled over (limit ${CHAOS_MOBILE_MAX_HISTORY_EVENTS})` : null;
+}
+
 async function checkOne(client: Client, sims: Simulators, r: ChaosRecord, v: VisibleSync | undefined): Promise<RecordCheck> {
+  const unbounded = await unboundedHistory(client, r, v);
+  if (unbounded) return { record: r, outcome: 'stuck', reason: unbounded };
   const target = targetCheck(sims, r);
   if (r.expect === 'valid') {
     if (target.present > 1) return { record: r, outcome: 'duplicated', reason: target.wrong ?? `${target.present} target records` };

@@ -389,6 +389,11 @@ const MobileSyncSchema = z.object({
   /** While a work order is open, its ServicePower status is re-read this often (notifications get lost). */
   rereadIntervalMs: positiveMs.default(15 * 60_000),
   /**
+   * A work order's workflow rolls its history over (continue-as-new) at this many events, or sooner
+   * when Temporal suggests it: an open work order's re-reads grow it even when nothing happens.
+   */
+  maxHistoryEvents: z.coerce.number().int().min(100).max(40_000).default(5_000),
+  /**
    * Subscribers that granted this provider the XML check-in permission (seed 003 "IVR Check IN/OUT"):
    * their check-ins/outs may go without Latitude/Longitude when the ServicePower work order has no
    * coordinates; for any other subscriber a missing position is an error naming the work order.
@@ -572,6 +577,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['SERVICECHANNEL_DISPATCHED_STATUS', 'mobileSync.dispatchedStatus'],
   ['MOBILE_FIELD_STATUS_MAP', 'mobileSync.fieldStatusMap'],
   ['MOBILE_REREAD_INTERVAL_MS', 'mobileSync.rereadIntervalMs'],
+  ['MOBILE_MAX_HISTORY_EVENTS', 'mobileSync.maxHistoryEvents'],
   ['MOBILE_XML_CHECKIN_SUBSCRIBERS', 'mobileSync.xmlCheckInSubscribers'],
   ['SERVICECHANNEL_RECONCILE_INTERVAL_MS', 'mobileSync.reconcileIntervalMs'],
   ['SERVICECHANNEL_SUBSCRIPTION_TRADES', 'mobileSync.subscriptionTrades'],

@@ -41,6 +41,7 @@ export const DEMO_MOBILE_SYNC: Config['mobileSync'] = {
     ]),
   ),
   rereadIntervalMs: 15 * 60_000,
+  maxHistoryEvents: 5_000,
   // Harbor Point grants IVR Check IN/OUT (seed 003's XML check-in permission) and its demo site has no coordinates.
   xmlCheckInSubscribers: [DEMO_SUBSCRIBER_IDS.harborPoint],
   reconcileIntervalMs: 5 * 60_000,

@@ -184,8 +184,8 @@ export interface WorkOrderToMobileInput {
   /** Events before continue-as-new (default 200); tests lower it. */
   maxEventsPerRun?: number;
   /**
-   * History events before continue-as-new (default 5,000; also when Temporal suggests it): a quiet open
-   * work order's re-reads add events without any event being applied. Tests lower it.
+   * History events before continue-as-new (default MOBILE_MAX_HISTORY_EVENTS, 5,000; also when Temporal
+   * suggests it): a quiet open work order's re-reads add events without any event being applied. Tests lower it.
    */
   maxHistoryLength?: number;
   /** How long a work order may wait on a problem of its data (a location without an address) before the sync fails (default 7 days). */

@@ -139,7 +139,6 @@ export async function workOrderToMobile(input: WorkOrderToMobileInput): Promise<
   if ((input.version ?? 1) < 2) return workOrderToMobileV1(input);
   const { workOrderId } = input;
   const maxEvents = input.maxEventsPerRun ?? MAX_EVENTS_PER_RUN;
-  const maxHistory = input.maxHistoryLength ?? MAX_HISTORY_LENGTH;
   const carry: MobileCarryV2 = (input.carried as MobileCarryV2 | undefined) ?? {
     workOrderNum: null,
     lastSent: null,
@@ -217,6 +216,7 @@ export async function workOrderToMobile(input: WorkOrderToMobileInput): Promise<
   });
 
   const settings = await loadMobileSyncSettings();
+  const maxHistory = input.maxHistoryLength ?? settings.maxHistoryEvents ?? MAX_HISTORY_LENGTH;
   const sc = proxyActivities<V1Ctx['sc']>({
     taskQueue: serviceChannelTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '60s',
