@@ -159,7 +159,7 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
   }, 30_000, 'work order S7002 once the location is mapped');
 
   // ServiceChannel -> ServicePower: both simulators and the receiver's two routes answer (unsigned: 401,
-  // nothing started), the demo work order 90000101 (number 1000101) is mobile work order SC1000101, and
+  // nothing started), the demo work order 90000101 (number 1000101) is mobile work order SC90000101 (prefix + Id), and
   // the reconciliation schedule runs.
   const sc = `http://127.0.0.1:${ports.SERVICECHANNEL_SIM_PORT}`;
   const mobile = `http://127.0.0.1:${ports.SERVICEPOWER_SIM_PORT}`;
@@ -193,11 +193,11 @@ test('start, sync a changed customer, stop with Ctrl-C, start again with the sam
   expect(created.statusCode).toBe(201);
   await created.body.dump();
   const viaWebhook = await eventually(async () => {
-    const res = await request(`${mobile}/__admin/workorders/SC1000201`);
+    const res = await request(`${mobile}/__admin/workorders/SC90000201`);
     return res.statusCode === 200 ? ((await res.body.json()) as { workOrder: { DispatchStatus: number } }) : (await res.body.dump(), undefined);
   }, 30_000, 'the new work order in ServicePower by its webhook');
   expect(viaWebhook.workOrder.DispatchStatus).toBe(3);
-  const onSite = await request(`${mobile}/__admin/workorders/SC1000201/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"OrderStatus":"7"}' });
+  const onSite = await request(`${mobile}/__admin/workorders/SC90000201/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"OrderStatus":"7"}' });
   expect(onSite.statusCode).toBe(200);
   await onSite.body.dump();
   await eventually(async () => {

@@ -57,7 +57,7 @@ describe('workOrderToMobile, sequence 2', () => {
       await t.send(wo.id, 'WorkOrderCreated');
       await dispatched(wo.id);
       await t.technician(wo.id, wo.num, '7', { at: '2026-01-07T14:07:00Z' });
-      await eventually(() => (t.stack.servicechannel.state.adminWorkOrder(wo.id)?.CheckIns.length ?? 0) === 1, 20_000, 'check-in');
+      await eventually(() => (t.stack.servicechannel.state.adminWorkOrder(wo.id)?.CheckIns.length ?? 0) === 1 && scNotes(wo.id).some((n) => n.includes('Technician on site')), 20_000, 'check-in and its note');
       // The run is ended by an operator; the technician closes the work order meanwhile (no notification reaches a sync).
       await t.handle(wo.id).terminate('operator ended the sync');
       await t.technician(wo.id, wo.num, '4097', { lost: true, note: 'Part on order', at: '2026-01-07T15:10:00Z' });
