@@ -128,13 +128,18 @@ it('a notification sent while the workflow continues as new reaches the new run 
     expect(res.statusCode).toBe(202);
     expect(body).toMatchObject({ accepted: true, workflowId });
 
-    // The signal is in the new run's history.
+    // The signal is in the new run's history (a signal that arrives while a workflow task is in flight is
+    // written to the history when that task completes: wait for it rather than read it once).
     expect(newRun).not.toBe(firstRun);
-    const history = await client.workflow.getHandle(workflowId, newRun).fetchHistory();
-    const signals = (history.events ?? [])
-      .map((e) => e.workflowExecutionSignaledEventAttributes)
-      .filter((a): a is NonNullable<typeof a> => !!a && a.signalName === 'mobileStatusChanged')
-      .map((a) => defaultPayloadConverter.fromPayload(a.input!.payloads![0]!) as { eventId: string });
-    expect(signals.map((s) => s.eventId)).toEqual([`sp-${wo.num}-7`]);
+    const signalsOf = async (runId: string) => {
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      return (history.events ?? [])
+        .map((e) => e.workflowExecutionSignaledEventAttributes)
+        .filter((a): a is NonNullable<typeof a> => !!a && a.signalName === 'mobileStatusChanged')
+        .map((a) => (defaultPayloadConverter.fromPayload(a.input!.payloads![0]!) as { eventId: string }).eventId);
+    };
+    await eventually(async () => (await signalsOf(newRun)).length > 0, 30_000, 'the field status signal in the new run');
+    expect(await signalsOf(newRun)).toEqual([`sp-${wo.num}-7`]);
+    expect(await signalsOf(firstRun)).toEqual([]);
   }, { mobile });
 });
