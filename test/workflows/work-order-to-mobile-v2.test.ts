@@ -244,6 +244,36 @@ describe('workOrderToMobile, sequence 2', () => {
     }, { mobile });
   });
 
+  it('a recheck asked for while the run rolls over is carried to the new run: the refused note is sent there', async () => {
+    const wo = t.createWorkOrder({ SubscriberId: DEMO_SUBSCRIBER_IDS.harborPoint, LocationId: DEMO_LOCATION_IDS.harborPointWilmington, Trade: 'REFRIGERATION' });
+    await t.stack.withWorker(async () => {
+      // Three events per run: the created event, the check-in (its note refused) and the change below.
+      await t.send(wo.id, 'WorkOrderCreated', undefined, { maxEventsPerRun: 3 });
+      await dispatched(wo.id);
+      await t.technician(wo.id, wo.num, '7');
+      await eventually(async () => ((await t.state(wo.id)).status === 'waiting' ? true : null), 20_000, 'waiting on the permission');
+      const first = (await t.handle(wo.id).describe()).runId;
+      // The third event's read is held: the recheck arrives while the run is busy with its last event.
+      t.stack.servicechannel.faults.set({ hold: true, routes: ['getWorkOrder'], count: 1 });
+      await t.send(wo.id, 'WorkOrderNteChanged');
+      await eventually(() => t.stack.servicechannel.faults.held === 1, 20_000, 'the read held');
+      t.stack.servicechannel.state.setPermissions(DEMO_SUBSCRIBER_IDS.harborPoint, ['Incoming XML Active', 'Note Creation', 'Status Update', 'Set status to COMPLETED_PENDING', 'Set status to COMPLETED', 'IVR Check IN/OUT', 'NTE Update', 'ScheduleDate Update']);
+      await t.handle(wo.id).signal(recheckSignal, { reason: 'granted' });
+      await eventually(async () => {
+        const history = await t.handle(wo.id).fetchHistory();
+        return (history.events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === recheckSignal.name);
+      }, 20_000, 'the recheck recorded in the first run');
+      t.stack.servicechannel.faults.release();
+      // The run ends on its third event and rolls over; the new run does the recheck it was asked for.
+      await eventually(async () => ((await t.handle(wo.id).describe()).runId !== first ? true : null), 20_000, 'the rollover');
+      await eventually(() => scNotes(wo.id).some((n) => n.includes('Technician on site')), 20_000, 'the refused note sent by the new run');
+      const state = await t.state(wo.id);
+      expect(state.refused).toEqual([]);
+      expect(state.status).toBe('running');
+      expect(scNotes(wo.id).filter((n) => n.includes('Technician on site'))).toHaveLength(1);
+    }, { mobile });
+  });
+
   it('`fieldbridge retry` of a failed field report sends what is missing and repeats nothing that landed', async () => {
     const wo = t.createWorkOrder();
     await t.stack.withWorker(async () => {
