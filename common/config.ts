@@ -345,7 +345,7 @@ const scStatus = z.preprocess((value) => {
   return { primary: primary.trim(), extended: rest.join('/').trim() || null };
 }, ScStatus);
 
-/** What ServiceChannel hears when the technician's ServicePower OrderStatus moves (documented in the README). */
+/** What ServiceChannel hears when the technician's ServicePower OrderStatus moves (docs/flows/work-order-to-mobile.md, "The field"). */
 const FieldStatusAction = z.object({
   checkIn: z.boolean().default(false),
   checkOut: z.boolean().default(false),
@@ -498,7 +498,10 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigSection = keyof Config;
 
-/** Environment variable -> config path. The README's configuration table is this list. */
+/**
+ * Environment variable -> config path. docs/configuration.md has a table row for each
+ * (test/tooling/configuration-docs.test.ts checks it).
+ */
 export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['TEMPORAL_ADDRESS', 'temporal.address'],
   ['TEMPORAL_NAMESPACE', 'temporal.namespace'],

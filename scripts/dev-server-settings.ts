@@ -2,7 +2,8 @@
  * The Temporal server settings FieldBridge runs its dev server with: `npm start` (scripts/start.ts),
  * the tests (test/helpers/temporal-cli.ts devServerOptions) and the benchmark (bench/customer-sync.ts)
  * pass the same dynamic config, so what the bench measures is what the stack and the tests run. A
- * self-hosted cluster sets the same keys in its dynamic config file (README "Benchmark": "Server settings").
+ * self-hosted cluster sets the same keys in its dynamic config file (docs/production.md; why: docs/benchmarks.md,
+ * "Server settings").
  *
  * history.transferProcessorMaxPollRPS (server default 20): how often per second a history shard's
  * transfer queue reader may read new tasks from the database. Every workflow task and every activity

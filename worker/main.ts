@@ -1,6 +1,6 @@
 /**
  * The FieldBridge worker process: `npm run worker`. Configuration from the environment (see
- * README); SIGINT/SIGTERM shut it down gracefully (running activities get shutdownGraceTime).
+ * docs/configuration.md); SIGINT/SIGTERM shut it down gracefully (running activities get shutdownGraceTime).
  */
 import { createActivities, createServiceChannelActivities } from '../activities';
 import { ConfigError, loadConfig } from '../common/config';

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RECEIVER_CONFIG_SECTIONS } from '../../client/receiver';
-import { ConfigError, ENVIRONMENT, loadConfig, type ConfigSection } from '../../common/config';
+import { ConfigError, loadConfig, type ConfigSection } from '../../common/config';
 
 /** What worker/main.ts loads (worker/deps.ts WORKER_CONFIG_SECTIONS): every flow's adapters and settings. */
 const WORKER_SECTIONS = ['temporal', 'log', 'app4sales', 'specter', 'servicetrade', 'spectrum', 'jobSync'] as const satisfies readonly ConfigSection[];
@@ -642,16 +642,6 @@ describe('yes/no settings', () => {
   test('an invalid TEMPORAL_TLS no longer hides the certificate-without-key problem', () => {
     const problems = problemsOf(() => loadConfig(['temporal'], { TEMPORAL_TLS: 'maybe', TEMPORAL_TLS_CLIENT_CERT_PATH: '/x.pem' }));
     expect(problems.map((p) => p.split(' ')[0])).toEqual(['TEMPORAL_TLS', 'TEMPORAL_TLS_CLIENT_KEY_PATH']);
-  });
-});
-
-describe('the README documents every variable', () => {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Configuration');
-  const configuration = readme.slice(start, readme.indexOf('\n## ', start + 1));
-
-  test.each(ENVIRONMENT.map(([name]) => name))('%s is in the configuration table', (name) => {
-    expect(configuration).toMatch(new RegExp(`^\\|.*\`${name}\``, 'm'));
   });
 });
 
