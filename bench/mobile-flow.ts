@@ -279,7 +279,7 @@ export async function runMobileFlow(input: MobileFlowInput): Promise<MobileBench
       const reads = real ? sc.requests.filter((r) => r.route === 'getWorkOrder').length : meter.count('getServiceChannelWorkOrder');
       const statusWrites = real ? sc.requests.filter((r) => r.route === 'updateStatus').length : meter.count('setServiceChannelStatus');
       // The real phase's work orders only: earlier requests (none: it runs first or alone on the simulator) would count too.
-      const check = verifyBurst(plan, sc, target, held, { reads, statusWrites });
+      const check = verifyBurst(plan, sc, target, held, { reads, statusWrites, real });
       const lat = burstLatencies(plan, fired, target);
       const wallMs = Math.max(0, meter.lastAt - fired.firstAt);
       const burstWallMs = Math.max(0, meter.lastAt - fired.burstAt);

@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { startWorkOrderToMobile } from '../client/starters';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../connectors/servicechannel/demo-data';
+import { DISPATCHED_NOTE_KEY, markKeyOf } from '../mappings/work-order-to-mobile';
 import type { ServiceChannelState } from '../connectors/servicechannel/simulator';
 import type { WorkOrderInput } from '../connectors/servicechannel/simulator-state';
 import type { ServicePowerSimulator } from '../connectors/servicepower/simulator';
@@ -317,22 +318,29 @@ export interface BurstCheck {
   events: number;
   deliveries: number;
   serviceChannelReads: number;
+  /** Reads expected: one per distinct event, plus the status write's own read per work order (real simulator). */
+  expectedReads: number;
   serviceChannelStatusWrites: number;
+  /** Work orders whose dispatched note ServiceChannel holds exactly once (real simulator; null activities: every work order). */
+  dispatchedNoteOnce: number;
   ok: boolean;
 }
 
 /**
  * After the drain: each work order PUT once and dispatched, its NTE and schedule in ServicePower
  * equal to ServiceChannel's and to its last event's value, no more PATCHes than NTE/schedule
- * events, one ServiceChannel read per distinct event (duplicates applied never), one status write
- * per work order.
+ * events, one ServiceChannel read per distinct event (duplicates applied never), and each work
+ * order's dispatched status reported once. Against the real simulator the status write reads the work
+ * order first and PUTs only when ServiceChannel does not already hold the status (a status event of the
+ * burst may have set it), its note keyed so it lands once: one more read per work order, at most one
+ * PUT, exactly one dispatched note. With null activities: one status-write activity per work order.
  */
 export function verifyBurst(
   plan: BurstPlan,
   sc: ServiceChannelState,
   target: MobileTargetLog,
   held: (num: string) => { amount: number | null; planned: number | null; dispatchStatus: number | null } | undefined,
-  serviceChannel: { reads: number; statusWrites: number },
+  serviceChannel: { reads: number; statusWrites: number; real: boolean },
 ): BurstCheck {
   const last = new Map<number, { nte: number; schedule: number; patchable: number }>();
   for (const id of plan.workOrderIds) last.set(id, { nte: BASE_NTE, schedule: BASE_SCHEDULE, patchable: 0 });
@@ -355,7 +363,9 @@ export function verifyBurst(
     events: plan.events.length,
     deliveries: plan.deliveries.length,
     serviceChannelReads: serviceChannel.reads,
+    expectedReads: plan.events.length + (serviceChannel.real ? plan.workOrderIds.length : 0),
     serviceChannelStatusWrites: serviceChannel.statusWrites,
+    dispatchedNoteOnce: 0,
     ok: false,
   };
   for (const id of plan.workOrderIds) {
@@ -372,6 +382,8 @@ export function verifyBurst(
     const scWo = sc.adminWorkOrder(id);
     const sp = held(num);
     if (sp?.dispatchStatus === 3) check.dispatched += 1;
+    const dispatchedNotes = (scWo?.Notes ?? []).filter((note) => markKeyOf((note as { NoteData?: string }).NoteData) === DISPATCHED_NOTE_KEY).length;
+    if (!serviceChannel.real || dispatchedNotes === 1) check.dispatchedNoteOnce += 1;
     if (scWo && sp && scWo.Nte === expected.nte && sp.amount === scWo.Nte) check.nteRight += 1;
     const scSchedule = scWo?.ScheduledDate ? Date.parse(scWo.ScheduledDate) : null;
     if (sp && scSchedule === expected.schedule && sp.planned === scSchedule) check.scheduleRight += 1;
@@ -384,8 +396,9 @@ export function verifyBurst(
     check.scheduleRight === n &&
     check.deletes === 0 &&
     check.workOrdersOverPatched === 0 &&
-    check.serviceChannelReads === check.events &&
-    check.serviceChannelStatusWrites === n;
+    check.serviceChannelReads === check.expectedReads &&
+    check.dispatchedNoteOnce === n &&
+    (serviceChannel.real ? check.serviceChannelStatusWrites <= n : check.serviceChannelStatusWrites === n);
   return check;
 }
 
@@ -394,6 +407,7 @@ export function describeCheck(c: BurstCheck): string {
     `${c.putOnce}/${c.workOrders} work orders PUT once, ${c.dispatched}/${c.workOrders} dispatched (DispatchStatus 3), ` +
     `NTE right ${c.nteRight}/${c.workOrders}, schedule right ${c.scheduleRight}/${c.workOrders} (ServicePower = ServiceChannel = last event); ` +
     `${c.patches} PATCHes for ${c.patchableEvents} NTE/schedule events (${c.workOrdersOverPatched} work orders over), ${c.deletes} DELETEs; ` +
-    `ServiceChannel reads ${c.serviceChannelReads} for ${c.events} distinct events (${c.deliveries} deliveries), status writes ${c.serviceChannelStatusWrites}: ${c.ok ? 'OK' : 'MISMATCH'}`
+    `ServiceChannel reads ${c.serviceChannelReads} (expected ${c.expectedReads}) for ${c.events} distinct events (${c.deliveries} deliveries), ` +
+    `status writes ${c.serviceChannelStatusWrites}, dispatched note once ${c.dispatchedNoteOnce}/${c.workOrders}: ${c.ok ? 'OK' : 'MISMATCH'}`
   );
 }

@@ -187,6 +187,28 @@ export async function startStack(opts: { registerSearchAttributes?: boolean; dbF
   return stack;
 }
 
+/**
+ * Poll until check() returns a truthy value, failing only once progress() has not changed for stallMs
+ * (work paced by a rate limit drains at the limit's speed, whatever the machine: what must not happen
+ * is that it stops).
+ */
+export async function eventuallyWhileProgressing<T>(check: () => T | Promise<T>, progress: () => unknown, stallMs: number, what = 'condition'): Promise<NonNullable<T>> {
+  let last = progress();
+  let lastChange = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    const now = progress();
+    if (now !== last) {
+      last = now;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > stallMs) {
+      throw new Error(`timed out waiting for ${what}: no progress for ${stallMs} ms (progress stuck at ${String(now)})`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Poll until check() returns a truthy value (or fail after timeoutMs). */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
