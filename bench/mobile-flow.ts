@@ -23,9 +23,10 @@
  *   requests (should be 0) and logins (should be 1 per process). Printed, never asserted;
  * - after the drain, the check against the simulators (bench/work-orders.ts verifyBurst).
  *
- * Every event costs at least one ServiceChannel request (the workflow reads the work order), and
- * each work order one more (the dispatched status): the real phase cannot go faster than
- * (burst + N) / ceiling minutes. The null phase has no ServiceChannel to protect: its
+ * Every event costs at least one ServiceChannel activity (the workflow reads the work order), and
+ * each work order one more (the dispatched status); the ServiceChannel worker hands out activities at
+ * the request ceiling divided by SERVICECHANNEL_REQUESTS_PER_ACTIVITY (a write reads first), so the
+ * real phase cannot go faster than 3 x (burst + N) / ceiling minutes. The null phase has no ServiceChannel to protect: its
  * ServiceChannel worker runs with a ceiling of NULL_CEILING_PER_MINUTE, so it shows the engine's own
  * ceiling.
  */
@@ -39,7 +40,7 @@ import type { ServicePowerWorkOrderInput, ServicePowerWorkOrderPatch } from '../
 import type { ServicePowerSimulator } from '../connectors/servicepower/simulator';
 import { workOrderToMobileWorkflowId } from '../workflows/definitions';
 import { workOrderMobileStateQuery } from '../workflows/work-order-to-mobile';
-import { createFieldBridgeWorker, createServiceChannelWorker } from '../worker/worker';
+import { createFieldBridgeWorker, createServiceChannelWorker, SERVICECHANNEL_REQUESTS_PER_ACTIVITY } from '../worker/worker';
 import { ACTION_KINDS, countActions, emptyActionCounts, totalActions } from './history';
 import {
   distribution,
@@ -177,9 +178,12 @@ export interface MobileFlowInput {
   log: Logger;
 }
 
-/** The least time the real phase can take at the ceiling: every event reads the work order, every work order is told it is dispatched. */
+/**
+ * The least time the real phase can take at the ceiling: every event reads the work order, every work
+ * order is told it is dispatched, one activity each, at the ServiceChannel worker's activity rate.
+ */
 export function ceilingBoundMs(events: number, workOrders: number, ceilingPerMinute: number): number {
-  return Math.round(((events + workOrders) / ceilingPerMinute) * 60_000);
+  return Math.round(((events + workOrders) / (ceilingPerMinute / SERVICECHANNEL_REQUESTS_PER_ACTIVITY)) * 60_000);
 }
 
 type ActivityMap = Record<string, (...args: never[]) => Promise<unknown>>;
