@@ -34,8 +34,8 @@ import { jobToWorkOrderWorkflowId, workOrderToMobileWorkflowId } from '../workfl
 import { createLogger } from '../common/logger';
 import { loadConfig } from '../common/config';
 import { fieldBridgeDataConverter } from '../common/temporal-connection';
-import { ensureDevEncryptionKey } from './dev-encryption';
-import { portFree } from './ports';
+import { ensureDevEncryptionKey } from '../common/dev-encryption';
+import { portFree } from '../common/ports';
 import { waitForTemporal } from './temporal-ready';
 import { devServerDynamicConfigArgs, devServerFileArgs } from './dev-server-settings';
 import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';

@@ -19,7 +19,7 @@ import { SyncStatusKey } from '../../common/search-attributes';
 import { signWebhook } from '../../connectors/app4sales/signature';
 import { DEMO_JOB_IDS } from '../../connectors/servicetrade/demo-data';
 import { customerUpsertWorkflowId, jobToWorkOrderWorkflowId } from '../../workflows/definitions';
-import { freePort } from '../../scripts/ports';
+import { freePort } from '../../common/ports';
 import { app4salesCustomer } from '../fixtures/customers';
 import { hasMetric, sampleValue } from '../helpers/prometheus';
 import { eventually, startStack, testLogger, WEBHOOK_SECRET, workerProcessEnv, type Stack } from '../helpers/stack';
