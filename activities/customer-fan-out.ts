@@ -18,8 +18,7 @@ import type { CustomerSummary } from '../connectors/app4sales/schemas';
 import { startCustomerUpsert } from '../client/starters';
 import { newestCompletedRun } from '../common/newest-completed-run';
 import { SyncRecords } from '../common/sync-records';
-import { customerUpsertWorkflowId, type CustomerUpsertResult } from '../workflows/definitions';
-import { CUSTOMER_SWEEP_WORKFLOW, type CustomerSweepResult } from '../workflows/customer-sweep';
+import { CUSTOMER_SWEEP_WORKFLOW, customerUpsertWorkflowId, type CustomerSweepResult, type CustomerUpsertResult } from '../workflows/definitions';
 import { createCustomerUpsertActivities, type CustomerUpsertDeps } from './customer-upsert';
 
 export interface CustomerFanOutDeps extends CustomerUpsertDeps {

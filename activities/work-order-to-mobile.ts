@@ -26,8 +26,7 @@ import { isCheckOutAction, markNote, noteKeyOf, NOTE_KEY_PATTERN, type ServiceCh
 import type { ServicePowerClient } from '../connectors/servicepower/client';
 import type { ServicePowerWorkOrder, ServicePowerWorkOrderInput, ServicePowerWorkOrderPatch } from '../connectors/servicepower/schemas';
 import { FINAL_SC_STATUSES, mobileWorkOrderNum, type MobileMappingSettings, type ServiceChannelNoteInput } from '../mappings/work-order-to-mobile';
-import { workOrderToMobileWorkflowId, type ServiceChannelEvent } from '../workflows/definitions';
-import { WORK_ORDER_RECONCILE_WORKFLOW } from '../workflows/work-order-reconcile';
+import { WORK_ORDER_RECONCILE_WORKFLOW, workOrderToMobileWorkflowId, type ServiceChannelEvent } from '../workflows/definitions';
 
 export type MobileSyncSettings = Config['mobileSync'];
 

@@ -20,7 +20,6 @@ import {
   type SyncReport,
   type SyncSummary,
 } from './operations';
-import type { CustomerBulkSyncProgress } from '../workflows/customer-bulk-sync';
 import { followCustomerBulkSync, startCustomerBulkSync } from './customer-bulk-sync';
 import {
   CUSTOMER_SWEEP_SCHEDULE_ID,
@@ -43,7 +42,7 @@ import { nextStepLines } from './next-steps';
 import { previewSync, previewText } from './preview';
 import { nextStepForStatus, retryFailedSyncs, retryLine, retrySync, type RetryOutcome } from './retry';
 import { FLOWS, type Flow } from './source-records';
-import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
+import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type CustomerBulkSyncProgress, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
 import { ensureNamespace } from './namespace';
 import { checkSpectrumClientSecret } from './readiness';
 
