@@ -17,7 +17,7 @@
  *   (signal-with-start of the work orders' workflows, the last reconciliation's watermark).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { startWorkOrderToMobile } from '../client/starters';
+import { startWorkOrderToMobile } from '../common/starters';
 import { PermanentError, PermanentErrorTypes } from '../common/errors';
 import type { Config } from '../common/config';
 import { newestCompletedRun } from '../common/newest-completed-run';

@@ -33,7 +33,7 @@ import {
   triggerCustomerSweep,
   type CustomerSweepScheduleState,
 } from './schedules';
-import { startCustomerUpsert, startJobToWorkOrder, startWorkOrderToMobile, type StartedSync } from './starters';
+import { startCustomerUpsert, startJobToWorkOrder, startWorkOrderToMobile, type StartedSync } from '../common/starters';
 import { deleteReconcileSchedule, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID, triggerReconcile } from './reconcile-schedule';
 import { ensureJobSweepSchedule, JOB_SWEEP_SCHEDULE_ID, triggerJobSweep } from './job-sweep-schedule';
 import type { jobToWorkOrder } from '../workflows/job-to-work-order';

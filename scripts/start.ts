@@ -18,7 +18,7 @@ import { ensureSearchAttributes } from '../client/operations';
 import { CUSTOMER_SWEEP_SCHEDULE_ID, DEFAULT_SWEEP_INTERVAL, ensureCustomerSweepSchedule, formatInterval } from '../client/schedules';
 import { ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../client/reconcile-schedule';
 import { ensureJobSweepSchedule, JOB_SWEEP_SCHEDULE_ID } from '../client/job-sweep-schedule';
-import { startJobToWorkOrder, startWorkOrderToMobile } from '../client/starters';
+import { startJobToWorkOrder, startWorkOrderToMobile } from '../common/starters';
 import { DEMO_JOB_IDS, DEMO_LOCATION_IDS } from '../connectors/servicetrade/demo-data';
 import { DEMO_SERVICEPOWER_USER } from '../connectors/servicepower/demo-data';
 import {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { buildReceiver } from '../../client/receiver';
-import { startJobToWorkOrder } from '../../client/starters';
+import { startJobToWorkOrder } from '../../common/starters';
 import { loadConfig } from '../../common/config';
 import { SyncStatusKey } from '../../common/search-attributes';
 import { signWebhook } from '../../connectors/app4sales/signature';

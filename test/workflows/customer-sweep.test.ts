@@ -11,7 +11,7 @@ import {
   pauseCustomerSweepSchedule,
   triggerCustomerSweep,
 } from '../../client/schedules';
-import { startCustomerUpsert } from '../../client/starters';
+import { startCustomerUpsert } from '../../common/starters';
 import { customerSweep } from '../../workflows/customer-sweep';
 import { customerSweepProgressQuery, customerUpsertWorkflowId, type CustomerSweepInput, type CustomerSweepResult } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
