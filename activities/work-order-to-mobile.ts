@@ -9,7 +9,7 @@
  *   endpoint, outside the per-minute limit; the legacy all-pages listChangedServiceChannelWorkOrders
  *   is the exception, kept only for runs started before the paged list; check-in and check-out
  *   first GET the work order for its number, see visitOf). They run on their own task queue
- *   (worker/task-queues.ts `serviceChannelTaskQueue`), served by a worker whose
+ *   (common/task-queues.ts `serviceChannelTaskQueue`), served by a worker whose
  *   `maxTaskQueueActivitiesPerSecond` is the configured ceiling: Temporal's own rate limiter, across
  *   all workers, keeps every burst under ServiceChannel's per-minute limit. A 429/503 that still
  *   comes back carries Retry-After: the interceptor turns it into the failure's nextRetryDelay.

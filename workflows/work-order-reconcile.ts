@@ -15,7 +15,7 @@
 import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { ChangedSinceCursor, ChangedWorkOrder, ServiceChannelActivities, WorkOrderToMobileActivities } from '../activities/work-order-to-mobile';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
-import { serviceChannelTaskQueue } from '../worker/task-queues';
+import { serviceChannelTaskQueue } from '../common/task-queues';
 import type { WorkOrderReconcileInput, WorkOrderReconcileResult } from './definitions';
 
 /** The event id the reconciliation gives a work order's change: two runs that see one version signal it once. */

@@ -59,7 +59,7 @@ import {
   notesToSend,
   type ServiceChannelAction,
 } from '../mappings/work-order-to-mobile';
-import { serviceChannelTaskQueue } from '../worker/task-queues';
+import { serviceChannelTaskQueue } from '../common/task-queues';
 import {
   mobileStatusChangedSignal,
   recheckSignal,
@@ -83,7 +83,7 @@ const { loadMobileSyncSettings, putMobileWorkOrder, patchMobileWorkOrder, delete
   retry,
 });
 
-/** ServiceChannel calls: on the rate-limited task queue (worker/task-queues.ts); a throttled call waits its Retry-After. */
+/** ServiceChannel calls: on the rate-limited task queue (common/task-queues.ts); a throttled call waits its Retry-After. */
 function serviceChannelActivities() {
   return proxyActivities<ServiceChannelActivities>({
     taskQueue: serviceChannelTaskQueue(workflowInfo().taskQueue),

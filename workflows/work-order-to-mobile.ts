@@ -64,7 +64,7 @@ import {
   notesToSend,
   type ServiceChannelAction,
 } from '../mappings/work-order-to-mobile';
-import { serviceChannelTaskQueue } from '../worker/task-queues';
+import { serviceChannelTaskQueue } from '../common/task-queues';
 import {
   mobileStatusChangedSignal,
   recheckSignal,
