@@ -1,7 +1,7 @@
 /**
  * Activities of the App4Sales customer bulk load and sweep: list customers page by page, find where
  * the last sweep stopped, and fan out one customerUpsert signal-with-start per customer with bounded
- * concurrency. The syncs themselves stay one workflow per customer (client/starters.ts).
+ * concurrency. The syncs themselves stay one workflow per customer (common/starters.ts).
  *
  * Signalling is idempotent: every signal carries an event id the caller derives from the run and the
  * customer (`bulk:<bulkId>:<customerId>`, `sweep:<customerId>:<Revision>`), which a running sync
@@ -15,11 +15,10 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ListCustomersQuery } from '../connectors/app4sales/client';
 import type { CustomerSummary } from '../connectors/app4sales/schemas';
-import { startCustomerUpsert } from '../client/starters';
+import { startCustomerUpsert } from '../common/starters';
 import { newestCompletedRun } from '../common/newest-completed-run';
 import { SyncRecords } from '../common/sync-records';
-import { customerUpsertWorkflowId, type CustomerUpsertResult } from '../workflows/definitions';
-import { CUSTOMER_SWEEP_WORKFLOW, type CustomerSweepResult } from '../workflows/customer-sweep';
+import { CUSTOMER_SWEEP_WORKFLOW, customerUpsertWorkflowId, type CustomerSweepResult, type CustomerUpsertResult } from '../workflows/definitions';
 import { createCustomerUpsertActivities, type CustomerUpsertDeps } from './customer-upsert';
 
 export interface CustomerFanOutDeps extends CustomerUpsertDeps {

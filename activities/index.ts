@@ -30,7 +30,7 @@ export function createActivities(deps: ActivityDeps) {
 
 /**
  * The ServiceChannel activities: registered only by the ServiceChannel worker, on its own
- * rate-limited task queue (worker/task-queues.ts), never on the main one.
+ * rate-limited task queue (common/task-queues.ts), never on the main one.
  */
 export { createServiceChannelActivities };
 

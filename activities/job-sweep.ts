@@ -11,7 +11,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ServiceTradeClient } from '../connectors/servicetrade/client';
-import { jobCreatedEventIdOf, startJobToWorkOrder } from '../client/starters';
+import { jobCreatedEventIdOf, startJobToWorkOrder } from '../common/starters';
 import { newestCompletedRun } from '../common/newest-completed-run';
 import { jobToWorkOrderWorkflowId } from '../workflows/definitions';
 import { JOB_SWEEP_WORKFLOW, type JobSweepResult } from '../workflows/definitions';

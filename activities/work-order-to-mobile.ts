@@ -9,7 +9,7 @@
  *   endpoint, outside the per-minute limit; the legacy all-pages listChangedServiceChannelWorkOrders
  *   is the exception, kept only for runs started before the paged list; check-in and check-out
  *   first GET the work order for its number, see visitOf). They run on their own task queue
- *   (worker/task-queues.ts `serviceChannelTaskQueue`), served by a worker whose
+ *   (common/task-queues.ts `serviceChannelTaskQueue`), served by a worker whose
  *   `maxTaskQueueActivitiesPerSecond` is the configured ceiling: Temporal's own rate limiter, across
  *   all workers, keeps every burst under ServiceChannel's per-minute limit. A 429/503 that still
  *   comes back carries Retry-After: the interceptor turns it into the failure's nextRetryDelay.
@@ -17,7 +17,7 @@
  *   (signal-with-start of the work orders' workflows, the last reconciliation's watermark).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { startWorkOrderToMobile } from '../client/starters';
+import { startWorkOrderToMobile } from '../common/starters';
 import { PermanentError, PermanentErrorTypes } from '../common/errors';
 import type { Config } from '../common/config';
 import { newestCompletedRun } from '../common/newest-completed-run';
@@ -26,8 +26,7 @@ import { isCheckOutAction, markNote, noteKeyOf, NOTE_KEY_PATTERN, type ServiceCh
 import type { ServicePowerClient } from '../connectors/servicepower/client';
 import type { ServicePowerWorkOrder, ServicePowerWorkOrderInput, ServicePowerWorkOrderPatch } from '../connectors/servicepower/schemas';
 import { FINAL_SC_STATUSES, mobileWorkOrderNum, type MobileMappingSettings, type ServiceChannelNoteInput } from '../mappings/work-order-to-mobile';
-import { workOrderToMobileWorkflowId, type ServiceChannelEvent } from '../workflows/definitions';
-import { WORK_ORDER_RECONCILE_WORKFLOW } from '../workflows/work-order-reconcile';
+import { WORK_ORDER_RECONCILE_WORKFLOW, workOrderToMobileWorkflowId, type ServiceChannelEvent } from '../workflows/definitions';
 
 export type MobileSyncSettings = Config['mobileSync'];
 

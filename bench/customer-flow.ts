@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Activities } from '../activities';
-import { startCustomerUpsert } from '../client/starters';
+import { startCustomerUpsert } from '../common/starters';
 import type { Logger } from '../common/logger';
 import type { App4SalesSimulator } from '../connectors/app4sales/simulator';
 import type { SpecterSimulator } from '../connectors/specter/simulator';

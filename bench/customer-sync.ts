@@ -55,7 +55,7 @@ import { demoServicePowerData } from '../connectors/servicepower/demo-data';
 import { startServicePowerSimulator, type ServicePowerSimulator } from '../connectors/servicepower/simulator';
 import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../scripts/simulator-adapter-config';
 import { devServerDynamicConfigArgs, devServerFileArgs, QUEUE_POLL_RPS } from '../scripts/dev-server-settings';
-import { freePort } from '../scripts/ports';
+import { freePort } from '../common/ports';
 import { CUSTOMER_UPSERT_VERSION } from '../workflows/definitions';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { createActivityDeps, serviceChannelRequestsPerMinute } from '../worker/deps';

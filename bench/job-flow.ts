@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
 import { loadedJobSettings, type ConvergeLinesInput, type ConvergeLinesResult, type JobSyncSettings, type JobToWorkOrderActivities, type LoadedJob } from '../activities';
-import { startJobToWorkOrder } from '../client/starters';
+import { startJobToWorkOrder } from '../common/starters';
 import { JOB_TO_WORK_ORDER_VERSION } from '../workflows/definitions';
 import type { Logger } from '../common/logger';
 import type { ServiceTradeSimulator } from '../connectors/servicetrade/simulator';

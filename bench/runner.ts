@@ -15,7 +15,7 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { StartedSync } from '../client/starters';
+import type { StartedSync } from '../common/starters';
 import type { Logger } from '../common/logger';
 import { createFieldBridgeWorker, type FieldBridgeWorkerOptions } from '../worker/worker';
 import { ACTION_KINDS, countActions, emptyActionCounts, taskTimings, totalActions, type ActionCounts, type TaskTimings } from './history';

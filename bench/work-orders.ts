@@ -23,7 +23,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
-import { startWorkOrderToMobile } from '../client/starters';
+import { startWorkOrderToMobile } from '../common/starters';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../connectors/servicechannel/demo-data';
 import { DISPATCHED_NOTE_KEY, markKeyOf } from '../mappings/work-order-to-mobile';
 import type { ServiceChannelState } from '../connectors/servicechannel/simulator';

@@ -34,7 +34,7 @@ import { connectClient } from '../common/temporal-connection';
 import pino from 'pino';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
-import { freePort } from '../scripts/ports';
+import { freePort } from '../common/ports';
 import { DEMO_MOBILE_SYNC } from '../scripts/simulator-adapter-config';
 import { startSimulators, type Simulators } from '../scripts/simulators';
 import { ensureTemporalCli } from '../scripts/temporal-cli';

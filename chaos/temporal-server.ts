@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureSearchAttributes } from '../client/operations';
 import { devServerDynamicConfigArgs, devServerFileArgs } from '../scripts/dev-server-settings';
-import { freePort } from '../scripts/ports';
+import { freePort } from '../common/ports';
 import { waitForTemporal } from '../scripts/temporal-ready';
 
 export type TemporalKind = 'dev' | 'postgres';

@@ -20,7 +20,6 @@ import {
   type SyncReport,
   type SyncSummary,
 } from './operations';
-import type { CustomerBulkSyncProgress } from '../workflows/customer-bulk-sync';
 import { followCustomerBulkSync, startCustomerBulkSync } from './customer-bulk-sync';
 import {
   CUSTOMER_SWEEP_SCHEDULE_ID,
@@ -34,23 +33,23 @@ import {
   triggerCustomerSweep,
   type CustomerSweepScheduleState,
 } from './schedules';
-import { startCustomerUpsert, startJobToWorkOrder, startWorkOrderToMobile, type StartedSync } from './starters';
+import { startCustomerUpsert, startJobToWorkOrder, startWorkOrderToMobile, type StartedSync } from '../common/starters';
 import { deleteReconcileSchedule, ensureReconcileSchedule, RECONCILE_SCHEDULE_ID, triggerReconcile } from './reconcile-schedule';
 import { ensureJobSweepSchedule, JOB_SWEEP_SCHEDULE_ID, triggerJobSweep } from './job-sweep-schedule';
 import type { jobToWorkOrder } from '../workflows/job-to-work-order';
-import { withDevKeyFile } from '../scripts/dev-encryption';
+import { withDevKeyFile } from '../common/dev-encryption';
 import { nextStepLines } from './next-steps';
 import { previewSync, previewText } from './preview';
 import { nextStepForStatus, retryFailedSyncs, retryLine, retrySync, type RetryOutcome } from './retry';
 import { FLOWS, type Flow } from './source-records';
-import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
+import { syncStateQuery, workOrderToMobileWorkflowId as workOrderToMobileId, type CustomerBulkSyncProgress, type JobToWorkOrderResult, type SyncState } from '../workflows/definitions';
 import { ensureNamespace } from './namespace';
 import { checkSpectrumClientSecret } from './readiness';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 async function withClient<T>(fn: (client: Client, cfg: Config['temporal'], connection: Connection) => Promise<T>): Promise<T> {
-  // On npm start's machine, its development key file when no keys are configured (scripts/dev-encryption.ts).
+  // On npm start's machine, its development key file when no keys are configured (common/dev-encryption.ts).
   const { temporal } = loadConfig(['temporal'], withDevKeyFile(process.env));
   const { client, connection } = await connectClient(temporal);
   try {

@@ -5,14 +5,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { SourceSystemKey, SyncKindKey, SyncStatusKey, TargetSystemKey } from '../common/search-attributes';
+import type { customerBulkSync } from '../workflows/customer-bulk-sync';
 import {
   CUSTOMER_BULK_SYNC_WORKFLOW,
   customerBulkSyncProgressQuery,
   customerBulkSyncWorkflowId,
-  type customerBulkSync,
   type CustomerBulkSyncInput,
   type CustomerBulkSyncProgress,
-} from '../workflows/customer-bulk-sync';
+} from '../workflows/definitions';
 
 export type CustomerBulkSyncHandle = WorkflowHandle<typeof customerBulkSync>;
 

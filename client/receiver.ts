@@ -24,7 +24,7 @@ import { instrumentReceiver } from './receiver-metrics';
 import { serviceChannelWebhookRoutes } from './servicechannel-webhook';
 import { servicePowerNotificationRoutes } from './servicepower-notification';
 import { redactServiceTradeUrl, serviceTradeWebhookRoutes, type ServiceTradeWebhookOptions } from './servicetrade-webhook';
-import { startCustomerUpsert } from './starters';
+import { startCustomerUpsert } from '../common/starters';
 import { idIn, readWebhookBody } from './webhook-body';
 
 /**

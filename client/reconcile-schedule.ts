@@ -5,7 +5,7 @@
  * with `ensureReconcileSchedule`; its state lives in Temporal.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { WORK_ORDER_RECONCILE_WORKFLOW, type WorkOrderReconcileInput } from '../workflows/work-order-reconcile';
+import { WORK_ORDER_RECONCILE_WORKFLOW, type WorkOrderReconcileInput } from '../workflows/definitions';
 
 export const RECONCILE_SCHEDULE_ID = 'fieldbridge-servicechannel-reconcile';
 /** The workflow id prefix of each run (the schedule appends the scheduled time). */

@@ -29,7 +29,7 @@ import { effectiveSyncStatus } from './operations';
 import { readRun, decodeFirst, type HistoryStep, type RunFailure } from './history';
 import { adviceFor, nextStepOf, sourceRecord, type NextStep, type SyncFacts } from './next-steps';
 import { flowOfKind, LOAD_ACTIVITY, sourceIdentity, withFlowAdapters, type Flow, type FlowAdapters } from './source-records';
-import { startWorkOrderToMobile } from './starters';
+import { startWorkOrderToMobile } from '../common/starters';
 
 /** Compensation activity -> the steps whose effects it undoes (re-run them when resetting past them). */
 const UNDONE_BY: Record<string, string[]> = { compensateWorkOrder: ['convergeWorkOrderLines'] };

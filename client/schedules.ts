@@ -7,7 +7,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { CUSTOMER_SWEEP_WORKFLOW, type CustomerSweepInput } from '../workflows/customer-sweep';
+import { CUSTOMER_SWEEP_WORKFLOW, type CustomerSweepInput } from '../workflows/definitions';
 
 export const CUSTOMER_SWEEP_SCHEDULE_ID = 'fieldbridge-app4sales-customer-sweep';
 /** The workflow id prefix of each sweep (the schedule appends the scheduled time). */

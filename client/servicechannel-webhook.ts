@@ -45,7 +45,7 @@ import {
 import { verifyServiceChannelSignature } from '../connectors/servicechannel/signature';
 import type { ServiceChannelEvent } from '../workflows/definitions';
 import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
-import { startWorkOrderToMobile } from './starters';
+import { startWorkOrderToMobile } from '../common/starters';
 import { idIn, readWebhookBody } from './webhook-body';
 
 export const SERVICECHANNEL_WEBHOOK_PATH = '/webhooks/servicechannel';

@@ -33,7 +33,7 @@ import { SourceIdKey, SyncKindKey, TargetCodeKey, visibilityString } from '../co
 import { StatusNotificationSchema, verifyNotificationSignature, NOTIFICATION_SIGNATURE_HEADER, NOTIFICATION_TIMESTAMP_HEADER } from '../connectors/servicepower/notifications';
 import type { MobileStatusChange } from '../workflows/definitions';
 import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
-import { signalMobileStatus, type MobileStatusSignalled } from './starters';
+import { signalMobileStatus, type MobileStatusSignalled } from '../common/starters';
 import { idIn, readWebhookBody } from './webhook-body';
 
 export const SERVICEPOWER_NOTIFICATION_PATH = '/webhooks/servicepower';

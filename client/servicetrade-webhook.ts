@@ -30,7 +30,7 @@ import { ServiceTradeWebhookSchema, type ServiceTradeWebhook, type ServiceTradeW
 import { SyncStatusKey } from '../common/search-attributes';
 import { jobToWorkOrderWorkflowId, recheckSignal, sourceChangedSignal } from '../workflows/definitions';
 import { classifyTemporalError, describeTrouble, PUBLIC_REASONS } from './readiness';
-import { jobCreatedEventIdOf, recheckSyncsWaitingOn, startJobToWorkOrder } from './starters';
+import { jobCreatedEventIdOf, recheckSyncsWaitingOn, startJobToWorkOrder } from '../common/starters';
 import { idIn, readWebhookBody } from './webhook-body';
 
 export const SERVICETRADE_WEBHOOK_PATH = '/webhooks/servicetrade';

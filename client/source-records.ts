@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
+// A production dependency: MockActivityEnvironment is the SDK's one public way to run an activity (which reads Context.current()) outside a worker.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCustomerUpsertActivities, type LoadedCustomer } from '../activities/customer-upsert';
 import { createJobToWorkOrderActivities, type LoadedJob } from '../activities/job-to-work-order';

@@ -18,7 +18,7 @@ import { ensureSearchAttributes } from '../client/operations';
 import { CUSTOMER_SWEEP_SCHEDULE_ID, DEFAULT_SWEEP_INTERVAL, ensureCustomerSweepSchedule, formatInterval } from '../client/schedules';
 import { ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../client/reconcile-schedule';
 import { ensureJobSweepSchedule, JOB_SWEEP_SCHEDULE_ID } from '../client/job-sweep-schedule';
-import { startJobToWorkOrder, startWorkOrderToMobile } from '../client/starters';
+import { startJobToWorkOrder, startWorkOrderToMobile } from '../common/starters';
 import { DEMO_JOB_IDS, DEMO_LOCATION_IDS } from '../connectors/servicetrade/demo-data';
 import { DEMO_SERVICEPOWER_USER } from '../connectors/servicepower/demo-data';
 import {
@@ -34,8 +34,8 @@ import { jobToWorkOrderWorkflowId, workOrderToMobileWorkflowId } from '../workfl
 import { createLogger } from '../common/logger';
 import { loadConfig } from '../common/config';
 import { fieldBridgeDataConverter } from '../common/temporal-connection';
-import { ensureDevEncryptionKey } from './dev-encryption';
-import { portFree } from './ports';
+import { ensureDevEncryptionKey } from '../common/dev-encryption';
+import { portFree } from '../common/ports';
 import { waitForTemporal } from './temporal-ready';
 import { devServerDynamicConfigArgs, devServerFileArgs } from './dev-server-settings';
 import { DEMO_MOBILE_SYNC } from './simulator-adapter-config';

@@ -31,7 +31,7 @@ import { ensureNamespace } from '../client/namespace';
 import { ensureSearchAttributes } from '../client/operations';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/search-attributes';
 import { QUEUE_POLL_RPS } from './dev-server-settings';
-import { portFree } from './ports';
+import { portFree } from '../common/ports';
 import {
   displayPath,
   errMessage,

@@ -8,7 +8,7 @@ import { createLogger } from '../common/logger';
 import { connectClient, fieldBridgeDataConverter } from '../common/temporal-connection';
 import { connectWorker } from './connection';
 import { createActivityDeps, serviceChannelRequestsPerMinute, WORKER_CONFIG_SECTIONS } from './deps';
-import { freePort } from '../scripts/ports';
+import { freePort } from '../common/ports';
 import { registerWaitingSyncsGauge, startWorkerMetricsServer, type WorkerMetricsServer } from './metrics';
 import { createFieldBridgeWorker, createServiceChannelWorker, installRuntimeLogger } from './worker';
 

@@ -8,7 +8,7 @@ import type { Activities } from '../activities';
 import { TemporalPinoLogger, type Logger } from '../common/logger';
 import { vendorErrorInterceptor } from './interceptors';
 import { metricsSinks, queueWaitInterceptor, WORKFLOW_METRICS_INTERCEPTOR } from './metrics';
-import { serviceChannelTaskQueue } from './task-queues';
+import { serviceChannelTaskQueue } from '../common/task-queues';
 
 export interface FieldBridgeWorkerOptions {
   connection: NativeConnection;

@@ -19,7 +19,6 @@ import {
   ApplicationFailure,
   ContinueAsNew,
   continueAsNew,
-  defineQuery,
   isCancellation,
   log,
   proxyActivities,
@@ -29,54 +28,13 @@ import {
 import type { CustomerFanOutActivities, ListedCustomers } from '../activities/customer-fan-out';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
 import { SyncStatusKey, type SyncStatus } from '../common/search-attributes';
+import { customerBulkSyncProgressQuery, type CustomerBulkSyncInput, type CustomerBulkSyncProgress, type CustomerBulkSyncResult } from './definitions';
 import { innermostMessage } from './failures';
-
-export const CUSTOMER_BULK_SYNC_WORKFLOW = 'customerBulkSync';
-
-/** One workflow per bulk run; `bulkId` is the start time or an id the operator gives. */
-export function customerBulkSyncWorkflowId(bulkId: string): string {
-  return `customer-bulk-sync:app4sales:${bulkId}`;
-}
 
 /** The event id a bulk run gives each customer's change: the same on every retry of its batch. */
 export function bulkEventId(bulkId: string, customerId: string): string {
   return `bulk:${bulkId}:${customerId}`;
 }
-
-export interface CustomerBulkSyncInput {
-  bulkId: string;
-  /** Only customers without a CustomerCode (those Specter has not been given yet). */
-  withoutCode?: boolean;
-  /** Customers per page (1..500, default 100). */
-  pageSize?: number;
-  /** Signal-with-starts in flight at once (default 20). */
-  concurrency?: number;
-  /** Pages per run before continue-as-new (default 20). */
-  pagesPerRun?: number;
-  /** Carried over continue-as-new. */
-  cursor?: string | null;
-  progress?: CustomerBulkSyncProgress;
-}
-
-export interface CustomerBulkSyncProgress {
-  /** Customers listed so far (one whose write-back moved it behind the cursor is listed twice). */
-  listed: number;
-  /** Syncs started or given one more change. */
-  signalled: number;
-  /** Already synced with their current data: not signalled. */
-  skipped: number;
-  /** Customers whose signal could not be delivered, retries exhausted. */
-  failed: number;
-  pages: number;
-  done: boolean;
-  lastError: string | null;
-  /** Up to 100 of the customers counted in `failed`, for a re-run or a look. */
-  failedCustomerIds: string[];
-}
-
-export type CustomerBulkSyncResult = CustomerBulkSyncProgress;
-
-export const customerBulkSyncProgressQuery = defineQuery<CustomerBulkSyncProgress>('customerBulkSyncProgress');
 
 /** App4Sales list reads: cheap and idempotent, retried for as long as App4Sales is down (up to a day). */
 const { listApp4SalesCustomers } = proxyActivities<CustomerFanOutActivities>({

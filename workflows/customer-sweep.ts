@@ -19,78 +19,24 @@
  * FieldBridge's own CustomerCode write-back) is skipped by the signalling activity. Ids only in
  * workflow ids, inputs and results: no customer names or e-mails.
  */
-import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { continueAsNew, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { continueAsNew, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CustomerFanOutActivities, ListedCustomers } from '../activities/customer-fan-out';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
+import {
+  customerSweepProgressQuery,
+  type CustomerSweepCarry,
+  type CustomerSweepInput,
+  type CustomerSweepProgress,
+  type CustomerSweepResult,
+  type SweptCustomer,
+} from './definitions';
 import { innermostMessage } from './failures';
-
-export const CUSTOMER_SWEEP_WORKFLOW = 'customerSweep';
 
 /** The event id a sweep gives a customer's change: two sweeps that see one revision signal it once. */
 export function sweepEventId(customerId: string, revision: number): string {
   return `sweep:${customerId}:${revision}`;
 }
-
-export interface CustomerSweepInput {
-  /** The very first sweep lists the customers changed this long before it (default `1h`). */
-  lookback?: Duration;
-  /** Each sweep starts this long before the previous one's watermark (default `2m`). */
-  overlap?: Duration;
-  /** Customers per page (1..500, default 200). */
-  pageSize?: number;
-  /** Signal-with-starts in flight at once (default 20). */
-  concurrency?: number;
-  /** Pages per run before continue-as-new (default 20). */
-  pagesPerRun?: number;
-  /** Carried over continue-as-new. */
-  carried?: SweepCarry;
-}
-
-/** A customer the sweep saw within the overlap before its watermark, at that revision. */
-export interface SweptCustomer {
-  customerId: string;
-  revision: number;
-  changedAt: string;
-}
-
-export interface CustomerSweepProgress {
-  /** Where this sweep started (ChangedAt at or after this); null until it knows. */
-  changedSince: string | null;
-  listed: number;
-  signalled: number;
-  /** Listed again at the revision the previous sweep saw (the overlap): not signalled. */
-  seenBefore: number;
-  /** Already synced with their current data: not signalled. */
-  skipped: number;
-  pages: number;
-  done: boolean;
-  lastError: string | null;
-}
-
-export interface CustomerSweepResult extends CustomerSweepProgress {
-  changedSince: string;
-  /** The latest ChangedAt seen (App4Sales' clock); the next sweep starts at this minus the overlap. */
-  watermark: string;
-  /** Customers seen within the overlap before the watermark: the next sweep skips these revisions. */
-  boundary: SweptCustomer[];
-  /** The completed sweep this one continued from; null for the first. */
-  previousSweep: { workflowId: string; runId: string } | null;
-}
-
-interface SweepCarry {
-  progress: CustomerSweepProgress & { changedSince: string };
-  cursor: string | null;
-  watermark: string;
-  /** Seen within the overlap before `watermark` (this sweep's and the previous one's). */
-  recent: SweptCustomer[];
-  /** `<customerId>@<revision>` the previous sweep saw in its overlap. */
-  seenBefore: string[];
-  previousSweep: { workflowId: string; runId: string } | null;
-}
-
-export const customerSweepProgressQuery = defineQuery<CustomerSweepProgress>('customerSweepProgress');
 
 /** App4Sales reads and finding the last sweep: a sweep that cannot finish within the hour fails; the next one starts over. */
 const { listApp4SalesCustomers, findLastCustomerSweep } = proxyActivities<CustomerFanOutActivities>({
@@ -129,7 +75,7 @@ export async function customerSweep(input: CustomerSweepInput = {}): Promise<Cus
   };
   setHandler(customerSweepProgressQuery, () => ({ ...progress }));
 
-  const carry: SweepCarry = input.carried ?? (await startingPoint(input, progress, overlapMs));
+  const carry: CustomerSweepCarry = input.carried ?? (await startingPoint(input, progress, overlapMs));
   const changedSince = carry.progress.changedSince;
   const seenBefore = new Set(carry.seenBefore);
   let { cursor, watermark, recent } = carry;
@@ -174,7 +120,7 @@ export async function customerSweep(input: CustomerSweepInput = {}): Promise<Cus
 }
 
 /** From the last completed sweep's watermark less the overlap; the first sweep looks back `lookback`. */
-async function startingPoint(input: CustomerSweepInput, progress: CustomerSweepProgress, overlapMs: number): Promise<SweepCarry> {
+async function startingPoint(input: CustomerSweepInput, progress: CustomerSweepProgress, overlapMs: number): Promise<CustomerSweepCarry> {
   const { previous, now } = await findLastCustomerSweep();
   const usable = previous && typeof previous.watermark === 'string' && !Number.isNaN(time(previous.watermark));
   const changedSince = usable ? minus(previous.watermark, overlapMs) : minus(now, msToNumber(input.lookback ?? DEFAULT_LOOKBACK));

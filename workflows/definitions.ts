@@ -1,8 +1,11 @@
 /**
- * Signals, queries and shared types of the FieldBridge workflows. Workflow-safe; imported by
- * workflows, the webhook receiver, the CLI and tests alike.
+ * Names, signals, queries and shared types of the FieldBridge workflows, and no workflow code:
+ * imported by the workflows, their activities, the starters (common/starters.ts), the webhook
+ * receiver, the CLI and tests alike, so none of them imports a workflow module for a name.
+ * Workflow-safe.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { SyncStatus } from '../common/search-attributes';
 
 /** A change to the source record, as delivered by a webhook or requested by an operator. */
@@ -90,6 +93,9 @@ export interface CustomerUpsertResult {
 
 export const CUSTOMER_UPSERT_WORKFLOW = 'customerUpsert';
 
+/** The workflow's signature (workflows/customer-upsert.ts), for its starters. */
+export type CustomerUpsertWorkflow = (input: CustomerUpsertInput) => Promise<CustomerUpsertResult>;
+
 /** One workflow per App4Sales customer: concurrent changes to it queue behind the running sync. */
 export function customerUpsertWorkflowId(customerId: string): string {
   return `customer-upsert:app4sales:${customerId}`;
@@ -141,10 +147,122 @@ export interface JobToWorkOrderResult {
 
 export const JOB_TO_WORK_ORDER_WORKFLOW = 'jobToWorkOrder';
 
+/** The workflow's signature (workflows/job-to-work-order.ts), for its starters. */
+export type JobToWorkOrderWorkflow = (input: JobToWorkOrderInput) => Promise<JobToWorkOrderResult>;
+
 /** One workflow per ServiceTrade job: its changes and rechecks queue behind the running sync. */
 export function jobToWorkOrderWorkflowId(jobId: number | string): string {
   return `job-to-work-order:servicetrade:${jobId}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The bulk load of App4Sales customers (workflows/customer-bulk-sync.ts)
+
+export const CUSTOMER_BULK_SYNC_WORKFLOW = 'customerBulkSync';
+
+/** One workflow per bulk run; `bulkId` is the start time or an id the operator gives. */
+export function customerBulkSyncWorkflowId(bulkId: string): string {
+  return `customer-bulk-sync:app4sales:${bulkId}`;
+}
+
+export interface CustomerBulkSyncInput {
+  bulkId: string;
+  /** Only customers without a CustomerCode (those Specter has not been given yet). */
+  withoutCode?: boolean;
+  /** Customers per page (1..500, default 100). */
+  pageSize?: number;
+  /** Signal-with-starts in flight at once (default 20). */
+  concurrency?: number;
+  /** Pages per run before continue-as-new (default 20). */
+  pagesPerRun?: number;
+  /** Carried over continue-as-new. */
+  cursor?: string | null;
+  progress?: CustomerBulkSyncProgress;
+}
+
+export interface CustomerBulkSyncProgress {
+  /** Customers listed so far (one whose write-back moved it behind the cursor is listed twice). */
+  listed: number;
+  /** Syncs started or given one more change. */
+  signalled: number;
+  /** Already synced with their current data: not signalled. */
+  skipped: number;
+  /** Customers whose signal could not be delivered, retries exhausted. */
+  failed: number;
+  pages: number;
+  done: boolean;
+  lastError: string | null;
+  /** Up to 100 of the customers counted in `failed`, for a re-run or a look. */
+  failedCustomerIds: string[];
+}
+
+export type CustomerBulkSyncResult = CustomerBulkSyncProgress;
+
+export const customerBulkSyncProgressQuery = defineQuery<CustomerBulkSyncProgress>('customerBulkSyncProgress');
+
+// ---------------------------------------------------------------------------------------------
+// The App4Sales customer sweep (workflows/customer-sweep.ts), started by its schedule
+
+export const CUSTOMER_SWEEP_WORKFLOW = 'customerSweep';
+
+export interface CustomerSweepInput {
+  /** The very first sweep lists the customers changed this long before it (default `1h`). */
+  lookback?: Duration;
+  /** Each sweep starts this long before the previous one's watermark (default `2m`). */
+  overlap?: Duration;
+  /** Customers per page (1..500, default 200). */
+  pageSize?: number;
+  /** Signal-with-starts in flight at once (default 20). */
+  concurrency?: number;
+  /** Pages per run before continue-as-new (default 20). */
+  pagesPerRun?: number;
+  /** Carried over continue-as-new. */
+  carried?: CustomerSweepCarry;
+}
+
+/** A customer the sweep saw within the overlap before its watermark, at that revision. */
+export interface SweptCustomer {
+  customerId: string;
+  revision: number;
+  changedAt: string;
+}
+
+export interface CustomerSweepProgress {
+  /** Where this sweep started (ChangedAt at or after this); null until it knows. */
+  changedSince: string | null;
+  listed: number;
+  signalled: number;
+  /** Listed again at the revision the previous sweep saw (the overlap): not signalled. */
+  seenBefore: number;
+  /** Already synced with their current data: not signalled. */
+  skipped: number;
+  pages: number;
+  done: boolean;
+  lastError: string | null;
+}
+
+export interface CustomerSweepResult extends CustomerSweepProgress {
+  changedSince: string;
+  /** The latest ChangedAt seen (App4Sales' clock); the next sweep starts at this minus the overlap. */
+  watermark: string;
+  /** Customers seen within the overlap before the watermark: the next sweep skips these revisions. */
+  boundary: SweptCustomer[];
+  /** The completed sweep this one continued from; null for the first. */
+  previousSweep: { workflowId: string; runId: string } | null;
+}
+
+export interface CustomerSweepCarry {
+  progress: CustomerSweepProgress & { changedSince: string };
+  cursor: string | null;
+  watermark: string;
+  /** Seen within the overlap before `watermark` (this sweep's and the previous one's). */
+  recent: SweptCustomer[];
+  /** `<customerId>@<revision>` the previous sweep saw in its overlap. */
+  seenBefore: string[];
+  previousSweep: { workflowId: string; runId: string } | null;
+}
+
+export const customerSweepProgressQuery = defineQuery<CustomerSweepProgress>('customerSweepProgress');
 
 // ---------------------------------------------------------------------------------------------
 // ServiceChannel work orders -> ServicePower mobile work orders (seeds 003, 004)
@@ -216,9 +334,32 @@ export interface WorkOrderToMobileResult {
 
 export const WORK_ORDER_TO_MOBILE_WORKFLOW = 'workOrderToMobile';
 
+/** The workflow's signature (workflows/work-order-to-mobile.ts), for its starters. */
+export type WorkOrderToMobileWorkflow = (input: WorkOrderToMobileInput) => Promise<WorkOrderToMobileResult>;
+
 /** One long-lived workflow per ServiceChannel work order: its events apply in order. */
 export function workOrderToMobileWorkflowId(workOrderId: number | string): string {
   return `work-order-to-mobile:servicechannel:${workOrderId}`;
+}
+
+/** The ServiceChannel reconciliation (workflows/work-order-reconcile.ts), started by its schedule. */
+export const WORK_ORDER_RECONCILE_WORKFLOW = 'workOrderReconcile';
+
+export interface WorkOrderReconcileInput {
+  /** The first run lists work orders changed this long before it (default 1 h). */
+  lookbackMs?: number;
+  /** Each run starts this long before the previous watermark (default 2 min). */
+  overlapMs?: number;
+  /** Rows asked per list request (default 100; the client asks at most 50, ServiceChannel's page, and pages on). */
+  pageSize?: number;
+}
+
+export interface WorkOrderReconcileResult {
+  since: string;
+  /** The latest UpdatedDate seen; the next run starts from it less the overlap. */
+  watermark: string;
+  listed: number;
+  signalled: number;
 }
 
 /** The ServiceTrade job sweep (workflows/job-sweep.ts): names shared by the workflow, its activities and its schedule. */

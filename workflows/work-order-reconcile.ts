@@ -15,26 +15,8 @@
 import { proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type { ChangedSinceCursor, ChangedWorkOrder, ServiceChannelActivities, WorkOrderToMobileActivities } from '../activities/work-order-to-mobile';
 import { NON_RETRYABLE_ERROR_TYPES } from '../common/errors';
-import { serviceChannelTaskQueue } from '../worker/task-queues';
-
-export const WORK_ORDER_RECONCILE_WORKFLOW = 'workOrderReconcile';
-
-export interface WorkOrderReconcileInput {
-  /** The first run lists work orders changed this long before it (default 1 h). */
-  lookbackMs?: number;
-  /** Each run starts this long before the previous watermark (default 2 min). */
-  overlapMs?: number;
-  /** Rows asked per list request (default 100; the client asks at most 50, ServiceChannel's page, and pages on). */
-  pageSize?: number;
-}
-
-export interface WorkOrderReconcileResult {
-  since: string;
-  /** The latest UpdatedDate seen; the next run starts from it less the overlap. */
-  watermark: string;
-  listed: number;
-  signalled: number;
-}
+import { serviceChannelTaskQueue } from '../common/task-queues';
+import type { WorkOrderReconcileInput, WorkOrderReconcileResult } from './definitions';
 
 /** The event id the reconciliation gives a work order's change: two runs that see one version signal it once. */
 export function reconcileEventId(updatedDate: string): string {

@@ -8,7 +8,7 @@
  * As documented when it was current:
  * ServiceChannel work order -> ServicePower mobile work order, and the field's status back
  * (issue 8, seeds 003 and 004). One long-lived workflow per ServiceChannel work order, started by
- * its first event (signal-with-start, client/starters.ts) and fed the later ones as signals:
+ * its first event (signal-with-start, common/starters.ts) and fed the later ones as signals:
  *
  *   queue every event (ServiceChannel's, the field's, the re-read timer's) and apply them one at a
  *   time, in arrival order; an event id already seen is ignored
@@ -59,7 +59,7 @@ import {
   notesToSend,
   type ServiceChannelAction,
 } from '../mappings/work-order-to-mobile';
-import { serviceChannelTaskQueue } from '../worker/task-queues';
+import { serviceChannelTaskQueue } from '../common/task-queues';
 import {
   mobileStatusChangedSignal,
   recheckSignal,
@@ -83,7 +83,7 @@ const { loadMobileSyncSettings, putMobileWorkOrder, patchMobileWorkOrder, delete
   retry,
 });
 
-/** ServiceChannel calls: on the rate-limited task queue (worker/task-queues.ts); a throttled call waits its Retry-After. */
+/** ServiceChannel calls: on the rate-limited task queue (common/task-queues.ts); a throttled call waits its Retry-After. */
 function serviceChannelActivities() {
   return proxyActivities<ServiceChannelActivities>({
     taskQueue: serviceChannelTaskQueue(workflowInfo().taskQueue),

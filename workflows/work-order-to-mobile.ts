@@ -1,7 +1,7 @@
 /**
  * ServiceChannel work order -> ServicePower mobile work order, and the field's status back (issue 8,
  * seeds 003 and 004; reworked by issue 15 as command sequence 2). One long-lived workflow per
- * ServiceChannel work order, started by its first event (signal-with-start, client/starters.ts) and fed
+ * ServiceChannel work order, started by its first event (signal-with-start, common/starters.ts) and fed
  * the later ones as signals. Runs started without an input `version` run the first sequence
  * (./work-order-to-mobile-v1.ts) until they continue-as-new.
  *
@@ -64,7 +64,7 @@ import {
   notesToSend,
   type ServiceChannelAction,
 } from '../mappings/work-order-to-mobile';
-import { serviceChannelTaskQueue } from '../worker/task-queues';
+import { serviceChannelTaskQueue } from '../common/task-queues';
 import {
   mobileStatusChangedSignal,
   recheckSignal,

@@ -2,7 +2,7 @@
  * Specter ERP customer API shapes (SpecterPostCustomer, ApiResponse).
  *
  * Field names and limits follow the Spector connector's mapping (seed 002; API-NOTES section 4).
- * MAX_LENGTHS is Specter's rule book: the mapping truncates to it, the simulator rejects past it.
+ * Specter's rule book (max lengths, required fields) is in limits.ts, which takes its field names from here.
  */
 import { z } from 'zod';
 
@@ -42,8 +42,6 @@ export const SpecterPostCustomerSchema = z.object({
   DeliveryAddress: SpecterAddressSchema.optional(),
 });
 export type SpecterPostCustomer = z.infer<typeof SpecterPostCustomerSchema>;
-
-export { ADDRESS_MAX_LENGTHS, DEFAULT_CURRENCY, MAX_LENGTHS, REQUIRED_FIELDS } from './limits';
 
 export const ApiResponseSchema = z.object({
   Result: z.number().int().nullable().optional(),

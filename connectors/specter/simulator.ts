@@ -8,11 +8,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { ADDRESS_MAX_LENGTHS, MAX_LENGTHS, REQUIRED_FIELDS } from './limits';
 import {
-  ADDRESS_MAX_LENGTHS,
   type ApiResponse,
-  MAX_LENGTHS,
-  REQUIRED_FIELDS,
   type SpecterAddress,
   type SpecterCustomer,
   SpecterCustomerSchema,

@@ -16,7 +16,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { jobSyncResultReport, recheckLine, waitKey } from '../../client/cli';
 import { nextStepFor, type SyncReport } from '../../client/operations';
-import { jobToWorkOrderSearchAttributes } from '../../client/starters';
+import { jobToWorkOrderSearchAttributes } from '../../common/starters';
 import { ALL_SEARCH_ATTRIBUTES, SyncStatusKey, WaitingOnKey } from '../../common/search-attributes';
 import { JOB_TO_WORK_ORDER_WORKFLOW, jobToWorkOrderWorkflowId } from '../../workflows/definitions';
 import { devServerOptions } from '../helpers/temporal-cli';

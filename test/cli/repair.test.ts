@@ -13,7 +13,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { customerUpsertSearchAttributes, startJobToWorkOrder, startWorkOrderToMobile, workOrderToMobileSearchAttributes } from '../../client/starters';
+import { customerUpsertSearchAttributes, startJobToWorkOrder, startWorkOrderToMobile, workOrderToMobileSearchAttributes } from '../../common/starters';
 import { SyncStatusKey } from '../../common/search-attributes';
 import { DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
 import { DEMO_LOCATION_IDS as ST_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';

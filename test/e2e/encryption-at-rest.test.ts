@@ -15,7 +15,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { buildCodecServer, codecServerOptions } from '../../client/codec-server';
-import { startCustomerUpsert } from '../../client/starters';
+import { startCustomerUpsert } from '../../common/starters';
 import { describeSync } from '../../client/operations';
 import { decodeHistoryPayloads, generateKeyEntry } from '../../common/codec';
 import { loadConfig } from '../../common/config';

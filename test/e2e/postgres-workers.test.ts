@@ -16,7 +16,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startCustomerUpsert } from '../../client/starters';
+import { startCustomerUpsert } from '../../common/starters';
 import { loadConfig } from '../../common/config';
 import { startApp4SalesSimulator, type App4SalesSimulator } from '../../connectors/app4sales/simulator';
 import { startSpecterSimulator, type SpecterSimulator } from '../../connectors/specter/simulator';

@@ -25,7 +25,7 @@ import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
-import { freePort } from '../../scripts/ports';
+import { freePort } from '../../common/ports';
 import { eventually, WEBHOOK_SECRET } from '../helpers/stack';
 import { devServerOptions } from '../helpers/temporal-cli';
 

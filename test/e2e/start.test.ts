@@ -15,7 +15,7 @@ import { RECONCILE_SCHEDULE_ID } from '../../client/reconcile-schedule';
 import { JOB_SWEEP_SCHEDULE_ID } from '../../client/job-sweep-schedule';
 import { DEMO_WORK_ORDER_IDS } from '../../connectors/servicechannel/demo-data';
 import { workOrderToMobileWorkflowId } from '../../workflows/definitions';
-import { freePort, portFree } from '../../scripts/ports';
+import { freePort, portFree } from '../../common/ports';
 import { hasMetric, sampleValue } from '../helpers/prometheus';
 import { eventually } from '../helpers/stack';
 

@@ -5,7 +5,7 @@
  */
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { startCustomerUpsert } from '../../client/starters';
+import { startCustomerUpsert } from '../../common/starters';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';

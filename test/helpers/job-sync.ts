@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { jobToWorkOrderSearchAttributes, startJobToWorkOrder } from '../../client/starters';
+import { jobToWorkOrderSearchAttributes, startJobToWorkOrder } from '../../common/starters';
 import { DEMO_LOCATION_IDS } from '../../connectors/servicetrade/demo-data';
 import type { JobInput } from '../../connectors/servicetrade/simulator-state';
 import type { StoredWorkOrder } from '../../connectors/spectrum/simulator';

@@ -2,10 +2,10 @@
  * The frame of the dispatch-flow tests (ServiceChannel work order -> ServicePower mobile work order)
  * on the dev server: one stack per file, reset before each test (both simulators back to their demo
  * data), a fresh ServiceChannel work order per test, and delivering events the way the receiver does
- * (signal-with-start, client/starters.ts).
+ * (signal-with-start, common/starters.ts).
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { startWorkOrderToMobile, workOrderToMobileSearchAttributes } from '../../client/starters';
+import { startWorkOrderToMobile, workOrderToMobileSearchAttributes } from '../../common/starters';
 import { DEMO_LOCATION_IDS, DEMO_SUBSCRIBER_IDS } from '../../connectors/servicechannel/demo-data';
 import type { WorkOrderInput } from '../../connectors/servicechannel/simulator-state';
 import {

@@ -20,7 +20,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { buildReceiver } from '../../client/receiver';
-import { workOrderToMobileSearchAttributes } from '../../client/starters';
+import { workOrderToMobileSearchAttributes } from '../../common/starters';
 import { workflowByMobileNumberQuery } from '../../client/servicepower-notification';
 import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';

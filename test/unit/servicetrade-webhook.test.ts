@@ -20,7 +20,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { buildReceiver } from '../../client/receiver';
-import { jobToWorkOrderSearchAttributes } from '../../client/starters';
+import { jobToWorkOrderSearchAttributes } from '../../common/starters';
 import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { ALL_SEARCH_ATTRIBUTES, SyncStatusKey, WaitingOnKey } from '../../common/search-attributes';

@@ -6,8 +6,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startCustomerBulkSync } from '../../client/customer-bulk-sync';
 import { SyncKindKey, SyncStatusKey } from '../../common/search-attributes';
-import { customerBulkSyncProgressQuery, customerBulkSyncWorkflowId, type CustomerBulkSyncInput } from '../../workflows/customer-bulk-sync';
-import { customerUpsertWorkflowId } from '../../workflows/definitions';
+import { customerBulkSyncProgressQuery, customerBulkSyncWorkflowId, customerUpsertWorkflowId, type CustomerBulkSyncInput } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
 import { useCustomerSyncStack } from '../helpers/customer-sync';
 import { writeHistoryOnce } from '../helpers/histories';

@@ -11,9 +11,9 @@ import {
   pauseCustomerSweepSchedule,
   triggerCustomerSweep,
 } from '../../client/schedules';
-import { startCustomerUpsert } from '../../client/starters';
-import { customerSweep, customerSweepProgressQuery, type CustomerSweepInput, type CustomerSweepResult } from '../../workflows/customer-sweep';
-import { customerUpsertWorkflowId } from '../../workflows/definitions';
+import { startCustomerUpsert } from '../../common/starters';
+import { customerSweep } from '../../workflows/customer-sweep';
+import { customerSweepProgressQuery, customerUpsertWorkflowId, type CustomerSweepInput, type CustomerSweepResult } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';
 import { useCustomerSyncStack } from '../helpers/customer-sync';
 import { writeHistoryOnce } from '../helpers/histories';

@@ -5,7 +5,7 @@
  * (no `version` in their input) keep the old one, and still complete.
  */
 import { countActions, taskTimings, totalActions } from '../../bench/history';
-import { customerUpsertSearchAttributes } from '../../client/starters';
+import { customerUpsertSearchAttributes } from '../../common/starters';
 import { TargetCodeKey, SyncStatusKey } from '../../common/search-attributes';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import { CUSTOMER_UPSERT_WORKFLOW, customerUpsertWorkflowId, sourceChangedSignal, type SourceChange } from '../../workflows/definitions';

@@ -5,7 +5,7 @@
  * no., and a webhook redelivered after the sync finished.
  */
 import { describeSync, listSyncs } from '../../client/operations';
-import { customerUpsertSearchAttributes } from '../../client/starters';
+import { customerUpsertSearchAttributes } from '../../common/starters';
 import { SyncStatusKey, TargetCodeKey } from '../../common/search-attributes';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import {

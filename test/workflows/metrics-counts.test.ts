@@ -3,7 +3,7 @@
  * each sync once, on the real dev server: a sync finished by a second worker, which replays its
  * history from scratch, is not started twice; a sync that continues as new is one sync.
  */
-import { customerUpsertSearchAttributes } from '../../client/starters';
+import { customerUpsertSearchAttributes } from '../../common/starters';
 import { describeSync } from '../../client/operations';
 import { metricsRegistry } from '../../common/metrics';
 import type { customerUpsert } from '../../workflows/customer-upsert';

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { startCustomerUpsert } from '../../client/starters';
+import { startCustomerUpsert } from '../../common/starters';
 import type { customerUpsert } from '../../workflows/customer-upsert';
 import { customerUpsertWorkflowId } from '../../workflows/definitions';
 import { app4salesCustomer } from '../fixtures/customers';

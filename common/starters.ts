@@ -1,13 +1,12 @@
 /**
- * How syncs are started, by the webhook receiver and by the CLI alike: signal-with-start on the
- * record's workflow id, so a change to a record whose sync is running queues a further pass instead
- * of starting a second sync, and a repeated event id is ignored by the workflow.
+ * How syncs are started, by the webhook receiver, the CLI and the sweep activities alike:
+ * signal-with-start on the record's workflow id, so a change to a record whose sync is running
+ * queues a further pass instead of starting a second sync, and a repeated event id is ignored by the
+ * workflow. Workflows are named and typed through workflows/definitions.ts, never imported.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetSystemKey, WaitingOnKey, visibilityString } from '../common/search-attributes';
-import type { customerUpsert } from '../workflows/customer-upsert';
-import type { jobToWorkOrder } from '../workflows/job-to-work-order';
+import { SourceIdKey, SourceSystemKey, SyncKindKey, SyncStatusKey, TargetSystemKey, WaitingOnKey, visibilityString } from './search-attributes';
 import {
   CUSTOMER_UPSERT_VERSION,
   CUSTOMER_UPSERT_WORKFLOW,
@@ -22,11 +21,12 @@ import {
   WORK_ORDER_TO_MOBILE_WORKFLOW,
   WORK_ORDER_TO_MOBILE_VERSION,
   workOrderToMobileWorkflowId,
+  type CustomerUpsertWorkflow,
+  type JobToWorkOrderWorkflow,
   type MobileStatusChange,
   type ServiceChannelEvent,
   type SourceChange,
-  type WorkOrderToMobileInput,
-  type WorkOrderToMobileResult,
+  type WorkOrderToMobileWorkflow,
 } from '../workflows/definitions';
 
 export interface StartedSync {
@@ -59,7 +59,7 @@ export async function startCustomerUpsert(
   version: number | null = CUSTOMER_UPSERT_VERSION,
 ): Promise<StartedSync> {
   const workflowId = customerUpsertWorkflowId(customerId);
-  const handle = await client.workflow.signalWithStart<typeof customerUpsert, [SourceChange]>(CUSTOMER_UPSERT_WORKFLOW, {
+  const handle = await client.workflow.signalWithStart<CustomerUpsertWorkflow, [SourceChange]>(CUSTOMER_UPSERT_WORKFLOW, {
     workflowId,
     taskQueue,
     args: [version === null ? { customerId } : { customerId, version }],
@@ -103,7 +103,7 @@ export async function startJobToWorkOrder(
   version: number | null = JOB_TO_WORK_ORDER_VERSION,
 ): Promise<StartedSync> {
   const workflowId = jobToWorkOrderWorkflowId(jobId);
-  const handle = await client.workflow.signalWithStart<typeof jobToWorkOrder, [SourceChange]>(JOB_TO_WORK_ORDER_WORKFLOW, {
+  const handle = await client.workflow.signalWithStart<JobToWorkOrderWorkflow, [SourceChange]>(JOB_TO_WORK_ORDER_WORKFLOW, {
     workflowId,
     taskQueue,
     args: [version === null ? { jobId } : { jobId, version }],
@@ -130,9 +130,6 @@ export async function recheckSyncsWaitingOn(client: Client, waitKey: string, rea
 
 // ---------------------------------------------------------------------------------------------
 // ServiceChannel work orders -> ServicePower mobile work orders
-
-/** The workflow's signature, as the starters need it (the workflow module is not imported here). */
-type WorkOrderToMobileWorkflow = (input: WorkOrderToMobileInput) => Promise<WorkOrderToMobileResult>;
 
 /** The search attributes a work order's workflow starts with (ids only; the workflow adds its status and the mobile work order number). */
 export function workOrderToMobileSearchAttributes(workOrderId: number): SearchAttributePair[] {

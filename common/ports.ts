@@ -1,3 +1,4 @@
+/** Local port helpers: the worker takes a loopback port for the SDK metrics exporter; scripts and tests pick ports for local servers. */
 import { createServer } from 'node:net';
 
 /** True when nothing listens on host:port. */

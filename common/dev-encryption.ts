@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyEntry } from '../common/codec';
+import { generateKeyEntry } from './codec';
 
 export const DEV_KEY_FILE_NAME = 'encryption-keys';
 
