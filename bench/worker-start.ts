@@ -7,7 +7,7 @@
  *
  * against a dev server started here. "Polling" is the worker's log line "Worker state changed" with
  * state RUNNING (logged as its pollers start); the bench then checks with DescribeTaskQueue that the
- * server sees a poller on the queue, and stops the worker with SIGTERM. Prints min, median and max of
+ * server sees a poller on the queue, stops the worker with SIGTERM and times its exit. Prints min, median and max of
  * N runs (default 5) of each. Needs a current `npm run build`. The adapters point at unused loopback
  * ports: a worker calls no external system until it runs an activity.
  */
@@ -66,8 +66,11 @@ function workerEnv(address: string, taskQueue: string): NodeJS.ProcessEnv {
   };
 }
 
-/** Spawn one worker; resolve with the ms from spawn to "Worker state changed: RUNNING", once it has stopped again. */
-async function startToPoll(env: TestWorkflowEnvironment, mode: Mode, run: number): Promise<number> {
+/**
+ * Spawn one worker: the ms from spawn to "Worker state changed: RUNNING", and from SIGTERM to the
+ * process's exit (idle: no activity running).
+ */
+async function startToPoll(env: TestWorkflowEnvironment, mode: Mode, run: number): Promise<{ startMs: number; stopMs: number }> {
   const taskQueue = `bench-worker-start-${mode}-${run}-${Date.now()}`;
   const t0 = performance.now();
   const child = spawn(process.execPath, [...MODES[mode]], { cwd: root, env: workerEnv(env.address, taskQueue), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -101,10 +104,11 @@ async function startToPoll(env: TestWorkflowEnvironment, mode: Mode, run: number
     if (Date.now() > deadline) throw new Error(`${mode} worker logged RUNNING, but the server saw no poller on ${taskQueue} within 10 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  const signalled = performance.now();
   child.kill('SIGTERM');
   const code = await exited;
   if (code !== 0) throw new Error(`${mode} worker exited ${code} after SIGTERM:\n${output}`);
-  return ms;
+  return { startMs: ms, stopMs: performance.now() - signalled };
 }
 
 function summary(values: number[]): { min: number; median: number; max: number } {
@@ -124,12 +128,14 @@ async function main(): Promise<void> {
   });
   try {
     const results: Record<Mode, number[]> = { source: [], built: [] };
+    const stops: number[] = [];
     // Alternate the modes, so that a busy moment on the machine does not fall on one mode only.
     for (let run = 1; run <= runs; run++) {
       for (const mode of Object.keys(MODES) as Mode[]) {
-        const ms = await startToPoll(env, mode, run);
-        results[mode].push(ms);
-        process.stderr.write(`run ${run}/${runs} ${mode}: ${(ms / 1000).toFixed(2)} s\n`);
+        const { startMs, stopMs } = await startToPoll(env, mode, run);
+        results[mode].push(startMs);
+        stops.push(stopMs);
+        process.stderr.write(`run ${run}/${runs} ${mode}: polling after ${(startMs / 1000).toFixed(2)} s, exited ${(stopMs / 1000).toFixed(2)} s after SIGTERM\n`);
       }
     }
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -139,6 +145,8 @@ async function main(): Promise<void> {
       const { min, median, max } = summary(results[mode]);
       process.stdout.write(`${mode.padEnd(8)}${s(min).padStart(9)}${s(median).padStart(9)}${s(max).padStart(9)}\n`);
     }
+    const stop = summary(stops);
+    process.stdout.write(`SIGTERM to exit, idle worker (both modes): min ${s(stop.min)}, median ${s(stop.median)}, max ${s(stop.max)}\n`);
   } finally {
     await env.teardown();
   }
