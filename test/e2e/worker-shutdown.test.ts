@@ -79,6 +79,7 @@ test('SIGTERM during an activity: the activity completes, the process exits 0 wi
   expect(end).toMatchObject({ msg: expect.stringMatching(/^worker stopped: shutdown took \d+ ms$/) });
   expect(end!.shutdownMs as number).toBeGreaterThanOrEqual(1500);
   expect(end!.shutdownMs as number).toBeLessThan(GRACE_MS);
+  process.stderr.write(`shutdown test: activity released 1.5 s after SIGTERM; the worker logged "shutdown took ${end!.shutdownMs} ms", exited ${at - signalled} ms after SIGTERM\n`);
 
   // The next worker finishes the sync: the code is written back to App4Sales.
   const result = await stack.withWorker(() => handle.result());

@@ -645,6 +645,27 @@ describe('yes/no settings', () => {
   });
 });
 
+describe('WORKER_SHUTDOWN_GRACE: how long running activities get to finish on SIGTERM', () => {
+  test('30 seconds when not set', () => {
+    expect(loadConfig(['worker'], {}).worker.shutdownGraceMs).toBe(30_000);
+  });
+
+  test.each([
+    ['500ms', 500],
+    ['45s', 45_000],
+    ['2m', 120_000],
+    ['0s', 0],
+  ])('%p -> %p ms', (value, ms) => {
+    expect(loadConfig(['worker'], { WORKER_SHUTDOWN_GRACE: value }).worker.shutdownGraceMs).toBe(ms);
+  });
+
+  test.each(['30', 'soon', '-5s', '2h'])('%p is refused, named by its variable', (value) => {
+    const problems = problemsOf(() => loadConfig(['worker'], { WORKER_SHUTDOWN_GRACE: value }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^WORKER_SHUTDOWN_GRACE \(worker\.shutdownGraceMs\): must be/);
+  });
+});
+
 describe('the README documents every variable', () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
   const start = readme.indexOf('\n## Configuration');
