@@ -262,7 +262,18 @@ export function buildCli(): Command {
   const program = new Command('fieldbridge')
     .description('Operate FieldBridge syncs on Temporal')
     .showHelpAfterError()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // bin/fieldbridge.js starts these before the CLI is loaded.
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Processes (configured by the environment, stopped by SIGTERM; see docs/install.md):',
+        '  fieldbridge worker        the Temporal worker: runs the syncs',
+        '  fieldbridge receiver      the webhook receiver: starts and signals syncs',
+        '  fieldbridge codec-server  decrypts payloads for the Temporal UI',
+      ].join('\n'),
+    );
 
   const sync = program.command('sync').description('Start (or queue another pass of) a sync for one record');
   sync

@@ -148,7 +148,7 @@ export function codecServerOptions(config: Pick<Config, 'temporal' | 'codecServe
   };
 }
 
-async function main(): Promise<void> {
+async function serve(): Promise<void> {
   const config = loadConfig(CODEC_SERVER_CONFIG_SECTIONS);
   const logger = createLogger({ name: 'fieldbridge-codec-server', ...config.log });
   const app = buildCodecServer(codecServerOptions(config, logger));
@@ -157,17 +157,25 @@ async function main(): Promise<void> {
     { address, namespace: config.temporal.namespace, keyIds: config.temporal.encryption?.keyIds, auth: config.codecServer.token ? 'bearer token' : 'none', corsOrigins: config.codecServer.corsOrigins },
     'codec server listening (POST /decode, /encode)',
   );
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals) => {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    const started = Date.now();
+    logger.info({ signal }, `${signal}: shutting down`);
     await app.close();
+    logger.info({ shutdownMs: Date.now() - started }, `codec server stopped: shutdown took ${Date.now() - started} ms`);
     process.exit(0);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
-if (require.main === module) {
-  main().catch((err) => {
+/** The codec server process (`fieldbridge codec-server`, `npm run codec-server`). */
+export function main(): void {
+  serve().catch((err) => {
     process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `fieldbridge codec server failed: ${err?.stack ?? err}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) main();

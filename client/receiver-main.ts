@@ -1,4 +1,4 @@
-/** The webhook receiver process: `npm run receiver`. */
+/** The webhook receiver process: `fieldbridge receiver` (built) or `npm run receiver` (source). */
 import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { connectClient } from '../common/temporal-connection';
@@ -24,9 +24,24 @@ async function main(): Promise<void> {
     { address, namespace: config.temporal.namespace, servicetradeAutoSyncNewJobs: config.servicetradeWebhook.autoSyncNewJobs },
     'webhook receiver listening (ServiceTrade hooks at /webhooks/servicetrade/<token>, ServiceChannel at /webhooks/servicechannel, ServicePower notifications at /webhooks/servicepower)',
   );
-  const stop = async () => {
+  // SIGTERM/SIGINT: stop accepting connections, answer the requests in progress (fastify close: new
+  // requests on kept-alive connections get 503), close the Temporal connection, exit 0. A request
+  // lasts at most RECEIVER_REQUEST_TIMEOUT_MS plus the start deadline; past that the process exits 1.
+  // A second signal ends it at once.
+  const stop = async (signal: NodeJS.Signals) => {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    const started = Date.now();
+    const limitMs = config.receiver.requestTimeoutMs + config.receiver.startDeadlineMs;
+    logger.info({ signal }, `${signal}: shutting down (no new connections; requests in progress have up to ${limitMs} ms)`);
+    const overdue = setTimeout(() => {
+      logger.error(`requests still in progress ${limitMs} ms after ${signal}: exiting`);
+      process.exit(1);
+    }, limitMs);
+    overdue.unref();
     await app.close();
     await connection.close();
+    logger.info({ shutdownMs: Date.now() - started }, `receiver stopped: shutdown took ${Date.now() - started} ms`);
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -448,6 +448,29 @@ const WorkerMetricsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(9464),
 });
 
+/**
+ * A duration with its unit: `500ms`, `30s`, `2m` (environment); a number of milliseconds in the config
+ * file. Parsed to milliseconds.
+ */
+const durationMs = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/i.exec(value);
+    if (!m) return value;
+    return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2].toLowerCase() as 'ms' | 's' | 'm']);
+  },
+  z.number({ error: 'must be a duration with its unit, e.g. 30s, 2m, 500ms' }).int().min(0).max(3_600_000, 'must be at most 1 hour'),
+);
+
+/** The worker process. */
+const WorkerSchema = z.object({
+  /**
+   * On SIGTERM or SIGINT the worker stops polling and gives the activities it is running this long
+   * to finish; those still running then are cancelled (and retried by Temporal on another worker).
+   */
+  shutdownGraceMs: durationMs.default(30_000),
+});
+
 const ReceiverSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(3000),
@@ -493,6 +516,7 @@ export const ConfigSchema = z.object({
   receiver: ReceiverSchema.prefault({}),
   codecServer: CodecServerSchema.prefault({}),
   workerMetrics: WorkerMetricsSchema.prefault({}),
+  worker: WorkerSchema.prefault({}),
   stack: StackSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -600,6 +624,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [string, string]> = [
   ['CODEC_SERVER_CORS_ORIGINS', 'codecServer.corsOrigins'],
   ['WORKER_METRICS_HOST', 'workerMetrics.host'],
   ['WORKER_METRICS_PORT', 'workerMetrics.port'],
+  ['WORKER_SHUTDOWN_GRACE', 'worker.shutdownGraceMs'],
   ['FIELDBRIDGE_TEMPORAL', 'stack.temporal'],
   ['FIELDBRIDGE_POSTGRES_ADDRESS', 'stack.postgresAddress'],
   ['FIELDBRIDGE_POSTGRES_USER', 'stack.postgresUser'],

@@ -31,7 +31,7 @@ export function serviceChannelRequestsPerMinute(sc: Pick<Config['servicechannel'
 }
 
 /** The configuration sections the worker loads: every flow's adapters and settings, no webhook secrets. */
-export const WORKER_CONFIG_SECTIONS = ['temporal', 'log', 'app4sales', 'specter', 'servicetrade', 'spectrum', 'jobSync', 'servicechannel', 'servicepower', 'mobileSync', 'workerMetrics'] as const;
+export const WORKER_CONFIG_SECTIONS = ['temporal', 'log', 'app4sales', 'specter', 'servicetrade', 'spectrum', 'jobSync', 'servicechannel', 'servicepower', 'mobileSync', 'workerMetrics', 'worker'] as const;
 
 export type AdapterConfig = Pick<Config, 'app4sales' | 'specter' | 'servicetrade' | 'spectrum' | 'jobSync' | 'servicechannel' | 'servicepower' | 'mobileSync'>;
 

@@ -1,6 +1,12 @@
 /**
- * The FieldBridge worker process: `npm run worker`. Configuration from the environment (see
- * docs/configuration.md); SIGINT/SIGTERM shut it down gracefully (running activities get shutdownGraceTime).
+ * The FieldBridge worker process: `fieldbridge worker` (built: node dist/worker/main.js) or
+ * `npm run worker` (source, through tsx). Configuration from the environment (docs/configuration.md).
+ *
+ * Workflow code: from the bundle `npm run build` wrote when running from dist/, else bundled at start.
+ *
+ * Shutdown: on SIGTERM or SIGINT (also SIGQUIT, SIGUSR2) the Temporal Runtime shuts both workers down:
+ * they stop polling, and the activities running get WORKER_SHUTDOWN_GRACE to finish before they are
+ * cancelled; the process then closes its connections and exits 0. A second signal ends it at once.
  */
 import { createActivities, createServiceChannelActivities } from '../activities';
 import { ConfigError, loadConfig } from '../common/config';
@@ -10,7 +16,10 @@ import { connectWorker } from './connection';
 import { createActivityDeps, serviceChannelRequestsPerMinute, WORKER_CONFIG_SECTIONS } from './deps';
 import { freePort } from '../common/ports';
 import { registerWaitingSyncsGauge, startWorkerMetricsServer, type WorkerMetricsServer } from './metrics';
-import { createFieldBridgeWorker, createServiceChannelWorker, installRuntimeLogger } from './worker';
+import { createFieldBridgeWorker, createServiceChannelWorker, installRuntimeLogger, prebuiltWorkflowBundle } from './worker';
+
+/** The signals on which the Temporal Runtime shuts workers down (its default shutdownSignals). */
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'];
 
 async function main(): Promise<void> {
   const config = loadConfig(WORKER_CONFIG_SECTIONS);
@@ -36,12 +45,25 @@ async function main(): Promise<void> {
   const dataConverter = fieldBridgeDataConverter(config.temporal);
   if (config.temporal.encryption) logger.info({ currentKeyId: config.temporal.encryption.currentKeyId, keyIds: config.temporal.encryption.keyIds }, 'payload encryption on');
   else logger.warn('payload encryption off: no FIELDBRIDGE_ENCRYPTION_KEYS or FIELDBRIDGE_ENCRYPTION_KEY_FILE, customer data is stored in clear in Temporal');
+  const workflowBundle = prebuiltWorkflowBundle(dataConverter);
+  const shutdownGraceTime = config.worker.shutdownGraceMs;
+  // The Runtime (installed above) already shuts every worker down on these signals; this only says so,
+  // and when. `once`: after the first signal no listener is left, so a second one ends the process.
+  let shutdownStarted: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    shutdownStarted = Date.now();
+    for (const s of SHUTDOWN_SIGNALS) process.removeListener(s, onSignal);
+    logger.info({ signal, shutdownGraceMs: shutdownGraceTime }, `${signal}: shutting down (polling stops; running activities have ${shutdownGraceTime} ms to finish)`);
+  };
+  for (const s of SHUTDOWN_SIGNALS) process.once(s, onSignal);
   try {
     const worker = await createFieldBridgeWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities: createActivities(deps),
+      workflowBundle,
+      shutdownGraceTime,
       dataConverter,
     });
     const requestsPerMinute = serviceChannelRequestsPerMinute(config.servicechannel);
@@ -51,21 +73,32 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       activities: createServiceChannelActivities(deps),
       requestsPerMinute,
+      shutdownGraceTime,
       dataConverter,
     });
     logger.info(
-      { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, serviceChannelRequestsPerMinute: requestsPerMinute, metrics: metricsServer?.url ?? null },
+      {
+        address: config.temporal.address,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        serviceChannelRequestsPerMinute: requestsPerMinute,
+        metrics: metricsServer?.url ?? null,
+        workflowBundle: workflowBundle?.codePath ?? 'bundled at start',
+        shutdownGraceMs: shutdownGraceTime,
+      },
       'worker started',
     );
-    // The Temporal Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
+    // The Temporal Runtime shuts the workers down on the signals; run() resolves once they have drained.
     await Promise.all([worker.run(), scWorker.run()]);
-    logger.info('worker stopped');
   } finally {
+    for (const s of SHUTDOWN_SIGNALS) process.removeListener(s, onSignal);
     await metricsServer?.close();
     await deps.close();
     await temporalClient.connection.close();
     await connection.close();
   }
+  const tookMs = shutdownStarted === undefined ? undefined : Date.now() - shutdownStarted;
+  logger.info({ shutdownMs: tookMs }, tookMs === undefined ? 'worker stopped' : `worker stopped: shutdown took ${tookMs} ms`);
 }
 
 main().catch((err) => {

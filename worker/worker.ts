@@ -2,7 +2,9 @@
  * Builds the FieldBridge worker. Used by worker/main.ts, the start command, the benchmark and the
  * tests, so every one runs the same workflows, activities, interceptors and tuning.
  */
-import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode, Runtime, Worker, type NativeConnection, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DataConverter, Duration } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { TemporalPinoLogger, type Logger } from '../common/logger';
@@ -15,8 +17,11 @@ export interface FieldBridgeWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: Activities | Record<string, (...args: never[]) => Promise<unknown>>;
-  /** A prebuilt bundle (tests, replay); by default the worker bundles workflows/ itself. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /**
+   * A prebuilt bundle: bundleWorkflows() in tests and replay, `{ codePath }` of the bundle written by
+   * `npm run build` (prebuiltWorkflowBundle). None: the worker bundles workflows/ itself at start.
+   */
+  workflowBundle?: WorkflowBundleOption;
   /** Time running activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: Duration;
   /**
@@ -28,6 +33,9 @@ export interface FieldBridgeWorkerOptions {
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** Grace time of a worker built without one (the worker process passes WORKER_SHUTDOWN_GRACE). */
+const DEFAULT_SHUTDOWN_GRACE_TIME = '10s';
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
@@ -43,6 +51,27 @@ export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH, dataConv
     failureConverterPath: dataConverter?.failureConverterPath,
     payloadConverterPath: dataConverter?.payloadConverterPath,
   });
+}
+
+/**
+ * The bundles `npm run build` writes beside the compiled code (dist/), one per failure converter:
+ * the SDK's default (payloads in clear) and the one that encrypts failure messages
+ * (ENCRYPTED_FAILURE_CONVERTER_PATH, with payload encryption on). The failure converter is compiled
+ * into a bundle, so the worker picks the bundle that matches its data converter.
+ */
+export const WORKFLOW_BUNDLE_FILES = { clear: 'workflow-bundle.js', encryptedFailures: 'workflow-bundle.encrypted-failures.js' } as const;
+
+/** Where the compiled code's bundles are: dist/ when this module runs from dist/worker/. */
+const BUILD_ROOT = join(__dirname, '..');
+
+/**
+ * The bundle written by `npm run build` for this data converter, when this module runs from the build
+ * (dist/); undefined in a source checkout run through tsx, where the worker bundles at start.
+ */
+export function prebuiltWorkflowBundle(dataConverter?: DataConverter): { codePath: string } | undefined {
+  const file = dataConverter?.failureConverterPath ? WORKFLOW_BUNDLE_FILES.encryptedFailures : WORKFLOW_BUNDLE_FILES.clear;
+  const codePath = join(BUILD_ROOT, file);
+  return existsSync(codePath) ? { codePath } : undefined;
 }
 
 let runtimeInstalled = false;
@@ -73,14 +102,14 @@ export function createFieldBridgeWorker(opts: FieldBridgeWorkerOptions): Promise
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: opts.activities,
     dataConverter: opts.dataConverter,
-    // A prebuilt bundle (bundleWorkflows) already holds the metrics interceptor module.
+    // A prebuilt bundle (bundleWorkflows, npm run build) already holds the metrics interceptor module.
     interceptors: { activity: [vendorErrorInterceptor, queueWaitInterceptor('main')], ...(opts.workflowBundle ? {} : { workflowModules: [WORKFLOW_METRICS_INTERCEPTOR] }) },
     sinks: metricsSinks(),
     // Activities are HTTP calls that mostly wait on the network; 50 in flight keeps an ERP busy
     // without flooding it. Cached workflows: one per customer being synced, ~1 MB each.
     maxConcurrentActivityTaskExecutions: 50,
     maxCachedWorkflows: 500,
-    shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
+    shutdownGraceTime: opts.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE_TIME,
   });
 }
 
@@ -120,6 +149,6 @@ export function createServiceChannelWorker(opts: ServiceChannelWorkerOptions): P
     interceptors: { activity: [vendorErrorInterceptor, queueWaitInterceptor('servicechannel')] },
     maxTaskQueueActivitiesPerSecond: opts.requestsPerMinute / 60 / SERVICECHANNEL_REQUESTS_PER_ACTIVITY,
     maxConcurrentActivityTaskExecutions: 20,
-    shutdownGraceTime: opts.shutdownGraceTime ?? '10s',
+    shutdownGraceTime: opts.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE_TIME,
   });
 }

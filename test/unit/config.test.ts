@@ -645,6 +645,27 @@ describe('yes/no settings', () => {
   });
 });
 
+describe('WORKER_SHUTDOWN_GRACE: how long running activities get to finish on SIGTERM', () => {
+  test('30 seconds when not set', () => {
+    expect(loadConfig(['worker'], {}).worker.shutdownGraceMs).toBe(30_000);
+  });
+
+  test.each([
+    ['500ms', 500],
+    ['45s', 45_000],
+    ['2m', 120_000],
+    ['0s', 0],
+  ])('%p -> %p ms', (value, ms) => {
+    expect(loadConfig(['worker'], { WORKER_SHUTDOWN_GRACE: value }).worker.shutdownGraceMs).toBe(ms);
+  });
+
+  test.each(['30', 'soon', '-5s', '2h'])('%p is refused, named by its variable', (value) => {
+    const problems = problemsOf(() => loadConfig(['worker'], { WORKER_SHUTDOWN_GRACE: value }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^WORKER_SHUTDOWN_GRACE \(worker\.shutdownGraceMs\): must be/);
+  });
+});
+
 describe('ServicePower settings (issue 14: the JWT is created, never configured)', () => {
   test('user and password are required, a configured token alone is not enough; the token URL defaults to none (the client takes /createjwt on the base URL host)', () => {
     const problems = problemsOf(() => loadConfig(['servicepower'], { SERVICEPOWER_BASE_URL: 'https://sp.example/seiapi/v3/trans', SERVICEPOWER_ACCESS_TOKEN: 'eyJ.static.jwt' }));
