@@ -1,12 +1,14 @@
 /**
- * FieldBridge's own processes in a chaos run (the worker, the receiver): node itself with tsx's
- * require hook (no launcher in between, so a SIGKILL reaches the process that holds the work),
+ * FieldBridge's own processes in a chaos run (the worker, the receiver): node itself, on the sources
+ * with tsx's require hook or on the build in dist/ (no launcher in between, so a SIGKILL reaches the
+ * process that holds the work),
  * stdout and stderr appended to a log file of the run, restarted whenever they exit (a worker that
  * gives up while Temporal is down comes back like one that was killed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = join(__dirname, '..');
@@ -21,14 +23,18 @@ export interface SupervisedProcess {
   readonly starts: number;
   /** Exits that were not ours (crashes, gave up). */
   readonly unexpectedExits: number;
+  /** For each kill: ms from the SIGKILL until the new process printed its ready line. */
+  readonly readyAfterKillMs: readonly number[];
   /** Stop for good (SIGTERM, then SIGKILL). */
   close(): Promise<void>;
 }
 
 export interface SupervisedOptions {
   name: string;
-  /** Entry file, relative to the project root. */
+  /** Entry file, relative to the project root (a .ts source; its build is dist/<same path>.js). */
   entry: string;
+  /** Run the sources through tsx (webpack bundles the workflows at start), or the build in dist/ (`npm run build`). */
+  code: 'source' | 'built';
   env: NodeJS.ProcessEnv;
   logFile: string;
   /** A line of its output that says it is ready. */
@@ -36,7 +42,17 @@ export interface SupervisedOptions {
   readyTimeoutMs?: number;
 }
 
+/** The node arguments that start an entry file from the sources or from dist/. */
+export function entryArgs(entry: string, code: 'source' | 'built'): string[] {
+  if (code === 'source') return ['--require', 'tsx/cjs', entry];
+  const built = join('dist', entry.replace(/\.ts$/, '.js'));
+  if (!existsSync(join(ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` first (or run the chaos with --code source)`);
+  return [built];
+}
+
 export function supervise(opts: SupervisedOptions): SupervisedProcess {
+  const args = entryArgs(opts.entry, opts.code);
+  const readyAfterKillMs: number[] = [];
   const log: WriteStream = createWriteStream(opts.logFile, { flags: 'a' });
   let child: ChildProcess | undefined;
   let readyPromise: Promise<void> = Promise.resolve();
@@ -48,7 +64,7 @@ export function supervise(opts: SupervisedOptions): SupervisedProcess {
   const launch = () => {
     starts += 1;
     log.write(`--- ${opts.name} start #${starts} ${new Date().toISOString()}\n`);
-    const proc = spawn(process.execPath, ['--require', 'tsx/cjs', opts.entry], { cwd: ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, args, { cwd: ROOT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     readyPromise = new Promise<void>((resolve, reject) => {
       let tail = '';
@@ -97,16 +113,21 @@ export function supervise(opts: SupervisedOptions): SupervisedProcess {
       if (!proc) return self.ready();
       killing = true;
       const exited = new Promise((resolve) => proc.once('exit', resolve));
+      const killedAt = performance.now();
       proc.kill('SIGKILL');
       await exited;
       await sleep(300);
       await self.ready();
+      readyAfterKillMs.push(Math.round(performance.now() - killedAt));
     },
     get starts() {
       return starts;
     },
     get unexpectedExits() {
       return unexpectedExits;
+    },
+    get readyAfterKillMs() {
+      return readyAfterKillMs;
     },
     async close() {
       closing = true;

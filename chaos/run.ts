@@ -87,6 +87,8 @@ export const ChaosOptionsSchema = z.object({
   /** Temporal CLI binary; default: found or built by scripts/temporal-cli.ts. */
   cli: z.string().optional(),
   workerLogLevel: z.enum(['debug', 'info', 'warn']).default('info'),
+  /** The worker and receiver from the sources (tsx; workflows bundled at each worker start) or from the build in dist/ (`npm run build`). */
+  code: z.enum(['source', 'built']).default('source'),
 });
 export type ChaosOptions = z.input<typeof ChaosOptionsSchema>;
 type Settings = z.output<typeof ChaosOptionsSchema>;
@@ -109,7 +111,16 @@ export interface ChaosResult {
   unplannedWorkflows: number;
   /** The machine: cores and its load average (1 min) at the start and the end of the run. */
   machine: { cpus: number; loadAverageStart: number; loadAverageEnd: number };
-  chaos: { workerKills: number; workerStarts: number; workerUnexpectedExits: number; receiverUnexpectedExits: number; serverRestarts: number; serverDowntimeMs: number | null };
+  chaos: {
+    workerKills: number;
+    workerStarts: number;
+    workerUnexpectedExits: number;
+    receiverUnexpectedExits: number;
+    serverRestarts: number;
+    serverDowntimeMs: number | null;
+    /** For each worker kill: ms from the SIGKILL until the new worker was started (its "worker started" line). */
+    workerReadyAfterKillMs: number[];
+  };
   timingsMs: { setup: number; deliveries: number; drain: number; drained: boolean; verify: number; total: number };
   histories: number;
   secrets: ScanResult;
@@ -438,9 +449,9 @@ export async function runChaos(options: ChaosOptions, log: Log = (msg) => proces
 
     const receiverPort = await freePort(HOST);
     const receiverUrl = `http://${HOST}:${receiverPort}`;
-    const receiver = supervise({ name: 'receiver', entry: 'client/receiver-main.ts', env: receiverEnv(server, taskQueue, receiverPort, secrets), logFile: join(dir, 'receiver.log'), readyText: 'webhook receiver listening' });
+    const receiver = supervise({ name: 'receiver', entry: 'client/receiver-main.ts', code: settings.code, env: receiverEnv(server, taskQueue, receiverPort, secrets), logFile: join(dir, 'receiver.log'), readyText: 'webhook receiver listening' });
     cleanups.push(() => receiver.close());
-    const worker = supervise({ name: 'worker', entry: 'worker/main.ts', env: workerEnv(sims, server, taskQueue, secrets, settings.workerLogLevel), logFile: join(dir, 'worker.log'), readyText: '"msg":"worker started"' });
+    const worker = supervise({ name: 'worker', entry: 'worker/main.ts', code: settings.code, env: workerEnv(sims, server, taskQueue, secrets, settings.workerLogLevel), logFile: join(dir, 'worker.log'), readyText: '"msg":"worker started"' });
     cleanups.push(() => worker.close());
     await Promise.all([receiver.ready(), worker.ready()]);
     const setupMs = performance.now() - t0;
@@ -537,6 +548,7 @@ export async function runChaos(options: ChaosOptions, log: Log = (msg) => proces
     const unexpected = unexpectedWorkflows(visible, records);
     const exported = await exportHistories(client, join(dir, 'histories'));
     const workerStarts = worker.starts;
+    const workerReadyAfterKillMs = [...worker.readyAfterKillMs];
     const workerUnexpected = worker.unexpectedExits;
     const receiverUnexpected = receiver.unexpectedExits;
     // Stop everything, so every log is flushed and the database files are complete, then scan.
@@ -569,7 +581,7 @@ export async function runChaos(options: ChaosOptions, log: Log = (msg) => proces
       workflowsStartedByBadWebhooks: unexpected.byBadWebhooks,
       unplannedWorkflows: unexpected.unplanned.length,
       machine: { cpus: os.cpus().length, loadAverageStart, loadAverageEnd: Math.round(os.loadavg()[0]! * 10) / 10 },
-      chaos: { workerKills: kills, workerStarts, workerUnexpectedExits: workerUnexpected, receiverUnexpectedExits: receiverUnexpected, serverRestarts, serverDowntimeMs },
+      chaos: { workerKills: kills, workerStarts, workerUnexpectedExits: workerUnexpected, receiverUnexpectedExits: receiverUnexpected, serverRestarts, serverDowntimeMs, workerReadyAfterKillMs },
       timingsMs: { setup: Math.round(setupMs), deliveries: Math.round(deliveriesMs), drain: Math.round(drainMs), drained, verify: Math.round(verifyMs), total: Math.round(performance.now() - t0) },
       histories: exported.files,
       secrets: secretsScan,
@@ -610,6 +622,7 @@ export function formatReport(r: ChaosResult): string {
   out.push(`  settings  n=${s.n} per flow, ${s.deliveries} deliveries per event, ${s.badWebhooks} bad webhooks, worker SIGKILL every ${s.killEverySeconds} s, ${Math.round(s.faultRate * 100)} % faults (ServiceChannel writes applied then unanswered in ${Math.round(LOSE_ANSWER_SHARE * 100)} % of the windows), ${Math.round(s.invalidShare * 100)} % invalid, ${Math.round(s.changedShare * 100)} % changed`);
   out.push(`  machine   ${r.machine.cpus} cores, load average ${r.machine.loadAverageStart} at the start, ${r.machine.loadAverageEnd} at the end`);
   out.push(`  chaos     worker killed ${r.chaos.workerKills}x (${r.chaos.workerStarts} starts, ${r.chaos.workerUnexpectedExits} exits on its own), server restarted ${r.chaos.serverRestarts}x (${r.chaos.serverDowntimeMs ?? '-'} ms down)`);
+  out.push(`  code      ${r.settings.code === 'built' ? 'built (node dist/, prebuilt workflow bundle)' : 'source (tsx, workflows bundled at each worker start)'}; worker ready after a kill ${spread(r.chaos.workerReadyAfterKillMs)}`);
   out.push(`  time      setup ${(r.timingsMs.setup / 1000).toFixed(1)} s, deliveries ${(r.timingsMs.deliveries / 1000).toFixed(1)} s, drain ${(r.timingsMs.drain / 1000).toFixed(1)} s${r.timingsMs.drained ? '' : ' (NOT drained)'}, verify ${(r.timingsMs.verify / 1000).toFixed(1)} s`);
   out.push(`  files     ${r.dir}`, '');
   const flows = Object.keys(r.flows) as Flow[];
@@ -656,6 +669,7 @@ export function formatSideBySide(results: ChaosResult[]): string {
   rows.push(['workflows started by bad webhooks', ...results.map((r) => String(r.workflowsStartedByBadWebhooks))]);
   rows.push(['leaks (hits)', ...results.map((r) => String(r.totals.leaked))]);
   rows.push(['worker kills / server restarts', ...results.map((r) => `${r.chaos.workerKills} / ${r.chaos.serverRestarts}`)]);
+  rows.push(['worker ready after a kill', ...results.map((r) => spread(r.chaos.workerReadyAfterKillMs))]);
   rows.push(['deliveries (s)', ...results.map((r) => (r.timingsMs.deliveries / 1000).toFixed(1))]);
   rows.push(['drain (s)', ...results.map((r) => (r.timingsMs.drain / 1000).toFixed(1))]);
   return `\nSide by side\n${table(rows, ['', ...results.map((r) => r.temporal)])}`;
@@ -690,11 +704,21 @@ const ArgsSchema = z.object({
   seed: z.coerce.number().int().optional(),
   dir: z.string().optional(),
   'worker-log-level': z.enum(['debug', 'info', 'warn']).optional(),
+  code: z.enum(['source', 'built']).optional(),
 });
+
+/** min / median / max of some durations, in seconds ("-" when there are none). */
+function spread(ms: readonly number[]): string {
+  if (ms.length === 0) return '-';
+  const sorted = [...ms].sort((a, b) => a - b);
+  const s = (v: number) => (v / 1000).toFixed(1);
+  return `${s(sorted[0]!)} / ${s(sorted[Math.floor((sorted.length - 1) / 2)]!)} / ${s(sorted[sorted.length - 1]!)} s (min / median / max of ${sorted.length})`;
+}
 
 const USAGE = `usage: npm run chaos -- [--n 300] [--deliveries 10] [--kill-every 5] [--min-kills 2] [--fault-rate 0.3] [--faults-during-drain]
   [--bad-webhooks 1000] [--invalid-share 0.1] [--changed-share 0.2] [--no-server-restart] [--temporal dev|postgres|dev,postgres]
-  [--flows customer,job,mobile] [--concurrency 16] [--drain-timeout 900] [--seed N] [--dir PATH] [--worker-log-level info]`;
+  [--flows customer,job,mobile] [--concurrency 16] [--drain-timeout 900] [--seed N] [--dir PATH] [--worker-log-level info]
+  [--code source|built]   the worker and receiver from the sources (tsx) or from dist/ (npm run build first)`;
 
 export function parseArgs(argv: string[]): z.output<typeof ArgsSchema> {
   const raw: Record<string, string | true> = {};
@@ -739,6 +763,7 @@ async function main(): Promise<void> {
         seed: args.seed,
         dir: args.dir && args.temporal.length > 1 ? join(args.dir, temporal) : args.dir,
         workerLogLevel: args['worker-log-level'],
+        code: args.code,
       });
       process.stdout.write(`${formatReport(result)}\n`);
       results.push(result);
