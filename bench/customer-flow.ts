@@ -50,7 +50,7 @@ export interface CustomerFlowSettings {
   /** Syncs triggered at `rate` per second, open loop (real phase): p50/p99 under a steady load, CPU per sync. */
   pacedN?: number;
   rate?: number;
-  /** The customer sync's command sequence started (workflows/definitions.ts CUSTOMER_UPSERT_VERSION; 1: as before issue 9). */
+  /** The customer sync's command sequence started (workflows/definitions.ts CUSTOMER_UPSERT_VERSION; 1: the first sequence). */
   workflowVersion?: number;
   /** How the dev server ran (eager activity dispatch on or off; SQLite in memory or in a file). */
   devServer?: { eagerActivities: boolean; queuePollRps?: number; db: 'memory' | 'file' | 'file-default'; dynamicConfig?: string[]; gogc?: string };
@@ -256,7 +256,7 @@ function watchSpecterStores(specter: SpecterSimulator): Map<string, number> {
   return storedAt;
 }
 
-/** The figures issue 9 sets targets for, from one customer BENCH_JSON (this run's or an earlier one). */
+/** The figures with cost targets, from one customer BENCH_JSON (this run's or an earlier one). */
 export interface CostFigures {
   /** Syncs one at a time: trigger -> Specter holds it, p50 (ms). */
   idleToSpecterP50: number | null;
@@ -276,7 +276,7 @@ export interface CostFigures {
   /**
    * CPU per sync at the steady rate (ms): the worker's own process (null when the worker ran inline,
    * as every run before bench --worker-process); the bench process (client and simulators, plus the
-   * worker when inline); the dev server; worker + dev server (issue 9's target; when the worker ran
+   * worker when inline); the dev server; worker + dev server (the target; when the worker ran
    * inline, bench process + dev server, which overstates it); everything.
    */
   cpuPerSyncWorkerMs: number | null;
@@ -370,7 +370,7 @@ const COST_ROWS: Array<[keyof CostFigures, string, string]> = [
   ['realOverNull', 'real / null', '>= 0.90'],
 ];
 
-/** Before (the baseline) and now, figure by figure, with issue 9's targets. */
+/** Before (the baseline) and now, figure by figure, with the targets. */
 export function costTable(now: CustomerBenchResult, baseline: { file: string; result: CustomerBenchResult } | null): string {
   const after = costFigures(now);
   const before = baseline ? costFigures(baseline.result) : null;

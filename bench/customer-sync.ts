@@ -110,7 +110,7 @@ interface BenchOptions {
   /** Dev server: history queue readers' polls per second (20: the server's default, the "before"). */
   queuePollRps: number;
   db: 'memory' | 'file' | 'file-default';
-  /** The customer and job syncs' command sequence: 1 (as before issue 9) or their current version (CUSTOMER_UPSERT_VERSION = JOB_TO_WORK_ORDER_VERSION = 2). */
+  /** The customer and job syncs' command sequence: 1 (the first sequence) or their current version (CUSTOMER_UPSERT_VERSION = JOB_TO_WORK_ORDER_VERSION = 2). */
   workflowVersion: number;
   /** Compare with this earlier BENCH_JSON (customer flow), printed side by side; '' for none. */
   baseline: string;
@@ -178,7 +178,7 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
   --eager        dev server's eager activity dispatch [BENCH_EAGER, on|off, default on] (off: the "before")
   --queue-poll-rps  dev server's history queue reads/s [BENCH_QUEUE_POLL_RPS, default ${QUEUE_POLL_RPS}] (20: the server's default, the "before")
   --db           dev server's SQLite                 [BENCH_DB, memory|file|file-default, default memory]
-                   (file: as npm start runs it, WAL; file-default: the SQLite defaults, as before issue 9)
+                   (file: as npm start runs it, WAL; file-default: the SQLite defaults)
   --workflow-version  customer and job syncs' command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: as before)
   --baseline     earlier customer BENCH_JSON file    [BENCH_BASELINE, default ${DEFAULT_BASELINE}; '' for none]
                    printed side by side with this run's figures (before / after)

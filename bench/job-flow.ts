@@ -60,7 +60,7 @@ export interface JobFlowSettings {
   /** Items per job of the extra measurement (actions per sync only); extraN jobs per phase, 0: none. */
   extraItems: number;
   extraN: number;
-  /** The job sync's command sequence: 1 (as before issue 9: every step an activity) or JOB_TO_WORK_ORDER_VERSION. */
+  /** The job sync's command sequence: 1 (the first sequence: every step an activity) or JOB_TO_WORK_ORDER_VERSION. */
   workflowVersion?: number;
 }
 

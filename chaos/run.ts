@@ -199,7 +199,7 @@ function workerEnv(sims: Simulators, server: ChaosTemporalServer, taskQueue: str
     LOG_FORMAT: 'json',
     LOG_LEVEL: logLevel,
     FIELDBRIDGE_ENCRYPTION_KEYS: secrets.FIELDBRIDGE_ENCRYPTION_KEYS,
-    // No Prometheus endpoint (issue 9's metrics): its fixed default port would clash with a running `npm start`.
+    // No Prometheus endpoint (the worker's metrics): its fixed default port would clash with a running `npm start`.
     WORKER_METRICS_PORT: '0',
     APP4SALES_BASE_URL: sims.app4sales.url,
     APP4SALES_API_KEY: secrets.APP4SALES_API_KEY,

@@ -8,8 +8,8 @@
  *                                 searches them: the SQLite file with its -wal and -shm)
  *
  * `--temporal dev` is the Temporal CLI's dev server on a SQLite file in the run folder. `--temporal
- * postgres` is looked up at run time in scripts/temporal-server.ts (startPostgresTemporal), which
- * another part of issue 9 adds; until it is there the run says so instead of starting.
+ * postgres` is scripts/temporal-server.ts's startPostgresTemporal (a Temporal server on the machine's
+ * PostgreSQL).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -121,8 +121,8 @@ export async function devTemporalServer(settings: DevServerSettings): Promise<Ch
 }
 
 /**
- * The PostgreSQL-backed Temporal server of scripts/temporal-server.ts (startPostgresTemporal,
- * another part of issue 9), loaded at run time so this branch builds without it. Its databases get a
+ * The PostgreSQL-backed Temporal server of scripts/temporal-server.ts (startPostgresTemporal),
+ * loaded at run time. Its databases get a
  * name of their own per run (dropped at close). The "database files" for the secrets scan are a
  * pg_dump of both databases, plus every bytea value in them hex-decoded (pg_dump writes bytea as
  * hex, in which no e-mail would ever be found; history blobs are bytea).

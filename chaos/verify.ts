@@ -155,7 +155,7 @@ export async function checkRecords(client: Client, sims: Simulators, records: Ch
 
 /**
  * The chaos run's MOBILE_MAX_HISTORY_EVENTS: low, with a re-read every second, so the open work orders
- * of a run roll their histories over many times (issue 15: re-reads grew one history without bound).
+ * of a run roll their histories over many times (re-reads would otherwise grow one history without bound).
  */
 export const CHAOS_MOBILE_MAX_HISTORY_EVENTS = 150;
 

@@ -132,7 +132,7 @@ export interface ServiceChannelWorkerOptions {
  * by Temporal (`maxTaskQueueActivitiesPerSecond`: the server hands out at most that many activity
  * tasks per second on the queue, whichever worker polls it), so every burst stays under
  * ServiceChannel's per-minute limit without a sleep loop or a limiter of our own. The limit counts
- * activities, and a write reads before it writes (issue 15: GET then PUT/POST, a keyed note lists the
+ * activities, and a write reads before it writes (GET then PUT/POST, a keyed note lists the
  * notes too, a check-in/out reads the work order and its check-ins first): up to
  * SERVICECHANNEL_REQUESTS_PER_ACTIVITY requests per activity, so the activity rate is the request
  * budget divided by it.

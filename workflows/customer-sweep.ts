@@ -1,5 +1,5 @@
 /**
- * The App4Sales customer sweep (issue 6 §6: nothing waits for a webhook that never comes). Started by
+ * The App4Sales customer sweep (nothing waits for a webhook that never comes). Started by
  * a Temporal Schedule every few minutes (client/schedules.ts; overlap SKIP), it lists the App4Sales
  * customers changed since the last completed sweep stopped and signals each one's customerUpsert, so a
  * change whose webhook was lost is synced within one interval.

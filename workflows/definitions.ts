@@ -130,7 +130,7 @@ export interface JobToWorkOrderInput {
  * 3: the work order number is claimed before the header (a local activity in the first workflow
  * task): the number recorded on the job wins over the computed one, a Spectrum work order of that
  * number FieldBridge did not write for this job is refused untouched, and the number is recorded on
- * the job then, not after the lines (issue 15). Runs of version 2 or none keep their sequence.
+ * the job then, not after the lines. Runs of version 2 or none keep their sequence.
  */
 export const JOB_TO_WORK_ORDER_VERSION = 3;
 
@@ -317,7 +317,7 @@ export interface WorkOrderToMobileInput {
 }
 
 /**
- * 2 (issue 15): every ServiceChannel write reads before it writes (keyed notes, check-ins by the visit
+ * 2: every ServiceChannel write reads before it writes (keyed notes, check-ins by the visit
  * time, status only forward), a new run starts from what ServicePower and ServiceChannel hold, the mobile
  * number is built from the work order Id, a 404 is confirmed by a second read before anything is
  * deleted, and the history rolls over on its size. See workflows/work-order-to-mobile.ts.

@@ -1,5 +1,5 @@
 /**
- * The ServiceTrade job sweep (issue 14 §13: a lost job-created webhook is never synced otherwise).
+ * The ServiceTrade job sweep (a lost job-created webhook is never synced otherwise).
  * Started by a Temporal Schedule every few minutes (client/job-sweep-schedule.ts; overlap SKIP), only
  * while automatic sync of new jobs is on (seed 000, SERVICETRADE_AUTO_SYNC_NEW_JOBS):
  *

@@ -29,7 +29,7 @@
  *     workflow task loses nothing that counts: the task is retried and reads and writes the header
  *     again (the same create-or-update a retried activity makes). The saga, the waits on mappings,
  *     the GUID renewal and the lines' heartbeats are the same in both.
- *   - version 3 (issue 15): as version 2, with the number claimed before the header, in the same
+ *   - version 3: as version 2, with the number claimed before the header, in the same
  *     first workflow task (a local activity): the number recorded on the job wins (then nothing is
  *     claimed), else the one this chain wrote, else leading character + job number, which is refused
  *     (TargetConflict, nothing written) when Spectrum already holds a work order of that number; the

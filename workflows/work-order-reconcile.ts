@@ -1,5 +1,5 @@
 /**
- * The ServiceChannel reconciliation (issue 8: ServiceChannel drops a webhook after 3 tries). Started by
+ * The ServiceChannel reconciliation (ServiceChannel drops a webhook after 3 tries). Started by
  * a Temporal Schedule every reconcileIntervalMs (client/reconcile-schedule.ts; overlap SKIP):
  *
  *   find where the last completed reconciliation stopped (its watermark: the latest UpdatedDate it

@@ -7,7 +7,7 @@
  *
  * As documented when it was current:
  * ServiceChannel work order -> ServicePower mobile work order, and the field's status back
- * (issue 8, seeds 003 and 004). One long-lived workflow per ServiceChannel work order, started by
+ * (seeds 003 and 004). One long-lived workflow per ServiceChannel work order, started by
  * its first event (signal-with-start, common/starters.ts) and fed the later ones as signals:
  *
  *   queue every event (ServiceChannel's, the field's, the re-read timer's) and apply them one at a

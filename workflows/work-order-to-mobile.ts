@@ -1,6 +1,6 @@
 /**
- * ServiceChannel work order -> ServicePower mobile work order, and the field's status back (issue 8,
- * seeds 003 and 004; reworked by issue 15 as command sequence 2). One long-lived workflow per
+ * ServiceChannel work order -> ServicePower mobile work order, and the field's status back (seeds 003
+ * and 004; command sequence 2). One long-lived workflow per
  * ServiceChannel work order, started by its first event (signal-with-start, common/starters.ts) and fed
  * the later ones as signals. Runs started without an input `version` run the first sequence
  * (./work-order-to-mobile-v1.ts) until they continue-as-new.

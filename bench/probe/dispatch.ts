@@ -9,7 +9,7 @@
  *   npx tsx bench/probe/dispatch.ts                       # every mode, 20 runs each
  *   npx tsx bench/probe/dispatch.ts --runs 50 --modes memory,memory-eager
  *
- * Modes: memory (SQLite in memory: the SDK's and the bench's default before issue 9), file (SQLite
+ * Modes: memory (SQLite in memory: the SDK's default), file (SQLite
  * in a file, as `npm start` runs it), *-eager (system.enableActivityEagerExecution=true),
  * memory-poll-rps (history.{transfer,timer}ProcessorMaxPollRPS=1000 instead of 20), *-fieldbridge
  * (every setting of scripts/dev-server-settings.ts), memory-1-partition
