@@ -56,6 +56,8 @@ export interface WrittenWorkOrder {
   workOrderNumber: string;
   /** Item code -> fingerprint of the lines Spectrum holds for it. */
   lineGroups: Record<string, string>;
+  /** The clearable header fields last written with a value (mappings/job-to-work-order.ts, `clearableValues`). */
+  headerFields?: Record<string, string>;
 }
 
 export interface LoadedJob {
@@ -408,8 +410,10 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
       if (recall) {
         const { workflowExecution } = Context.current().info;
         const earlier = await records.lastSyncWithCode(JOB_SYNC_KIND, String(jobId), workflowExecution?.runId);
-        const result = earlier?.result as { workOrderNumber?: string; lineGroups?: Record<string, string> } | undefined;
-        earlierSync = earlier ? { workOrderNumber: earlier.targetCode, lineGroups: result?.lineGroups ?? {} } : null;
+        const result = earlier?.result as { workOrderNumber?: string; lineGroups?: Record<string, string>; headerFields?: Record<string, string> } | undefined;
+        earlierSync = earlier
+          ? { workOrderNumber: earlier.targetCode, lineGroups: result?.lineGroups ?? {}, ...(result?.headerFields ? { headerFields: result.headerFields } : {}) }
+          : null;
       }
       return {
         jobId,

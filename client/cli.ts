@@ -90,6 +90,7 @@ function report(r: SyncReport): string {
     ['Returned code', r.targetCode],
     ['Retrying', r.pendingActivity ? `${r.pendingActivity.type}, attempt ${r.pendingActivity.attempt}${r.pendingActivity.nextAttemptAt ? `, next at ${r.pendingActivity.nextAttemptAt.toISOString()}` : ''}` : null],
     ['Last error', r.lastError],
+    ['To do by hand', r.notices.length ? r.notices.join('; ') : null],
     ['Failure type', r.failure ? `${r.failure.type ?? 'unknown'} (${r.failure.willRetry ? 'will be retried' : 'not retried: needs a fix'})` : null],
     ['Next step', r.nextStep],
     ['Started', r.startTime.toISOString()],
@@ -112,6 +113,7 @@ export function jobSyncResultReport(started: StartedSync, result: JobToWorkOrder
     ],
     ['Number recorded', result.numberRecorded ? `yes: written on ServiceTrade job ${result.jobId}` : `no: ServiceTrade job ${result.jobId} already carried it`],
     ['Passes', String(result.passes)],
+    ...(result.keptInSpectrum ?? []).map((k): [string, string] => ['To do by hand', k.message]),
   ];
   return lines.map(([k, v]) => `${`${k}:`.padEnd(17)}${v}`).join('\n');
 }

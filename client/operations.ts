@@ -60,6 +60,8 @@ export interface SyncReport extends SyncSummary {
   pendingActivity: { type: string; attempt: number; lastFailure: string | null; nextAttemptAt: Date | null } | null;
   /** What an operator can do next. */
   nextStep: string | null;
+  /** What the sync's last pass asks an operator to do by hand (e.g. clear a value Spectrum keeps). */
+  notices: string[];
 }
 
 /** Temporal's status where it says more than the recorded FieldBridgeSyncStatus can. */
@@ -123,6 +125,7 @@ export async function describeSync(client: Client, workflowId: string): Promise<
         }
       : null,
     nextStep: null,
+    notices: [],
   };
   if (pending?.lastFailure) {
     const info = pending.lastFailure;
@@ -139,6 +142,7 @@ export async function describeSync(client: Client, workflowId: string): Promise<
     report.step = state.step;
     report.passes = state.passes;
     report.lastError = state.lastError;
+    report.notices = [...(state.notices ?? [])];
     report.targetCode ??= state.targetCode;
   }
   if (['FAILED', 'TERMINATED', 'CANCELLED', 'TIMED_OUT'].includes(description.status.name)) {

@@ -251,6 +251,42 @@ export function mapJobToWorkOrder(source: JobSource, settings: WorkOrderSettings
 }
 
 /**
+ * Header fields a job can empty after FieldBridge wrote them (the customer P.O., the due date, the
+ * schedule). Spectrum's Put services never blank a field: "Any field that is left blank will not be
+ * updated in Spectrum. The service does not delete values that exist in Spectrum" (Trimble's Data
+ * Exchange pages), and WorkOrderHeader has no parameter that clears one. A value emptied in
+ * ServiceTrade therefore stays in Spectrum, and the sync says so (`fieldsSpectrumKeeps`).
+ */
+export const CLEARABLE_HEADER_FIELDS = ['Customer_PO_Number', 'Requested_Date', 'Scheduled_Start_Date', 'Scheduled_Start_Time'] as const;
+
+/** The clearable fields this header writes with a value: what Spectrum holds after it (kept by the sync). */
+export function clearableValues(header: WorkOrderHeader): Record<string, string> {
+  return Object.fromEntries(CLEARABLE_HEADER_FIELDS.filter((f) => (header[f] ?? '') !== '').map((f) => [f, header[f]]));
+}
+
+/** A field the job emptied whose earlier value Spectrum keeps, with what the operator should do. */
+export interface KeptField {
+  field: string;
+  value: string;
+  message: string;
+}
+
+/**
+ * The clearable fields FieldBridge wrote with a value before (`previous`, from `clearableValues`) that
+ * this header leaves blank: Spectrum keeps their old values, so they must be cleared in Spectrum by hand.
+ */
+export function fieldsSpectrumKeeps(workOrderNumber: string, previous: Record<string, string> | undefined, header: WorkOrderHeader): KeptField[] {
+  if (!previous) return [];
+  return CLEARABLE_HEADER_FIELDS.filter((f) => (previous[f] ?? '') !== '' && (header[f] ?? '') === '').map((field) => ({
+    field,
+    value: previous[field],
+    message:
+      `${field} was emptied in ServiceTrade, but Spectrum work order ${workOrderNumber} keeps "${previous[field]}": ` +
+      `Spectrum's web services never blank a field; clear it in Spectrum`,
+  }));
+}
+
+/**
  * The lines grouped by item code (codes sorted; each group's lines by job item id), each group with
  * a fingerprint of its lines: the unit of the convergence rule (delete every line of the code, then
  * add the job's lines of that code). The order the lines come in changes neither.

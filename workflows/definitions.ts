@@ -39,6 +39,8 @@ export interface SyncState {
   lastError: string | null;
   /** What a waiting sync waits on (`servicetrade:location:42`, …); empty otherwise. */
   waitingOn?: string[];
+  /** What the last pass asks an operator to do by hand (a value emptied in the source that the target keeps). */
+  notices?: string[];
 }
 
 export const sourceChangedSignal = defineSignal<[SourceChange]>('sourceChanged');
@@ -107,7 +109,7 @@ export interface JobToWorkOrderInput {
   /** Event ids already synced by earlier runs of this chain (carried over continue-as-new). */
   seenEventIds?: string[];
   /** What this chain has written to Spectrum (carried over continue-as-new). */
-  written?: { workOrderNumber: string; lineGroups: Record<string, string> } | null;
+  written?: { workOrderNumber: string; lineGroups: Record<string, string>; headerFields?: Record<string, string> } | null;
   /** The chain's Spectrum session id (carried over continue-as-new). */
   guid?: string;
   /** Passes before continue-as-new (default 25); tests lower it. */
@@ -142,6 +144,10 @@ export interface JobToWorkOrderResult {
   linesAdded: number;
   /** False when the job already carried the number (nothing written back). */
   numberRecorded: boolean;
+  /** The clearable header fields written with a value (the customer P.O., dates): recalled by the job's next sync. */
+  headerFields?: Record<string, string>;
+  /** Fields emptied in ServiceTrade whose old value Spectrum keeps (its web services never blank a field). */
+  keptInSpectrum?: Array<{ field: string; value: string; message: string }>;
   passes: number;
 }
 

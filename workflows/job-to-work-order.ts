@@ -53,7 +53,7 @@ import type { JobToWorkOrderActivities, LoadedJob, MissingMapping, WrittenWorkOr
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { NON_RETRYABLE_ERROR_TYPES, PermanentErrorTypes } from '../common/errors';
 import { SyncStatusKey, TargetCodeKey, WaitingOnKey, type SyncStatus } from '../common/search-attributes';
-import { lineGroups, mapJobToWorkOrder } from '../mappings/job-to-work-order';
+import { clearableValues, fieldsSpectrumKeeps, lineGroups, mapJobToWorkOrder } from '../mappings/job-to-work-order';
 import {
   jobToWorkOrderWorkflowId,
   recheckSignal,
@@ -168,7 +168,7 @@ export async function jobToWorkOrder(input: JobToWorkOrderInput): Promise<JobToW
     : { load: loadServiceTradeJob, header: upsertWorkOrderHeader, claim: null, record: recordWorkOrderNumber };
   const sync: SyncContext = { jobId, state, session, written: input.written ?? null, wake: { dirty: true, recheck: false }, convergeWorkOrderLines, steps };
 
-  setHandler(syncStateQuery, () => ({ ...state, waitingOn: [...(state.waitingOn ?? [])] }));
+  setHandler(syncStateQuery, () => ({ ...state, waitingOn: [...(state.waitingOn ?? [])], notices: [...(state.notices ?? [])] }));
   setHandler(sourceChangedSignal, ({ eventId }) => {
     if (seen.has(eventId)) {
       log.info('duplicate change event ignored', { jobId, eventId });
@@ -310,9 +310,15 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
   }
   state.step = 'upserting';
   await withSession(session, () => sync.steps.header({ jobId, guid: session.guid, header }));
+  // Spectrum keeps a value the job has emptied since FieldBridge wrote it: say so, once.
+  const sameOrder = sync.written?.workOrderNumber === workOrderNumber;
+  const keptInSpectrum = fieldsSpectrumKeeps(workOrderNumber, sameOrder ? sync.written?.headerFields : undefined, header);
+  for (const kept of keptInSpectrum) log.warn('value emptied in ServiceTrade is kept by Spectrum', { jobId, workOrderNumber, field: kept.field });
+  state.notices = keptInSpectrum.map((k) => k.message);
+  const headerFields = clearableValues(header);
 
   const groups = lineGroups(mapping.lines);
-  const previous = sync.written?.workOrderNumber === workOrderNumber ? sync.written.lineGroups : {};
+  const previous = sameOrder ? sync.written!.lineGroups : {};
   // Every item code this run may write or delete: what the compensation removes.
   const touchedCodes = [...new Set([...groups.map((g) => g.itemCode), ...Object.keys(previous)])];
   let linesAdded = 0;
@@ -321,7 +327,7 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
     const lines = await withSession(session, () =>
       sync.convergeWorkOrderLines({ jobId, guid: session.guid, workOrderNumber, groups, previous }),
     );
-    sync.written = { workOrderNumber, lineGroups: lines.lineGroups };
+    sync.written = { workOrderNumber, lineGroups: lines.lineGroups, headerFields };
     linesAdded = lines.added;
 
     state.step = 'recording';
@@ -331,11 +337,19 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
     }
   } catch (err) {
     if (isCancellation(err)) throw err;
-    await compensate(sync, workOrderNumber, touchedCodes, err);
+    await compensate(sync, workOrderNumber, touchedCodes, headerFields, err);
     throw err;
   }
   log.info('job synced to Spectrum', { jobId, workOrderNumber, linesAdded, numberRecorded });
-  return { jobId, workOrderNumber, lineGroups: sync.written.lineGroups, linesAdded, numberRecorded };
+  return {
+    jobId,
+    workOrderNumber,
+    lineGroups: sync.written.lineGroups,
+    linesAdded,
+    numberRecorded,
+    headerFields,
+    ...(keptInSpectrum.length > 0 ? { keptInSpectrum } : {}),
+  };
 }
 
 /**
@@ -343,16 +357,16 @@ async function syncJob(sync: SyncContext): Promise<Omit<JobToWorkOrderResult, 'p
  * with the reason. Its own failure is logged and never hides the original one; the codes are then
  * remembered as unknown, so the next pass deletes and rewrites them.
  */
-async function compensate(sync: SyncContext, workOrderNumber: string, itemCodes: string[], cause: unknown): Promise<void> {
+async function compensate(sync: SyncContext, workOrderNumber: string, itemCodes: string[], headerFields: Record<string, string>, cause: unknown): Promise<void> {
   const { jobId, state, session } = sync;
   state.step = 'compensating';
   const reason = innermostMessage(cause);
   try {
     await withSession(session, () => compensateWorkOrder({ jobId, guid: session.guid, workOrderNumber, itemCodes, reason }));
-    sync.written = { workOrderNumber, lineGroups: {} };
+    sync.written = { workOrderNumber, lineGroups: {}, headerFields };
   } catch (err) {
     log.error('compensation failed: the work order may keep lines of this run', { jobId, workOrderNumber, error: innermostMessage(err) });
-    sync.written = { workOrderNumber, lineGroups: Object.fromEntries(itemCodes.map((code) => [code, 'unknown'])) };
+    sync.written = { workOrderNumber, lineGroups: Object.fromEntries(itemCodes.map((code) => [code, 'unknown'])), headerFields };
   }
 }
 

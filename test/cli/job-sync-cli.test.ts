@@ -259,6 +259,19 @@ describe('what the CLI prints (pure)', () => {
     );
     expect(unchanged).toContain('Lines:           0 item codes; 0 lines added by this sync');
     expect(unchanged).toContain('Number recorded: no: ServiceTrade job 43 already carried it');
+    const kept = jobSyncResultReport(
+      { workflowId: 'job-to-work-order:servicetrade:44', runId: 'r3' },
+      {
+        jobId: 44,
+        workOrderNumber: 'J000044',
+        lineGroups: {},
+        linesAdded: 0,
+        numberRecorded: false,
+        passes: 1,
+        keptInSpectrum: [{ field: 'Customer_PO_Number', value: 'PO-1', message: 'Customer_PO_Number was emptied in ServiceTrade, but …' }],
+      },
+    );
+    expect(kept.split('\n').at(-1)).toBe('To do by hand:   Customer_PO_Number was emptied in ServiceTrade, but …');
   });
 
   test('recheck lines and wait keys', () => {
@@ -286,6 +299,7 @@ describe('what the CLI prints (pure)', () => {
     failure: { type, message: 'x', willRetry: false },
     pendingActivity: null,
     nextStep: null,
+    notices: [],
   });
 
   test.each([

@@ -182,6 +182,7 @@ describe('next steps of a work order sync', () => {
     failure: null,
     pendingActivity: null,
     nextStep: null,
+    notices: [],
   };
 
   test('ProviderPermissionMissing: ask the subscriber to grant the named permission, then recheck', () => {

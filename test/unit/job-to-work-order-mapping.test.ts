@@ -3,6 +3,8 @@
  * and Mappings", seed 001; fields and max lengths from shared/API-NOTES.md section 1).
  */
 import {
+  clearableValues,
+  fieldsSpectrumKeeps,
   lineGroups,
   mapJobToWorkOrder,
   spectrumDateTime,
@@ -499,5 +501,42 @@ describe('the whole work order', () => {
 
   test('the mapping is pure: the same job and settings give the same result', () => {
     expect(map()).toEqual(map());
+  });
+});
+
+describe('values emptied in ServiceTrade (Spectrum never blanks a field)', () => {
+  const written = { WO_Number: 'S7', Customer_PO_Number: 'PO-9', Requested_Date: '01/10/2026', Scheduled_Start_Date: '01/07/2026', Scheduled_Start_Time: '090000', Summary_Description: 'x' };
+
+  test('the clearable fields written with a value are what the sync remembers', () => {
+    expect(clearableValues(written)).toEqual({ Customer_PO_Number: 'PO-9', Requested_Date: '01/10/2026', Scheduled_Start_Date: '01/07/2026', Scheduled_Start_Time: '090000' });
+    expect(clearableValues({ WO_Number: 'S7', Customer_PO_Number: '' })).toEqual({});
+  });
+
+  test('a field written before and blank now is named with the value Spectrum keeps; a changed or still-set one is not', () => {
+    const now = { WO_Number: 'S7', Customer_PO_Number: '', Requested_Date: '01/12/2026', Summary_Description: 'x' };
+    const kept = fieldsSpectrumKeeps('S7', clearableValues(written), now);
+    expect(kept.map((k) => [k.field, k.value])).toEqual([
+      ['Customer_PO_Number', 'PO-9'],
+      ['Scheduled_Start_Date', '01/07/2026'],
+      ['Scheduled_Start_Time', '090000'],
+    ]);
+    expect(kept[0].message).toBe(
+      'Customer_PO_Number was emptied in ServiceTrade, but Spectrum work order S7 keeps "PO-9": Spectrum\'s web services never blank a field; clear it in Spectrum',
+    );
+  });
+
+  test('nothing is reported without an earlier write, nor for a field that was never set', () => {
+    expect(fieldsSpectrumKeeps('S7', undefined, { Customer_PO_Number: '' })).toEqual([]);
+    expect(fieldsSpectrumKeeps('S7', { Requested_Date: '01/10/2026' }, { Customer_PO_Number: '', Requested_Date: '01/10/2026' })).toEqual([]);
+  });
+
+  test('the mapping leaves an emptied P.O. and schedule blank (Spectrum then keeps what it holds)', () => {
+    const header = mapJobToWorkOrder(
+      source({ job: { customerPo: null, scheduledDate: null, dueBy: null } }),
+      settings(),
+    ).header;
+    expect(header.Customer_PO_Number).toBe('');
+    expect(header).not.toHaveProperty('Scheduled_Start_Date');
+    expect(header).not.toHaveProperty('Requested_Date');
   });
 });

@@ -85,3 +85,31 @@ test('the sync state query shows the step, status and work order number', async 
     expect(state).toMatchObject({ step: 'done', status: 'completed', targetCode: `S${job.number}`, waitingOn: [] });
   });
 });
+
+test('a P.O. and a schedule emptied in ServiceTrade: Spectrum keeps them (its web services never blank a field) and the sync says so, once', async () => {
+  const job = t.createJob({ customerPo: 'PO-88', scheduledDate: 1_767_776_400 });
+  await t.stack.withWorker(async () => {
+    const first = await (await t.sync(job.id, 'evt-set')).result();
+    expect(first.keptInSpectrum).toBeUndefined();
+    expect(first.headerFields).toMatchObject({ Customer_PO_Number: 'PO-88', Scheduled_Start_Date: '01/07/2026' });
+
+    t.stack.servicetrade.state.patchJob(job.id, { customerPo: null, scheduledDate: null }, { notify: false });
+    // A new run of the job's sync (the first one completed): it recalls what the first one wrote.
+    const handle = await t.sync(job.id, 'evt-emptied');
+    const second = await handle.result();
+    expect(second.keptInSpectrum?.map((k) => [k.field, k.value])).toEqual([
+      ['Customer_PO_Number', 'PO-88'],
+      ['Scheduled_Start_Date', '01/07/2026'],
+      ['Scheduled_Start_Time', '040000'],
+    ]);
+    const state = await handle.query(syncStateQuery);
+    expect(state.notices).toEqual(second.keptInSpectrum?.map((k) => k.message));
+    expect(state.notices?.[0]).toContain(`Spectrum work order S${job.number} keeps "PO-88"`);
+
+    // Said once: the next sync of the unchanged job has nothing to report.
+    const third = await (await t.sync(job.id, 'evt-again')).result();
+    expect(third.keptInSpectrum).toBeUndefined();
+  });
+  // What Spectrum holds: the old values (the simulator, as SDX, leaves a blank parameter unchanged).
+  expect(t.workOrder(job.number)?.header).toMatchObject({ Customer_PO_Number: 'PO-88', Scheduled_Start_Date: '01/07/2026' });
+});
