@@ -103,19 +103,19 @@ describe('workOrderToMobile, sequence 2', () => {
     }, { mobile });
   });
 
-  it('completed by the subscriber while the technician still has it: the mobile work order is withdrawn and the sync ends', async () => {
+  it.each(['COMPLETED', 'INVOICED'])('%s by the subscriber while the technician still has it: the mobile work order is withdrawn and the sync ends', async (primary) => {
     const wo = t.createWorkOrder();
     await t.stack.withWorker(async () => {
       await t.send(wo.id, 'WorkOrderCreated');
       await dispatched(wo.id);
-      t.stack.servicechannel.state.patchWorkOrder(wo.id, { Status: { Primary: 'COMPLETED' } }, { notify: false });
+      t.stack.servicechannel.state.patchWorkOrder(wo.id, { Status: { Primary: primary } }, { notify: false });
       await t.send(wo.id, 'WorkOrderStatusChanged');
       const result = await t.handle(wo.id).result();
-      expect(result.outcome).toMatch(/completed in ServiceChannel/);
+      expect(result.outcome).toMatch(new RegExp(`${primary.toLowerCase()} in ServiceChannel`));
       expect(t.stack.servicepower.state.callsTo('DELETE', wo.num)).toBe(1);
       expect(stored(wo.num)).toBeUndefined();
     }, { mobile });
-    await keepMobileHistory(t.stack, 'completed-by-subscriber', wo.id);
+    if (primary === 'COMPLETED') await keepMobileHistory(t.stack, 'completed-by-subscriber', wo.id);
   });
 
   it('a work order whose data cannot be dispatched is re-read while it waits, dispatched once fixed, and fails after the deadline otherwise', async () => {
@@ -166,6 +166,87 @@ describe('workOrderToMobile, sequence 2', () => {
       await t.technician(wo.id, wo.num, '1001', { note: 'still no ladder' });
       await eventually(() => scNotes(wo.id).filter((n) => n.includes('Rejected')).length === 2, 20_000, 'second rejection');
     }, { mobile: { mobileSync: { rereadIntervalMs: 60 * 60_000, fieldStatusMap } } });
+  });
+
+  it('a second visit reaches ServiceChannel: en route and on site twice are each reported, and the open check-in is not made twice', async () => {
+    const wo = t.createWorkOrder();
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      const count = (text: string) => scNotes(wo.id).filter((n) => n.includes(text)).length;
+      await t.technician(wo.id, wo.num, '6');
+      await eventually(() => count('en route') === 1, 20_000, 'first trip');
+      await t.technician(wo.id, wo.num, '7', { at: '2026-01-07T14:07:00Z' });
+      await eventually(() => count('on site') === 1, 20_000, 'first visit');
+      // Gone for parts and back: the same two status values again.
+      await t.technician(wo.id, wo.num, '6');
+      await eventually(() => count('en route') === 2, 20_000, 'second trip');
+      await t.technician(wo.id, wo.num, '7', { at: '2026-01-07T16:30:00Z' });
+      await eventually(() => count('on site') === 2, 20_000, 'second visit');
+      expect(t.stack.servicechannel.state.adminWorkOrder(wo.id)!.CheckIns).toHaveLength(1);
+    }, { mobile });
+  });
+
+  it('a 404 that is not ServiceChannel\'s (a gateway\'s page), and a single "not found" a second read does not confirm: the mobile work order stays and the sync goes on', async () => {
+    const wo = t.createWorkOrder();
+    const sc = t.stack.servicechannel;
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+
+      // A gateway answers the next three reads with its own 404 page: retried, then the change lands.
+      sc.faults.set({ gateway404: true, routes: ['getWorkOrder'], count: 3 });
+      sc.state.patchWorkOrder(wo.id, { Nte: 900 }, { notify: false });
+      await t.send(wo.id, 'WorkOrderNteChanged');
+      await eventually(() => stored(wo.num)?.workOrder.PurchaseOrder?.Amount === 900, 60_000, 'NTE patched after the gateway 404s');
+
+      // ServiceChannel itself answers "not found" once (the work order briefly out of view); the
+      // confirming read finds it again: nothing is deleted, the sync runs on.
+      sc.state.patchWorkOrder(wo.id, { Nte: 950 }, { notify: false });
+      const record = sc.state.workOrders.get(wo.id)!;
+      sc.faults.set({ hold: true, routes: ['getWorkOrder'], count: 2 });
+      sc.state.removeWorkOrder(wo.id);
+      await t.send(wo.id, 'WorkOrderNteChanged');
+      await eventually(() => sc.faults.held === 1, 20_000, 'the read of the change held');
+      sc.faults.release();
+      await eventually(() => sc.faults.held === 1, 20_000, 'the confirming read held');
+      sc.state.workOrders.set(wo.id, record);
+      sc.faults.release();
+      await eventually(async () => ((await t.state(wo.id)).lastError ?? '').includes(String(wo.id)) || null, 20_000, 'the failed read recorded');
+      expect(t.stack.servicepower.state.callsTo('DELETE', wo.num)).toBe(0);
+      expect(stored(wo.num)).toBeDefined();
+      expect((await t.handle(wo.id).describe()).status.name).toBe('RUNNING');
+
+      // The next change is applied as usual.
+      sc.state.patchWorkOrder(wo.id, { Nte: 975 }, { notify: false });
+      await t.send(wo.id, 'WorkOrderNteChanged');
+      await eventually(() => stored(wo.num)?.workOrder.PurchaseOrder?.Amount === 975, 20_000, 'the next change patched');
+      expect(t.stack.servicepower.state.callsTo('DELETE', wo.num)).toBe(0);
+    }, { mobile });
+  });
+
+  it('check-in, check-out, status and notes that ServiceChannel applies and then loses the answer to: each lands once, and the sync ends', async () => {
+    const wo = t.createWorkOrder();
+    const sc = t.stack.servicechannel;
+    const count = (text: string) => scNotes(wo.id).filter((n) => n.includes(text)).length;
+    await t.stack.withWorker(async () => {
+      await t.send(wo.id, 'WorkOrderCreated');
+      await dispatched(wo.id);
+      sc.faults.set({ applyThenLoseAnswer: 'drop', routes: ['checkIn', 'addNote'], count: 2 });
+      await t.technician(wo.id, wo.num, '7', { at: '2026-01-07T14:07:00Z' });
+      await eventually(() => count('on site') === 1 && sc.state.adminWorkOrder(wo.id)!.CheckIns.length === 1 && sc.faults.state().config === null, 30_000, 'on site reported');
+      sc.faults.set({ applyThenLoseAnswer: '504', routes: ['checkOut', 'updateStatus'], count: 2 });
+      await t.technician(wo.id, wo.num, '4096', { note: 'Done', at: '2026-01-07T15:00:00Z' });
+      const result = await t.handle(wo.id).result();
+      expect(result.outcome).toMatch(/closed in the field/);
+      expect(sc.faults.state().config).toBeNull(); // both lost answers happened
+    }, { mobile });
+    const order = sc.state.adminWorkOrder(wo.id)!;
+    expect(order.CheckIns).toHaveLength(1);
+    expect(order.CheckIns[0]).toMatchObject({ CheckInTime: expect.stringContaining('2026-01-07'), CheckOutTime: expect.stringContaining('2026-01-07') });
+    expect(count('on site')).toBe(1);
+    expect(count('Work completed')).toBe(1);
+    expect(sc.state.workOrder(wo.id)!.Status).toMatchObject({ Primary: 'COMPLETED' });
   });
 
   it('a cancellation made in ServiceChannel while the work order was being dispatched wins: the dispatched status is not written over it, the mobile work order is withdrawn', async () => {
