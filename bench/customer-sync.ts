@@ -56,7 +56,7 @@ import { startServicePowerSimulator, type ServicePowerSimulator } from '../conne
 import { DEFAULT_JOB_FLOW_CREDENTIALS, DEFAULT_MOBILE_FLOW_CREDENTIALS, simulatorAdapterConfig } from '../scripts/simulator-adapter-config';
 import { devServerDynamicConfigArgs, devServerFileArgs, QUEUE_POLL_RPS } from '../scripts/dev-server-settings';
 import { freePort } from '../common/ports';
-import { CUSTOMER_UPSERT_VERSION } from '../workflows/definitions';
+import { CUSTOMER_UPSERT_VERSION, JOB_TO_WORK_ORDER_VERSION } from '../workflows/definitions';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { createActivityDeps, serviceChannelRequestsPerMinute } from '../worker/deps';
 import { bundleWorkflows, installRuntimeLogger } from '../worker/worker';
@@ -110,7 +110,7 @@ interface BenchOptions {
   /** Dev server: history queue readers' polls per second (20: the server's default, the "before"). */
   queuePollRps: number;
   db: 'memory' | 'file' | 'file-default';
-  /** The customer and job syncs' command sequence: 1 (the first sequence) or their current version (CUSTOMER_UPSERT_VERSION = JOB_TO_WORK_ORDER_VERSION = 2). */
+  /** The customer and job syncs' command sequence: 1 (both flows' first sequence) or CUSTOMER_UPSERT_VERSION (each flow then runs its current one: the job flow JOB_TO_WORK_ORDER_VERSION). */
   workflowVersion: number;
   /** Compare with this earlier BENCH_JSON (customer flow), printed side by side; '' for none. */
   baseline: string;
@@ -179,7 +179,7 @@ const USAGE = `usage: npm run bench -- [--flows customer,job,mobile] [--phases r
   --queue-poll-rps  dev server's history queue reads/s [BENCH_QUEUE_POLL_RPS, default ${QUEUE_POLL_RPS}] (20: the server's default, the "before")
   --db           dev server's SQLite                 [BENCH_DB, memory|file|file-default, default memory]
                    (file: as npm start runs it, WAL; file-default: the SQLite defaults)
-  --workflow-version  customer and job syncs' command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: as before)
+  --workflow-version  customer and job syncs' command sequence [BENCH_WORKFLOW_VERSION, 1|${CUSTOMER_UPSERT_VERSION}, default ${CUSTOMER_UPSERT_VERSION}] (1: both flows' first sequence; else the customer flow's ${CUSTOMER_UPSERT_VERSION} and the job flow's ${JOB_TO_WORK_ORDER_VERSION})
   --baseline     earlier customer BENCH_JSON file    [BENCH_BASELINE, default ${DEFAULT_BASELINE}; '' for none]
                    printed side by side with this run's figures (before / after)
   --worker-process  customer flow's worker           [BENCH_WORKER_PROCESS, child|inline, default child]
@@ -465,7 +465,8 @@ async function main(): Promise<number> {
               items: JOB_ITEMS,
               extraItems: opts.extraItems,
               extraN: opts.extraN,
-              workflowVersion: opts.workflowVersion,
+              // --workflow-version 1 measures the first sequence; otherwise the job flow's current one.
+              workflowVersion: opts.workflowVersion === 1 ? 1 : JOB_TO_WORK_ORDER_VERSION,
             },
             machine,
             startupMs,

@@ -284,7 +284,10 @@ function watchCompleteWorkOrders(spectrum: SpectrumSimulator, expectedLines: Map
 function nullJobActivities(
   jobSync: JobSyncSettings,
   itemsOf: (jobId: number) => number,
-): Pick<JobToWorkOrderActivities, 'loadServiceTradeJob' | 'upsertWorkOrderHeader' | 'convergeWorkOrderLines' | 'compensateWorkOrder' | 'recordWorkOrderNumber'> {
+): Pick<
+  JobToWorkOrderActivities,
+  'loadServiceTradeJob' | 'claimWorkOrderNumber' | 'upsertWorkOrderHeader' | 'convergeWorkOrderLines' | 'compensateWorkOrder' | 'recordWorkOrderNumber'
+> {
   return {
     async loadServiceTradeJob({ jobId, recall = false }: { jobId: number; recall?: boolean }): Promise<LoadedJob> {
       const source = benchJobSource(jobId, itemsOf(jobId));
@@ -298,6 +301,7 @@ function nullJobActivities(
         earlierSync: recall ? null : undefined,
       };
     },
+    async claimWorkOrderNumber() {},
     async upsertWorkOrderHeader({ header }) {
       return { workOrderNumber: header.WO_Number, messages: [] };
     },

@@ -254,7 +254,9 @@ export async function runMobileFlow(input: MobileFlowInput): Promise<MobileBench
     const figures = await runBoth(worker, scWorker, async () => {
       const heartbeatsBefore = await settledHeartbeats(engine.metricsUrl);
       const sampler = new ResourceSampler(engine.devServerPid);
-      const drainBudget = (bound ?? 0) + settings.drainSlackMs;
+      // The bound counts one activity per event and per work order at the ceiling; the writes' own
+      // activities and the first wave come on top, so the slack grows with it (a quarter of it, at least drainSlackMs).
+      const drainBudget = (bound ?? 0) + Math.max(settings.drainSlackMs, (bound ?? 0) / 4);
       const began = performance.now();
       const fired = await fireBurst(engine.env.client, taskQueue, servicechannel.state, plan, settings.concurrency, async () => {
         // The created events' wave: until ServicePower holds every work order (or the drain's budget is gone).
