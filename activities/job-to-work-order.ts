@@ -28,6 +28,7 @@ import type { SpectrumClient } from '../connectors/spectrum/client';
 import type { SpectrumMaterialLine } from '../connectors/spectrum/schemas';
 import { grantInstruction } from '../connectors/spectrum/permissions';
 import type { JobSource, MaterialLine, WorkOrderHeader, WorkOrderSettings } from '../mappings/job-to-work-order';
+import type { JobToWorkOrderResult } from '../workflows/definitions';
 
 export type JobSyncSettings = Config['jobSync'];
 
@@ -410,7 +411,7 @@ export function createJobToWorkOrderActivities({ servicetrade, spectrum, jobSync
       if (recall) {
         const { workflowExecution } = Context.current().info;
         const earlier = await records.lastSyncWithCode(JOB_SYNC_KIND, String(jobId), workflowExecution?.runId);
-        const result = earlier?.result as { workOrderNumber?: string; lineGroups?: Record<string, string>; headerFields?: Record<string, string> } | undefined;
+        const result = earlier?.result as Partial<JobToWorkOrderResult> | undefined;
         earlierSync = earlier
           ? { workOrderNumber: earlier.targetCode, lineGroups: result?.lineGroups ?? {}, ...(result?.headerFields ? { headerFields: result.headerFields } : {}) }
           : null;

@@ -7,6 +7,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { SyncStatus } from '../common/search-attributes';
+import type { KeptField } from '../mappings/job-to-work-order';
 
 /** A change to the source record, as delivered by a webhook or requested by an operator. */
 export interface SourceChange {
@@ -147,7 +148,7 @@ export interface JobToWorkOrderResult {
   /** The clearable header fields written with a value (the customer P.O., dates): recalled by the job's next sync. */
   headerFields?: Record<string, string>;
   /** Fields emptied in ServiceTrade whose old value Spectrum keeps (its web services never blank a field). */
-  keptInSpectrum?: Array<{ field: string; value: string; message: string }>;
+  keptInSpectrum?: KeptField[];
   passes: number;
 }
 

@@ -104,6 +104,7 @@ test('a P.O. and a schedule emptied in ServiceTrade: Spectrum keeps them (its we
     ]);
     const state = await handle.query(syncStateQuery);
     expect(state.notices).toEqual(second.keptInSpectrum?.map((k) => k.message));
+    await keepJobHistory(t.stack, 'emptied-fields-kept', job.id, (await handle.describe()).runId);
     expect(state.notices?.[0]).toContain(`Spectrum work order S${job.number} keeps "PO-88"`);
 
     // Said once: the next sync of the unchanged job has nothing to report.
